@@ -1,0 +1,115 @@
+"""Hongke (红课): the Flask application factory."""
+
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, request, session
+from flask_login import current_user
+
+from app.config import Config, config_from_environment
+from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_environment()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    config_class.init_app(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the pysqlite driver, decide when transactions begin (see _sqlite_begin):
+    # the driver's own handling breaks SAVEPOINTs, which nested transactions and tests rely on.
+    dbapi_connection.isolation_level = None
+    # WAL lets the web process read while a worker writes; the busy timeout waits out short locks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+    # can fail at once with "database is locked" when another process wrote in between.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _select_locale() -> str:
+    supported = list(Config.LANGUAGES)
+    if "lang" in session and session["lang"] in supported:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    return request.accept_languages.best_match(supported) or "zh" if request else "zh"
+
+
+def register_extensions(app: Flask) -> None:
+    from app.accounts import passwords
+    from app.core.tasks import init_celery
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(db.engine, "begin", _sqlite_begin)
+    init_celery(app)
+    passwords.init_app(app)
+
+    # Import the models so the metadata knows every table (Alembic autogenerate, relationships).
+    import app.accounts.models
+    import app.accounts.tasks
+    import app.core.models
+    import app.org.models
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.org.views import bp as org_bp
+    from app.portal.views import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.core.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.core.templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.demo import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login and throttling, passwords, API tokens, bulk member import."""

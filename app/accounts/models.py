@@ -1,0 +1,228 @@
+import enum
+import hashlib
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.models import TimestampMixin
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    TRAINER = "trainer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {Role.MEMBER: "学员", Role.TRAINER: "讲师", Role.COORDINATOR: "组织员", Role.ADMIN: "管理员"}
+
+
+class Gender(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+
+
+class MemberCategory(enum.StrEnum):
+    FULL = "full"
+    PROBATIONARY = "probationary"
+    CANDIDATE = "candidate"
+    ACTIVIST = "activist"
+    MASSES = "masses"
+
+
+CATEGORY_LABELS = {
+    MemberCategory.FULL: "正式党员",
+    MemberCategory.PROBATIONARY: "预备党员",
+    MemberCategory.CANDIDATE: "发展对象",
+    MemberCategory.ACTIVIST: "入党积极分子",
+    MemberCategory.MASSES: "群众",
+}
+
+
+class BranchPosition(enum.StrEnum):
+    SECRETARY = "secretary"
+    DEPUTY_SECRETARY = "deputy_secretary"
+    COMMITTEE = "committee"
+    MEMBER = "member"
+
+
+POSITION_LABELS = {
+    BranchPosition.SECRETARY: "书记",
+    BranchPosition.DEPUTY_SECRETARY: "副书记",
+    BranchPosition.COMMITTEE: "委员",
+    BranchPosition.MEMBER: "党员",
+}
+
+
+def _enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    return sa.Enum(
+        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
+    )
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum_column(Role, "role"), primary_key=True)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 工号, the login name people know; unique across the enterprise.
+    employee_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    gender: Mapped[Gender | None] = mapped_column(_enum_column(Gender, "gender"))
+    #: Mainland mobile number, 11 digits; a second login name.
+    mobile: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[MemberCategory | None] = mapped_column(_enum_column(MemberCategory, "member_category"))
+    #: 入党日期 (for probationary members, the date admitted as 预备党员).
+    joined_party_on: Mapped[date | None]
+    position: Mapped[BranchPosition | None] = mapped_column(_enum_column(BranchPosition, "branch_position"))
+
+    #: Argon2id hash. ``None`` for imported accounts that have not yet set a password: their
+    #: initial password is the last six digits of their mobile and must be changed at first login.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Consecutive failed logins since the last success; reset on success or when a lock expires.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    branch = relationship("Branch", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<User {self.employee_no} {self.name}>"
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.employee_no})"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def set_roles(self, roles) -> None:
+        wanted = {Role(r) for r in roles}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=r) for r in sorted(wanted - self.roles)
+        ]
+
+    def has_role(self, role: str) -> bool:
+        return Role(role) in self.roles
+
+    def has_any_role(self, *roles: str) -> bool:
+        """True if the user holds one of ``roles``; admins pass every role check."""
+        mine = self.roles
+        return Role.ADMIN in mine or any(Role(r) in mine for r in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in or stay logged in
+        return self.is_active_account
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, "") if self.category else ""
+
+    @property
+    def position_label(self) -> str:
+        return POSITION_LABELS.get(self.position, "") if self.position else ""
+
+    @property
+    def gender_label(self) -> str:
+        return GENDER_LABELS.get(self.gender, "") if self.gender else ""
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [ROLE_LABELS[r] for r in Role if r in self.roles]
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept for the per-IP limit; purged by a periodic task after the window."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_ip_at", "ip", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    #: What was typed as the login name (truncated), for investigating attacks.
+    identifier: Mapped[str] = mapped_column(sa.String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The first characters of the token, to tell tokens apart in lists.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ImportJob(db.Model):
+    """A bulk member import: the uploaded file, its progress and its per-row report."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    #: Where the upload was saved under IMPORT_DIR; removed when the job ends.
+    stored_path: Mapped[str] = mapped_column(sa.String(500))
+    #: pending → running → done | rejected (validation errors, nothing written) | failed (unexpected)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    #: A file-level problem (unreadable, wrong columns), in Chinese.
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    #: Per-row problems: ``[{"row": 3, "field": "手机号", "message": "..."}]``.
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {"done", "rejected", "failed"}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

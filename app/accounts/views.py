@@ -1,0 +1,377 @@
+"""Login, logout, the user's own account, and user administration."""
+
+import io
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ImportForm,
+    LoginForm,
+    ResetPasswordForm,
+    TokenForm,
+    UserForm,
+)
+from app.accounts.importing import ImportFileError, create_import_job, template_workbook
+from app.accounts.models import ApiToken, ImportJob, Role, User
+from app.accounts.tasks import import_members_task
+from app.config import Config
+from app.core.permissions import login_required, roles_required
+from app.extensions import db, login_manager
+from app.org import services as org_services
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@bp.before_app_request
+def require_password_change():
+    """Accounts with an initial or reset password must set their own before doing anything else."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint
+        not in {"accounts.change_password", "accounts.logout", "accounts.set_language", "static"}
+        and not (request.endpoint or "").startswith(("bootstrap.", "api."))
+    ):
+        flash(_("为了账户安全，请先设置新密码。"), "warning")
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("portal.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        policy = services.LoginPolicy.from_config(current_app.config)
+        try:
+            user = services.authenticate(
+                form.identifier.data, form.password.data, request.remote_addr or "", policy
+            )
+        except services.LoginRefused as exc:
+            db.session.commit()  # the failure counts and locks must persist
+            flash(str(exc), "danger")
+            status = exc.status if exc.status != 200 else 401
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code not in Config.LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account")
+@login_required
+def profile():
+    return render_template("accounts/profile.html", user=current_user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except services.AccountError as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("portal.home"))
+    return render_template(
+        "accounts/change_password.html", form=form
+    ), 200 if request.method == "GET" else 400
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _token, new_token = services.issue_api_token(current_user, form.name.data, actor=current_user)
+        except services.AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+    items = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("accounts/tokens.html", form=form, tokens=items, new_token=new_token)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_api_token(token, actor=current_user)
+    db.session.commit()
+    flash(_("令牌已吊销。"), "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+# --- user administration ------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@roles_required(Role.COORDINATOR)
+def users():
+    branch_id = request.args.get("branch", type=int)
+    branch = org_services.get_branch_for(branch_id, current_user) if branch_id else None
+    query = org_services.members_query(
+        current_user, branch, search=request.args.get("q"), category=request.args.get("category") or None
+    )
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template(
+        "accounts/users.html",
+        page=page,
+        branch=branch,
+        branches=org_services.ordered_tree(org_services.visible_branches(current_user)),
+    )
+
+
+@bp.route("/users/<int:user_id>")
+@login_required
+def user_detail(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    if member.id == current_user.id and not current_user.has_any_role(Role.COORDINATOR):
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/user_detail.html", member=member, reset_form=ResetPasswordForm())
+
+
+def _branch_choices(user: User) -> list[tuple[int, str]]:
+    branches = org_services.visible_branches(user)
+    by_id = {b.id: b for b in branches}
+    return [
+        (b.id, "　" * (b.depth - (branches[0].depth if branches else 0)) + b.name)
+        for b in org_services.ordered_tree(list(by_id.values()))
+    ]
+
+
+def _user_data(form: UserForm) -> services.UserData:
+    return services.UserData(
+        employee_no=form.employee_no.data,
+        name=form.name.data,
+        gender=form.gender.data or None,
+        mobile=form.mobile.data,
+        branch_id=form.branch_id.data,
+        category=form.category.data or None,
+        joined_party_on=form.joined_party_on.data,
+        position=form.position.data or None,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create_user():
+    form = UserForm()
+    form.branch_id.choices = _branch_choices(current_user)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                _user_data(form),
+                form.roles.data or [Role.MEMBER],
+                actor=current_user,
+                password=form.password.data or None,
+            )
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("已创建账户 %(user)s。", user=str(user)), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id))
+    elif not form.is_submitted():
+        form.roles.data = [Role.MEMBER.value]
+    return render_template(
+        "accounts/user_form.html", form=form, member=None
+    ), 200 if request.method == "GET" else 400
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    form = UserForm(obj=member)
+    del form.password
+    form.branch_id.choices = _branch_choices(current_user)
+    if not form.is_submitted():
+        form.roles.data = [r.value for r in member.roles]
+        form.gender.data = member.gender.value if member.gender else ""
+        form.category.data = member.category.value if member.category else ""
+        form.position.data = member.position.value if member.position else ""
+    if form.validate_on_submit():
+        try:
+            services.update_user(member, _user_data(form), form.roles.data, actor=current_user)
+        except services.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("accounts.user_detail", user_id=member.id))
+    return render_template(
+        "accounts/user_form.html", form=form, member=member
+    ), 200 if request.method == "GET" else 400
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required(Role.ADMIN)
+def unlock_user(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    services.unlock_user(member, actor=current_user)
+    db.session.commit()
+    flash(_("账户已解锁。"), "success")
+    return redirect(url_for("accounts.user_detail", user_id=member.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.ADMIN)
+def set_user_active(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    try:
+        services.set_user_active(member, request.form.get("active") == "1", actor=current_user)
+    except services.AccountError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("账户已启用。") if member.is_active_account else _("账户已停用。"), "success")
+    return redirect(url_for("accounts.user_detail", user_id=member.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(member, form.new_password.data, actor=current_user, must_change=True)
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("密码已重置，用户下次登录时须修改。"), "success")
+    else:
+        flash(_("新密码至少 8 位。"), "danger")
+    return redirect(url_for("accounts.user_detail", user_id=member.id))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def import_users():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            job = create_import_job(
+                upload.stream, upload.filename or "upload", current_user, current_app.config["IMPORT_DIR"]
+            )
+        except ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+            import_members_task.delay(job.id)
+            return redirect(url_for("accounts.import_status", job_id=job.id))
+    recent = db.session.scalars(
+        sa.select(ImportJob)
+        .where(ImportJob.created_by_id == current_user.id)
+        .order_by(ImportJob.id.desc())
+        .limit(10)
+    ).all()
+    status = 200 if request.method == "GET" else 400
+    return render_template("accounts/import.html", form=form, recent=recent), status
+
+
+def _get_import_job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    if job.created_by_id != current_user.id and not current_user.is_admin:
+        abort(403)
+    return job
+
+
+@bp.route("/users/import/<int:job_id>")
+@roles_required(Role.COORDINATOR)
+def import_status(job_id: int):
+    job = _get_import_job(job_id)
+    if request.args.get("format") == "json":
+        return jsonify(
+            {
+                "success": True,
+                "data": {
+                    "status": job.status,
+                    "percent": job.percent,
+                    "processed": job.processed_rows,
+                    "total": job.total_rows,
+                    "finished": job.is_finished,
+                },
+            }
+        )
+    return render_template("accounts/import_status.html", job=job)
+
+
+@bp.route("/users/import/template.xlsx")
+@roles_required(Role.COORDINATOR)
+def import_template():
+    return send_file(
+        io.BytesIO(template_workbook()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name="成员导入模板.xlsx",
+    )

@@ -1,0 +1,1 @@
+"""Shared pieces every domain may import: clock, types, mixins, permissions, signals, pagination."""

@@ -1,0 +1,73 @@
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import TimestampMixin
+from app.extensions import db
+
+
+class BranchKind(enum.StrEnum):
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+
+
+KIND_LABELS = {BranchKind.COMMITTEE: "党委", BranchKind.GENERAL_BRANCH: "党总支", BranchKind.BRANCH: "党支部"}
+
+#: Materialised paths are compared byte-wise; PostgreSQL's locale collations would ignore the "/".
+PATH_TYPE = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")
+
+
+class Branch(TimestampMixin, db.Model):
+    """A node of the organisation tree.
+
+    ``path`` is the materialised path of ids, ``/1/4/9/``: everything under a node is the one
+    indexed range query ``path >= '/1/4/' AND path < '/1/40'`` (see :meth:`subtree_filter`).
+    """
+
+    __tablename__ = "branch"
+    __table_args__ = (sa.UniqueConstraint("parent_id", "name", name="uq_branch_parent_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[BranchKind] = mapped_column(
+        sa.Enum(
+            BranchKind, name="branch_kind", native_enum=False, values_callable=lambda e: [m.value for m in e]
+        )
+    )
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
+    #: Materialised path of ids from the root, with leading and trailing slashes.
+    path: Mapped[str] = mapped_column(PATH_TYPE, unique=True, default="")
+    depth: Mapped[int] = mapped_column(default=0)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped["Branch | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Branch"]] = relationship(
+        back_populates="parent", order_by="Branch.sort_order, Branch.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.id} {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def contains(self, other: "Branch") -> bool:
+        """True if ``other`` is this branch or lies under it."""
+        return other.path.startswith(self.path)
+
+    @staticmethod
+    def subtree_filter(path: str, column=None):
+        """A SQL condition matching ``path`` and everything under it, usable on any path column."""
+        column = Branch.path if column is None else column
+        upper = path[:-1] + chr(ord("/") + 1)
+        return sa.and_(column >= path, column < upper)

@@ -1,0 +1,244 @@
+"""The branch tree and coordinator scope.
+
+Scope rule used everywhere: an admin sees the whole organisation; a coordinator sees their own
+branch and everything under it; anyone else sees no one but themselves.
+"""
+
+import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app.accounts.models import Role, User
+from app.core import audit
+from app.extensions import db
+from app.org.models import Branch, BranchKind
+
+
+class BranchError(ValueError):
+    """A problem the user caused, with a message in Chinese."""
+
+
+# --- the tree -----------------------------------------------------------------------------------
+
+
+def _check_name(name: str, parent_id: int | None, branch_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise BranchError("组织名称不能为空")
+    if len(name) > 100:
+        raise BranchError("组织名称不能超过 100 个字")
+    same_parent = Branch.parent_id.is_(None) if parent_id is None else Branch.parent_id == parent_id
+    query = sa.select(Branch.id).where(Branch.name == name, same_parent)
+    if branch_id is not None:
+        query = query.where(Branch.id != branch_id)
+    if db.session.scalar(query) is not None:
+        raise BranchError(f"同一上级下已有名为「{name}」的组织")
+    return name
+
+
+def create_branch(name: str, kind: BranchKind | str, parent: Branch | None, actor: User | None) -> Branch:
+    name = _check_name(name, parent.id if parent else None)
+    branch = Branch(
+        name=name, kind=BranchKind(kind), parent=parent, depth=(parent.depth + 1) if parent else 0
+    )
+    db.session.add(branch)
+    db.session.flush()  # the id is part of the path
+    branch.path = f"{parent.path if parent else '/'}{branch.id}/"
+    db.session.flush()
+    audit.record(actor, "branch.create", branch, f"创建组织 {name}")
+    return branch
+
+
+def update_branch(
+    branch: Branch, name: str, kind: BranchKind | str, parent: Branch | None, actor: User
+) -> Branch:
+    """Rename, re-kind or move a branch; moving rewrites the paths of its whole subtree in one UPDATE."""
+    name = _check_name(name, parent.id if parent else None, branch.id)
+    if parent is not None and branch.contains(parent):
+        raise BranchError("不能把组织移动到它自己或它的下级组织之下")
+    old_path, old_parent_id = branch.path, branch.parent_id
+    branch.name = name
+    branch.kind = BranchKind(kind)
+    if (parent.id if parent else None) != old_parent_id:
+        new_path = f"{parent.path if parent else '/'}{branch.id}/"
+        depth_change = ((parent.depth + 1) if parent else 0) - branch.depth
+        db.session.execute(
+            sa.update(Branch)
+            .where(Branch.subtree_filter(old_path))
+            .values(
+                path=sa.literal(new_path) + sa.func.substr(Branch.path, len(old_path) + 1),
+                depth=Branch.depth + depth_change,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        branch.parent_id = parent.id if parent else None
+        db.session.flush()
+        db.session.expire_all()
+        audit.record(actor, "branch.move", branch, f"移动组织 {name}", {"from": old_path, "to": new_path})
+    else:
+        db.session.flush()
+        audit.record(actor, "branch.update", branch, f"修改组织 {name}")
+    return branch
+
+
+def delete_branch(branch: Branch, actor: User) -> None:
+    if db.session.scalar(sa.select(sa.func.count()).where(Branch.parent_id == branch.id)):
+        raise BranchError(f"「{branch.name}」下还有下级组织，不能删除")
+    if db.session.scalar(sa.select(sa.func.count()).where(User.branch_id == branch.id)):
+        raise BranchError(f"「{branch.name}」下还有成员，请先调出成员再删除")
+    audit.record(actor, "branch.delete", branch, f"删除组织 {branch.name}")
+    db.session.delete(branch)
+    db.session.flush()
+
+
+def branch_tree() -> list[Branch]:
+    """Every branch in depth-first order (parents before children), for trees and select boxes."""
+    return list(db.session.scalars(sa.select(Branch).order_by(Branch.path)))
+
+
+def ordered_tree(branches: list[Branch]) -> list[Branch]:
+    """Branches in display order: each parent followed by its children by sort order, then id."""
+    by_parent: dict[int | None, list[Branch]] = {}
+    for b in branches:
+        by_parent.setdefault(b.parent_id, []).append(b)
+    ids = {b.id for b in branches}
+    roots = [b for b in branches if b.parent_id not in ids]
+    out: list[Branch] = []
+
+    def walk(nodes):
+        for node in sorted(nodes, key=lambda b: (b.sort_order, b.id)):
+            out.append(node)
+            walk(by_parent.get(node.id, []))
+
+    walk(roots)
+    return out
+
+
+def find_branch(reference: str) -> Branch | list[Branch] | None:
+    """Resolve a branch written in a spreadsheet: an id, a full path ``公司党委/机关党总支/第一党支部``
+    or a name. Returns the branch, ``None`` when unknown, or the candidates when a name is ambiguous."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    if reference.isdigit():
+        return db.session.get(Branch, int(reference))
+    return resolve_branch_reference(reference, branch_tree())
+
+
+def resolve_branch_reference(reference: str, branches: list[Branch]) -> Branch | list[Branch] | None:
+    """Like :func:`find_branch`, against a preloaded list (bulk imports resolve thousands of rows)."""
+    parts = [p.strip() for p in reference.replace("／", "/").split("/") if p.strip()]
+    if not parts:
+        return None
+    by_id = {b.id: b for b in branches}
+
+    def full_names(b: Branch) -> list[str]:
+        return [by_id[i].name for i in b.ancestor_ids if i in by_id]
+
+    candidates = [b for b in branches if b.name == parts[-1]]
+    if len(parts) > 1:
+        candidates = [b for b in candidates if full_names(b)[-len(parts) :] == parts]
+    if not candidates:
+        return None
+    return candidates[0] if len(candidates) == 1 else candidates
+
+
+def branch_label(branch: Branch, by_id: dict[int, Branch]) -> str:
+    return " / ".join(by_id[i].name for i in branch.ancestor_ids if i in by_id)
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def scope_path(user: User) -> str | None:
+    """The path prefix of what ``user`` may manage: ``""`` for everything, ``None`` for nothing."""
+    if user.is_admin:
+        return ""
+    if user.has_role(Role.COORDINATOR) and user.branch is not None:
+        return user.branch.path
+    return None
+
+
+def can_manage_branch(user: User, branch: Branch) -> bool:
+    prefix = scope_path(user)
+    return prefix is not None and branch.path.startswith(prefix)
+
+
+def can_view_member(user: User, member: User) -> bool:
+    if user.id == member.id:
+        return True
+    return member.branch is not None and can_manage_branch(user, member.branch)
+
+
+def visible_branches(user: User) -> list[Branch]:
+    prefix = scope_path(user)
+    if prefix is None:
+        return []
+    query = sa.select(Branch).order_by(Branch.path)
+    if prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    return list(db.session.scalars(query))
+
+
+def members_query(
+    user: User, branch: Branch | None = None, search: str | None = None, category: str | None = None
+):
+    """A select of the members ``user`` may see, optionally narrowed to ``branch``'s subtree."""
+    prefix = scope_path(user)
+    if prefix is None:
+        raise Forbidden()
+    query = sa.select(User).outerjoin(Branch, User.branch_id == Branch.id)
+    if branch is not None:
+        if not can_manage_branch(user, branch):
+            raise Forbidden()
+        query = query.where(Branch.subtree_filter(branch.path))
+    elif prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(User.name.like(like), User.employee_no.like(like), User.mobile.like(like)))
+    if category:
+        query = query.where(User.category == category)
+    return query.order_by(Branch.path, User.employee_no)
+
+
+def get_branch_for(branch_id: int, user: User) -> Branch:
+    """Load a branch ``user`` may manage: 404 when it does not exist, 403 when out of scope."""
+    branch = db.session.get(Branch, branch_id)
+    if branch is None:
+        raise NotFound()
+    if not can_manage_branch(user, branch):
+        raise Forbidden()
+    return branch
+
+
+def get_member_for(user_id: int, user: User) -> User:
+    """Load a member ``user`` may see: 404 when missing, 403 when outside their scope."""
+    member = db.session.get(User, user_id)
+    if member is None:
+        raise NotFound()
+    if not can_view_member(user, member):
+        raise Forbidden()
+    return member
+
+
+def branch_member_counts(user: User) -> list[dict]:
+    """Per visible branch: members directly in it, and in its whole subtree, by category — one query."""
+    branches = visible_branches(user)
+    if not branches:
+        return []
+    rows = db.session.execute(
+        sa.select(Branch.path, User.category, sa.func.count(User.id))
+        .join(User, User.branch_id == Branch.id)
+        .where(Branch.subtree_filter(branches[0].path) if scope_path(user) else sa.true())
+        .group_by(Branch.path, User.category)
+    ).all()
+    summary = []
+    for b in ordered_tree(branches):
+        total, by_category = 0, {}
+        for path, category, count in rows:
+            if path.startswith(b.path):
+                total += count
+                key = category.value if category else "none"
+                by_category[key] = by_category.get(key, 0) + count
+        summary.append({"branch": b, "total": total, "by_category": by_category})
+    return summary

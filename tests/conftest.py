@@ -1,0 +1,196 @@
+"""Shared fixtures: one app and one migrated schema per session, a rolled-back transaction per test.
+
+Set ``DATABASE_URL`` to run the suite against PostgreSQL; SQLite (a file in a temporary folder)
+is the default. The schema is built by the Alembic migrations, never by ``create_all``.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import create_app
+from app.accounts import services as account_services
+from app.accounts.models import Role
+from app.config import TestConfig
+from app.extensions import db
+from app.org import services as org_services
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Passw0rd-test"
+
+
+def _reset_database(url: str) -> None:
+    """Start from an empty database, whatever an earlier run left behind."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="hongke-tests-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite'}"
+    _reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_root):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        MEDIA_ROOT = str(tmp_root / "media")
+        SEARCH_INDEX_DIR = str(tmp_root / "search")
+        IMPORT_DIR = str(tmp_root / "imports")
+        MIGRATIONS_DIR = str(ROOT / "migrations")
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run each test inside a transaction that is rolled back; services may commit freely."""
+    if "live_server" in request.fixturenames or request.node.get_closest_marker("integration"):
+        yield
+        return
+    engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    engines = db.engines
+    engines[None] = connection
+    db.session.remove()
+    db.session.configure(join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        engines[None] = engine
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The test session keeps an app context open; without this, requests would share its ``g``
+    (Flask-Login's cached user, Babel's locale) and leak state from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_branch():
+    """``create_branch(name, parent=None, kind=...)`` → a committed branch."""
+
+    def factory(name, parent=None, kind=None):
+        kind = kind or ("committee" if parent is None else "branch")
+        branch = org_services.create_branch(name, kind, parent, actor=None)
+        db.session.commit()
+        return branch
+
+    return factory
+
+
+@pytest.fixture
+def org_tree(create_branch):
+    """公司党委 → two 党总支 → two 党支部 each."""
+    root = create_branch("公司党委")
+    a = create_branch("机关党总支", root, "general_branch")
+    b = create_branch("生产党总支", root, "general_branch")
+    return {
+        "root": root,
+        "a": a,
+        "b": b,
+        "a1": create_branch("机关第一党支部", a),
+        "a2": create_branch("机关第二党支部", a),
+        "b1": create_branch("生产运行党支部", b),
+        "b2": create_branch("设备检修党支部", b),
+    }
+
+
+_serial = iter(range(10_000, 99_999))
+
+
+@pytest.fixture
+def create_user():
+    """``create_user(roles=("member",), branch=None, **fields)`` → a committed user with PASSWORD."""
+
+    def factory(*roles, branch=None, employee_no=None, name="测试用户", mobile=None, password=PASSWORD):
+        n = next(_serial)
+        data = account_services.UserData(
+            employee_no=employee_no or f"U{n}",
+            name=name,
+            mobile=mobile or f"139{n:08d}",
+            branch_id=branch.id if branch else None,
+        )
+        user = account_services.create_user(data, roles or [Role.MEMBER], actor=None, password=password)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs ``user`` in on the test client."""
+
+    def do_login(user, password=PASSWORD):
+        response = client.post("/login", data={"identifier": user.employee_no, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside ``with count_queries() as counter:`` (catches N+1)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.engines[None]
+        target = engine.engine if isinstance(engine, sa.Connection) else engine
+        sa.event.listen(target, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(target, "before_cursor_execute", listener)
+
+    return counter

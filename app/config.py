@@ -53,6 +53,9 @@ class Config:
     CELERY_BROKER_URL = _env("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite'}")
     CELERY_RESULT_BACKEND = _env("CELERY_RESULT_BACKEND", f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite'}")
     CELERY_TASK_ALWAYS_EAGER = _env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+    #: Redis broker only: seconds before an unacknowledged task is handed to another worker. It must
+    #: exceed the longest task (a four-hour transcode), or a second worker starts the same job.
+    CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 3600)
     CELERY_BEAT_SCHEDULE_FILE = _env("CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule"))
 
     MEDIA_ROOT = _env("MEDIA_ROOT", str(VAR_DIR / "media"))
@@ -60,6 +63,44 @@ class Config:
     IMPORT_DIR = _env("IMPORT_DIR", str(VAR_DIR / "imports"))
     FFMPEG_BIN = _env("FFMPEG_BIN", "ffmpeg")
     FFPROBE_BIN = _env("FFPROBE_BIN", "ffprobe")
+
+    # --- Media pipeline (media_pipeline/, issue 3) -------------------------------------------------
+    #: Largest video or audio file a trainer may upload (checked before and during the upload).
+    MEDIA_MAX_UPLOAD_BYTES = _env_int("MEDIA_MAX_UPLOAD_BYTES", 4 * 1024**3)
+    #: Longest media accepted, in seconds (probed before anything is queued).
+    MEDIA_MAX_DURATION_SECONDS = _env_int("MEDIA_MAX_DURATION_SECONDS", 4 * 3600)
+    #: Largest width or height accepted; larger (or smaller than 16 px) is refused as absurd.
+    MEDIA_MAX_DIMENSION = _env_int("MEDIA_MAX_DIMENSION", 8192)
+    #: Size of one resumable-upload chunk; the browser sends the file in pieces of this size.
+    MEDIA_UPLOAD_CHUNK_BYTES = _env_int("MEDIA_UPLOAD_CHUNK_BYTES", 8 * 1024**2)
+    #: Unfinished uploads are deleted after this many hours without a new chunk.
+    MEDIA_UPLOAD_EXPIRY_HOURS = _env_int("MEDIA_UPLOAD_EXPIRY_HOURS", 48)
+    #: Days an original is kept after its asset is ready; 0 keeps originals forever.
+    MEDIA_ORIGINAL_RETENTION_DAYS = _env_int("MEDIA_ORIGINAL_RETENTION_DAYS", 0)
+    #: How media files reach the browser: "direct" (Flask streams them, with Range support),
+    #: "x-accel-redirect" (nginx serves MEDIA_ACCEL_PREFIX + path) or "x-sendfile" (Apache, lighttpd).
+    MEDIA_SERVE_MODE = _env("MEDIA_SERVE_MODE", "direct")
+    #: nginx ``internal`` location aliased to MEDIA_ROOT, for the x-accel-redirect mode.
+    MEDIA_ACCEL_PREFIX = _env("MEDIA_ACCEL_PREFIX", "/_protected_media/")
+    #: Seconds ffprobe may take before it is killed and the file refused.
+    MEDIA_PROBE_TIMEOUT_SECONDS = _env_int("MEDIA_PROBE_TIMEOUT_SECONDS", 60)
+    #: x264 speed preset of every rendition: a trade of CPU time against bitrate at equal quality.
+    MEDIA_X264_PRESET = _env("MEDIA_X264_PRESET", "veryfast")
+    #: Seconds a worker's per-asset lease lasts without renewal; a killed worker's lease expires
+    #: after this and the job can run again (renewed every third of it while ffmpeg runs).
+    MEDIA_LEASE_SECONDS = _env_int("MEDIA_LEASE_SECONDS", 120)
+    #: Seconds ffmpeg may go without reporting progress before it is killed as stuck.
+    MEDIA_FFMPEG_STALL_SECONDS = _env_int("MEDIA_FFMPEG_STALL_SECONDS", 300)
+    #: Task time limit: base seconds plus this many seconds per second of media. With the defaults a
+    #: four-hour source gets 5 h, under CELERY_VISIBILITY_TIMEOUT (6 h) as Redis requires.
+    MEDIA_TASK_TIME_BASE_SECONDS = _env_int("MEDIA_TASK_TIME_BASE_SECONDS", 900)
+    MEDIA_TASK_TIME_PER_MEDIA_SECOND = float(_env("MEDIA_TASK_TIME_PER_MEDIA_SECOND", "1.2"))
+    #: Runs of one asset (first run, retries, redeliveries) before it is marked failed for good.
+    MEDIA_MAX_ATTEMPTS = _env_int("MEDIA_MAX_ATTEMPTS", 5)
+    #: Seconds an asset may sit queued, probing or unleased in transcoding before the sweeper
+    #: queues it again (a broker that was down at upload time, a lost message).
+    MEDIA_STUCK_AFTER_SECONDS = _env_int("MEDIA_STUCK_AFTER_SECONDS", 1800)
+    # --- end of media pipeline settings -----------------------------------------------------------
 
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
@@ -119,6 +160,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
+    # Media: a short duration limit so the "too long" fixture stays small.
+    MEDIA_MAX_DURATION_SECONDS = 20
 
 
 CONFIGS = {"development": Config, "production": ProdConfig, "testing": TestConfig}

@@ -6,6 +6,8 @@ is the default. The schema is built by the Alembic migrations, never by ``create
 
 import os
 import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,14 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Passw0rd-test"
 
 
-def _reset_database(url: str) -> None:
-    """Start from an empty database, whatever an earlier run left behind."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+@contextmanager
+def _scratch_database(base_url: str):
+    """A new, empty PostgreSQL database next to ``base_url``'s, dropped afterwards, so concurrent
+    runs (two developers, xdist workers) never share or wipe each other's schema."""
+    name = f"hongke_t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +49,13 @@ def tmp_root():
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_root) -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite'}"
-    _reset_database(url)
-    return url
+def database_url(tmp_root):
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        with _scratch_database(url) as scratch:
+            yield scratch
+    else:
+        yield f"sqlite:///{tmp_root / 'test.sqlite'}"
 
 
 @pytest.fixture(scope="session")
@@ -176,7 +187,6 @@ def login(client):
 @pytest.fixture
 def count_queries(app):
     """Count the SQL statements run inside ``with count_queries() as counter:`` (catches N+1)."""
-    from contextlib import contextmanager
 
     @contextmanager
     def counter():

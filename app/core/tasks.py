@@ -1,7 +1,7 @@
 """Celery bound to the Flask application: every task runs inside an app context."""
 
 from celery import Task
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from app.extensions import celery, db
 
@@ -23,7 +23,13 @@ def init_celery(app) -> None:
         task_always_eager=app.config["CELERY_TASK_ALWAYS_EAGER"],
         task_eager_propagates=True,
         task_default_queue="default",
-        task_queues=(Queue("default"), Queue("media")),
+        # Explicit exchanges: two queues bound to one exchange with the same key would each get a copy.
+        task_queues=(
+            Queue("default", Exchange("default", type="direct"), routing_key="default"),
+            Queue("media", Exchange("media", type="direct"), routing_key="media"),
+        ),
+        task_default_exchange="default",
+        task_default_routing_key="default",
         task_routes={"media_pipeline.*": {"queue": "media"}},
         task_serializer="json",
         accept_content=["json"],
@@ -38,7 +44,14 @@ def init_celery(app) -> None:
         },
     )
     if broker.startswith("sqla+"):
-        # kombu's SQLAlchemy transport polls its tables; once a second keeps the embedded run responsive.
-        celery.conf.broker_transport_options = {"polling_interval": 1.0}
+        # kombu's SQLAlchemy transport hands these to create_engine: the web process, the worker and
+        # beat all write the broker file, so wait for its lock instead of failing at once.
+        celery.conf.broker_transport_options = {"connect_args": {"timeout": 30}}
+    elif broker.startswith(("redis://", "rediss://")):
+        timeout = app.config["CELERY_VISIBILITY_TIMEOUT"]
+        celery.conf.broker_transport_options = {"visibility_timeout": timeout}
+        celery.conf.result_backend_transport_options = {"visibility_timeout": timeout}
+    else:
+        celery.conf.broker_transport_options = {}
     celery.set_default()
     app.extensions["celery"] = celery

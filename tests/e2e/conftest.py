@@ -1,0 +1,89 @@
+"""A real server and a real browser: the app served over HTTP from a thread, Playwright driving
+Debian's Chromium headless. The server has its own migrated database (the test session's
+rolled-back transaction is invisible to other connections)."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import TestConfig
+from app.core.tasks import init_celery
+from app.extensions import db
+from tests.conftest import _scratch_database
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app, tmp_root):
+    """The base URL of a running server; ``live_server.app`` is its application."""
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        context = _scratch_database(base)
+        url = context.__enter__()
+    else:
+        context, url = None, f"sqlite:///{tmp_root / 'e2e.sqlite'}"
+
+    class E2EConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        WTF_CSRF_ENABLED = True  # the browser goes through the real forms
+        MEDIA_ROOT = str(tmp_root / "e2e-media")
+        IMPORT_DIR = str(tmp_root / "e2e-imports")
+        SEARCH_INDEX_DIR = str(tmp_root / "e2e-search")
+
+    server_app = create_app(E2EConfig)
+    init_celery(app)  # the shared Celery instance keeps the test session's eager config
+    with server_app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    class Live(str):
+        pass
+
+    live = Live(f"http://127.0.0.1:{server.server_port}")
+    live.app = server_app
+    yield live
+    server.shutdown()
+    with server_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if context is not None:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup --dev does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A page in a 375x812 phone viewport (iPhone X size) with touch."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -19,6 +19,7 @@ from app import create_app
 from app.accounts import services as account_services
 from app.accounts.models import Role
 from app.config import TestConfig
+from app.core.tasks import init_celery
 from app.extensions import db
 from app.org import services as org_services
 
@@ -69,10 +70,21 @@ def app(database_url, tmp_root):
 
     app = create_app(Config)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def side_app(config_class, session_app):
+    """Build another application (a live server's, a scratch database's) beside the session's.
+
+    Celery is one process-wide instance that ``create_app`` configures, so it is handed straight
+    back to the session app: tasks in tests keep running eagerly.
+    """
+    other = create_app(config_class)
+    init_celery(session_app)
+    return other
 
 
 @pytest.fixture(autouse=True)

@@ -13,3 +13,14 @@ user_branch_changed = hongke_signals.signal("user-branch-changed")
 media_ready = hongke_signals.signal("media-ready")
 #: Sent with ``asset_id`` and ``error`` (the Chinese message the trainer sees) when an asset fails.
 media_failed = hongke_signals.signal("media-failed")
+
+#: Ask for an in-app notification, from any domain, without importing the portal. Sent with
+#: ``user_ids`` (list of int), ``title``, ``body``, ``url`` (or None) and ``kind`` (a short dotted
+#: string such as ``course.reminder``); the portal's receiver stores one notification per user and
+#: the delivery channels a site plugged in (SMS, e-mail) pass it on. The sender is the domain name.
+notification_requested = hongke_signals.signal("notification-requested")
+#: Sent by the quiz domain when a member passes a quiz that gates a lesson: ``user_id``,
+#: ``lesson_id``, ``quiz_id``, ``attempt_id``. Records completes the lesson if coverage suffices.
+lesson_quiz_passed = hongke_signals.signal("lesson-quiz-passed")
+#: Sent by records when a lesson becomes complete for a member: ``user_id``, ``lesson_id``.
+lesson_completed = hongke_signals.signal("lesson-completed")

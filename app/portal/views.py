@@ -10,6 +10,7 @@ from app.core.permissions import roles_required
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Branch
+from app.portal.panels import panels_for
 
 bp = Blueprint("portal", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("portal", __name__)
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    context = {"user": current_user}
+    context = {"user": current_user, "panels": panels_for(current_user)}
     if current_user.has_any_role(Role.COORDINATOR):
         context["summary"] = org_services.branch_member_counts(current_user)
     if current_user.is_admin:

@@ -10,15 +10,18 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.config import TestConfig
-from app.core.tasks import init_celery
 from app.extensions import db
-from tests.conftest import _scratch_database
+from tests.conftest import _scratch_database, side_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +41,9 @@ def live_server(app, tmp_root):
         IMPORT_DIR = str(tmp_root / "e2e-imports")
         SEARCH_INDEX_DIR = str(tmp_root / "e2e-search")
 
-    server_app = create_app(E2EConfig)
-    init_celery(app)  # the shared Celery instance keeps the test session's eager config
+    server_app = side_app(E2EConfig, app)
     with server_app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -75,7 +77,9 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A page in a 375x812 phone viewport (iPhone X size) with touch."""
-    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -109,7 +109,7 @@ def live_app(app, live_env):
 
     live = create_app(LiveConfig)
     with live.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         yield live
         db.session.remove()
         db.engine.dispose()

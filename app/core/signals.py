@@ -19,8 +19,8 @@ media_failed = hongke_signals.signal("media-failed")
 #: string such as ``course.reminder``); the portal's receiver stores one notification per user and
 #: the delivery channels a site plugged in (SMS, e-mail) pass it on. The sender is the domain name.
 notification_requested = hongke_signals.signal("notification-requested")
-#: Sent by the quiz domain when a member passes a quiz that gates a lesson: ``user_id``,
-#: ``lesson_id``, ``quiz_id``, ``attempt_id``. Records completes the lesson if coverage suffices.
-lesson_quiz_passed = hongke_signals.signal("lesson-quiz-passed")
+#: Sent by the quiz domain when a member passes a quiz: ``user_id``, ``quiz_id``, ``attempt_id``,
+#: ``score``. Records completes any lesson gated by that quiz once its coverage suffices.
+quiz_passed = hongke_signals.signal("quiz-passed")
 #: Sent by records when a lesson becomes complete for a member: ``user_id``, ``lesson_id``.
 lesson_completed = hongke_signals.signal("lesson-completed")

@@ -171,11 +171,14 @@ def _validate_rows(
     rows: list[list[str]], header_index: dict[str, int], actor: User | None, report: ImportReport
 ):
     branches = branch_tree()
+    branch_by_id = {b.id: b for b in branches}
     existing = {
-        employee_no: (uid, mobile)
-        for uid, employee_no, mobile in db.session.execute(sa.select(User.id, User.employee_no, User.mobile))
+        employee_no: (uid, mobile, branch_id)
+        for uid, employee_no, mobile, branch_id in db.session.execute(
+            sa.select(User.id, User.employee_no, User.mobile, User.branch_id)
+        )
     }
-    mobile_owner = {mobile: employee_no for employee_no, (uid, mobile) in existing.items() if mobile}
+    mobile_owner = {mobile: employee_no for employee_no, (_uid, mobile, _b) in existing.items() if mobile}
     seen_employee: dict[str, int] = {}
     seen_mobile: dict[str, int] = {}
     resolved_cache: dict[str, Branch | list[Branch] | None] = {}
@@ -183,6 +186,13 @@ def _validate_rows(
 
     def error(number: int, column: str, message: str) -> None:
         report.errors.append({"row": number, "field": column, "message": message})
+
+    def may_update(employee_no: str) -> bool:
+        """A coordinator may re-import only people already in their subtree (or new people)."""
+        if actor is None or actor.is_admin or employee_no not in existing:
+            return True
+        branch = branch_by_id.get(existing[employee_no][2])
+        return branch is not None and can_manage_branch(actor, branch)
 
     def get(row: list[str], column: str) -> str:
         index = header_index.get(column)
@@ -203,6 +213,8 @@ def _validate_rows(
             error(number, "工号", f"工号 {employee_no} 在文件中重复（与第 {seen_employee[employee_no]} 行）")
         else:
             seen_employee[employee_no] = number
+            if not may_update(employee_no):
+                error(number, "工号", f"工号 {employee_no} 是您管辖范围以外的成员，不能通过导入修改")
         if not name:
             error(number, "姓名", "姓名不能为空")
         elif len(name) > 64:

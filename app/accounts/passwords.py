@@ -12,8 +12,11 @@ def init_app(app) -> None:
     """Argon2id with the library's recommended cost, or a cheaper one where the config asks (tests)."""
     global _hasher
     _hasher = PasswordHasher(
-        time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST_KIB"], parallelism=1
+        time_cost=app.config["ARGON2_TIME_COST"],
+        memory_cost=app.config["ARGON2_MEMORY_COST_KIB"],
+        parallelism=1,
     )
+
 
 MIN_LENGTH = 8
 

@@ -2,6 +2,7 @@
 
 import hmac
 import logging
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -
 
     user = find_user_by_login(identifier)
     if user is not None and user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         raise LoginRefused(
             f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员解锁。", status=423
         )
@@ -136,6 +137,11 @@ def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -
     return user
 
 
+def _is_self(user: User, actor: User | None) -> bool:
+    # Compare ids, not objects: views pass Flask-Login's ``current_user`` proxy, never ``is`` a User.
+    return actor is not None and actor.id == user.id
+
+
 def unlock_user(user: User, actor: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
@@ -150,7 +156,7 @@ def set_password(user: User, new_password: str, actor: User | None, *, must_chan
         raise AccountError(problem)
     user.password_hash = hash_password(new_password)
     user.must_change_password = must_change
-    audit.record(actor, "user.password", user, "重置密码" if actor is not user else "修改密码")
+    audit.record(actor, "user.password", user, "修改密码" if _is_self(user, actor) else "重置密码")
     db.session.flush()
 
 
@@ -251,7 +257,11 @@ def update_user(user: User, data: UserData, roles, actor: User) -> User:
     }
     _apply(user, data)
     if roles is not None:
-        if user is actor and Role.ADMIN in before["roles"] and Role.ADMIN not in {Role(r) for r in roles}:
+        if (
+            _is_self(user, actor)
+            and Role.ADMIN in before["roles"]
+            and Role.ADMIN not in {Role(r) for r in roles}
+        ):
             raise AccountError("不能取消自己的管理员角色")
         user.set_roles(roles)
     db.session.flush()
@@ -269,7 +279,7 @@ def update_user(user: User, data: UserData, roles, actor: User) -> User:
 
 
 def set_user_active(user: User, is_active: bool, actor: User) -> None:
-    if user is actor and not is_active:
+    if _is_self(user, actor) and not is_active:
         raise AccountError("不能停用自己的账户")
     user.is_active_account = is_active
     audit.record(

@@ -60,9 +60,25 @@ def require_password_change():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers (and Werkzeug, which writes the Location header) drop tabs and newlines from URLs,
+    # so "/\t/evil.example" would become "//evil.example": refuse control characters outright.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         return target
     return url_for("portal.home")
+
+
+def _fresh_session() -> None:
+    """Start a new session at login and logout, keeping only the visitor's choice of language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +99,7 @@ def login():
             status = exc.status if exc.status != 200 else 401
         else:
             db.session.commit()
-            session.clear()
+            _fresh_session()
             login_user(user, remember=form.remember.data)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
@@ -94,8 +110,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete the
+    # remember-me cookie; clearing afterwards lost it, and the cookie signed the user straight back in.
+    _fresh_session()
     logout_user()
-    session.clear()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("accounts.login"))
 
@@ -324,9 +342,12 @@ def import_users():
         except ImportFileError as exc:
             form.file.errors.append(str(exc))
         else:
+            # Keep the id before committing: reading ``job.id`` afterwards would open a new transaction
+            # that an eager (inline) task on SQLite would then wait on for the database lock.
+            job_id = job.id
             db.session.commit()
-            import_members_task.delay(job.id)
-            return redirect(url_for("accounts.import_status", job_id=job.id))
+            import_members_task.delay(job_id)
+            return redirect(url_for("accounts.import_status", job_id=job_id))
     recent = db.session.scalars(
         sa.select(ImportJob)
         .where(ImportJob.created_by_id == current_user.id)

@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import request, url_for
 from flask_babel import get_locale
 
-from app.core.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ, utcnow
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -26,5 +26,6 @@ def register(app) -> None:
     app.add_template_filter(localtime)
     app.add_template_global(url_for_page)
     app.add_template_global(get_locale)
+    app.add_template_global(utcnow)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -164,7 +164,7 @@ def can_manage_branch(user: User, branch: Branch) -> bool:
 
 
 def can_view_member(user: User, member: User) -> bool:
-    if user.id == member.id:
+    if user.id == member.id or user.is_admin:  # admins also see accounts not (yet) in any branch
         return True
     return member.branch is not None and can_manage_branch(user, member.branch)
 

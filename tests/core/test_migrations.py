@@ -39,7 +39,9 @@ def test_upgrade_from_empty_matches_models_and_downgrades_to_nothing(app, empty_
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
 
-        upgrade(directory=migrations, revision="heads")  # and back up again, as an operator rolling forward would
+        upgrade(
+            directory=migrations, revision="heads"
+        )  # and back up again, as an operator rolling forward would
         assert "user" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()

@@ -1,0 +1,24 @@
+"""``flask records ...``: checks of the hours ledger."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from app.records.services import verify_ledger
+
+records_cli = AppGroup("records", help="学时账本。")
+
+
+@records_cli.command("verify")
+def verify_command():
+    """Walk every member's hash chain and name each modified, inserted or deleted entry."""
+    problems = 0
+    for problem in verify_ledger():
+        problems += 1
+        target = f"记录 #{problem.entry_id}" if problem.entry_id else "（无记录号）"
+        click.echo(f"成员 {problem.user_id} {target}: {problem.message}", err=True)
+    if problems:
+        click.echo(f"账本校验失败：发现 {problems} 处问题。", err=True)
+        sys.exit(1)
+    click.echo("账本完整：所有记录的哈希链校验通过。")

@@ -1,0 +1,154 @@
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+class PlaybackSession(db.Model):
+    """One playback of one lesson in one browser tab (or app screen), identified by the client.
+
+    A member has at most one live session: the newest takes over and older ones are superseded.
+    The row keeps the last accepted heartbeat, against which the next one is judged.
+    """
+
+    __tablename__ = "playback_session"
+    __table_args__ = (sa.Index("ix_playback_session_user_live", "user_id", "superseded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The client's id for this playback (a random string the player makes when it starts).
+    session_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When a newer session of the same member took over; it credits nothing after that.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seq: Mapped[int] = mapped_column(default=-1)
+    #: Server time of the last accepted heartbeat.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_position: Mapped[float] = mapped_column(default=0.0)
+    #: Whether the media was playing on a visible page after the last heartbeat: only then does
+    #: the stretch up to the next heartbeat count.
+    was_playing: Mapped[bool] = mapped_column(default=False)
+    was_visible: Mapped[bool] = mapped_column(default=True)
+    #: Presence check (防挂机): when set, crediting stops until it is answered.
+    presence_token: Mapped[str | None] = mapped_column(sa.String(16))
+    presence_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LessonProgress(db.Model):
+    """What one member has really watched (or read) of one lesson, across all their sessions."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id", name="uq_lesson_progress_user_lesson"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The lesson and its course belong to the courses domain; kept here as plain ids.
+    lesson_id: Mapped[int] = mapped_column(index=True)
+    course_id: Mapped[int] = mapped_column(index=True)
+    #: Merged, sorted, non-overlapping ``[start, end]`` media intervals actually played, in seconds.
+    intervals: Mapped[list] = mapped_column(sa.JSON, default=list)
+    covered_seconds: Mapped[float] = mapped_column(default=0.0)
+    duration: Mapped[float] = mapped_column(default=0.0)
+    last_position: Mapped[float] = mapped_column(default=0.0)
+    #: Articles and documents: the reader reached the end of the text.
+    reached_end: Mapped[bool] = mapped_column(default=False)
+    #: The lesson's facts as of the last heartbeat, so a later event (a passed gating quiz) can
+    #: complete the lesson without asking the courses domain again.
+    kind: Mapped[str] = mapped_column(sa.String(16), default="video")
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    completion_threshold: Mapped[float] = mapped_column(default=0.95)
+    credit_hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), default=Decimal("0"))
+    gating_quiz_id: Mapped[int | None]
+    quiz_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def covered_ratio(self) -> float:
+        return min(1.0, self.covered_seconds / self.duration) if self.duration > 0 else 0.0
+
+
+class QuizPass(db.Model):
+    """A member passed a quiz (from the quiz domain's signal); gated lessons consult it."""
+
+    __tablename__ = "quiz_pass"
+    __table_args__ = (sa.UniqueConstraint("user_id", "quiz_id", name="uq_quiz_pass_user_quiz"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int]
+    attempt_id: Mapped[int | None]
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HoursEntry(db.Model):
+    """One earned (or reversed) unit of learning hours. Append-only; chained by hash per member.
+
+    ``hash`` covers the entry's fields and the member's previous entry's hash, so changing,
+    inserting or deleting an entry breaks the chain that ``flask records verify`` walks.
+    """
+
+    __tablename__ = "hours_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "source_kind", "source_ref", name="uq_hours_entry_source"),
+        sa.Index("ix_hours_entry_user_year", "user_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"))
+    #: The calendar year (Asia/Shanghai) the hours count towards.
+    year: Mapped[int]
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    #: lesson | class_attendance | meeting | manual | reversal
+    source_kind: Mapped[str] = mapped_column(sa.String(32))
+    #: What earned it, unique per member and kind: ``lesson:12``, ``class_session:3``, ``entry:40``…
+    source_ref: Mapped[str] = mapped_column(sa.String(64))
+    #: Course of a lesson entry, for per-course reports; ``None`` for other sources.
+    course_id: Mapped[int | None] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    occurred_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: For a reversal: the entry it cancels.
+    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hours_entry.id", ondelete="RESTRICT"))
+    #: Sequence number of this entry in the member's chain, from 1.
+    chain_index: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
+
+
+class LedgerHead(db.Model):
+    """The last entry of each member's chain: detects a deleted tail and serialises appends."""
+
+    __tablename__ = "ledger_head"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"), primary_key=True)
+    last_entry_id: Mapped[int | None]
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    length: Mapped[int] = mapped_column(default=0)
+
+
+class XapiStatement(db.Model):
+    """An xAPI statement for each completion, pass and attendance, for a learning record store."""
+
+    __tablename__ = "xapi_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The statement id (UUID) an LRS deduplicates on.
+    statement_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    verb: Mapped[str] = mapped_column(sa.String(32))
+    object_type: Mapped[str] = mapped_column(sa.String(32))
+    object_id: Mapped[str] = mapped_column(sa.String(64))
+    object_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

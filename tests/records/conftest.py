@@ -1,0 +1,91 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import count
+
+import pytest
+import time_machine
+
+from app.records.services import AccountingPolicy, Heartbeat, LessonFacts, record_heartbeat
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The server's clock, moved by hand: ``clock.advance(15)``."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+        self.now = START
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.traveller.move_to(self.now)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield Clock(traveller)
+
+
+@pytest.fixture
+def policy(app):
+    return AccountingPolicy.from_config(app.config)
+
+
+_lesson_ids = count(1000)
+
+
+@pytest.fixture
+def make_facts():
+    def factory(duration=120.0, kind="video", threshold=0.95, hours="0.50", quiz=None, lesson_id=None):
+        return LessonFacts(
+            lesson_id=lesson_id or next(_lesson_ids),
+            course_id=77,
+            kind=kind,
+            duration=duration,
+            completion_threshold=threshold,
+            credit_hours=Decimal(hours),
+            gating_quiz_id=quiz,
+            title="两学一做专题党课",
+        )
+
+    return factory
+
+
+class Player:
+    """A client that sends heartbeats the way the lesson player does."""
+
+    def __init__(self, user, facts, policy, clock, session_id="tab-aaaa-0001"):
+        self.user, self.facts, self.policy, self.clock = user, facts, policy, clock
+        self.session_id, self.seq, self.position = session_id, 0, 0.0
+
+    def send(self, event, position=None, rate=1.0, visible=True, seq=None, presence=None):
+        if position is not None:
+            self.position = position
+        beat = Heartbeat(
+            self.session_id, self.seq if seq is None else seq, self.position, rate, visible, event, presence
+        )
+        if seq is None:
+            self.seq += 1
+        return record_heartbeat(self.user, self.facts, beat, self.policy)
+
+    def watch(self, seconds, rate=1.0, step=15.0, visible=True):
+        """Play for ``seconds`` of wall time, a heartbeat every ``step`` seconds."""
+        state = None
+        elapsed = 0.0
+        while elapsed < seconds:
+            dt = min(step, seconds - elapsed)
+            self.clock.advance(dt)
+            elapsed += dt
+            self.position = min(self.facts.duration, self.position + dt * rate)
+            state = self.send("tick", rate=rate, visible=visible)
+        return state
+
+
+@pytest.fixture
+def player(clock, policy):
+    def factory(user, facts, session_id="tab-aaaa-0001"):
+        return Player(user, facts, policy, clock, session_id)
+
+    return factory

@@ -9,8 +9,8 @@ appended to the member's hash-chained ledger, exactly once.
 """
 
 import hashlib
-import re
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Iterator

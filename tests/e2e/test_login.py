@@ -65,7 +65,8 @@ def test_coordinator_sees_their_branch_and_not_a_sibling(live_server, people, de
     log_in(desktop, live_server, people["coordinator"])
     desktop.wait_for_url(f"{live_server}/")
     assert desktop.get_by_test_id("coordinator-panel").is_visible()
-    desktop.get_by_role("link", name="成员").first.click()
+    desktop.get_by_role("button", name="管理").click()
+    desktop.get_by_role("link", name="成员", exact=True).click()
     table = desktop.get_by_test_id("member-table")
     assert table.get_by_text("李学员").is_visible()
     assert table.get_by_text("钱外支").count() == 0

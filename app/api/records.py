@@ -1,0 +1,95 @@
+"""Training records and xAPI statements over the API."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden
+
+from app.accounts.models import User
+from app.api import ApiError, bp, ok
+from app.core.clock import localtoday
+from app.core.pagination import paginate_rows
+from app.org.models import Branch
+from app.org.services import scope_path
+from app.records import services
+from app.records.models import XapiStatement
+
+VERBS = {
+    "completed": ("http://adlnet.gov/expapi/verbs/completed", "完成"),
+    "passed": ("http://adlnet.gov/expapi/verbs/passed", "通过"),
+    "attended": ("http://adlnet.gov/expapi/verbs/attended", "出席"),
+    "experienced": ("http://adlnet.gov/expapi/verbs/experienced", "参与"),
+}
+
+
+@bp.get("/records/me")
+def my_record():
+    year = request.args.get("year", localtoday().year, type=int)
+    by_year = dict(services.hours_by_year(current_user.id))
+    return ok(
+        {
+            "year": year,
+            "hours": float(by_year.get(year, 0)),
+            "target": float(services.target_for(current_user)),
+            "by_source": {k: float(v) for k, v in services.hours_by_source(current_user.id, year).items()},
+            "years": {str(y): float(h) for y, h in by_year.items()},
+        }
+    )
+
+
+def statement_json(statement: XapiStatement, user: User, home: str) -> dict:
+    verb_id, verb_name = VERBS.get(statement.verb, (f"{home}xapi/verbs/{statement.verb}", statement.verb))
+    data = {
+        "id": statement.statement_id,
+        "actor": {
+            "objectType": "Agent",
+            "name": user.name,
+            "account": {"homePage": home, "name": user.employee_no},
+        },
+        "verb": {"id": verb_id, "display": {"zh-CN": verb_name, "en-US": statement.verb}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"{home}xapi/activities/{statement.object_type}/{statement.object_id}",
+            "definition": {"name": {"zh-CN": statement.object_name or statement.object_id}},
+        },
+        "timestamp": statement.timestamp.isoformat(),
+    }
+    if statement.result:
+        data["result"] = statement.result
+    return data
+
+
+@bp.get("/xapi/statements")
+def xapi_statements():
+    """Statements about members in the caller's scope, newest first (coordinators and admins)."""
+    prefix = scope_path(current_user)
+    if prefix is None:
+        raise Forbidden("只有组织员和管理员可以读取 xAPI 语句。")
+    per_page = min(request.args.get("per_page", 100, type=int), 500)
+    query = (
+        sa.select(XapiStatement, User)
+        .join(User, XapiStatement.user_id == User.id)
+        .join(Branch, User.branch_id == Branch.id)
+        .order_by(XapiStatement.timestamp.desc(), XapiStatement.id.desc())
+    )
+    if prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    if since := request.args.get("since"):
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise ApiError("since 须为 ISO 8601 时间，如 2026-01-01T00:00:00+08:00", 400, "since") from exc
+        if moment.tzinfo is None:
+            raise ApiError("since 须带时区，如 +08:00", 400, "since")
+        query = query.where(XapiStatement.timestamp >= moment)
+    page = paginate_rows(query, per_page=per_page)
+    home = url_for("portal.home", _external=True)
+    return ok(
+        {
+            "total": page.total,
+            "page": page.page,
+            "statements": [statement_json(s, u, home) for s, u in page.items],
+        }
+    )

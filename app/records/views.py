@@ -1,0 +1,208 @@
+"""Training records (学习档案) for members, tracking and exports for coordinators."""
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.core.clock import localtoday
+from app.core.pagination import paginate_rows
+from app.core.permissions import login_required, roles_required
+from app.core.signals import notification_requested
+from app.extensions import db
+from app.org import services as org_services
+from app.records import reports, services
+from app.records.forms import ManualEntryForm, ReverseForm
+from app.records.models import HoursEntry
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+
+SOURCE_LABELS = {
+    "lesson": "在线课程",
+    "class_attendance": "面授课堂",
+    "meeting": "三会一课",
+    "manual": "手工录入",
+    "reversal": "冲销",
+}
+
+
+@bp.app_template_filter("source_label")
+def source_label(kind: str) -> str:
+    return SOURCE_LABELS.get(kind, kind)
+
+
+def _year() -> int:
+    year = request.args.get("year", type=int)
+    today = localtoday()
+    return year if year and 2000 <= year <= today.year + 1 else today.year
+
+
+def _record_context(member: User, year: int) -> dict:
+    policy = services.HoursPolicy.from_config()
+    by_year = services.hours_by_year(member.id)
+    earned = dict(by_year).get(year, 0)
+    target = services.target_for(member, policy)
+    page = db.paginate(services.entries_for(member.id, year), per_page=50, error_out=False)
+    return {
+        "member": member,
+        "year": year,
+        "earned": earned,
+        "target": target,
+        "percent": min(100, int(100 * earned / target)) if target else 0,
+        "by_source": services.hours_by_source(member.id, year),
+        "by_year": by_year,
+        "page": page,
+    }
+
+
+@bp.route("/me")
+@login_required
+def my_record():
+    return render_template("records/record.html", **_record_context(current_user, _year()), manage=False)
+
+
+@bp.route("/members/<int:user_id>")
+@roles_required(Role.COORDINATOR)
+def member_record(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    context = _record_context(member, _year())
+    return render_template(
+        "records/record.html",
+        **context,
+        manage=True,
+        entry_form=ManualEntryForm(),
+        reverse_form=ReverseForm(),
+    )
+
+
+@bp.route("/members/<int:user_id>/entries", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def add_manual_entry(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    form = ManualEntryForm()
+    if form.validate_on_submit():
+        try:
+            services.credit_manual_hours(
+                member, form.hours.data, form.reason.data, current_user, form.occurred_on.data
+            )
+        except services.RecordsError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("已录入学时。"), "success")
+    else:
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+    return redirect(url_for("records.member_record", user_id=member.id))
+
+
+@bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def reverse_entry(entry_id: int):
+    entry = db.session.get(HoursEntry, entry_id)
+    if entry is None:
+        abort(404)
+    member = org_services.get_member_for(entry.user_id, current_user)
+    form = ReverseForm()
+    if form.validate_on_submit():
+        try:
+            services.reverse_entry(entry, form.reason.data, current_user)
+        except services.RecordsError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("已冲销该记录。"), "success")
+    else:
+        flash(_("冲销必须填写原因。"), "danger")
+    return redirect(url_for("records.member_record", user_id=member.id))
+
+
+def _scoped_branch() -> object:
+    branch_id = request.args.get("branch", type=int)
+    return org_services.get_branch_for(branch_id, current_user) if branch_id else None
+
+
+@bp.route("/dashboard")
+@roles_required(Role.COORDINATOR)
+def dashboard():
+    year, today = _year(), localtoday()
+    rows = reports.branch_rollup(current_user, year, today)
+    return render_template("records/dashboard.html", rows=rows, year=year, pace=reports.year_fraction(today))
+
+
+@bp.route("/members")
+@roles_required(Role.COORDINATOR)
+def members():
+    year, today = _year(), localtoday()
+    branch = _scoped_branch()
+    behind = request.args.get("behind") == "1"
+    query = reports.members_query(current_user, year, today, branch, behind_only=behind)
+    page = paginate_rows(query)
+    return render_template("records/members.html", page=page, year=year, branch=branch, behind=behind)
+
+
+@bp.route("/export.<fmt>")
+@roles_required(Role.COORDINATOR)
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    year, today = _year(), localtoday()
+    branch = _scoped_branch()
+    query = reports.members_query(
+        current_user, year, today, branch, behind_only=request.args.get("behind") == "1"
+    )
+    name = f"学时统计-{year}-{branch.name if branch else '全部'}"
+    if fmt == "csv":
+        response = Response(reports.stream_csv(query, year), mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = _attachment(f"{name}.csv")
+        return response
+    handle = reports.write_xlsx(query, year)
+    return send_file(
+        handle,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{name}.xlsx",
+    )
+
+
+def _attachment(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.route("/remind", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def remind():
+    """Remind the selected members, or every member behind the target pace, in one click."""
+    year, today = _year(), localtoday()
+    branch = _scoped_branch()
+    selected = [int(v) for v in request.form.getlist("member") if v.isdigit()]
+    query = reports.members_query(current_user, year, today, branch, behind_only=not selected)
+    if selected:
+        query = query.where(User.id.in_(selected))  # still within the coordinator's scope
+    recipients = db.session.scalars(query.with_only_columns(User.id)).all()
+    if not recipients:
+        flash(_("没有需要提醒的成员。"), "info")
+    else:
+        notification_requested.send(
+            "records",
+            user_ids=recipients,
+            title=_("学时提醒"),
+            body=_("您今年的学时进度落后于目标，请抓紧完成学习任务。"),
+            url=url_for("records.my_record"),
+            kind="records.reminder",
+        )
+        flash(_("已向 %(n)s 名成员发送提醒。", n=len(recipients)), "success")
+    return redirect(request.referrer or url_for("records.dashboard"))

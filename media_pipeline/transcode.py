@@ -1,0 +1,383 @@
+"""One ffmpeg process builds the whole ladder; this module writes its command and watches it.
+
+The command (built with ffmpeg-python, which is only trusted to assemble arguments) decodes the
+source once, splits the picture in a ``filter_complex`` and scales each branch, encodes every
+rendition with x264 (High, 8-bit yuv420p, CRF capped by maxrate/bufsize, a keyframe every 2 s and
+no scene-cut keyframes, so all renditions switch at the same instants) and AAC stereo, and writes
+the HLS variants with a master playlist, plus a poster and thumbnails from two more branches.
+The MP4 (or M4A) fallback is then a stream copy of one variant: no second decode or encode.
+
+ffmpeg reports progress on its stdout (``-progress pipe:1``); stderr goes to a log file in the
+work folder so that a chatty ffmpeg can never block on a full pipe.
+"""
+
+import contextlib
+import ctypes
+import logging
+import re
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ffmpeg
+
+from media_pipeline.ladder import (
+    AUDIO_SAMPLE_RATE,
+    CRF,
+    SEGMENT_SECONDS,
+    LadderPlan,
+)
+from media_pipeline.probe import MediaInputError, MediaToolError
+
+logger = logging.getLogger(__name__)
+
+MASTER_PLAYLIST = "master.m3u8"
+POSTER = "poster.jpg"
+THUMBNAIL_DIR = "thumbs"
+LOG_FILE = "ffmpeg.log"
+#: ffmpeg messages meaning the machine, not the file, failed: worth a retry.
+_TRANSIENT = ("no space left on device", "cannot allocate memory", "resource temporarily unavailable")
+
+
+@dataclass(frozen=True)
+class TranscodeSettings:
+    ffmpeg_bin: str = "ffmpeg"
+    preset: str = "veryfast"
+    #: Seconds without a progress report before ffmpeg is killed as stuck.
+    stall_seconds: float = 300.0
+
+    @classmethod
+    def from_config(cls, config) -> "TranscodeSettings":
+        return cls(
+            ffmpeg_bin=config["FFMPEG_BIN"],
+            preset=config["MEDIA_X264_PRESET"],
+            stall_seconds=float(config["MEDIA_FFMPEG_STALL_SECONDS"]),
+        )
+
+
+@dataclass
+class RenditionOutput:
+    kind: str
+    path: str
+    width: int | None = None
+    height: int | None = None
+    bandwidth: int = 0
+
+
+@dataclass
+class TranscodeOutput:
+    """What a finished work folder holds, with paths relative to it."""
+
+    master_playlist: str
+    renditions: list[RenditionOutput] = field(default_factory=list)
+    poster: str | None = None
+    thumbnails: list[str] = field(default_factory=list)
+
+
+def _video_chain(source, plan: LadderPlan):
+    """Decode-side filters shared by every rendition: HDR tone-mapping, constant frame rate."""
+    stream = source
+    if plan.tone_map and plan.hdr_transfer:
+        top = plan.renditions[-1]
+        # Scale to the top rung first: tone-mapping in 32-bit float is the costly step.
+        stream = (
+            stream.filter(
+                "zscale",
+                w=top.width,
+                h=top.height,
+                tin=plan.hdr_transfer,
+                pin=plan.hdr_primaries or "bt2020",
+                min="bt2020nc",
+                t="linear",
+                npl=100,
+            )
+            .filter("format", "gbrpf32le")
+            .filter("zscale", p="bt709")
+            .filter("tonemap", tonemap="hable", desat=0)
+            .filter("zscale", t="bt709", m="bt709", r="tv")
+            .filter("format", "yuv420p")
+        )
+    return stream.filter("fps", fps=str(plan.fps))
+
+
+def build_command(source: Path, plan: LadderPlan, out_dir: Path, settings: TranscodeSettings) -> list[str]:
+    """The ffmpeg argument list that writes the whole plan into ``out_dir``."""
+    inp = ffmpeg.input(str(source))
+    audio = inp[str(plan.audio_index)] if plan.has_audio else None
+    streams: list = []
+    options: dict = {}
+    extra_outputs = []
+    if plan.has_video:
+        video = _video_chain(inp[str(plan.video_index)], plan)
+        branches = video.filter_multi_output("split", len(plan.renditions) + 2)
+        for i, rendition in enumerate(plan.renditions):
+            scaled = (
+                branches[i]
+                .filter("scale", w=rendition.width, h=rendition.height)
+                .filter("setsar", "1")
+                .filter("format", "yuv420p")
+            )
+            streams.append(scaled)
+            if audio is not None:
+                streams.append(audio)
+            options[f"maxrate:v:{i}"] = rendition.maxrate
+            options[f"bufsize:v:{i}"] = rendition.bufsize
+        gop = plan.gop_frames
+        options.update(
+            {
+                "c:v": "libx264",
+                "profile:v": "high",
+                "preset:v": settings.preset,
+                "crf:v": CRF,
+                "pix_fmt:v": "yuv420p",
+                "g:v": gop,
+                "keyint_min:v": gop,
+                "sc_threshold:v": 0,
+                "force_key_frames:v": "expr:gte(t,n_forced*2)",
+                "color_primaries:v": "bt709",
+                "color_trc:v": "bt709",
+                "colorspace:v": "bt709",
+            }
+        )
+        top = plan.renditions[plan.fallback_index or 0]
+        poster = (
+            branches[len(plan.renditions)]
+            .filter("select", f"gte(t,{plan.poster_time})")
+            .filter("scale", w=top.width, h=top.height)
+            .filter("setsar", "1")
+        )
+        extra_outputs.append(
+            ffmpeg.output(poster, str(out_dir / POSTER), **{"frames:v": 1, "q:v": 3, "update": 1})
+        )
+        first, *rest = plan.thumbnail_times
+        gap = (rest[0] - first) if rest else plan.duration
+        thumb_w, thumb_h = plan.thumbnail_size
+        thumbs = (
+            branches[len(plan.renditions) + 1]
+            .filter("select", f"isnan(prev_selected_t)*gte(t,{first})+gte(t-prev_selected_t,{gap:.3f})")
+            .filter("scale", w=thumb_w, h=thumb_h)
+            .filter("setsar", "1")
+        )
+        (out_dir / THUMBNAIL_DIR).mkdir(exist_ok=True)
+        extra_outputs.append(
+            ffmpeg.output(
+                thumbs,
+                str(out_dir / THUMBNAIL_DIR / "%02d.jpg"),
+                **{"frames:v": len(plan.thumbnail_times), "q:v": 4, "start_number": 1},
+            )
+        )
+    else:
+        streams.append(audio)
+    if plan.has_audio:
+        options.update({"c:a": "aac", "b:a": plan.audio_bitrate, "ac:a": 2, "ar:a": AUDIO_SAMPLE_RATE})
+    options.update(
+        {
+            "f": "hls",
+            "hls_time": SEGMENT_SECONDS,
+            "hls_playlist_type": "vod",
+            "hls_segment_type": "mpegts",
+            "hls_flags": "independent_segments",
+            "hls_segment_filename": str(out_dir / "%v" / "seg_%05d.ts"),
+            "master_pl_name": MASTER_PLAYLIST,
+            "var_stream_map": plan.var_stream_map,
+        }
+    )
+    hls = ffmpeg.output(*streams, str(out_dir / "%v" / "index.m3u8"), **options)
+    argv = ffmpeg.merge_outputs(hls, *extra_outputs).compile(cmd=settings.ffmpeg_bin)
+    # Global options first: ffmpeg ignores options trailing the last output.
+    return [
+        argv[0],
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-loglevel",
+        "warning",
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        "1",
+        *argv[1:],
+    ]
+
+
+def _die_with_parent() -> None:
+    """In the ffmpeg child: be killed when the worker process dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _log_tail(path: Path, size: int = 4000) -> str:
+    try:
+        with path.open("rb") as log:
+            log.seek(0, 2)
+            log.seek(max(0, log.tell() - size))
+            return log.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def run_ffmpeg(
+    argv: list[str],
+    duration: float,
+    log_path: Path,
+    on_progress: Callable[[float], None] | None = None,
+    stall_seconds: float = 300.0,
+) -> None:
+    """Run ffmpeg to the end, calling ``on_progress(fraction)`` as it reports; kill it on a stall,
+    on any exception (a Celery time limit included) and never leave it running."""
+    with log_path.open("ab") as log:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
+        except OSError as exc:
+            raise MediaToolError(f"无法运行 ffmpeg：{exc.strerror}") from exc
+    try:
+        last_report = time.monotonic()
+        buffer = b""
+        while True:
+            ready, _, _ = select.select([process.stdout], [], [], 1.0)
+            if ready:
+                chunk = process.stdout.read1(65536)
+                if not chunk:
+                    break
+                last_report = time.monotonic()
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    key, _, value = line.decode("ascii", "replace").strip().partition("=")
+                    if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress and duration > 0:
+                        on_progress(min(1.0, max(0.0, int(value) / 1e6 / duration)))
+            elif time.monotonic() - last_report > stall_seconds:
+                raise MediaToolError(f"ffmpeg 超过 {int(stall_seconds)} 秒没有进展，已终止。")
+        returncode = process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+    if returncode != 0:
+        tail = _log_tail(log_path)
+        logger.warning("ffmpeg exited with %s: %s", returncode, tail[-1500:])
+        if returncode < 0 or any(marker in tail.lower() for marker in _TRANSIENT):
+            raise MediaToolError(f"ffmpeg 异常退出（{returncode}）。")
+        raise MediaInputError("转码失败：文件中的音视频数据无法解码，文件可能已损坏。")
+
+
+_STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^#\n][^\n]*)")
+
+
+def read_master(path: Path) -> list[tuple[str, int]]:
+    """(variant playlist, BANDWIDTH) pairs of a master playlist."""
+    variants = []
+    for match in _STREAM_INF.finditer(path.read_text()):
+        bandwidth = re.search(r"(?:^|,)BANDWIDTH=(\d+)", match.group("attrs"))
+        variants.append((match.group("uri").strip(), int(bandwidth.group(1)) if bandwidth else 0))
+    return variants
+
+
+def _remux_fallback(playlist: Path, target: Path, settings: TranscodeSettings, log_path: Path) -> None:
+    argv = [
+        settings.ffmpeg_bin,
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-loglevel",
+        "warning",
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        "-i",
+        str(playlist),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-bsf:a",
+        "aac_adtstoasc",
+        "-movflags",
+        "+faststart",
+        str(target),
+    ]
+    run_ffmpeg(argv, 0.0, log_path, stall_seconds=settings.stall_seconds)
+
+
+def transcode(
+    source: Path,
+    plan: LadderPlan,
+    out_dir: Path,
+    settings: TranscodeSettings,
+    on_progress: Callable[[float], None] | None = None,
+) -> TranscodeOutput:
+    """Write every output of ``plan`` into ``out_dir`` and check they are all there."""
+    log_path = out_dir / LOG_FILE
+    argv = build_command(source, plan, out_dir, settings)
+    logger.info("transcoding %s: %s", source, " ".join(argv))
+
+    def encode_progress(fraction: float) -> None:
+        if on_progress:
+            on_progress(fraction * 0.97)  # the remux and checks are the last few percent
+
+    run_ffmpeg(argv, plan.duration, log_path, encode_progress, settings.stall_seconds)
+
+    master = out_dir / MASTER_PLAYLIST
+    if not master.is_file():
+        raise MediaToolError("ffmpeg 没有写出主播放列表。")
+    bandwidths = dict(read_master(master))
+    output = TranscodeOutput(master_playlist=MASTER_PLAYLIST)
+    sizes = {r.name: r for r in plan.renditions}
+    for name in plan.variant_names:
+        playlist = f"{name}/index.m3u8"
+        text = (out_dir / playlist).read_text() if (out_dir / playlist).is_file() else ""
+        if "#EXT-X-ENDLIST" not in text or playlist not in bandwidths:
+            raise MediaToolError(f"渲染 {name} 不完整。")
+        rendition = sizes.get(name)
+        output.renditions.append(
+            RenditionOutput(
+                kind="hls",
+                path=playlist,
+                width=rendition.width if rendition else None,
+                height=rendition.height if rendition else None,
+                bandwidth=bandwidths[playlist],
+            )
+        )
+
+    if plan.has_video:
+        fallback = plan.renditions[plan.fallback_index or 0]
+        target = out_dir / "fallback.mp4"
+        _remux_fallback(out_dir / f"{fallback.name}/index.m3u8", target, settings, log_path)
+        kind, width, height = "mp4", fallback.width, fallback.height
+        if not (out_dir / POSTER).is_file():
+            raise MediaToolError("ffmpeg 没有写出封面图。")
+        output.poster = POSTER
+        output.thumbnails = sorted(
+            p.relative_to(out_dir).as_posix() for p in (out_dir / THUMBNAIL_DIR).glob("*.jpg")
+        )
+    else:
+        target = out_dir / "fallback.m4a"
+        _remux_fallback(out_dir / "audio/index.m3u8", target, settings, log_path)
+        kind, width, height = "audio", None, None
+    size = target.stat().st_size if target.is_file() else 0
+    if size == 0:
+        raise MediaToolError("没有生成备用播放文件。")
+    output.renditions.append(
+        RenditionOutput(
+            kind=kind,
+            path=target.name,
+            width=width,
+            height=height,
+            bandwidth=int(size * 8 / plan.duration) if plan.duration else 0,
+        )
+    )
+    if on_progress:
+        on_progress(0.99)
+    return output

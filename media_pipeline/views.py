@@ -1,0 +1,305 @@
+"""Trainer pages (upload with resumable chunks, list, status) and protected media serving.
+
+Resumable upload protocol (``static/media_pipeline/upload.js`` speaks it)::
+
+    POST /media/uploads                {"filename", "size"}       -> {"upload_id", "received", "chunk_size"}
+    GET  /media/uploads/<id>                                      -> {"received", "size"}
+    PUT  /media/uploads/<id>           Content-Range: bytes a-b/n -> {"received"} (409 if a is off)
+    POST /media/uploads/<id>/complete                             -> {"id", "status", "error"}
+
+Media files are served at ``/media/<asset id>/<output key>/<path>`` to logged-in users allowed to
+see the asset (checked on every request, segments included): the uploader, admins, and whoever a
+registered viewer check admits (:func:`media_pipeline.services.register_viewer_check`).
+
+For nginx, set ``MEDIA_SERVE_MODE=x-accel-redirect`` and add::
+
+    location /_protected_media/ { internal; alias /path/to/MEDIA_ROOT/; }
+"""
+
+import re
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.exceptions import ClientDisconnected
+
+from app.core.permissions import login_required, roles_required
+from app.extensions import db
+from media_pipeline import services
+from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.probe import MediaInputError
+from media_pipeline.tasks import check_visibility_timeout, queue_asset
+
+bp = Blueprint(
+    "media_pipeline",
+    __name__,
+    url_prefix="/media",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+#: What may be served from a published folder, and as what. Anything else (the ffmpeg log) is 404.
+MIME_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".jpg": "image/jpeg",
+}
+_OUTPUT_KEY = re.compile(r"^\d{1,12}-[0-9a-f]{12}$")
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+@bp.record_once
+def _check_settings(state) -> None:
+    check_visibility_timeout(state.app.config)
+
+
+def _json_error(message: str, status: int, **extra):
+    response = jsonify({"success": False, "errors": [{"message": message}], **extra})
+    response.status_code = status
+    return response
+
+
+def _upload_error(exc: services.UploadError):
+    extra = {"received": exc.received} if exc.received is not None else {}
+    return _json_error(str(exc), exc.status, **extra)
+
+
+def get_asset_for(asset_id: int, user, manage: bool = False) -> MediaAsset:
+    """Load an asset (404) and check access (403): viewing, or with ``manage`` the owner's rights."""
+    asset = db.session.get(MediaAsset, asset_id)
+    if asset is None:
+        abort(404)
+    allowed = services.can_manage_asset(user, asset) if manage else services.can_view_asset(user, asset)
+    if not allowed:
+        abort(403)
+    return asset
+
+
+def asset_urls(asset: MediaAsset) -> dict:
+    """Browser URLs of an asset's outputs (for the player of any domain)."""
+    if not asset.output_dir:
+        return {"master": None, "fallback": None, "poster": None, "thumbnails": []}
+    key = PurePosixPath(asset.output_dir).name
+
+    def url(path: str | None) -> str | None:
+        return url_for("media_pipeline.serve", asset_id=asset.id, key=key, filename=path) if path else None
+
+    fallback = asset.fallback()
+    return {
+        "master": url(asset.master_playlist),
+        "fallback": url(fallback.path if fallback else None),
+        "poster": url(asset.poster),
+        "thumbnails": [url(t) for t in asset.thumbnails or []],
+    }
+
+
+def status_json(asset: MediaAsset) -> dict:
+    return {
+        "id": asset.id,
+        "status": asset.status.value,
+        "status_label": asset.status_label,
+        "progress": asset.progress,
+        "error": asset.error,
+        "finished": asset.is_finished,
+        "urls": asset_urls(asset) if asset.status == AssetStatus.READY else None,
+    }
+
+
+# --- trainer pages ---------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required("trainer")
+def index():
+    query = sa.select(MediaAsset).order_by(MediaAsset.id.desc())
+    if not current_user.is_admin:
+        query = query.where(MediaAsset.owner_id == current_user.id)
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template("media_pipeline/index.html", page=page)
+
+
+@bp.get("/upload")
+@roles_required("trainer")
+def upload_page():
+    return render_template(
+        "media_pipeline/upload.html",
+        max_bytes=current_app.config["MEDIA_MAX_UPLOAD_BYTES"],
+        chunk_bytes=current_app.config["MEDIA_UPLOAD_CHUNK_BYTES"],
+    )
+
+
+@bp.get("/<int:asset_id>")
+@roles_required("trainer")
+def detail(asset_id: int):
+    asset = get_asset_for(asset_id, current_user, manage=True)
+    return render_template("media_pipeline/detail.html", asset=asset, urls=asset_urls(asset))
+
+
+@bp.get("/<int:asset_id>/status")
+@login_required
+def status(asset_id: int):
+    asset = get_asset_for(asset_id, current_user, manage=True)
+    return jsonify({"success": True, "data": status_json(asset)})
+
+
+@bp.post("/<int:asset_id>/retranscode")
+@roles_required("trainer")
+def retranscode(asset_id: int):
+    asset = get_asset_for(asset_id, current_user, manage=True)
+    try:
+        services.prepare_rerun(asset, current_user)
+    except MediaInputError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
+    db.session.commit()
+    queue_asset(asset_id)
+    flash("已重新开始转码。", "success")
+    return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
+
+
+# --- resumable upload -----------------------------------------------------------------------------------
+
+
+def _upload_for(upload_id: str):
+    if not services.can_upload(current_user):
+        abort(403)
+    upload = (
+        services.get_upload_for(upload_id, current_user) if re.fullmatch(r"[0-9a-f]{32}", upload_id) else None
+    )
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@bp.post("/uploads")
+@roles_required("trainer")
+def start_upload():
+    body = request.get_json(silent=True) or {}
+    try:
+        size = int(body.get("size", -1))
+    except (TypeError, ValueError):
+        size = -1
+    try:
+        upload = services.start_upload(current_user, str(body.get("filename") or ""), size)
+    except services.UploadError as exc:
+        return _upload_error(exc)
+    db.session.commit()
+    return jsonify(
+        {
+            "success": True,
+            "data": {
+                "upload_id": upload.id,
+                "received": 0,
+                "size": upload.size,
+                "chunk_size": current_app.config["MEDIA_UPLOAD_CHUNK_BYTES"],
+                "url": url_for("media_pipeline.upload_chunk", upload_id=upload.id),
+            },
+        }
+    ), 201
+
+
+@bp.get("/uploads/<upload_id>")
+@login_required
+def upload_state(upload_id: str):
+    upload = _upload_for(upload_id)
+    return jsonify(
+        {
+            "success": True,
+            "data": {"received": upload.received, "size": upload.size, "asset_id": upload.asset_id},
+        }
+    )
+
+
+@bp.put("/uploads/<upload_id>")
+@login_required
+def upload_chunk(upload_id: str):
+    upload = _upload_for(upload_id)
+    chunk_limit = current_app.config["MEDIA_UPLOAD_CHUNK_BYTES"]
+    request.max_content_length = chunk_limit + 64 * 1024  # per request: chunks, not whole files
+    match = _CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
+    length = request.content_length or 0
+    if not match:
+        return _json_error("缺少或错误的 Content-Range 请求头。", 400)
+    start, end, total = (int(g) for g in match.groups())
+    if total != upload.size or end - start + 1 != length:
+        return _json_error("Content-Range 与文件大小或分片长度不符。", 400, received=upload.received)
+    try:
+        services.append_chunk(upload, start, request.stream, length)
+    except services.UploadError as exc:
+        db.session.commit()  # keep what did arrive of an interrupted chunk
+        return _upload_error(exc)
+    except ClientDisconnected:
+        db.session.commit()  # the bytes that arrived count: the client resumes from there
+        return _json_error("连接中断。", 400, received=upload.received)
+    db.session.commit()
+    return jsonify({"success": True, "data": {"received": upload.received, "size": upload.size}})
+
+
+@bp.post("/uploads/<upload_id>/complete")
+@login_required
+def complete_upload(upload_id: str):
+    upload = _upload_for(upload_id)
+    try:
+        asset = services.complete_upload(upload, current_user, commit=db.session.commit, enqueue=queue_asset)
+    except services.UploadError as exc:
+        return _upload_error(exc)
+    except MediaInputError as exc:
+        return _json_error(str(exc), 422)
+    if asset.status == AssetStatus.FAILED:
+        return _json_error(asset.error or "文件无法处理。", 422, data=status_json(asset))
+    return jsonify({"success": True, "data": status_json(asset)}), 201
+
+
+# --- serving ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:asset_id>/<key>/<path:filename>")
+def serve(asset_id: int, key: str, filename: str):
+    """One output file, after the access check; Range requests get 206 (Werkzeug's conditional
+    responses), or nginx / Apache send the bytes in the X-Accel-Redirect / X-Sendfile modes."""
+    if not current_user.is_authenticated:
+        abort(401)
+    asset = get_asset_for(asset_id, current_user)
+    suffix = PurePosixPath(filename).suffix.lower()
+    if not _OUTPUT_KEY.match(key) or suffix not in MIME_TYPES:
+        abort(404)
+    store = services.media_store()
+    path = store.resolve_output(f"assets/{asset.id}/{key}", filename)
+    if path is None:
+        abort(404)
+    mimetype = MIME_TYPES[suffix]
+    mode = current_app.config["MEDIA_SERVE_MODE"]
+    if mode == "x-accel-redirect":
+        response = Response(mimetype=mimetype)
+        prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
+        response.headers["X-Accel-Redirect"] = quote(f"{prefix}/{store.relative(path)}")
+    elif mode == "x-sendfile":
+        response = Response(mimetype=mimetype)
+        response.headers["X-Sendfile"] = str(path)
+    else:
+        response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=3600)
+    # Output folders are immutable (a retranscode publishes a new key), so caching is safe; but
+    # only in the viewer's own browser, never a shared proxy.
+    response.cache_control.private = True
+    response.cache_control.public = False
+    response.cache_control.max_age = 3600
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

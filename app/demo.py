@@ -175,7 +175,10 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         )
         db.session.execute(sa.insert(UserRole), [{"user_id": ids[no], "role": role} for no, role in roles])
     db.session.flush()
-    return {"users": len(rows), "branches": len(leaves) + len(GENERAL_BRANCHES) + 1}
+    from courses.demo import seed_demo_courses  # the courses domain adds its own demo content
+
+    courses = seed_demo_courses()
+    return {"users": len(rows), "branches": len(leaves) + len(GENERAL_BRANCHES) + 1, "courses": courses["courses"]}
 
 
 @click.command("seed-demo")
@@ -184,7 +187,7 @@ def seed_demo_command():
     """Create the demo organisation and accounts (idempotent) and print the demo logins."""
     added = seed_demo()
     db.session.commit()
-    click.echo(f"演示数据就绪：新增 {added['users']} 个账户。")
+    click.echo(f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程。")
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:
         labels = "、".join(

@@ -1,0 +1,437 @@
+"""Assignments (学习任务): a coordinator assigns published courses to a branch subtree or to
+chosen members, with a start and a due date; reminders before and after the due date.
+
+Overdue is never stored: an assigned member is overdue when today (Asia/Shanghai) is after the
+due date and one of the assignment's courses is not completed. Reminders are idempotent: a row per
+(assignment, member, day) under a unique constraint, inserted with ON CONFLICT DO NOTHING, and only
+the rows this run inserted are notified, so two beat runs never remind anyone twice.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app.accounts.models import User
+from app.core import audit
+from app.core.clock import localtoday, utcnow
+from app.core.signals import notification_requested
+from app.core.types import UTCDateTime
+from app.extensions import db
+from app.org.models import Branch
+from app.org.services import can_manage_branch, scope_path
+from courses.models import (
+    AssignmentCourse,
+    AssignmentMember,
+    AssignmentReminder,
+    Course,
+    CourseAssignment,
+    CourseStatus,
+    Enrollment,
+)
+from courses.services import CourseError, page_url
+
+logger = logging.getLogger(__name__)
+_BATCH = 500
+
+
+def can_assign(user) -> bool:
+    return scope_path(user) is not None
+
+
+def assignments_query(user: User):
+    """Assignments ``user`` may see: those made in their subtree (every one for admins)."""
+    prefix = scope_path(user)
+    if prefix is None:
+        raise Forbidden("只有组织员可以管理学习任务。")
+    query = sa.select(CourseAssignment).order_by(CourseAssignment.due_on.desc(), CourseAssignment.id.desc())
+    if prefix:
+        in_scope = sa.select(Branch.id).where(Branch.subtree_filter(prefix))
+        query = query.where(
+            sa.or_(CourseAssignment.branch_id.in_(in_scope), CourseAssignment.created_by_id == user.id)
+        )
+    return query
+
+
+def get_assignment_for(assignment_id: int, user: User) -> CourseAssignment:
+    assignment = db.session.get(CourseAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound("学习任务不存在。")
+    if scope_path(user) is None:
+        raise Forbidden()
+    if (
+        not user.is_admin
+        and assignment.created_by_id != user.id
+        and (assignment.branch is None or not can_manage_branch(user, assignment.branch))
+    ):
+        raise Forbidden("该学习任务不在您管理的组织范围内。")
+    return assignment
+
+
+@dataclass
+class AssignmentData:
+    title: str
+    course_ids: list[int]
+    start_on: date
+    due_on: date
+    branch_id: int | None = None
+    member_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+
+def create_assignment(data: AssignmentData, actor: User) -> CourseAssignment:
+    """Assign courses; every member in scope is enrolled at once and notified."""
+    if not can_assign(actor):
+        raise Forbidden("只有组织员可以布置学习任务。")
+    title = (data.title or "").strip()
+    if not title or len(title) > 120:
+        raise CourseError("请填写任务名称（不超过 120 个字）。")
+    if not data.course_ids:
+        raise CourseError("请至少选择一门课程。")
+    courses = db.session.scalars(sa.select(Course).where(Course.id.in_(set(data.course_ids)))).all()
+    if len(courses) != len(set(data.course_ids)) or any(c.status != CourseStatus.PUBLISHED for c in courses):
+        raise CourseError("只能布置已发布的课程。")
+    if data.start_on is None or data.due_on is None or data.due_on < data.start_on:
+        raise CourseError("截止日期不能早于开始日期。")
+    if data.due_on < localtoday():
+        raise CourseError("截止日期不能早于今天。")
+
+    branch = None
+    if data.branch_id:
+        branch = db.session.get(Branch, data.branch_id)
+        if branch is None:
+            raise CourseError("所选组织不存在。")
+        if not can_manage_branch(actor, branch):
+            raise Forbidden("只能向您管理的组织及其下级组织布置学习任务。")
+    members = []
+    if data.member_ids:
+        members = db.session.scalars(sa.select(User).where(User.id.in_(set(data.member_ids)))).all()
+        if len(members) != len(set(data.member_ids)):
+            raise CourseError("所选成员中有不存在的账户。")
+        outside = [
+            m
+            for m in members
+            if not (actor.is_admin or (m.branch is not None and can_manage_branch(actor, m.branch)))
+        ]
+        if outside:
+            raise Forbidden("只能向您管理范围内的成员布置学习任务：" + "、".join(str(m) for m in outside[:5]))
+    if branch is None and not members:
+        raise CourseError("请选择组织，或选择具体成员。")
+
+    assignment = CourseAssignment(
+        title=title,
+        note=(data.note or "").strip(),
+        branch_id=branch.id if branch else None,
+        start_on=data.start_on,
+        due_on=data.due_on,
+        created_by_id=actor.id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    db.session.execute(
+        sa.insert(AssignmentCourse), [{"assignment_id": assignment.id, "course_id": c.id} for c in courses]
+    )
+
+    # Members: the subtree's active accounts (one INSERT ... SELECT) plus the ones chosen.
+    if branch is not None:
+        subtree = (
+            sa.select(sa.literal(assignment.id), User.id)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(Branch.subtree_filter(branch.path), User.is_active_account.is_(True))
+        )
+        db.session.execute(sa.insert(AssignmentMember).from_select(["assignment_id", "user_id"], subtree))
+    if members:
+        already = set(
+            db.session.scalars(
+                sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
+            )
+        )
+        extra = [{"assignment_id": assignment.id, "user_id": m.id} for m in members if m.id not in already]
+        if extra:
+            db.session.execute(sa.insert(AssignmentMember), extra)
+
+    now = utcnow()
+    for course in courses:
+        not_enrolled = sa.select(
+            sa.literal(course.id),
+            AssignmentMember.user_id,
+            sa.literal(now, UTCDateTime),
+            sa.literal("assignment"),
+        ).where(
+            AssignmentMember.assignment_id == assignment.id,
+            ~sa.exists().where(
+                Enrollment.course_id == course.id, Enrollment.user_id == AssignmentMember.user_id
+            ),
+        )
+        db.session.execute(
+            sa.insert(Enrollment).from_select(["course_id", "user_id", "enrolled_at", "source"], not_enrolled)
+        )
+    db.session.flush()
+    member_ids = list(
+        db.session.scalars(
+            sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
+        )
+    )
+    audit.record(
+        actor,
+        "course.assign",
+        assignment,
+        f"布置学习任务「{title}」：{len(courses)} 门课程，{len(member_ids)} 名成员，{data.due_on} 截止",
+        {"courses": [c.id for c in courses], "branch": assignment.branch_id, "members": len(member_ids)},
+    )
+    _notify(
+        member_ids,
+        "新的学习任务",
+        f"「{title}」：{'、'.join('《' + c.title + '》' for c in courses)}，请于 {data.due_on} 前完成。",
+        "course.assigned",
+    )
+    return assignment
+
+
+def _notify(user_ids: list[int], title: str, body: str, kind: str) -> None:
+    url = page_url("courses.my_learning")
+    for start in range(0, len(user_ids), _BATCH):
+        notification_requested.send(
+            "courses", user_ids=user_ids[start : start + _BATCH], title=title, body=body, url=url, kind=kind
+        )
+
+
+# --- completion and overdue (derived) -------------------------------------------------------------
+
+
+def _incomplete_course_exists(assignment_id, user_id_column):
+    """SQL: the member has a course of the assignment not completed."""
+    completed = (
+        sa.select(Enrollment.id)
+        .where(
+            Enrollment.course_id == AssignmentCourse.course_id,
+            Enrollment.user_id == user_id_column,
+            Enrollment.completed_at.is_not(None),
+        )
+        .correlate_except(Enrollment)  # the member comes from the outermost query, two levels up
+        .exists()
+    )
+    return (
+        sa.select(AssignmentCourse.course_id)
+        .where(AssignmentCourse.assignment_id == assignment_id, ~completed)
+        .correlate_except(AssignmentCourse)
+        .exists()
+    )
+
+
+@dataclass
+class AssignmentSummary:
+    assignment: CourseAssignment
+    members: int
+    completed: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.members) if self.members else 0
+
+    @property
+    def is_overdue(self) -> bool:
+        return localtoday() > self.assignment.due_on and self.completed < self.members
+
+
+def summaries(assignments: list[CourseAssignment]) -> list[AssignmentSummary]:
+    """Members and members done per assignment: one grouped query for the whole page."""
+    if not assignments:
+        return []
+    ids = [a.id for a in assignments]
+    done = ~_incomplete_course_exists(AssignmentMember.assignment_id, AssignmentMember.user_id)
+    rows = db.session.execute(
+        sa.select(
+            AssignmentMember.assignment_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((done, 1), else_=0)),
+        )
+        .where(AssignmentMember.assignment_id.in_(ids))
+        .group_by(AssignmentMember.assignment_id)
+    ).all()
+    by_id = {row[0]: (row[1], int(row[2] or 0)) for row in rows}
+    return [AssignmentSummary(a, *by_id.get(a.id, (0, 0))) for a in assignments]
+
+
+@dataclass
+class MemberStatus:
+    user: User
+    done_courses: int
+    total_courses: int
+    completed: bool
+    overdue: bool
+
+
+def member_statuses(assignment: CourseAssignment, page: int, per_page: int):
+    """A page of the assignment's members (by branch), with how many of its courses each completed."""
+    total_courses = len(assignment.courses)
+    query = (
+        sa.select(User)
+        .join(AssignmentMember, AssignmentMember.user_id == User.id)
+        .outerjoin(Branch, Branch.id == User.branch_id)
+        .where(AssignmentMember.assignment_id == assignment.id)
+        .order_by(Branch.path, User.employee_no)
+    )
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    ids = [u.id for u in pagination.items]
+    done = (
+        dict(
+            db.session.execute(
+                sa.select(Enrollment.user_id, sa.func.count())
+                .join(AssignmentCourse, AssignmentCourse.course_id == Enrollment.course_id)
+                .where(
+                    AssignmentCourse.assignment_id == assignment.id,
+                    Enrollment.user_id.in_(ids),
+                    Enrollment.completed_at.is_not(None),
+                )
+                .group_by(Enrollment.user_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    past_due = localtoday() > assignment.due_on
+    statuses = []
+    for user in pagination.items:
+        count = done.get(user.id, 0)
+        statuses.append(
+            MemberStatus(
+                user, count, total_courses, count >= total_courses, past_due and count < total_courses
+            )
+        )
+    return pagination, statuses
+
+
+def due_dates_for(user_id: int, course_ids: list[int]) -> dict[int, date]:
+    """The earliest due date of an assignment naming each course for this member."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AssignmentCourse.course_id, sa.func.min(CourseAssignment.due_on))
+        .join(CourseAssignment, CourseAssignment.id == AssignmentCourse.assignment_id)
+        .join(AssignmentMember, AssignmentMember.assignment_id == CourseAssignment.id)
+        .where(AssignmentMember.user_id == user_id, AssignmentCourse.course_id.in_(course_ids))
+        .group_by(AssignmentCourse.course_id)
+    ).all()
+    return dict(rows)
+
+
+@dataclass
+class AssignedCourse:
+    assignment: CourseAssignment
+    course: Course
+    completed: bool
+
+    @property
+    def days_left(self) -> int:
+        return (self.assignment.due_on - localtoday()).days
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.completed and self.days_left < 0
+
+
+def assigned_courses(user_id: int, *, open_only: bool = False) -> list[AssignedCourse]:
+    """Every (assignment, course) given to the member, soonest due first."""
+    query = (
+        sa.select(CourseAssignment, Course, Enrollment.completed_at)
+        .join(AssignmentMember, AssignmentMember.assignment_id == CourseAssignment.id)
+        .join(AssignmentCourse, AssignmentCourse.assignment_id == CourseAssignment.id)
+        .join(Course, Course.id == AssignmentCourse.course_id)
+        .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id))
+        .where(AssignmentMember.user_id == user_id)
+        .order_by(CourseAssignment.due_on, Course.id)
+    )
+    if open_only:
+        query = query.where(Enrollment.completed_at.is_(None))
+    return [AssignedCourse(a, c, done is not None) for a, c, done in db.session.execute(query).all()]
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+
+def _days(setting: str) -> list[int]:
+    return sorted({int(part) for part in str(setting or "").split(",") if part.strip().isdigit()})
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    """Insert reminder rows, skipping any (assignment, member, day) already there; the user ids inserted."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted: list[int] = []
+    for start in range(0, len(rows), _BATCH):
+        statement = (
+            insert(AssignmentReminder)
+            .values(rows[start : start + _BATCH])
+            .on_conflict_do_nothing(index_elements=["assignment_id", "user_id", "on_day"])
+            .returning(AssignmentReminder.user_id)
+        )
+        inserted.extend(db.session.scalars(statement))
+    return inserted
+
+
+def send_due_reminders(today: date | None = None) -> dict[str, int]:
+    """Remind members who have not finished an assignment N days before and after its due date.
+    Safe to run any number of times a day, from any number of processes."""
+    today = today or localtoday()
+    config = current_app.config
+    offsets = {d: "before" for d in _days(config["COURSES_REMIND_DAYS_BEFORE"])}
+    offsets.update({-d: "after" for d in _days(config["COURSES_REMIND_DAYS_AFTER"]) if d > 0})
+    if not offsets:
+        return {"assignments": 0, "reminded": 0}
+    due_days = {today + timedelta(days=d): d for d in offsets}
+    assignments = db.session.scalars(
+        sa.select(CourseAssignment).where(CourseAssignment.due_on.in_(list(due_days)))
+    ).all()
+    reminded = 0
+    now = utcnow()
+    for assignment in assignments:
+        days_to_due = due_days[assignment.due_on]
+        pending = list(
+            db.session.scalars(
+                sa.select(AssignmentMember.user_id)
+                .join(User, User.id == AssignmentMember.user_id)
+                .where(
+                    AssignmentMember.assignment_id == assignment.id,
+                    User.is_active_account.is_(True),
+                    _incomplete_course_exists(assignment.id, AssignmentMember.user_id),
+                )
+            )
+        )
+        if not pending:
+            continue
+        fresh = _insert_ignoring_duplicates(
+            [
+                {
+                    "assignment_id": assignment.id,
+                    "user_id": uid,
+                    "on_day": today,
+                    "days_to_due": days_to_due,
+                    "sent_at": now,
+                }
+                for uid in pending
+            ]
+        )
+        if not fresh:
+            continue
+        titles = "、".join(f"《{c.title}》" for c in assignment.courses)
+        if days_to_due > 0:
+            title = f"学习任务还有 {days_to_due} 天截止"
+            body = f"「{assignment.title}」（{titles}）将于 {assignment.due_on} 截止，请抓紧完成。"
+        else:
+            title = "学习任务已逾期"
+            body = (
+                f"「{assignment.title}」（{titles}）已于 {assignment.due_on} 截止，您尚未完成，请尽快补学。"
+            )
+        _notify(sorted(fresh), title, body, "course.reminder")
+        audit.record(
+            None, "course.remind", assignment, f"提醒 {len(fresh)} 名成员（距截止 {days_to_due} 天）"
+        )
+        reminded += len(fresh)
+    db.session.flush()
+    logger.info("assignment reminders for %s: %s members", today, reminded)
+    return {"assignments": len(assignments), "reminded": reminded}

@@ -1,0 +1,348 @@
+"""Flipped classes (翻转课堂): class sessions, pre-class lessons, check-in, homework.
+
+Check-in: the trainer opens it and shows a six-digit code (and a QR code carrying it) valid for
+COURSES_CHECKIN_MINUTES; each enrolled member checks in once, on time or late (after the start
+plus COURSES_LATE_AFTER_MINUTES). Absence is derived: enrolled, no check-in, session over.
+Attendance credits offline hours through :func:`credit_attendance`, the one call into records.
+"""
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
+
+from app.accounts.models import User
+from app.core import audit
+from app.core.clock import LOCAL_TZ, utcnow
+from app.extensions import db
+from app.records.services import credit_offline_hours
+from courses import files
+from courses.models import (
+    Attendance,
+    AttendanceStatus,
+    ClassSession,
+    Course,
+    CourseKind,
+    Enrollment,
+    HomeworkSubmission,
+    Lesson,
+)
+from courses.services import CourseError, enrollment_for, get_course_for, page_url, progress_for
+
+logger = logging.getLogger(__name__)
+
+
+def get_session_for(session_id: int, user, *, edit: bool = False) -> ClassSession:
+    session = db.session.get(ClassSession, session_id)
+    if session is None:
+        raise NotFound("课堂不存在。")
+    get_course_for(session.course_id, user, edit=edit)
+    return session
+
+
+@dataclass
+class SessionData:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    meeting_url: str = ""
+    credit_minutes: int = 90
+    homework_prompt: str = ""
+    homework_due_at: datetime | None = None
+    pre_lesson_ids: list[int] | None = None
+    trainer_id: int | None = None
+
+
+def _validate(course: Course, data: SessionData) -> list[Lesson]:
+    if course.kind != CourseKind.FLIPPED:
+        raise CourseError("只有翻转课堂类课程可以安排课堂。")
+    title = (data.title or "").strip()
+    if not title or len(title) > 120:
+        raise CourseError("请填写课堂名称（不超过 120 个字）。")
+    data.title = title
+    if data.starts_at is None or data.ends_at is None or data.ends_at <= data.starts_at:
+        raise CourseError("结束时间须晚于开始时间。")
+    if not data.place.strip() and not data.meeting_url.strip():
+        raise CourseError("请填写上课地点或线上会议链接。")
+    if data.meeting_url and not data.meeting_url.startswith(("http://", "https://")):
+        raise CourseError("会议链接须以 http:// 或 https:// 开头。")
+    if not 0 <= data.credit_minutes <= 24 * 60:
+        raise CourseError("计入学时的分钟数须在 0 到 1440 之间。")
+    if data.homework_due_at is not None and data.homework_due_at < data.starts_at:
+        raise CourseError("作业截止时间不能早于课堂开始时间。")
+    ids = set(data.pre_lesson_ids or [])
+    lessons = [lesson for lesson in course.lessons() if lesson.id in ids]
+    if len(lessons) != len(ids):
+        raise CourseError("课前学习只能选本课程的课时。")
+    return lessons
+
+
+def _apply(session: ClassSession, data: SessionData, lessons: list[Lesson]) -> None:
+    session.title = data.title
+    session.starts_at, session.ends_at = data.starts_at, data.ends_at
+    session.place, session.meeting_url = data.place.strip(), data.meeting_url.strip()
+    session.credit_minutes = data.credit_minutes
+    session.homework_prompt = (data.homework_prompt or "").strip()
+    session.homework_due_at = data.homework_due_at
+    session.pre_lessons = lessons
+    if data.trainer_id:
+        session.trainer_id = data.trainer_id
+
+
+def create_session(course: Course, data: SessionData, actor: User) -> ClassSession:
+    lessons = _validate(course, data)
+    session = ClassSession(course_id=course.id, trainer_id=actor.id)
+    _apply(session, data, lessons)
+    db.session.add(session)
+    db.session.flush()
+    audit.record(
+        actor, "course.session.create", course, f"安排课堂「{session.title}」", {"session": session.id}
+    )
+    return session
+
+
+def update_session(session: ClassSession, data: SessionData, actor: User) -> ClassSession:
+    lessons = _validate(session.course, data)
+    _apply(session, data, lessons)
+    db.session.flush()
+    audit.record(
+        actor,
+        "course.session.update",
+        session.course,
+        f"修改课堂「{session.title}」",
+        {"session": session.id},
+    )
+    return session
+
+
+# --- pre-class lessons ----------------------------------------------------------------------------
+
+
+def outstanding_lessons(session: ClassSession, user_id: int) -> list[Lesson]:
+    """The pre-class lessons the member has not completed yet (what they still owe)."""
+    lessons = session.pre_lessons
+    progress = progress_for(user_id, [lesson.id for lesson in lessons])
+    return [lesson for lesson in lessons if not (progress.get(lesson.id) and progress[lesson.id].completed)]
+
+
+# --- check-in -------------------------------------------------------------------------------------
+
+
+def open_checkin(session: ClassSession, actor: User, minutes: int | None = None) -> ClassSession:
+    """Start (or restart, with a new code) the check-in window."""
+    minutes = minutes or current_app.config["COURSES_CHECKIN_MINUTES"]
+    if not 1 <= minutes <= 240:
+        raise CourseError("签到有效时间须在 1 到 240 分钟之间。")
+    now = utcnow()
+    session.checkin_code = f"{secrets.randbelow(10**6):06d}"
+    session.checkin_opened_at = now
+    session.checkin_expires_at = now + timedelta(minutes=minutes)
+    db.session.flush()
+    audit.record(
+        actor, "course.checkin.open", session.course, f"开启课堂「{session.title}」签到，{minutes} 分钟有效"
+    )
+    return session
+
+
+def close_checkin(session: ClassSession, actor: User) -> None:
+    session.checkin_expires_at = min(session.checkin_expires_at or utcnow(), utcnow())
+    db.session.flush()
+    audit.record(actor, "course.checkin.close", session.course, f"结束课堂「{session.title}」签到")
+
+
+def checkin_is_open(session: ClassSession, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return bool(session.checkin_code and session.checkin_expires_at and now <= session.checkin_expires_at)
+
+
+def attendance_for(session: ClassSession, user_id: int) -> Attendance | None:
+    return db.session.scalars(
+        sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user_id)
+    ).first()
+
+
+def check_in(session: ClassSession, member: User, code: str, method: str = "code") -> Attendance:
+    """Check ``member`` in with ``code``: refused with a message when not enrolled, closed, expired,
+    wrong or already done. Credits the session's offline hours."""
+    if enrollment_for(member, session.course_id) is None:
+        raise CourseError("您尚未加入本课程，不能签到。")
+    if attendance_for(session, member.id) is not None:
+        raise CourseError("您已签到，无需重复签到。")
+    now = utcnow()
+    if not session.checkin_code:
+        raise CourseError("讲师尚未开启签到。")
+    code = (code or "").strip()
+    if not code:
+        raise CourseError("请输入签到码。")
+    if not hmac.compare_digest(code.encode(), session.checkin_code.encode()):
+        raise CourseError("签到码错误，请核对讲师展示的签到码。")
+    if now > session.checkin_expires_at:
+        raise CourseError("签到码已过期，请向讲师索取新的签到码。")
+    late_after = session.starts_at + timedelta(minutes=current_app.config["COURSES_LATE_AFTER_MINUTES"])
+    attendance = Attendance(
+        session_id=session.id,
+        user_id=member.id,
+        checked_in_at=now,
+        status=AttendanceStatus.LATE if now > late_after else AttendanceStatus.ON_TIME,
+        method=method if method in ("code", "qr") else "code",
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attendance)
+    except IntegrityError:  # the same member, twice at once: the first one counted
+        raise CourseError("您已签到，无需重复签到。") from None
+    audit.record(
+        member,
+        "course.checkin",
+        session.course,
+        f"{member} 课堂「{session.title}」签到（{attendance.status_label}）",
+    )
+    credit_attendance(member, session, actor=member)
+    return attendance
+
+
+def credit_attendance(member: User, session: ClassSession, actor: User | None) -> None:
+    """The one call into records for class attendance (offline hours, once per member and session)."""
+    if session.credit_minutes <= 0:
+        return
+    credit_offline_hours(
+        member,
+        source_kind="class_attendance",
+        source_ref=f"class_session:{session.id}",
+        minutes=session.credit_minutes,
+        actor=actor,
+        reason=f"翻转课堂《{session.course.title}》课堂「{session.title}」出勤",
+        occurred_on=session.starts_at.astimezone(LOCAL_TZ).date(),
+    )
+
+
+@dataclass
+class RosterRow:
+    user: User
+    attendance: Attendance | None
+    absent: bool
+    submission: HomeworkSubmission | None
+
+    @property
+    def label(self) -> str:
+        if self.attendance is not None:
+            return self.attendance.status_label
+        return "缺席" if self.absent else "未签到"
+
+
+def roster(session: ClassSession) -> list[RosterRow]:
+    """Every enrolled member with their attendance (absent is derived) and homework: three queries."""
+    members = db.session.scalars(
+        sa.select(User)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == session.course_id)
+        .order_by(User.employee_no)
+    ).all()
+    attendance = {
+        a.user_id: a
+        for a in db.session.scalars(sa.select(Attendance).where(Attendance.session_id == session.id))
+    }
+    submissions = {
+        s.user_id: s
+        for s in db.session.scalars(
+            sa.select(HomeworkSubmission).where(HomeworkSubmission.session_id == session.id)
+        )
+    }
+    over = utcnow() > session.ends_at
+    return [
+        RosterRow(m, attendance.get(m.id), over and m.id not in attendance, submissions.get(m.id))
+        for m in members
+    ]
+
+
+# --- homework -------------------------------------------------------------------------------------
+
+
+def submission_for(session: ClassSession, user_id: int) -> HomeworkSubmission | None:
+    return db.session.scalars(
+        sa.select(HomeworkSubmission).where(
+            HomeworkSubmission.session_id == session.id, HomeworkSubmission.user_id == user_id
+        )
+    ).first()
+
+
+def homework_extensions() -> tuple[str, ...]:
+    raw = current_app.config["COURSES_HOMEWORK_EXTENSIONS"]
+    return tuple(e.strip().lower().lstrip(".") for e in raw.split(",") if e.strip())
+
+
+def submit_homework(
+    session: ClassSession, member: User, text: str, stored: files.StoredFile | None
+) -> tuple[HomeworkSubmission, str | None]:
+    """Hand in (or replace, until reviewed) the post-class assignment. Returns the submission and
+    the path of a replaced file, which the caller removes after committing."""
+    if not session.homework_prompt:
+        raise CourseError("本次课堂没有布置作业。")
+    if enrollment_for(member, session.course_id) is None:
+        raise CourseError("您尚未加入本课程，不能提交作业。")
+    if session.homework_due_at is not None and utcnow() > session.homework_due_at:
+        raise CourseError("作业提交已截止。")
+    text = (text or "").strip()
+    if len(text) > 20000:
+        raise CourseError("作业正文不能超过 20000 字。")
+    submission = submission_for(session, member.id)
+    if submission is not None and submission.reviewed_at is not None:
+        raise CourseError("作业已批阅，不能再修改。")
+    if not text and stored is None and (submission is None or not submission.file_path):
+        raise CourseError("请填写作业内容或上传附件。")
+    replaced = None
+    if submission is None:
+        submission = HomeworkSubmission(session_id=session.id, user_id=member.id)
+        db.session.add(submission)
+    submission.text = text
+    if stored is not None:
+        replaced = submission.file_path
+        submission.file_path, submission.file_name, submission.file_size = (
+            stored.relative,
+            stored.name,
+            stored.size,
+        )
+    submission.submitted_at = utcnow()
+    db.session.flush()
+    audit.record(
+        member, "course.homework.submit", session.course, f"{member} 提交课堂「{session.title}」作业"
+    )
+    return submission, replaced
+
+
+def review_homework(
+    submission: HomeworkSubmission, score: int, comment: str, actor: User
+) -> HomeworkSubmission:
+    if score is None or not 0 <= score <= 100:
+        raise CourseError("分数须在 0 到 100 之间。")
+    submission.score = score
+    submission.comment = (comment or "").strip()[:2000]
+    submission.reviewed_by_id = actor.id
+    submission.reviewed_at = utcnow()
+    db.session.flush()
+    session = db.session.get(ClassSession, submission.session_id)
+    audit.record(
+        actor,
+        "course.homework.review",
+        session.course,
+        f"批阅 {submission.user} 的作业：{score} 分",
+        {"submission": submission.id},
+    )
+    from app.core.signals import notification_requested
+
+    notification_requested.send(
+        "courses",
+        user_ids=[submission.user_id],
+        title="作业已批阅",
+        body=f"课堂「{session.title}」的作业得分 {score}。{submission.comment}",
+        url=page_url("courses.class_session", session_id=session.id),
+        kind="course.homework_reviewed",
+    )
+    return submission

@@ -1,0 +1,179 @@
+"""Assignments (学习任务): scope, enrolment, due dates, derived overdue, idempotent reminders."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.core.clock import localtoday, utcnow
+from app.extensions import db
+from courses import assignments
+from courses.models import AssignmentReminder, CourseAssignment, Enrollment
+from tests.helpers import config_set, count
+
+
+@pytest.fixture
+def org(create_user, org_tree, trainer, make_course):
+    coordinator = create_user("coordinator", "member", branch=org_tree["a"], name="赵组织")
+    return {
+        "coordinator": coordinator,
+        "a1": [create_user(branch=org_tree["a1"], name=f"甲{i}") for i in range(3)],
+        "a2": create_user(branch=org_tree["a2"], name="乙"),
+        "b1": create_user(branch=org_tree["b1"], name="外支成员"),
+        "tree": org_tree,
+        "course": make_course(trainer, title="必修：党章党规", is_required=True),
+    }
+
+
+def assign(client, org, **fields):
+    data = {
+        "title": "第二季度必修",
+        "course_ids": [str(org["course"].id)],
+        "branch_id": str(org["tree"]["a"].id),
+        "start_on": localtoday().isoformat(),
+        "due_on": (localtoday() + timedelta(days=10)).isoformat(),
+    }
+    data.update(fields)
+    return client.post("/courses/assignments/new", data=data)
+
+
+def test_coordinator_assigns_to_their_subtree_and_members_are_enrolled_and_told(
+    client, login, org, notifications
+):
+    login(org["coordinator"])
+    response = assign(client, org)
+    assert response.status_code == 302
+    assignment = db.session.scalars(sa.select(CourseAssignment)).one()
+    enrolled = set(
+        db.session.scalars(sa.select(Enrollment.user_id).where(Enrollment.course_id == org["course"].id))
+    )
+    expected = {m.id for m in org["a1"]} | {org["a2"].id, org["coordinator"].id}
+    assert enrolled == expected  # the whole 机关党总支 subtree, nobody from 生产党总支
+    told = [n for n in notifications if n["kind"] == "course.assigned"]
+    assert set(told[0]["user_ids"]) == expected
+    assert "必修：党章党规" in told[0]["body"]
+    page = client.get(f"/courses/assignments/{assignment.id}").get_data(as_text=True)
+    assert "甲0" in page
+    assert "外支成员" not in page
+    assert "完成 0 / 5 人" in page
+
+
+def test_coordinator_cannot_assign_outside_their_subtree(client, login, org):
+    login(org["coordinator"])
+    assert assign(client, org, branch_id=str(org["tree"]["b"].id)).status_code == 403
+    assert assign(client, org, branch_id="0", members=org["b1"].employee_no).status_code == 403
+    assert count(CourseAssignment) == 0
+    assert count(Enrollment) == 0
+
+
+def test_assign_chosen_members_only(client, login, org):
+    login(org["coordinator"])
+    response = assign(
+        client, org, branch_id="0", members=f"{org['a1'][0].employee_no}\n{org['a2'].employee_no}"
+    )
+    assert response.status_code == 302
+    assert set(db.session.scalars(sa.select(Enrollment.user_id))) == {org["a1"][0].id, org["a2"].id}
+
+
+def test_members_and_trainers_cannot_manage_assignments(client, login, org, trainer):
+    login(org["a1"][0])
+    assert client.get("/courses/assignments").status_code == 403
+    assert assign(client, org).status_code == 403
+    client.post("/logout")
+    login(trainer)
+    assert client.get("/courses/assignments/new").status_code == 403
+
+
+def test_bad_dates_and_unpublished_courses_are_refused(client, login, org, trainer, make_course):
+    login(org["coordinator"])
+    response = assign(client, org, due_on=(localtoday() - timedelta(days=1)).isoformat())
+    assert response.status_code == 400
+    assert "截止日期" in response.get_data(as_text=True)
+    draft = make_course(trainer, title="草稿", publish=False)
+    response = assign(client, org, course_ids=[str(draft.id)])
+    assert response.status_code == 400
+    assert count(CourseAssignment) == 0
+
+
+def make_assignment(org, due_days_ago: int):
+    """An assignment made earlier, whose due date passed ``due_days_ago`` days ago."""
+    with time_machine.travel(utcnow() - timedelta(days=due_days_ago + 1), tick=True):
+        assignment = assignments.create_assignment(
+            assignments.AssignmentData(
+                title="党章学习",
+                course_ids=[org["course"].id],
+                start_on=localtoday(),
+                due_on=localtoday() + timedelta(days=1),
+                branch_id=org["tree"]["a1"].id,
+            ),
+            org["coordinator"],
+        )
+    db.session.commit()
+    return assignment
+
+
+def test_overdue_is_derived_and_shown_to_the_member(client, login, org):
+    overdue = make_assignment(org, due_days_ago=2)
+    assert overdue.due_on < localtoday()
+    login(org["a1"][0])
+    page = client.get("/courses/my?tab=assigned").get_data(as_text=True)
+    assert 'data-testid="overdue"' in page
+    assert "已逾期" in page
+    items = assignments.assigned_courses(org["a1"][0].id)
+    assert items[0].is_overdue
+    # completing the course clears it, with nothing stored about "overdue"
+    db.session.execute(
+        sa.update(Enrollment).where(Enrollment.user_id == org["a1"][0].id).values(completed_at=utcnow())
+    )
+    db.session.commit()
+    assert not assignments.assigned_courses(org["a1"][0].id)[0].is_overdue
+    summary = assignments.summaries([overdue])[0]
+    assert (summary.members, summary.completed, summary.is_overdue) == (3, 1, True)
+
+
+def test_reminders_before_and_after_the_due_date_are_sent_once(app, org, notifications):
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="党章学习",
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=3),
+            branch_id=org["tree"]["a1"].id,
+        ),
+        org["coordinator"],
+    )
+    done = org["a1"][2]
+    db.session.execute(
+        sa.update(Enrollment).where(Enrollment.user_id == done.id).values(completed_at=utcnow())
+    )
+    db.session.commit()
+    notifications.clear()
+    with config_set(app, COURSES_REMIND_DAYS_BEFORE="3,1", COURSES_REMIND_DAYS_AFTER="1"):
+        first = assignments.send_due_reminders()
+        again = assignments.send_due_reminders()  # the hourly beat runs again the same day
+        db.session.commit()
+        reminders = [n for n in notifications if n["kind"] == "course.reminder"]
+        assert first["reminded"] == 2
+        assert again["reminded"] == 0
+        assert len(reminders) == 1
+        assert set(reminders[0]["user_ids"]) == {org["a1"][0].id, org["a1"][1].id}  # not the one who finished
+        assert "3 天" in reminders[0]["title"]
+
+        assert (
+            assignments.send_due_reminders(localtoday() + timedelta(days=1))["reminded"] == 0
+        )  # 2 days: no rule
+        assert (
+            assignments.send_due_reminders(localtoday() + timedelta(days=2))["reminded"] == 2
+        )  # 1 day before
+        overdue = assignments.send_due_reminders(localtoday() + timedelta(days=4))  # 1 day after
+        assert overdue["reminded"] == 2
+        assert "已逾期" in notifications[-1]["title"]
+        assert assignments.send_due_reminders(localtoday() + timedelta(days=4))["reminded"] == 0
+    assert count(AssignmentReminder, AssignmentReminder.assignment_id == assignment.id) == 6
+
+
+def test_the_reminder_task_runs(app, org):
+    from courses.tasks import send_due_reminders_task
+
+    assert send_due_reminders_task.apply().get() == {"assignments": 0, "reminded": 0}

@@ -1,0 +1,185 @@
+"""Flipped classes: pre-class lessons owed, check-in codes (wrong, expired, accepted), homework."""
+
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.core.clock import utcnow
+from app.extensions import db
+from app.records.models import HoursEntry
+from courses import classes, services
+from courses.models import Attendance, AttendanceStatus, HomeworkSubmission
+from tests.helpers import count
+
+
+@pytest.fixture
+def flipped(trainer, member, make_course):
+    course = make_course(
+        trainer, title="翻转课堂：基层党建", kind="flipped", lessons=[("video", 60), ("article", 120)]
+    )
+    now = utcnow()
+    session = classes.create_session(
+        course,
+        classes.SessionData(
+            title="第一次研讨",
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+            place="党校 201 教室",
+            credit_minutes=90,
+            homework_prompt="结合工作谈谈体会。",
+            homework_due_at=now + timedelta(days=7),
+            pre_lesson_ids=[lesson.id for lesson in course.lessons()],
+        ),
+        trainer,
+    )
+    services.enrol(course, member)
+    db.session.commit()
+    return {"course": course, "session": session}
+
+
+def test_a_member_with_unfinished_pre_class_lessons_is_told_what_remains(client, login, member, flipped):
+    login(member)
+    page = client.get(f"/courses/classes/{flipped['session'].id}").get_data(as_text=True)
+    assert "上课前还需完成以下 2 个课时" in page
+    for lesson in flipped["course"].lessons():
+        assert lesson.title in page
+    course_page = client.get(f"/courses/{flipped['course'].id}").get_data(as_text=True)
+    assert "课前还需完成 2 个课时" in course_page
+
+
+def test_check_in_wrong_expired_and_accepted(client, login, trainer, member, flipped):
+    session = flipped["session"]
+    login(trainer)
+    client.post(f"/courses/classes/{session.id}/checkin/open", data={"minutes": "10"})
+    db.session.expire_all()
+    code = db.session.get(type(session), session.id).checkin_code
+    assert code
+    assert len(code) == 6
+    trainer_page = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert code in trainer_page
+    qr = client.get(f"/courses/classes/{session.id}/qr.svg")
+    assert qr.status_code == 200
+    assert qr.mimetype == "image/svg+xml"
+    client.post("/logout")
+
+    login(member)
+    wrong = "000000" if code != "000000" else "111111"
+    page = client.post(f"/courses/classes/{session.id}/checkin", data={"code": wrong}, follow_redirects=True)
+    assert "签到码错误" in page.get_data(as_text=True)
+    assert count(Attendance) == 0
+
+    with time_machine.travel(utcnow() + timedelta(minutes=11), tick=True):
+        page = client.post(
+            f"/courses/classes/{session.id}/checkin", data={"code": code}, follow_redirects=True
+        )
+    assert "签到码已过期" in page.get_data(as_text=True)
+    assert count(Attendance) == 0
+
+
+def test_accepted_check_in_shows_as_attendance_and_credits_hours_once(
+    client, login, trainer, member, flipped
+):
+    session = flipped["session"]
+    classes.open_checkin(session, trainer, 10)
+    db.session.commit()
+    login(member)
+    page = client.post(
+        f"/courses/classes/{session.id}/checkin", data={"code": session.checkin_code}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "签到成功（按时签到）" in page
+    assert 'data-testid="attendance"' in page
+    again = client.post(
+        f"/courses/classes/{session.id}/checkin", data={"code": session.checkin_code}, follow_redirects=True
+    )
+    assert "您已签到" in again.get_data(as_text=True)
+    assert count(Attendance) == 1
+    entries = db.session.scalars(sa.select(HoursEntry).where(HoursEntry.user_id == member.id)).all()
+    assert [(e.source_kind, e.source_ref, str(e.hours)) for e in entries] == [
+        ("class_attendance", f"class_session:{session.id}", "2.00")  # 90 minutes at 45 per 学时
+    ]
+    client.post("/logout")
+    login(trainer)
+    roster = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert "按时签到" in roster
+    assert member.name in roster
+
+
+def test_late_check_in_and_derived_absence(trainer, member, create_user, flipped):
+    session = flipped["session"]
+    absent = create_user(name="缺席者")
+    services.enrol(flipped["course"], absent)
+    session.starts_at = utcnow() - timedelta(minutes=30)
+    classes.open_checkin(session, trainer, 10)
+    attendance = classes.check_in(session, member, session.checkin_code)
+    assert attendance.status == AttendanceStatus.LATE
+    assert {row.user.id: row.label for row in classes.roster(session)}[absent.id] == "未签到"
+    with time_machine.travel(session.ends_at + timedelta(minutes=1), tick=True):
+        assert {row.user.id: row.label for row in classes.roster(session)}[absent.id] == "缺席"
+
+
+def test_not_enrolled_cannot_check_in(trainer, create_user, flipped):
+    session = flipped["session"]
+    classes.open_checkin(session, trainer, 10)
+    with pytest.raises(services.CourseError, match="尚未加入"):
+        classes.check_in(session, create_user(), session.checkin_code)
+
+
+def test_homework_submit_limits_and_review(client, login, app, trainer, member, flipped, notifications):
+    session = flipped["session"]
+    login(member)
+    url = f"/courses/classes/{session.id}/homework"
+    refused = client.post(
+        url, data={"text": "体会", "file": (io.BytesIO(b"MZ\x90"), "virus.exe")}, follow_redirects=True
+    )
+    assert "不支持的文件类型" in refused.get_data(as_text=True)
+    app.config["COURSES_HOMEWORK_MAX_BYTES"], before = 10, app.config["COURSES_HOMEWORK_MAX_BYTES"]
+    try:
+        too_big = client.post(url, data={"file": (io.BytesIO(b"x" * 11), "note.txt")}, follow_redirects=True)
+    finally:
+        app.config["COURSES_HOMEWORK_MAX_BYTES"] = before
+    assert "超过大小上限" in too_big.get_data(as_text=True)
+    assert count(HomeworkSubmission) == 0
+
+    client.post(url, data={"text": "我的学习体会", "file": (io.BytesIO(b"hello"), "note.txt")})
+    submission = db.session.scalars(sa.select(HomeworkSubmission)).one()
+    assert submission.file_name == "note.txt"
+    assert client.get(f"/courses/homework/{submission.id}/file").data == b"hello"
+    client.post("/logout")
+
+    login(trainer)
+    client.post(
+        f"/courses/homework/{submission.id}/review", data={"score": "92", "comment": "联系实际，很好"}
+    )
+    db.session.expire_all()
+    submission = db.session.get(HomeworkSubmission, submission.id)
+    assert (submission.score, submission.comment) == (92, "联系实际，很好")
+    assert any(
+        n["kind"] == "course.homework_reviewed" and n["user_ids"] == [member.id] for n in notifications
+    )
+    client.post("/logout")
+
+    login(member)
+    page = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert "得分：92" in page
+    late = client.post(url, data={"text": "改一改"}, follow_redirects=True)
+    assert "已批阅" in late.get_data(as_text=True)
+
+
+def test_another_member_cannot_read_my_homework_file(client, login, member, create_user, flipped):
+    stored = classes.files.StoredFile("courses/homework/none.txt", "note.txt", 5)
+    submission, _ = classes.submit_homework(flipped["session"], member, "体会", stored)
+    db.session.commit()
+    other = create_user()
+    services.enrol(flipped["course"], other)
+    db.session.commit()
+    login(other)
+    assert client.get(f"/courses/homework/{submission.id}/file").status_code == 403
+
+
+def test_members_cannot_open_check_in(client, login, member, flipped):
+    login(member)
+    assert client.post(f"/courses/classes/{flipped['session'].id}/checkin/open").status_code == 403
+    assert client.get(f"/courses/classes/{flipped['session'].id}/qr.svg").status_code == 403

@@ -1,0 +1,186 @@
+"""Acceptance, as new users would try it: a trainer builds and publishes a course with a real video
+uploaded through the page; a member on a phone enrols, plays it, reloads and resumes."""
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.accounts import services as account_services
+from app.accounts.models import User
+from app.extensions import db
+from app.org.services import create_branch
+from courses import services
+from media_pipeline import services as media_services
+from media_pipeline.models import AssetStatus, MediaAsset
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "Passw0rd-e2e"
+#: Phone screenshots of the main pages, kept for a person to look at after the run.
+SHOTS = Path(tempfile.gettempdir()) / "hongke-screenshots"
+
+
+@pytest.fixture(scope="module")
+def people(live_server):
+    with live_server.app.app_context():
+        root = create_branch("课程测试党委", "committee", None, actor=None)
+        branch = create_branch("课程测试支部", "branch", root, actor=None)
+
+        def user(no, name, roles):
+            data = account_services.UserData(employee_no=no, name=name, branch_id=branch.id)
+            return account_services.create_user(data, roles, actor=None, password=PASSWORD).employee_no
+
+        result = {
+            "trainer": user("C2E001", "周讲师", ["trainer", "member"]),
+            "member": user("C2E002", "吴学员", ["member"]),
+        }
+        db.session.commit()
+        return result
+
+
+@pytest.fixture(scope="module")
+def lesson_video(tmp_path_factory):
+    """A 3-second 320x240 video with sound, made by ffmpeg (tiny: it is transcoded in the test)."""
+    path = tmp_path_factory.mktemp("e2e-courses") / "党课录像.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def log_in(page, base, identifier):
+    page.goto(f"{base}/login")
+    page.get_by_label("工号或手机号").fill(identifier)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
+def finish_transcodes(app):
+    """What a worker does: the live server's eager tasks run in the test session's app, so process
+    any asset still waiting here, in the live server's own app and database."""
+    with app.app_context():
+        waiting = db.session.scalars(
+            sa.select(MediaAsset.id).where(
+                MediaAsset.status.in_([AssetStatus.UPLOADED, AssetStatus.TRANSCODING])
+            )
+        ).all()
+        for asset_id in waiting:
+            media_services.process_asset(
+                asset_id, holder=media_services.new_lease_holder("e2e"), commit=db.session.commit
+            )
+        db.session.remove()
+
+
+def test_trainer_publishes_and_member_plays_and_resumes_on_a_phone(
+    live_server, people, desktop, browser, lesson_video
+):
+    base = live_server
+    page = desktop
+    log_in(page, base, people["trainer"])
+    page.goto(f"{base}/courses/new")
+    page.get_by_label("课程名称").fill("新时代党员先锋课")
+    page.get_by_label("学时").fill("1.5")
+    page.get_by_label("课程简介（支持 Markdown）").fill("结合**岗位实际**学习。")
+    page.get_by_role("button", name="创建课程").click()
+    page.wait_for_url("**/edit")
+    page.get_by_placeholder("新章节名称").fill("第一讲 初心使命")
+    page.get_by_role("button", name="添加章节").click()
+    page.get_by_test_id("add-video").click()
+    page.get_by_label("课时名称").fill("先锋模范作用")
+    page.set_input_files("#media-file", str(lesson_video))
+    page.get_by_role("button", name="开始上传").click()
+    page.get_by_test_id("media-message").filter(has_text="检测通过").wait_for(timeout=60_000)
+    status = page.get_by_test_id("asset-status")
+    if "可播放" not in status.inner_text():
+        finish_transcodes(live_server.app)  # the trainer's page keeps polling and shows the result
+    status.filter(has_text="可播放").wait_for(timeout=60_000)
+    assert page.url.endswith("/lessons/new?kind=video")  # the upload kept the trainer on the lesson form
+    page.get_by_test_id("save-lesson").click()
+    page.wait_for_url("**/edit#outline")
+    assert page.get_by_test_id("media-state").inner_text() == "可播放"
+    page.get_by_test_id("publish").click()
+    page.get_by_text("课程已发布").wait_for()
+    assert page.get_by_test_id("course-status").inner_text() == "已发布"
+
+    SHOTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    phone = context.new_page()
+    try:
+        log_in(phone, base, people["member"])
+        phone.goto(f"{base}/courses/")
+        phone.get_by_test_id("course-card").filter(has_text="新时代党员先锋课").click()
+        phone.get_by_test_id("enrol").click()
+        phone.get_by_text("已加入课程").wait_for()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        phone.screenshot(path=str(SHOTS / "course-375.png"), full_page=True)
+        phone.get_by_test_id("continue").click()
+        phone.wait_for_url("**/courses/lessons/*")
+        video = phone.locator("#lesson-media")
+        video.wait_for()
+        phone.wait_for_function("document.getElementById('lesson-media').readyState >= 1", timeout=30_000)
+        phone.evaluate(
+            "() => { const v = document.getElementById('lesson-media'); v.muted = true; return v.play(); }"
+        )
+        phone.wait_for_function("document.getElementById('lesson-media').currentTime > 1.6", timeout=30_000)
+        phone.evaluate("document.getElementById('lesson-media').pause()")
+        paused_at = phone.evaluate("document.getElementById('lesson-media').currentTime")
+        assert paused_at > 1.6  # the video really played
+        phone.wait_for_timeout(800)  # let the pause heartbeat land
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        phone.screenshot(path=str(SHOTS / "lesson-375.png"), full_page=True)
+
+        phone.reload()
+        phone.wait_for_function("document.getElementById('lesson-media').readyState >= 1", timeout=30_000)
+        phone.wait_for_function("document.getElementById('lesson-media').currentTime > 0.5", timeout=10_000)
+        resumed_at = phone.evaluate("document.getElementById('lesson-media').currentTime")
+        assert abs(resumed_at - paused_at) < 1.0, (resumed_at, paused_at)
+
+        phone.goto(f"{base}/courses/")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        phone.screenshot(path=str(SHOTS / "catalog-375.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_an_article_lesson_reports_reading_and_reaching_the_end(live_server, people, phone):
+    with live_server.app.app_context():
+        trainer = db.session.scalars(sa.select(User).where(User.employee_no == people["trainer"])).one()
+        course = services.create_course(services.CourseData(title="图文学习课", credit_hours="0.5"), trainer)
+        chapter = services.add_chapter(course, "阅读", trainer)
+        body = "\n\n".join(f"第{i}段：坚持理论学习，做到学思用贯通、知信行统一。" for i in range(60))
+        lesson = services.create_lesson(
+            chapter, services.LessonData("长文阅读", "article", body=body), trainer
+        )
+        services.publish_course(course, trainer)
+        db.session.commit()
+        lesson_id = lesson.id
+        db.session.remove()
+
+    beats = []
+    phone.on(
+        "request",
+        lambda request: (
+            beats.append(request.post_data_json)
+            if request.url.endswith(f"/api/v1/lessons/{lesson_id}/progress")
+            else None
+        ),
+    )
+    log_in(phone, live_server, people["member"])
+    phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
+    phone.wait_for_timeout(500)
+    assert [b["event"] for b in beats] == ["play"]  # the end of the text is not on screen yet
+    phone.locator("#reading-end").scroll_into_view_if_needed()
+    phone.wait_for_timeout(500)
+    assert beats[-1]["event"] == "ended"
+    assert beats[-1]["rate"] == 1
+    assert [b["seq"] for b in beats] == sorted({b["seq"] for b in beats})
+    assert phone.get_by_test_id("player-notice").is_hidden()  # the server accepted them

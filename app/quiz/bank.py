@@ -1,0 +1,231 @@
+"""The question bank: validating, writing, editing and retiring questions.
+
+One validator (:func:`clean_question`) serves the trainer's form and every import format, so a
+question means the same whichever way it arrives.
+"""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.core import audit
+from app.extensions import db
+from app.quiz.grading import FALSE_WORDS, TRUE_WORDS, normalize_text
+from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, Question, QuestionKind
+
+MAX_STEM = 2000
+_KIND_WORDS = {
+    **{label: kind for kind, label in KIND_LABELS.items()},
+    **{kind.value: kind for kind in QuestionKind},
+    "单选": QuestionKind.SINGLE,
+    "多选": QuestionKind.MULTIPLE,
+    "判断": QuestionKind.TRUE_FALSE,
+    "填空": QuestionKind.FILL,
+    "不定项": QuestionKind.MULTIPLE,
+}
+_DIFFICULTY_WORDS = {label: level for level, label in DIFFICULTY_LABELS.items()}
+_SPLIT_TAGS = re.compile(r"[,，、;；\s]+")
+_SPLIT_ANSWERS = re.compile(r"[|｜]")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be saved; the message (Chinese) says why."""
+
+
+@dataclass
+class QuestionFields:
+    kind: QuestionKind
+    stem: str
+    options: list[str]
+    answer: object
+    explanation: str = ""
+    difficulty: int = 3
+    tags: str = ""
+    category: str = ""
+    source: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.kind, self.stem, self.options)
+
+
+def fingerprint(kind: QuestionKind, stem: str, options: list[str]) -> str:
+    """Identity of a question for duplicate checks: kind, stem and the set of options, normalised."""
+    parts = [kind.value, normalize_text(stem), *sorted(normalize_text(o) for o in options)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def parse_kind(value) -> QuestionKind:
+    word = unicodedata.normalize("NFKC", str(value or "")).strip().lower()
+    if word not in _KIND_WORDS:
+        raise QuestionError(f"未知题型「{value}」，应为单选题、多选题、判断题或填空题")
+    return _KIND_WORDS[word]
+
+
+def parse_difficulty(value) -> int:
+    if value in (None, ""):
+        return 3
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text in _DIFFICULTY_WORDS:
+        return _DIFFICULTY_WORDS[text]
+    try:
+        level = int(float(text))
+    except ValueError:
+        raise QuestionError(f"难度「{value}」无效，应为 1–5 或 易、较易、中、较难、难") from None
+    if not 1 <= level <= 5:
+        raise QuestionError(f"难度「{value}」无效，应为 1–5")
+    return level
+
+
+def _choice_keys(value, count: int) -> list[str]:
+    text = unicodedata.normalize(
+        "NFKC", str(value if not isinstance(value, list | tuple) else "".join(value))
+    )
+    keys = [k for k in re.sub(r"[\s,;、，；]", "", text).upper()]
+    if not keys:
+        raise QuestionError("答案不能为空")
+    allowed = OPTION_KEYS[:count]
+    wrong = [k for k in keys if k not in allowed]
+    if wrong:
+        raise QuestionError(f"答案「{''.join(wrong)}」不在选项 {'、'.join(allowed)} 中")
+    return sorted(set(keys))
+
+
+def clean_question(
+    kind, stem, options, answer, explanation="", difficulty=None, tags="", category="", source=""
+) -> QuestionFields:
+    """Validate and normalise one question; :class:`QuestionError` on the first problem."""
+    kind = kind if isinstance(kind, QuestionKind) else parse_kind(kind)
+    stem = (stem or "").strip()
+    if not stem:
+        raise QuestionError("题干不能为空")
+    if len(stem) > MAX_STEM:
+        raise QuestionError(f"题干不能超过 {MAX_STEM} 字")
+    options = ["" if o is None else str(o).strip() for o in (options or [])]
+    while options and not options[-1]:
+        options.pop()
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        if len(options) < 2:
+            raise QuestionError("选择题至少需要两个选项")
+        if len(options) > len(OPTION_KEYS):
+            raise QuestionError("选项最多 8 个（A–H）")
+        if any(not o for o in options):
+            raise QuestionError("选项之间不能有空选项")
+        if len({normalize_text(o) for o in options}) != len(options):
+            raise QuestionError("选项有重复")
+        keys = _choice_keys(answer, len(options))
+        if kind == QuestionKind.SINGLE and len(keys) != 1:
+            raise QuestionError("单选题只能有一个正确答案")
+        cleaned = keys[0] if kind == QuestionKind.SINGLE else keys
+    elif kind == QuestionKind.TRUE_FALSE:
+        options = []
+        word = normalize_text(answer) if not isinstance(answer, bool) else None
+        if isinstance(answer, bool):
+            cleaned = answer
+        elif word in TRUE_WORDS:
+            cleaned = True
+        elif word in FALSE_WORDS:
+            cleaned = False
+        else:
+            raise QuestionError(f"判断题答案「{answer}」无效，应为 正确/错误（对/错）")
+    else:
+        options = []
+        accepted = answer if isinstance(answer, list) else _SPLIT_ANSWERS.split(str(answer or ""))
+        cleaned = [a.strip() for a in accepted if str(a).strip()]
+        if not cleaned:
+            raise QuestionError("填空题至少需要一个参考答案（多个答案用 | 分隔）")
+    return QuestionFields(
+        kind=kind,
+        stem=stem,
+        options=options,
+        answer=cleaned,
+        explanation=(explanation or "").strip(),
+        difficulty=parse_difficulty(difficulty),
+        tags=",".join(dict.fromkeys(t for t in _SPLIT_TAGS.split(tags or "") if t))[:200],
+        category=(category or "").strip()[:64],
+        source=(source or "").strip()[:200],
+    )
+
+
+def find_duplicate(fields: QuestionFields, exclude_id: int | None = None) -> Question | None:
+    query = sa.select(Question).where(Question.fingerprint == fields.fingerprint)
+    if exclude_id is not None:
+        query = query.where(Question.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _apply(question: Question, fields: QuestionFields) -> None:
+    for name in (
+        "kind",
+        "stem",
+        "options",
+        "answer",
+        "explanation",
+        "difficulty",
+        "tags",
+        "category",
+        "source",
+    ):
+        setattr(question, name, getattr(fields, name))
+    question.fingerprint = fields.fingerprint
+
+
+def create_question(fields: QuestionFields, actor: User | None) -> Question:
+    if (same := find_duplicate(fields)) is not None:
+        raise QuestionError(f"题库中已有相同的题目（编号 {same.id}）")
+    question = Question(created_by_id=actor.id if actor else None)
+    _apply(question, fields)
+    db.session.add(question)
+    db.session.flush()
+    audit.record(actor, "quiz.question_create", question, f"新增题目 {question.stem[:40]}")
+    return question
+
+
+def update_question(question: Question, fields: QuestionFields, actor: User) -> Question:
+    if (same := find_duplicate(fields, exclude_id=question.id)) is not None:
+        raise QuestionError(f"题库中已有相同的题目（编号 {same.id}）")
+    before = {"stem": question.stem, "answer": question.answer}
+    _apply(question, fields)
+    db.session.flush()
+    audit.record(actor, "quiz.question_update", question, f"修改题目 {question.id}", {"before": before})
+    return question
+
+
+def retire_question(question: Question, actor: User, retired: bool = True) -> Question:
+    """Retired questions stay for past attempts and reviews but are never drawn again."""
+    question.is_retired = retired
+    db.session.flush()
+    action = "quiz.question_retire" if retired else "quiz.question_restore"
+    audit.record(actor, action, question, f"{'停用' if retired else '恢复'}题目 {question.id}")
+    return question
+
+
+def questions_query(
+    search: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    include_retired: bool = False,
+):
+    query = sa.select(Question).order_by(Question.id.desc())
+    if not include_retired:
+        query = query.where(Question.is_retired.is_(False))
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(Question.stem.like(like), Question.tags.like(like)))
+    if kind:
+        query = query.where(Question.kind == kind)
+    if category:
+        query = query.where(Question.category == category)
+    return query
+
+
+def categories() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Question.category).where(Question.category != "").distinct().order_by(Question.category)
+        )
+    )

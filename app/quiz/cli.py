@@ -1,0 +1,44 @@
+"""``flask quiz ...``: importing question banks from the shell."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.quiz.importers import ImportFileError, import_questions
+
+quiz_cli = AppGroup("quiz", help="题库与答题。")
+
+
+@quiz_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--category", help="题目分类（文件中未写分类的题目使用它）")
+def import_command(path: Path, category: str | None):
+    """Import questions from an XLSX template, a GIFT or an Aiken file.
+
+    The last line printed is JSON: {"imported": n, "duplicates": n, "errors": [{"row", "message"}]}.
+    Exits 1 when the file cannot be read at all; a file with broken rows imports nothing.
+    """
+    try:
+        data = path.read_bytes()
+        report = import_questions(data, path.name, actor=None, category=category)
+    except (OSError, ImportFileError) as exc:
+        message = str(exc) if isinstance(exc, ImportFileError) else f"无法读取文件：{exc.strerror or exc}"
+        click.echo(message, err=True)
+        click.echo(
+            json.dumps(
+                {"imported": 0, "duplicates": 0, "errors": [{"row": 0, "message": message}]},
+                ensure_ascii=False,
+            )
+        )
+        sys.exit(1)
+    if report.errors:
+        db.session.rollback()
+        click.echo(f"有 {len(report.errors)} 行错误，未导入任何题目。", err=True)
+    else:
+        db.session.commit()
+        click.echo(f"导入 {report.imported} 道，跳过重复 {report.duplicates} 道。", err=True)
+    click.echo(json.dumps(report.as_json(), ensure_ascii=False))

@@ -1,0 +1,510 @@
+"""Importing and exporting question banks: the XLSX template, Moodle GIFT and Aiken.
+
+Every row is parsed and validated before anything is written. A file with a broken row writes
+nothing and reports each broken row by number (sheet row for XLSX, the line where the question
+starts for text files). Questions already in the bank (or twice in the file) are counted as
+duplicates and skipped, so importing the same file again adds nothing.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from app.accounts.models import User
+from app.core import audit
+from app.extensions import db
+from app.quiz.bank import QuestionError, QuestionFields, clean_question
+from app.quiz.grading import answer_text
+from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, Question, QuestionKind
+
+MAX_QUESTIONS = 10_000
+OPTION_COLUMNS = [f"选项{k}" for k in OPTION_KEYS]
+COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "标签", "分类", "来源"]
+REQUIRED = ["题型", "题干", "答案"]
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all (message in Chinese)."""
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0
+    errors: list[dict] = field(default_factory=list)
+    #: Rows skipped as already in the bank: ``[{"row": 4, "question_id": 17}]`` (None: twice in the file).
+    duplicate_rows: list[dict] = field(default_factory=list)
+    format: str = ""
+
+    def as_json(self) -> dict:
+        return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors}
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    fields: QuestionFields | None = None
+    error: str | None = None
+
+
+# --- reading the formats ------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_xlsx(data: bytes, category: str | None) -> list[ParsedRow]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError("无法读取该 XLSX 文件，请确认它是用题库模板保存的 Excel 文件") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell(c) for c in next(rows, [])]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ImportFileError(f"第 1 行缺少列：{'、'.join(missing)}（请使用题库导入模板）")
+    index = {name: header.index(name) for name in COLUMNS if name in header}
+    parsed = []
+    for number, values in enumerate(rows, start=2):
+        cells = [_cell(v) for v in values]
+        if not any(cells):
+            continue
+
+        def get(name, cells=cells):
+            i = index.get(name)
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        parsed.append(
+            _clean(
+                number,
+                kind=get("题型"),
+                stem=get("题干"),
+                options=[get(name) for name in OPTION_COLUMNS],
+                answer=get("答案"),
+                explanation=get("解析"),
+                difficulty=get("难度"),
+                tags=get("标签"),
+                category=get("分类") or category or "",
+                source=get("来源"),
+            )
+        )
+    workbook.close()
+    return parsed
+
+
+def _clean(row: int, **values) -> ParsedRow:
+    try:
+        return ParsedRow(row, fields=clean_question(**values))
+    except QuestionError as exc:
+        return ParsedRow(row, error=str(exc))
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Groups of non-blank lines with the line number where each starts."""
+    blocks, current, start = [], [], 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            if not current:
+                start = number
+            current.append(line.rstrip())
+        elif current:
+            blocks.append((start, current))
+            current = []
+    if current:
+        blocks.append((start, current))
+    return blocks
+
+
+_AIKEN_OPTION = re.compile(r"^\s*([A-Ha-h])\s*[.)．、]\s*(.*)$")
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
+
+
+def parse_aiken(text: str, category: str | None) -> list[ParsedRow]:
+    """Aiken: a stem line, options ``A.``/``A)``, then ``ANSWER: B``; single choice only."""
+    parsed = []
+    for start, lines in _blocks(text):
+        stem_lines, options, answer = [], [], None
+        for line in lines:
+            if (m := _AIKEN_ANSWER.match(line)) is not None:
+                answer = m.group(1).strip()
+            elif (m := _AIKEN_OPTION.match(line)) is not None and (options or stem_lines):
+                if m.group(1).upper() != OPTION_KEYS[len(options)]:
+                    answer = answer or ""
+                    options.append(None)
+                    break
+                options.append(m.group(2).strip())
+            elif not options:
+                stem_lines.append(line.strip())
+            else:
+                options[-1] += " " + line.strip()  # a wrapped option
+        if None in options:
+            parsed.append(ParsedRow(start, error="选项字母不连续（应为 A、B、C……）"))
+        elif answer is None:
+            parsed.append(ParsedRow(start, error="缺少 ANSWER: 行"))
+        else:
+            parsed.append(
+                _clean(
+                    start,
+                    kind=QuestionKind.SINGLE,
+                    stem="\n".join(stem_lines),
+                    options=options,
+                    answer=answer,
+                    category=category or "",
+                )
+            )
+    return parsed
+
+
+_GIFT_ESCAPES = {"\\:": ":", "\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\n": "\n"}
+
+
+def _unescape(text: str) -> str:
+    for escaped, plain in _GIFT_ESCAPES.items():
+        text = text.replace(escaped, plain)
+    return text.strip()
+
+
+def _split_unescaped(text: str, chars: str) -> list[tuple[str, str]]:
+    """Split at unescaped marker characters: ``[(marker, text), ...]``; the first marker is ''."""
+    parts, marker, buffer, i = [], "", [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            buffer.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in chars:
+            parts.append((marker, "".join(buffer)))
+            marker, buffer = c, []
+        else:
+            buffer.append(c)
+        i += 1
+    parts.append((marker, "".join(buffer)))
+    return parts
+
+
+def _find_unescaped(text: str, char: str, start: int = 0) -> int:
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == char:
+            return i
+        i += 1
+    return -1
+
+
+_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+
+
+def _gift_question(body: str, category: str) -> dict:
+    """One GIFT question (comments removed) → the arguments of :func:`clean_question`."""
+    body = body.strip()
+    title = ""
+    if body.startswith("::"):
+        end = body.find("::", 2)
+        if end > 0:
+            title, body = body[2:end].strip(), body[end + 2 :].strip()
+    body = re.sub(r"^\[(html|markdown|plain|moodle)\]", "", body)
+    opening = _find_unescaped(body, "{")
+    closing = _find_unescaped(body, "}", opening + 1) if opening >= 0 else -1
+    if opening < 0 or closing < 0:
+        raise QuestionError("找不到答案部分 {…}")
+    before, inside, after = body[:opening], body[opening + 1 : closing].strip(), body[closing + 1 :]
+    stem = _unescape(before + ("____" + after if after.strip() else ""))
+    explanation = ""
+    general = inside.find("####")
+    if general >= 0:
+        inside, explanation = inside[:general].strip(), _unescape(inside[general + 4 :])
+    values = {"stem": stem or title, "explanation": explanation, "category": category, "source": title}
+    if not inside:
+        raise QuestionError("不支持的 GIFT 题型：问答题（essay）")
+    if inside.startswith("#"):
+        raise QuestionError("不支持的 GIFT 题型：数值题")
+    head = _split_unescaped(inside, "#")[0][1].strip().upper()
+    if head in {"T", "TRUE", "F", "FALSE"}:
+        return {**values, "kind": QuestionKind.TRUE_FALSE, "options": [], "answer": head.startswith("T")}
+    answers = [(m, _split_unescaped(t, "#")[0][1]) for m, t in _split_unescaped(inside, "=~") if m]
+    if not answers:
+        raise QuestionError("答案部分应以 = 或 ~ 标出选项")
+    if any("->" in text for _, text in answers):
+        raise QuestionError("不支持的 GIFT 题型：匹配题")
+    weighted = []
+    for marker, text in answers:
+        text = text.strip()
+        weight = None
+        if (m := _WEIGHT.match(text)) is not None:
+            weight, text = float(m.group(1)), text[m.end() :].strip()
+        weighted.append((marker, weight, _unescape(text)))
+    if all(marker == "=" for marker, _, _ in weighted):
+        return {**values, "kind": QuestionKind.FILL, "options": [], "answer": [t for _, _, t in weighted]}
+    options = [t for _, _, t in weighted]
+    correct = [
+        OPTION_KEYS[i]
+        for i, (marker, weight, _) in enumerate(weighted)
+        if (weight is not None and weight > 0) or (marker == "=" and weight is None)
+    ]
+    kind = QuestionKind.MULTIPLE if len(correct) > 1 else QuestionKind.SINGLE
+    if len(options) > len(OPTION_KEYS):
+        raise QuestionError("选项最多 8 个（A–H）")
+    if not correct:
+        raise QuestionError("没有标出正确答案（用 = 或正的 %权重%）")
+    return {**values, "kind": kind, "options": options, "answer": "".join(correct)}
+
+
+def parse_gift(text: str, category: str | None) -> list[ParsedRow]:
+    """Moodle GIFT: single and multiple choice, true/false, short answer (→ fill-in), ``####`` 解析."""
+    lines = [("" if line.lstrip().startswith("//") else line) for line in text.splitlines()]
+    current_category = category or ""
+    parsed = []
+    for start, block in _blocks("\n".join(lines)):
+        if block[0].strip().startswith("$CATEGORY:"):
+            path = block[0].split(":", 1)[1].strip()
+            current_category = path.rstrip("/").split("/")[-1].strip() or category or ""
+            block = block[1:]
+            start += 1
+            if not block:
+                continue
+        try:
+            parsed.append(
+                ParsedRow(start, fields=clean_question(**_gift_question("\n".join(block), current_category)))
+            )
+        except QuestionError as exc:
+            parsed.append(ParsedRow(start, error=str(exc)))
+    return parsed
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("无法识别文件编码，请保存为 UTF-8 文本")
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    """``xlsx``, ``gift`` or ``aiken``, by extension and content."""
+    suffix = Path(filename).suffix.lower()
+    if not data.strip():
+        raise ImportFileError("文件是空的")
+    if data[:4] == b"PK\x03\x04" and zipfile.is_zipfile(io.BytesIO(data)):
+        return "xlsx"
+    if suffix in {".xlsx", ".xlsm"}:
+        raise ImportFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿")
+    if b"\x00" in data[:4096]:
+        raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
+    text = _decode(data)
+    if suffix == ".gift":
+        return "gift"
+    if suffix == ".aiken" or re.search(r"^\s*ANSWER\s*[:：]", text, re.MULTILINE | re.IGNORECASE):
+        return "aiken"
+    if re.search(r"(?<!\\)\{[^}]*(?<!\\)\}", text):
+        return "gift"
+    raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
+
+
+def parse_file(data: bytes, filename: str, category: str | None = None) -> tuple[str, list[ParsedRow]]:
+    fmt = detect_format(data, filename)
+    if fmt == "xlsx":
+        rows = parse_xlsx(data, category)
+    else:
+        text = _decode(data)
+        rows = parse_gift(text, category) if fmt == "gift" else parse_aiken(text, category)
+    if not rows:
+        raise ImportFileError("文件中没有找到题目")
+    if len(rows) > MAX_QUESTIONS:
+        raise ImportFileError(f"一次最多导入 {MAX_QUESTIONS} 道题，请拆分文件")
+    return fmt, rows
+
+
+# --- importing ----------------------------------------------------------------------------------
+
+
+def import_questions(
+    data: bytes, filename: str, actor: User | None, category: str | None = None
+) -> ImportReport:
+    """Validate every row, then (only if all are valid) add the questions not yet in the bank.
+
+    Raises :class:`ImportFileError` when the file cannot be read at all. The caller commits.
+    """
+    fmt, rows = parse_file(data, filename, category)
+    report = ImportReport(format=fmt)
+    report.errors = [{"row": r.row, "message": r.error} for r in rows if r.error]
+    valid = [r for r in rows if r.fields is not None]
+    fingerprints = [r.fields.fingerprint for r in valid]
+    existing: dict[str, int] = {}
+    for chunk in range(0, len(fingerprints), 500):
+        existing.update(
+            db.session.execute(
+                sa.select(Question.fingerprint, Question.id).where(
+                    Question.fingerprint.in_(fingerprints[chunk : chunk + 500])
+                )
+            ).all()
+        )
+    new, seen = [], set()
+    for parsed in valid:
+        key = parsed.fields.fingerprint
+        if key in existing or key in seen:
+            report.duplicate_rows.append({"row": parsed.row, "question_id": existing.get(key)})
+            continue
+        seen.add(key)
+        new.append(parsed.fields)
+    report.duplicates = len(report.duplicate_rows)
+    if report.errors:
+        return report  # nothing written: fix the rows and import again
+    actor_id = actor.id if actor else None
+    questions = [Question(created_by_id=actor_id, fingerprint=f.fingerprint, **_columns(f)) for f in new]
+    db.session.add_all(questions)
+    db.session.flush()
+    report.imported = len(questions)
+    if questions:
+        audit.record(
+            actor,
+            "quiz.import",
+            SimpleNamespace(__tablename__="quiz_question", id=None),
+            f"导入题目 {len(questions)} 道（{filename}）",
+            {
+                "file": filename,
+                "format": fmt,
+                "ids": [questions[0].id, questions[-1].id],
+                "duplicates": report.duplicates,
+            },
+        )
+    return report
+
+
+def _columns(fields: QuestionFields) -> dict:
+    return {
+        name: getattr(fields, name)
+        for name in (
+            "kind",
+            "stem",
+            "options",
+            "answer",
+            "explanation",
+            "difficulty",
+            "tags",
+            "category",
+            "source",
+        )
+    }
+
+
+# --- the template and export --------------------------------------------------------------------
+
+
+def _workbook_bytes(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "题库"
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    for index, width in enumerate([8, 40] + [16] * len(OPTION_COLUMNS) + [10, 30, 6, 14, 12, 16], start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    notes = workbook.create_sheet("填写说明")
+    for line in (
+        ["列", "说明"],
+        ["题型", "单选题、多选题、判断题、填空题"],
+        ["题干", "必填"],
+        ["选项A–H", "选择题至少两个选项；判断题、填空题不填"],
+        [
+            "答案",
+            "单选填一个字母，如 B；多选填多个字母，如 ACD；判断填 正确/错误；填空题多个可接受答案用 | 分隔",
+        ],
+        ["解析", "答题后显示给学员"],
+        ["难度", "1–5 或 " + "、".join(DIFFICULTY_LABELS.values()) + "，默认 3"],
+        ["标签", "多个用逗号分隔"],
+        ["分类", "题目所属分类；为空时使用导入时选择的分类"],
+        ["来源", "可选，如教材章节"],
+        ["重复", "与题库中已有题目相同（题型、题干、选项一致）的行会跳过，重复导入同一文件不会产生重复题目"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_xlsx() -> bytes:
+    options = ["为人民服务", "发展经济", "维护稳定", "改革开放", "", "", "", ""]
+    return _workbook_bytes(
+        [
+            [
+                "单选题",
+                "中国共产党的根本宗旨是什么？",
+                *options,
+                "A",
+                "全心全意为人民服务是党的根本宗旨。",
+                2,
+                "党章,宗旨",
+                "党章党规",
+                "《中国共产党章程》",
+            ],
+            [
+                "多选题",
+                "“四个意识”包括哪些？",
+                "政治意识",
+                "大局意识",
+                "核心意识",
+                "看齐意识",
+                "",
+                "",
+                "",
+                "",
+                "ABCD",
+                "",
+                3,
+                "四个意识",
+                "理论学习",
+                "",
+            ],
+            ["判断题", "党员的党龄从转为正式党员之日算起。", *[""] * 8, "正确", "", 2, "", "党章党规", ""],
+            [
+                "填空题",
+                "党的最高理想和最终目标是实现____。",
+                *[""] * 8,
+                "共产主义|共产主义社会",
+                "",
+                3,
+                "",
+                "党章党规",
+                "",
+            ],
+        ]
+    )
+
+
+def export_xlsx(questions) -> bytes:
+    """Questions in the template's layout, so an export can be edited and imported again."""
+    rows = []
+    for q in questions:
+        options = list(q.options or []) + [""] * (len(OPTION_KEYS) - len(q.options or []))
+        rows.append(
+            [
+                KIND_LABELS[q.kind],
+                q.stem,
+                *options,
+                answer_text(q, q.answer),
+                q.explanation,
+                q.difficulty,
+                q.tags,
+                q.category,
+                q.source,
+            ]
+        )
+    return _workbook_bytes(rows)

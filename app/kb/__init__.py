@@ -1,0 +1,1 @@
+"""Knowledge-base column (知识百科 / 党课文章): Markdown articles, categories, tags, revisions, review."""

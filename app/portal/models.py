@@ -1,0 +1,123 @@
+"""Notices (党务公开) with their read receipts, in-app notifications, and the worker heartbeat."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.models import TimestampMixin
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+class NoticeKind(enum.StrEnum):
+    NOTICE = "notice"
+    DECISION = "decision"
+    ACTIVITY = "activity"
+    NEWS = "news"
+
+
+KIND_LABELS = {
+    NoticeKind.NOTICE: "通知公告",
+    NoticeKind.DECISION: "决议决定",
+    NoticeKind.ACTIVITY: "活动安排",
+    NoticeKind.NEWS: "新闻动态",
+}
+
+NOTICE_TITLE_MAX = 200
+NOTICE_BODY_MAX = 50_000
+
+
+class Notice(TimestampMixin, db.Model):
+    """A notice, decision, activity arrangement or news item, for the whole company or one subtree."""
+
+    __tablename__ = "notice"
+    __table_args__ = (sa.Index("ix_notice_branch_published", "branch_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[NoticeKind] = mapped_column(
+        sa.Enum(
+            NoticeKind,
+            name="notice_kind",
+            native_enum=False,
+            values_callable=lambda e: [m.value for m in e],
+            length=16,
+        )
+    )
+    title: Mapped[str] = mapped_column(sa.String(NOTICE_TITLE_MAX))
+    #: Markdown, rendered through :func:`app.core.text.render_markdown`.
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: The audience: this branch and everything under it; ``None`` for the whole company. A branch
+    #: that is deleted takes its notices with it (they must never widen to the whole company).
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Readers must confirm with a button (回执); coordinators see who has not.
+    requires_receipt: Mapped[bool] = mapped_column(default=False)
+    #: ``None`` while a draft.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: For activity arrangements: when and where.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    branch = relationship("Branch", lazy="joined")
+    author = relationship("User", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Notice {self.id}>"
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class NoticeRead(db.Model):
+    """A reader's receipt: written when they open a notice, or when they confirm one that asks for it."""
+
+    __tablename__ = "notice_read"
+
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(db.Model):
+    """One in-app notification for one user, asked for by any domain through ``notification_requested``."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    #: A short dotted string such as ``qa.answer`` or ``course.reminder``.
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    #: The domain that asked for it (the signal's sender).
+    sender: Mapped[str] = mapped_column(sa.String(32), default="")
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.String(1000), default="")
+    #: Where clicking it leads: a path inside the site, or ``None``.
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class WorkerHeartbeat(db.Model):
+    """When each Celery worker last ran the periodic heartbeat task (the admin's "worker alive")."""
+
+    __tablename__ = "worker_heartbeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The worker's node name, e.g. ``celery@web1``.
+    worker: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

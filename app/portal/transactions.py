@@ -1,0 +1,36 @@
+"""Run something once the caller's transaction has really committed (or rolled back).
+
+Files written next to a row, and tasks enqueued about a row, must follow the database: a worker must
+not look for a notification that is not committed yet, and a rolled-back upload must not leave its
+file behind. Savepoints ending do not count; only the outermost transaction does.
+"""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+
+def on_transaction_end(
+    on_commit: Callable[[], None] | None = None, on_rollback: Callable[[], None] | None = None
+):
+    session = db.session()
+    state = {"done": False}
+
+    def committed(sess):
+        if state["done"] or sess.in_nested_transaction():
+            return
+        state["done"] = True
+        if on_commit:
+            on_commit()
+
+    def rolled_back(_sess, previous):
+        if state["done"] or previous.parent is not None:
+            return
+        state["done"] = True
+        if on_rollback:
+            on_rollback()
+
+    sa.event.listen(session, "after_commit", committed)
+    sa.event.listen(session, "after_soft_rollback", rolled_back)

@@ -1,0 +1,323 @@
+"""Q&A pages: the column, asking, a question with its answers, votes, reports, moderation, experts."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.core.errors import wants_json
+from app.core.permissions import login_required, roles_required
+from app.extensions import db
+from app.kb import services as kb_services
+from app.kb.models import Tag
+from app.qa import services
+from app.qa.forms import AnswerForm, CommentForm, ExpertForm, QuestionForm, ReasonForm
+from app.qa.panels import register_qa_panels
+
+bp = Blueprint("qa", __name__, url_prefix="/qa")
+register_qa_panels()
+
+TABS = ("latest", "unanswered", "solved", "mine")
+SEEN_LIMIT = 100
+
+
+@bp.route("/")
+@login_required
+def index():
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "latest"
+    tag = db.session.get(Tag, request.args.get("tag", 0, type=int))
+    text = request.args.get("q", "").strip()[:50]
+    page = db.paginate(
+        services.questions_query(current_user, tab, tag, text),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("qa/index.html", page=page, tab=tab, tag=tag, text=text)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@login_required
+def ask():
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = services.ask_question(
+                current_user,
+                form.title.data,
+                form.body.data or "",
+                form.tags.data or "",
+                form.is_private.data,
+            )
+        except services.QaError as exc:
+            db.session.rollback()
+            getattr(form, exc.field if exc.field in form else "title").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("已提交问题。有人回答时会通知您。"), "success")
+            return redirect(url_for("qa.question", question_id=question.id))
+    return render_template("qa/ask.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/similar")
+@login_required
+def similar():
+    """Questions like the title being typed (the ask page calls this, debounced)."""
+    title = request.args.get("title", "")[:200]
+    found = services.similar_questions(title, current_user) if len(title.strip()) >= 2 else []
+    return jsonify(
+        {
+            "success": True,
+            "data": [
+                {
+                    "id": q.id,
+                    "title": q.title,
+                    "url": url_for("qa.question", question_id=q.id),
+                    "answers": q.answer_count,
+                    "is_solved": q.is_solved,
+                }
+                for q in found
+            ],
+        }
+    )
+
+
+def _question_page(question, answer_form: AnswerForm | None = None, status: int = 200):
+    answers = services.answers_for(question, current_user)
+    return render_template(
+        "qa/question.html",
+        question=question,
+        answers=answers,
+        comments=services.comments_for(question, current_user),
+        votes=services.my_votes(question, current_user),
+        answer_form=answer_form or AnswerForm(),
+        comment_form=CommentForm(),
+        is_moderator=services.is_moderator(current_user),
+        can_accept=question.author_id == current_user.id or services.is_moderator(current_user),
+        can_convert=kb_services.can_write(current_user)
+        and question.article_id is None
+        and not question.is_private
+        and not question.is_hidden
+        and any(not a.is_hidden for a in answers),
+    ), status
+
+
+@bp.route("/<int:question_id>")
+@login_required
+def question(question_id: int):
+    question = services.get_question_for(question_id, current_user)
+    seen = session.get("qa_seen", [])
+    if question.id not in seen:
+        services.record_view(question, current_user)
+        db.session.commit()
+        session["qa_seen"] = [*seen, question.id][-SEEN_LIMIT:]
+    return _question_page(question)
+
+
+def _back_to(question_id: int, anchor: str = ""):
+    return redirect(url_for("qa.question", question_id=question_id) + anchor)
+
+
+@bp.route("/<int:question_id>/answers", methods=["POST"])
+@login_required
+def answer(question_id: int):
+    question = services.get_question_for(question_id, current_user)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            answer = services.answer_question(question, current_user, form.body.data)
+        except services.QaError as exc:
+            db.session.rollback()
+            form.body.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("已提交回答。"), "success")
+            return _back_to(question_id, f"#answer-{answer.id}")
+    return _question_page(question, form, 422)
+
+
+@bp.route("/<int:question_id>/comments", methods=["POST"])
+@bp.route("/<int:question_id>/answers/<int:answer_id>/comments", methods=["POST"])
+@login_required
+def comment(question_id: int, answer_id: int | None = None):
+    question = services.get_question_for(question_id, current_user)
+    answer = services.get_answer_for(answer_id, current_user) if answer_id else None
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(422, description=form.body.errors[0] if form.body.errors else _("请填写评论。"))
+    try:
+        services.add_comment(question, current_user, form.body.data, answer)
+    except services.QaError as exc:
+        db.session.rollback()
+        abort(422, description=str(exc))
+    db.session.commit()
+    return _back_to(question_id, f"#answer-{answer_id}" if answer_id else "#comments")
+
+
+@bp.route("/answers/<int:answer_id>/accept", methods=["POST"])
+@login_required
+def accept(answer_id: int):
+    answer = services.get_answer_for(answer_id, current_user)
+    try:
+        services.accept_answer(answer, current_user)
+    except services.QaError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(_("已采纳这个回答。"), "success")
+    return _back_to(answer.question_id, f"#answer-{answer_id}")
+
+
+@bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
+@login_required
+def vote(answer_id: int):
+    answer = services.get_answer_for(answer_id, current_user)
+    value = {"up": 1, "down": -1}.get(request.form.get("value", ""))
+    if value is None:
+        abort(422, description=_("投票只能是赞同或反对。"))
+    try:
+        score = services.vote_answer(answer, current_user, value)
+    except services.QaError as exc:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"success": False, "errors": [{"message": str(exc)}]}), 422
+        flash(str(exc), "warning")
+        return _back_to(answer.question_id, f"#answer-{answer_id}")
+    db.session.commit()
+    if wants_json():
+        return jsonify({"success": True, "data": {"score": score}})
+    return _back_to(answer.question_id, f"#answer-{answer_id}")
+
+
+@bp.route("/report/<target_type>/<int:target_id>", methods=["POST"])
+@login_required
+def report(target_type: str, target_id: int):
+    item = services.load_target(target_type, target_id)
+    form = ReasonForm()
+    try:
+        services.report_content(item, current_user, form.reason.data or "")
+    except services.QaError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(_("已举报，感谢您的反馈。管理员会尽快处理。"), "success")
+    question_id = item.id if target_type == "question" else item.question_id
+    return _back_to(question_id)
+
+
+@bp.route("/<int:question_id>/to-article", methods=["POST"])
+@roles_required(Role.TRAINER, Role.COORDINATOR)
+def to_article(question_id: int):
+    question = services.get_question_for(question_id, current_user)
+    try:
+        article = services.convert_to_article(question, current_user)
+    except services.QaError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return _back_to(question_id)
+    db.session.commit()
+    flash(_("已整理为知识文章草稿，请完善后提交审核。"), "success")
+    return redirect(url_for("kb.edit_article", article_id=article.id))
+
+
+# --- moderation -----------------------------------------------------------------------------------
+
+
+@bp.route("/moderation")
+@roles_required(Role.ADMIN)
+def moderation():
+    return render_template("qa/moderation.html", rows=services.moderation_queue(), reason_form=ReasonForm())
+
+
+def _moderate(target_type: str, target_id: int, action, success: str):
+    item = services.load_target(target_type, target_id)
+    try:
+        action(item)
+    except services.QaError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    if request.form.get("back") == "question":
+        question_id = item.id if target_type == "question" else item.question_id
+        return _back_to(question_id)
+    return redirect(url_for("qa.moderation"))
+
+
+@bp.route("/moderate/<target_type>/<int:target_id>/hide", methods=["POST"])
+@roles_required(Role.ADMIN)
+def hide(target_type: str, target_id: int):
+    reason = ReasonForm().reason.data or ""
+    return _moderate(
+        target_type, target_id, lambda i: services.hide_content(i, current_user, reason), _("已隐藏。")
+    )
+
+
+@bp.route("/moderate/<target_type>/<int:target_id>/restore", methods=["POST"])
+@roles_required(Role.ADMIN)
+def restore(target_type: str, target_id: int):
+    return _moderate(
+        target_type, target_id, lambda i: services.restore_content(i, current_user), _("已恢复显示。")
+    )
+
+
+@bp.route("/moderate/<target_type>/<int:target_id>/dismiss", methods=["POST"])
+@roles_required(Role.ADMIN)
+def dismiss(target_type: str, target_id: int):
+    return _moderate(
+        target_type, target_id, lambda i: services.dismiss_reports(i, current_user), _("已驳回举报。")
+    )
+
+
+# --- experts --------------------------------------------------------------------------------------
+
+
+@bp.route("/experts", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def experts():
+    form = ExpertForm()
+    if form.validate_on_submit():
+        trainer = db.session.scalars(
+            sa.select(User).where(User.employee_no == form.employee_no.data.strip())
+        ).first()
+        if trainer is None:
+            form.employee_no.errors.append(_("没有这个工号的用户"))
+        else:
+            try:
+                services.designate_expert(trainer, form.tags.data, current_user)
+            except services.QaError as exc:
+                db.session.rollback()
+                getattr(form, exc.field if exc.field in form else "tags").errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("已指定 %(name)s 为专家。", name=trainer.name), "success")
+                return redirect(url_for("qa.experts"))
+    return render_template(
+        "qa/experts.html", form=form, rows=services.expert_rows()
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/experts/<int:user_id>/<int:tag_id>/remove", methods=["POST"])
+@roles_required(Role.ADMIN)
+def remove_expert(user_id: int, tag_id: int):
+    trainer, tag = db.session.get(User, user_id), db.session.get(Tag, tag_id)
+    if trainer is None or tag is None:
+        abort(404)
+    services.remove_expert(trainer, tag, current_user)
+    db.session.commit()
+    flash(_("已取消。"), "success")
+    return redirect(url_for("qa.experts"))

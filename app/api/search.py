@@ -1,0 +1,23 @@
+"""``GET /api/v1/search?q=&type=&page=``: the same search as the /search page, as JSON."""
+
+from flask import request
+
+from app.api import ApiError, bp, ok
+from search_index import services
+from search_index.registry import get_adapter
+from search_index.views import current_viewer
+
+
+@bp.get("/search")
+def search():
+    type_ = request.args.get("type") or None
+    if type_ is not None and get_adapter(type_) is None:
+        names = "、".join(value for value, _ in services.type_choices())
+        raise ApiError(f"未知的类型，可选：{names}", field="type")
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise ApiError("页码须为正整数", field="page")
+    result = services.search(current_viewer(), request.args.get("q", ""), type_, int(page))
+    if result.unavailable:
+        raise ApiError("搜索暂时不可用，请稍后再试。", status=503)
+    return ok(result.as_json())

@@ -3,8 +3,9 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config, config_from_environment
 from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -16,6 +17,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.from_object(config_class)
     config_class.init_app(app)
 
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -46,11 +50,13 @@ def _sqlite_begin(connection) -> None:
 
 def _select_locale() -> str:
     supported = list(Config.LANGUAGES)
-    if "lang" in session and session["lang"] in supported:
+    if not has_request_context():  # CLI commands and Celery tasks speak the default language
+        return "zh"
+    if session.get("lang") in supported:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
-    return request.accept_languages.best_match(supported) or "zh" if request else "zh"
+    return request.accept_languages.best_match(supported) or "zh"
 
 
 def register_extensions(app: Flask) -> None:
@@ -76,23 +82,54 @@ def register_extensions(app: Flask) -> None:
     init_celery(app)
     passwords.init_app(app)
 
-    # Import the models so the metadata knows every table (Alembic autogenerate, relationships).
+    # Import the models so the metadata knows every table (Alembic autogenerate, relationships),
+    # and each domain's search adapter (``*.search``: how its rows become search documents).
     import app.accounts.models
     import app.accounts.tasks
     import app.core.models
+    import app.kb.models
+    import app.kb.search
     import app.org.models
+    import app.portal.models
+    import app.portal.search
+    import app.portal.tasks
+    import app.qa.models
+    import app.qa.search
+    import app.quiz.models
+    import app.quiz.tasks
+    import app.records.models
+    import app.records.receivers
+    import courses.models
+    import courses.search
+    import courses.tasks  # noqa: F401
+    import media_pipeline.models  # noqa: F401
+    import search_index.tasks  # noqa: F401 -- the tables, adapters and tasks, as above
 
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
+    from app.kb.views import bp as kb_bp
     from app.org.views import bp as org_bp
     from app.portal.views import bp as portal_bp
+    from app.qa.views import bp as qa_bp
+    from app.quiz.views import bp as quiz_bp
+    from app.records.views import bp as records_bp
+    from courses.views import bp as courses_bp
+    from media_pipeline.views import bp as media_bp
+    from search_index.views import bp as search_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(kb_bp)
+    app.register_blueprint(qa_bp)
+    app.register_blueprint(quiz_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -110,6 +147,14 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.demo import seed_demo_command
+    from app.quiz.cli import quiz_cli
+    from app.records.cli import records_cli
+    from media_pipeline.cli import media_cli
+    from search_index.cli import search_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(records_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(quiz_cli)
+    app.cli.add_command(media_cli)
+    app.cli.add_command(search_cli)

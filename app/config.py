@@ -102,6 +102,109 @@ class Config:
     MEDIA_STUCK_AFTER_SECONDS = _env_int("MEDIA_STUCK_AFTER_SECONDS", 1800)
     # --- end of media pipeline settings -----------------------------------------------------------
 
+    # --- Quizzes, contests and points (app/quiz, issue 6) -----------------------------------------
+    #: Questions drawn for each member's daily quiz (每日答题), and seconds to finish it once started.
+    QUIZ_DAILY_SIZE = _env_int("QUIZ_DAILY_SIZE", 5)
+    QUIZ_DAILY_SECONDS = _env_int("QUIZ_DAILY_SECONDS", 600)
+    #: Seconds for each challenge (挑战答题) question before it times out and the streak ends.
+    QUIZ_CHALLENGE_SECONDS = _env_int("QUIZ_CHALLENGE_SECONDS", 45)
+    #: Most questions one challenge can run to (a perfect streak ends there).
+    QUIZ_CHALLENGE_MAX = _env_int("QUIZ_CHALLENGE_MAX", 30)
+    #: Duels: questions per duel, seconds per round, seconds of silence after which a player has
+    #: dropped out, and seconds a room waits for an opponent before it is closed.
+    QUIZ_DUEL_QUESTIONS = _env_int("QUIZ_DUEL_QUESTIONS", 5)
+    QUIZ_DUEL_ROUND_SECONDS = _env_int("QUIZ_DUEL_ROUND_SECONDS", 20)
+    QUIZ_DUEL_DROP_SECONDS = _env_int("QUIZ_DUEL_DROP_SECONDS", 30)
+    QUIZ_DUEL_WAIT_SECONDS = _env_int("QUIZ_DUEL_WAIT_SECONDS", 120)
+    #: Seconds of network delay forgiven after a deadline; later answers are refused.
+    QUIZ_SUBMIT_GRACE_SECONDS = _env_int("QUIZ_SUBMIT_GRACE_SECONDS", 2)
+    #: Most points each action may earn a member per day (积分 reward verified learning, not grinding).
+    POINTS_DAILY_CAPS: ClassVar[dict] = {
+        "daily_quiz": _env_int("POINTS_CAP_DAILY_QUIZ", 5),
+        "challenge": _env_int("POINTS_CAP_CHALLENGE", 6),
+        "contest": _env_int("POINTS_CAP_CONTEST", 10),
+        "duel": _env_int("POINTS_CAP_DUEL", 6),
+        "quiz_pass": _env_int("POINTS_CAP_QUIZ_PASS", 10),
+        "lesson": _env_int("POINTS_CAP_LESSON", 10),
+        "article": _env_int("POINTS_CAP_ARTICLE", 6),
+    }
+    #: Rankings of individual members; off by default, leaderboards then rank branches only.
+    POINTS_PERSONAL_RANKING = _env_bool("POINTS_PERSONAL_RANKING", False)
+    # --- end of quiz settings ---------------------------------------------------------------------
+
+    # --- Learning hours (app/records, issue 5) --------------------------------------------------
+    #: Seconds between the player's heartbeats while playing; a silence counts for at most this.
+    HEARTBEAT_INTERVAL_SECONDS = float(_env("HEARTBEAT_INTERVAL_SECONDS", "15"))
+    #: Slack for network and timer jitter when judging a heartbeat, in seconds.
+    HEARTBEAT_TOLERANCE_SECONDS = float(_env("HEARTBEAT_TOLERANCE_SECONDS", "3"))
+    #: Fastest playback rate that still counts in full; faster playback counts up to this rate.
+    PLAYBACK_MAX_RATE = float(_env("PLAYBACK_MAX_RATE", "2.0"))
+    #: 防挂机: ask "are you still there?" at random intervals and credit nothing until answered.
+    PRESENCE_CHECK_ENABLED = _env_bool("PRESENCE_CHECK_ENABLED", False)
+    PRESENCE_CHECK_MIN_MINUTES = _env_int("PRESENCE_CHECK_MIN_MINUTES", 10)
+    PRESENCE_CHECK_MAX_MINUTES = _env_int("PRESENCE_CHECK_MAX_MINUTES", 25)
+    #: Minutes of timed offline activity (a class, a meeting) that make one 学时.
+    HOURS_MINUTES_PER_UNIT = _env_int("HOURS_MINUTES_PER_UNIT", 45)
+    #: Yearly 学时 targets: members, and 书记 / 副书记 / 委员.
+    HOURS_TARGET_MEMBER = _env_int("HOURS_TARGET_MEMBER", 32)
+    HOURS_TARGET_CADRE = _env_int("HOURS_TARGET_CADRE", 56)
+    # --- end of learning-hours settings --------------------------------------------------------
+
+    # --- Courses (courses/, issue 4) ------------------------------------------------------------------
+    #: Fastest speed offered in the player's menu (credit above PLAYBACK_MAX_RATE is capped anyway).
+    COURSES_PLAYER_MAX_RATE = float(_env("COURSES_PLAYER_MAX_RATE", "2.0"))
+    #: Reminders of an assignment's due date: days before it, and days after it (overdue), comma-separated.
+    COURSES_REMIND_DAYS_BEFORE = _env("COURSES_REMIND_DAYS_BEFORE", "3,1")
+    COURSES_REMIND_DAYS_AFTER = _env("COURSES_REMIND_DAYS_AFTER", "1,7")
+    #: Post-class assignment files: largest size and the extensions accepted.
+    COURSES_HOMEWORK_MAX_BYTES = _env_int("COURSES_HOMEWORK_MAX_BYTES", 20 * 1024**2)
+    COURSES_HOMEWORK_EXTENSIONS = _env(
+        "COURSES_HOMEWORK_EXTENSIONS", "pdf,doc,docx,ppt,pptx,xls,xlsx,txt,jpg,jpeg,png"
+    )
+    #: Largest PDF of a document lesson, and of a course cover image.
+    COURSES_DOCUMENT_MAX_BYTES = _env_int("COURSES_DOCUMENT_MAX_BYTES", 50 * 1024**2)
+    COURSES_COVER_MAX_BYTES = _env_int("COURSES_COVER_MAX_BYTES", 2 * 1024**2)
+    #: Minutes a class check-in code stays valid once the trainer opens check-in.
+    COURSES_CHECKIN_MINUTES = _env_int("COURSES_CHECKIN_MINUTES", 10)
+    #: Minutes after a class starts from which a check-in counts as late.
+    COURSES_LATE_AFTER_MINUTES = _env_int("COURSES_LATE_AFTER_MINUTES", 10)
+    #: Reading speed used to estimate an article's length when the trainer gives none (characters a minute).
+    COURSES_READING_CHARS_PER_MINUTE = _env_int("COURSES_READING_CHARS_PER_MINUTE", 400)
+    #: Length of each demo video and audio lesson that ``flask seed-demo`` generates and transcodes.
+    COURSES_DEMO_MEDIA_SECONDS = _env_int("COURSES_DEMO_MEDIA_SECONDS", 75)
+    # --- end of courses settings ------------------------------------------------------------------
+
+    # --- Knowledge base, Q&A, notices, notifications, home pages (app/kb, app/qa, app/portal, issue 7)
+    #: Where article covers and PDF attachments are kept; empty means MEDIA_ROOT/kb.
+    KB_UPLOAD_DIR = _env("KB_UPLOAD_DIR")
+    #: Largest PDF attachment and cover image of an article.
+    KB_MAX_ATTACHMENT_BYTES = _env_int("KB_MAX_ATTACHMENT_BYTES", 20 * 1024**2)
+    KB_MAX_COVER_BYTES = _env_int("KB_MAX_COVER_BYTES", 5 * 1024**2)
+    #: External notification channels (SMS, e-mail): "package.module:factory" entries, comma-separated;
+    #: each factory gets the app and returns a channel (see app/portal/notifications.py).
+    NOTIFICATION_CHANNELS: ClassVar[list[str]] = [
+        spec.strip() for spec in (_env("NOTIFICATION_CHANNELS") or "").split(",") if spec.strip()
+    ]
+    #: Read notifications older than this many days are deleted by a daily task.
+    NOTIFICATION_RETENTION_DAYS = _env_int("NOTIFICATION_RETENTION_DAYS", 180)
+    #: Seconds between worker heartbeats; the admin's home page calls a worker dead after three missed.
+    PORTAL_HEARTBEAT_SECONDS = _env_int("PORTAL_HEARTBEAT_SECONDS", 60)
+    #: Waiting tasks (all queues together) from which the health panel shows a warning.
+    PORTAL_QUEUE_WARNING_LENGTH = _env_int("PORTAL_QUEUE_WARNING_LENGTH", 100)
+    # --- end of knowledge base, Q&A and portal settings -------------------------------------------
+
+    # --- Search (search_index/, issue 8) ------------------------------------------------------------
+    #: Results per page of the /search page and the API.
+    SEARCH_PER_PAGE = _env_int("SEARCH_PER_PAGE", 10)
+    #: Seconds a writer waits for the index lock before giving up (the task then retries).
+    SEARCH_LOCK_TIMEOUT_SECONDS = float(_env("SEARCH_LOCK_TIMEOUT_SECONDS", "10"))
+    #: Milliseconds a search may spend matching; a query matching a large part of the index then
+    #: returns the best hits found so far, with an estimated total ("about N results").
+    SEARCH_TIME_BUDGET_MS = _env_int("SEARCH_TIME_BUDGET_MS", 30)
+    #: Minutes between reconcile passes (index vs database; repairs changes whose message was lost).
+    SEARCH_RECONCILE_MINUTES = _env_int("SEARCH_RECONCILE_MINUTES", 60)
+    # --- end of search settings -------------------------------------------------------------------
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 
@@ -128,6 +231,10 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES: ClassVar[dict] = {"zh": "简体中文", "en": "English"}
+
+    #: Reverse proxies in front of the app (nginx = 1): trust that many X-Forwarded-For/-Proto hops,
+    #: so the per-IP login limit sees the member's address instead of the proxy's.
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
 
     BOOTSTRAP_SERVE_LOCAL = True
     ITEMS_PER_PAGE = _env_int("ITEMS_PER_PAGE", 20)
@@ -162,6 +269,8 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST_KIB = 1024
     # Media: a short duration limit so the "too long" fixture stays small.
     MEDIA_MAX_DURATION_SECONDS = 20
+    # Courses: seed-demo's videos kept to two seconds, so tests that seed stay quick.
+    COURSES_DEMO_MEDIA_SECONDS = 2
 
 
 CONFIGS = {"development": Config, "production": ProdConfig, "testing": TestConfig}

@@ -178,7 +178,11 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from courses.demo import seed_demo_courses  # the courses domain adds its own demo content
 
     courses = seed_demo_courses()
-    return {"users": len(rows), "branches": len(leaves) + len(GENERAL_BRANCHES) + 1, "courses": courses["courses"]}
+    return {
+        "users": len(rows),
+        "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
+        "courses": courses["courses"],
+    }
 
 
 @click.command("seed-demo")

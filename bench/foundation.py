@@ -54,7 +54,16 @@ def main() -> None:
         wb.active.append(["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"])
         for i in range(ROWS):
             wb.active.append(
-                [f"B{i:05d}", f"成员{i}", f"1350000{i:04d}", "公司党委/机关党总支/机关第一党支部", "男", "正式党员", "2001-07-01", "党员"]
+                [
+                    f"B{i:05d}",
+                    f"成员{i}",
+                    f"1350000{i:04d}",
+                    "公司党委/机关党总支/机关第一党支部",
+                    "男",
+                    "正式党员",
+                    "2001-07-01",
+                    "党员",
+                ]
             )
         wb.save(xlsx)
 
@@ -70,10 +79,12 @@ def main() -> None:
         with app.app_context():
             first, report = timed(lambda: import_members(xlsx, xlsx.name, actor=None))
             db.session.commit()
-            assert report.ok and report.created == ROWS, report
+            if not (report.ok and report.created == ROWS):
+                raise SystemExit(f"import failed: {report}")
             again, report = timed(lambda: import_members(xlsx, xlsx.name, actor=None))
             db.session.commit()
-            assert report.ok and report.updated == ROWS, report
+            if not (report.ok and report.updated == ROWS):
+                raise SystemExit(f"re-import failed: {report}")
             print(f"import {ROWS} members from XLSX (new):                    {first:6.2f} s")
             print(f"re-import the same {ROWS} (all updates):                  {again:6.2f} s")
 
@@ -82,7 +93,10 @@ def main() -> None:
             def one_by_one():
                 for i in range(ROWS):
                     data = services.UserData(
-                        employee_no=f"N{i:05d}", name=f"成员{i}", mobile=f"1360000{i:04d}", branch_id=branch.id
+                        employee_no=f"N{i:05d}",
+                        name=f"成员{i}",
+                        mobile=f"1360000{i:04d}",
+                        branch_id=branch.id,
                     )
                     services.create_user(data, ["member"], actor=None)
                 db.session.commit()

@@ -1,0 +1,1 @@
+"""Courses: catalog, chapters and lessons, enrolment, assignments, flipped classes, the lesson player."""

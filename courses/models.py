@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
@@ -67,12 +67,6 @@ CATEGORIES = {
 MEDIA_KINDS = (LessonKind.VIDEO, LessonKind.AUDIO)
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
-    )
-
-
 class CourseTrainer(db.Model):
     """A co-trainer (协作讲师) of a course: edits it like its owner, except for the co-trainer list."""
 
@@ -100,9 +94,9 @@ class Course(TimestampMixin, db.Model):
     tags: Mapped[str] = mapped_column(sa.String(255), default="")
     #: 学时 a member earns for the whole course; lessons share it (see services.credit_shares).
     credit_hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal("1.00"))
-    kind: Mapped[CourseKind] = mapped_column(_enum(CourseKind, "course_kind"), default=CourseKind.MOOC)
+    kind: Mapped[CourseKind] = mapped_column(enum_column(CourseKind, "course_kind"), default=CourseKind.MOOC)
     status: Mapped[CourseStatus] = mapped_column(
-        _enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
+        enum_column(CourseStatus, "course_status"), default=CourseStatus.DRAFT
     )
     #: 必修 (True) or 选修.
     is_required: Mapped[bool] = mapped_column(default=False)
@@ -187,7 +181,7 @@ class Lesson(TimestampMixin, db.Model):
     #: Order within the chapter, from 1.
     position: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(sa.String(120))
-    kind: Mapped[LessonKind] = mapped_column(_enum(LessonKind, "lesson_kind"))
+    kind: Mapped[LessonKind] = mapped_column(enum_column(LessonKind, "lesson_kind"))
     #: The media pipeline's asset (video and audio lessons); no foreign key across domains.
     media_asset_id: Mapped[int | None] = mapped_column(index=True)
     #: Seconds of media, copied from the asset when it became ready (the asset stays the truth).
@@ -369,7 +363,7 @@ class Attendance(db.Model):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_class_session.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus, "attendance_status"))
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, "attendance_status"))
     #: "code" (typed), "qr" (scanned the trainer's QR code) or "manual" (recorded by the trainer).
     method: Mapped[str] = mapped_column(sa.String(8), default="code")
 

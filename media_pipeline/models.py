@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
@@ -44,12 +44,6 @@ class RenditionKind(enum.StrEnum):
     AUDIO = "audio"
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
-    )
-
-
 class MediaAsset(TimestampMixin, db.Model):
     """One uploaded video or audio file and what the pipeline made of it."""
 
@@ -59,7 +53,7 @@ class MediaAsset(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The trainer or admin who uploaded it; ``None`` for operator ingests without ``--owner``.
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    status: Mapped[AssetStatus] = mapped_column(_enum(AssetStatus, "media_asset_status"))
+    status: Mapped[AssetStatus] = mapped_column(enum_column(AssetStatus, "media_asset_status"))
     #: Percent of the transcode done, from ffmpeg's ``-progress`` output (100 once ready).
     progress: Mapped[int] = mapped_column(default=0)
     #: What went wrong, in Chinese, as the trainer sees it; ``None`` unless failed.
@@ -160,7 +154,7 @@ class MediaRendition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(sa.ForeignKey("media_asset.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[RenditionKind] = mapped_column(_enum(RenditionKind, "media_rendition_kind"))
+    kind: Mapped[RenditionKind] = mapped_column(enum_column(RenditionKind, "media_rendition_kind"))
     #: Picture size; ``None`` for audio.
     width: Mapped[int | None]
     height: Mapped[int | None]

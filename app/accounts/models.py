@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
@@ -62,17 +62,11 @@ POSITION_LABELS = {
 }
 
 
-def _enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
-    )
-
-
 class UserRole(db.Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum_column(Role, "role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -82,14 +76,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: 工号, the login name people know; unique across the enterprise.
     employee_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(64))
-    gender: Mapped[Gender | None] = mapped_column(_enum_column(Gender, "gender"))
+    gender: Mapped[Gender | None] = mapped_column(enum_column(Gender, "gender"))
     #: Mainland mobile number, 11 digits; a second login name.
     mobile: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
     branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
-    category: Mapped[MemberCategory | None] = mapped_column(_enum_column(MemberCategory, "member_category"))
+    category: Mapped[MemberCategory | None] = mapped_column(enum_column(MemberCategory, "member_category"))
     #: 入党日期 (for probationary members, the date admitted as 预备党员).
     joined_party_on: Mapped[date | None]
-    position: Mapped[BranchPosition | None] = mapped_column(_enum_column(BranchPosition, "branch_position"))
+    position: Mapped[BranchPosition | None] = mapped_column(enum_column(BranchPosition, "branch_position"))
 
     #: Argon2id hash. ``None`` for imported accounts that have not yet set a password: their
     #: initial password is the last six digits of their mobile and must be changed at first login.

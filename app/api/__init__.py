@@ -4,7 +4,7 @@ Callers authenticate with ``Authorization: Bearer <personal token>``; the browse
 may use their session instead, with the CSRF token in an ``X-CSRFToken`` header for writes.
 """
 
-from flask import Blueprint, g, jsonify, request, session
+from flask import Blueprint, current_app, g, jsonify, request, session
 from flask_login import current_user, login_user
 from werkzeug.exceptions import Unauthorized
 
@@ -47,13 +47,16 @@ def authenticate():
         user = user_for_api_token(token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             raise Unauthorized("API 令牌无效或已吊销。")
-        db.session.commit()  # last_used_at
+        # last_used_at, when it moved, is committed after the response is built (see below): a commit
+        # here would expire the user and cost the view a second round of queries.
+        g.api_token_touched = bool(db.session.dirty)
         login_user(user)  # for this request only: Flask-Login writes no cookie for API responses
         g.api_token_auth = True
         return
     if not current_user.is_authenticated:
         raise Unauthorized("请提供 API 令牌：Authorization: Bearer <token>。")
-    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+    # Same switch as every form: ``protect()`` itself ignores WTF_CSRF_ENABLED.
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
 
 
@@ -61,7 +64,9 @@ def authenticate():
 def no_session_cookie_for_tokens(response):
     if g.get("api_token_auth"):
         session.modified = False  # a token request must not turn into a browser session
+        if g.get("api_token_touched") and response.status_code < 400:
+            db.session.commit()
     return response
 
 
-from app.api import accounts, org  # noqa: E402,F401  (resources register their routes on bp)
+from app.api import accounts, articles, courses, media, notices, org, points, progress, quiz, records, search  # noqa: E402,F401  (resources register their routes on bp)

@@ -1,21 +1,44 @@
 """Celery bound to the Flask application: every task runs inside an app context."""
 
 from celery import Task
+from celery.schedules import crontab
+from flask import current_app, has_app_context
 from kombu import Exchange, Queue
 
 from app.extensions import celery, db
 
 
-def init_celery(app) -> None:
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                try:
-                    return self.run(*args, **kwargs)
-                finally:
-                    db.session.remove()
+class FlaskTask(Task):
+    """Runs in a fresh app context with its own database session, like a worker's task.
 
+    Run eagerly (tests, ``CELERY_TASK_ALWAYS_EAGER``) inside a request or a command, it uses the
+    app already in context — the live server's in a browser test — not the one Celery was bound to
+    first; callers enqueue after they commit, so the task sees their rows.
+    """
+
+    def __call__(self, *args, **kwargs):
+        flask_app = current_app._get_current_object() if has_app_context() else self.app.flask_app
+        with flask_app.app_context():
+            try:
+                return self.run(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+
+def _forget_connections() -> None:
+    """Celery caches its result backend and broker pools from the configuration it first used;
+    binding it again (a second app in one process: tests, benchmarks) must not keep the old ones."""
+    celery._backend_cache = None
+    vars(celery._local).pop("backend", None)
+    celery._pool = None
+    if "amqp" in vars(celery):
+        celery.amqp._producer_pool = None
+
+
+def init_celery(app) -> None:
     broker = app.config["CELERY_BROKER_URL"]
+    _forget_connections()
+    celery.flask_app = app
     celery.Task = FlaskTask
     celery.conf.update(
         broker_url=broker,
@@ -27,10 +50,14 @@ def init_celery(app) -> None:
         task_queues=(
             Queue("default", Exchange("default", type="direct"), routing_key="default"),
             Queue("media", Exchange("media", type="direct"), routing_key="media"),
+            # The search index's single writer: its worker runs with --concurrency 1.
+            Queue("search", Exchange("search", type="direct"), routing_key="search"),
         ),
         task_default_exchange="default",
         task_default_routing_key="default",
-        task_routes={"media_pipeline.*": {"queue": "media"}},
+        task_routes={"media_pipeline.*": {"queue": "media"}, "search_index.*": {"queue": "search"}},
+        # Long tasks are acks_late: a worker must not hold a second message it cannot start.
+        worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],
         result_expires=24 * 3600,
@@ -41,6 +68,35 @@ def init_celery(app) -> None:
         beat_schedule_filename=app.config["CELERY_BEAT_SCHEDULE_FILE"],
         beat_schedule={
             "purge-login-failures": {"task": "accounts.purge_login_failures", "schedule": 3600.0},
+            # Duel rooms nobody polls any more still end; abandoned daily quizzes and contests get graded.
+            "quiz-sweep": {"task": "quiz.sweep", "schedule": 30.0},
+            # Proof of life for the admin's health panel (on the default queue, like most work).
+            "portal-heartbeat": {
+                "task": "portal.heartbeat",
+                "schedule": float(app.config["PORTAL_HEARTBEAT_SECONDS"]),
+            },
+            "portal-purge-read-notifications": {
+                "task": "portal.purge_read_notifications",
+                "schedule": 24 * 3600.0,
+            },
+            # Every daytime hour (Asia/Shanghai): the first run of a day reminds, the others find
+            # nothing new (one reminder per member, assignment and day), and a missed run catches up.
+            "courses-due-reminders": {
+                "task": "courses.send_due_reminders",
+                "schedule": crontab(minute=0, hour="9-20"),
+            },
+            # Index vs database: repairs changes whose message was lost (on the search queue, whose
+            # one worker is the index's only writer).
+            "search-reconcile": {
+                "task": "search_index.reconcile",
+                "schedule": 60.0 * app.config["SEARCH_RECONCILE_MINUTES"],
+            },
+            # On the default queue: the media queue may be busy with hours of transcoding.
+            "media-sweep": {
+                "task": "media_pipeline.sweep",
+                "schedule": 300.0,
+                "options": {"queue": "default"},
+            },
         },
     )
     if broker.startswith("sqla+"):
@@ -49,7 +105,9 @@ def init_celery(app) -> None:
         celery.conf.broker_transport_options = {"connect_args": {"timeout": 30}}
     elif broker.startswith(("redis://", "rediss://")):
         timeout = app.config["CELERY_VISIBILITY_TIMEOUT"]
-        celery.conf.broker_transport_options = {"visibility_timeout": timeout}
+        # Scan for unacknowledged messages on every sweep (not every tenth), so a task whose worker
+        # died is handed on soon after its visibility timeout instead of minutes later.
+        celery.conf.broker_transport_options = {"visibility_timeout": timeout, "unacked_restore_throttle": 1}
         celery.conf.result_backend_transport_options = {"visibility_timeout": timeout}
     else:
         celery.conf.broker_transport_options = {}

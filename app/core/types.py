@@ -1,7 +1,9 @@
 """Column types shared by every domain."""
 
+import enum
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -30,3 +32,11 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A Python enum stored by value in a VARCHAR(20) with a CHECK constraint, the same on every
+    backend (no native PostgreSQL enum types to migrate)."""
+    return sa.Enum(
+        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
+    )

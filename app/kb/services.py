@@ -24,6 +24,8 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
 from app.core.text import plain_text, render_markdown
+from app.core.transactions import on_transaction_end
+from app.core.urls import site_path
 from app.extensions import db
 from app.kb.models import (
     BODY_MAX,
@@ -40,8 +42,6 @@ from app.kb.models import (
     article_tag,
 )
 from app.org.models import Branch
-from app.portal.transactions import on_transaction_end
-from app.portal.urls import site_path
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
+from app.core.transactions import on_transaction_end
 from app.extensions import db
 from app.portal.models import Notification
-from app.portal.transactions import on_transaction_end
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
 from app.core.text import plain_text
+from app.core.urls import site_path
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import can_manage_branch, scope_path
 from app.portal.models import NOTICE_BODY_MAX, NOTICE_TITLE_MAX, Notice, NoticeKind, NoticeRead
-from app.portal.urls import site_path
 
 
 class NoticeError(ValueError):

@@ -17,10 +17,10 @@ from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.core.signals import notification_requested
 from app.core.text import plain_text
+from app.core.urls import site_path
 from app.extensions import db
 from app.kb import services as kb_services
 from app.kb.models import Tag
-from app.portal.urls import site_path
 from app.qa.models import (
     ANSWER_BODY_MAX,
     COMMENT_BODY_MAX,

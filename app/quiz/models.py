@@ -8,14 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
-
-
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
-    )
 
 
 class QuestionKind(enum.StrEnum):
@@ -42,7 +36,7 @@ class Question(TimestampMixin, db.Model):
     __table_args__ = (sa.Index("ix_quiz_question_draw", "is_retired", "category", "difficulty"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, "question_kind"))
     stem: Mapped[str] = mapped_column(sa.Text)
     #: Option texts in key order (A, B, ...); empty for true/false and fill-in questions.
     options: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -113,7 +107,7 @@ class Quiz(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     purpose: Mapped[QuizPurpose] = mapped_column(
-        _enum(QuizPurpose, "quiz_purpose"), default=QuizPurpose.LESSON
+        enum_column(QuizPurpose, "quiz_purpose"), default=QuizPurpose.LESSON
     )
     #: Random draw settings; when ``draw_count`` is set the fixed question list is not used.
     draw_count: Mapped[int | None]
@@ -128,7 +122,7 @@ class Quiz(TimestampMixin, db.Model):
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     review: Mapped[ReviewPolicy] = mapped_column(
-        _enum(ReviewPolicy, "review_policy"), default=ReviewPolicy.AFTER_SUBMIT
+        enum_column(ReviewPolicy, "review_policy"), default=ReviewPolicy.AFTER_SUBMIT
     )
     #: Exam window; attempts cannot start before ``opens_at`` and end at ``closes_at`` at the latest.
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -225,7 +219,7 @@ class Attempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
-    kind: Mapped[AttemptKind] = mapped_column(_enum(AttemptKind, "attempt_kind"))
+    kind: Mapped[AttemptKind] = mapped_column(enum_column(AttemptKind, "attempt_kind"))
     #: What a member may do only once: ``daily:2026-05-01``, ``contest:7``, ``quiz:3:2`` (3rd quiz's
     #: 2nd attempt), ``duel:5``. The unique constraint makes a double click start one attempt.
     once_key: Mapped[str | None] = mapped_column(sa.String(64))
@@ -313,7 +307,9 @@ class Duel(TimestampMixin, db.Model):
     __table_args__ = (sa.Index("ix_quiz_duel_open", "status", "is_open", "capacity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[DuelStatus] = mapped_column(_enum(DuelStatus, "duel_status"), default=DuelStatus.WAITING)
+    status: Mapped[DuelStatus] = mapped_column(
+        enum_column(DuelStatus, "duel_status"), default=DuelStatus.WAITING
+    )
     capacity: Mapped[int] = mapped_column(default=2)
     #: Open rooms are matched with anyone looking for an opponent; invitations are not.
     is_open: Mapped[bool] = mapped_column(default=True)

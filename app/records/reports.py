@@ -168,3 +168,112 @@ def write_xlsx(query, year: int, batch: int = 1000):
     wb.save(handle)
     handle.seek(0)
     return handle
+
+
+# --- assigned courses (学习任务): read from the courses domain's tables, never written here -------------
+
+
+@dataclass
+class AssignmentRollup:
+    """Per branch (subtree): assigned member × course pairs, how many completed, who is overdue."""
+
+    pairs: int = 0
+    completed: int = 0
+    overdue_members: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.pairs if self.pairs else 0.0
+
+
+def _assigned_pairs(today: date):
+    """One row per assigned (member, course): completed? overdue? — the courses domain's rules:
+    a pair is overdue when its assignment's due date has passed and the course is not completed."""
+    from courses.models import AssignmentCourse, AssignmentMember, CourseAssignment, Enrollment
+
+    done = Enrollment.completed_at.is_not(None)
+    return (
+        sa.select(
+            AssignmentMember.user_id.label("user_id"),
+            AssignmentCourse.course_id.label("course_id"),
+            sa.case((done, 1), else_=0).label("done"),
+            sa.case((sa.and_(CourseAssignment.due_on < today, sa.not_(done)), 1), else_=0).label("late"),
+        )
+        .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
+        .join(AssignmentCourse, AssignmentCourse.assignment_id == AssignmentMember.assignment_id)
+        .outerjoin(
+            Enrollment,
+            sa.and_(
+                Enrollment.user_id == AssignmentMember.user_id,
+                Enrollment.course_id == AssignmentCourse.course_id,
+            ),
+        )
+        .subquery()
+    )
+
+
+def assignment_rollup(user: User, today: date, branches: list[Branch]) -> dict[int, AssignmentRollup]:
+    """Assigned-course completion per visible branch, rolled up the tree, from one aggregate query."""
+    pairs = _assigned_pairs(today)
+    per_member = (
+        sa.select(
+            pairs.c.user_id,
+            sa.func.count().label("n"),
+            sa.func.sum(pairs.c.done).label("done"),
+            sa.func.max(pairs.c.late).label("late"),
+        )
+        .group_by(pairs.c.user_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            Branch.path,
+            sa.func.sum(per_member.c.n),
+            sa.func.sum(per_member.c.done),
+            sa.func.sum(per_member.c.late),
+        )
+        .join(User, User.branch_id == Branch.id)
+        .join(per_member, per_member.c.user_id == User.id)
+        .where(User.is_active_account.is_(True))
+        .group_by(Branch.path)
+    )
+    prefix = scope_path(user)
+    if prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    rows = db.session.execute(query).all()
+    result = {}
+    for branch in branches:
+        rollup = AssignmentRollup()
+        for path, n, done, late in rows:
+            if path.startswith(branch.path):
+                rollup.pairs += int(n or 0)
+                rollup.completed += int(done or 0)
+                rollup.overdue_members += int(late or 0)
+        result[branch.id] = rollup
+    return result
+
+
+def course_completion(user: User, today: date) -> list[tuple]:
+    """Per assigned course, over the members in scope: (course id, title, assigned, completed, overdue)."""
+    from courses.models import Course
+
+    pairs = _assigned_pairs(today)
+    query = (
+        sa.select(
+            Course.id, Course.title, sa.func.count(), sa.func.sum(pairs.c.done), sa.func.sum(pairs.c.late)
+        )
+        .select_from(pairs)
+        .join(Course, Course.id == pairs.c.course_id)
+        .join(User, User.id == pairs.c.user_id)
+        .join(Branch, Branch.id == User.branch_id)
+        .where(User.is_active_account.is_(True))
+        .group_by(Course.id, Course.title)
+        .order_by(Course.title)
+    )
+    prefix = scope_path(user)
+    if prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    return [
+        (cid, title, n, int(done or 0), int(late or 0))
+        for cid, title, n, done, late in db.session.execute(query)
+    ]

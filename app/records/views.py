@@ -140,7 +140,14 @@ def _scoped_branch() -> object:
 def dashboard():
     year, today = _year(), localtoday()
     rows = reports.branch_rollup(current_user, year, today)
-    return render_template("records/dashboard.html", rows=rows, year=year, pace=reports.year_fraction(today))
+    return render_template(
+        "records/dashboard.html",
+        rows=rows,
+        year=year,
+        pace=reports.year_fraction(today),
+        assigned=reports.assignment_rollup(current_user, today, [r.branch for r in rows]),
+        courses=reports.course_completion(current_user, today),
+    )
 
 
 @bp.route("/members")

@@ -1,7 +1,7 @@
 """courses: catalog, chapters and lessons, enrolments, assignments, flipped classes, discussion
 
 Revision ID: 0003_courses
-Revises: 0001_foundation
+Revises: 0002_media_pipeline
 Create Date: 2026-11-26 13:21:02.663781
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0003_courses"
-down_revision = "0001_foundation"
+down_revision = "0002_media_pipeline"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """quiz: question bank, quizzes and exams, attempts, contests, duels, points ledger
 
 Revision ID: 0004_quiz
-Revises: 0001_foundation
+Revises: 0003_courses
 Create Date: 2026-11-26 13:21:57.629669
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0004_quiz"
-down_revision = "0001_foundation"
+down_revision = "0003_courses"
 branch_labels = None
 depends_on = None
 

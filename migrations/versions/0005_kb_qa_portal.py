@@ -1,7 +1,7 @@
 """knowledge base, Q&A, notices, notifications, worker heartbeat
 
 Revision ID: 0005_kb_qa_portal
-Revises: 0001_foundation
+Revises: 0004_quiz
 Create Date: 2026-11-26 13:21:21.051209
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0005_kb_qa_portal"
-down_revision = "0001_foundation"
+down_revision = "0004_quiz"
 branch_labels = None
 depends_on = None
 

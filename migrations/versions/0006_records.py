@@ -1,7 +1,7 @@
 """learning hours
 
 Revision ID: 0006_records
-Revises: 0002_media_pipeline
+Revises: 0005_kb_qa_portal
 Create Date: 2026-11-26 13:14:49.456585
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0006_records"
-down_revision = "0002_media_pipeline"
+down_revision = "0005_kb_qa_portal"
 branch_labels = None
 depends_on = None
 

@@ -98,13 +98,24 @@ def branch_rollup(user: User, year: int, today: date, policy: HoursPolicy | None
 def members_query(
     user: User, year: int, today: date, branch: Branch | None = None, behind_only: bool = False
 ):
-    """Members in scope with this year's hours and target, for lists, reminders and exports."""
+    """Members in scope with this year's hours and target, for lists, reminders and exports.
+
+    Plain columns, not ORM objects: exports stream tens of thousands of these rows.
+    """
     sub = _hours_subquery(year)
-    hours = sa.func.coalesce(sub.c.hours, 0).label("hours")
-    target = target_expression().label("target")
+    hours = sa.func.coalesce(sub.c.hours, 0)
     pace = year_fraction(today) if today.year == year else Decimal(1)
     query = (
-        sa.select(User, Branch.name.label("branch_name"), hours, target)
+        sa.select(
+            User.id,
+            User.employee_no,
+            User.name,
+            User.category,
+            User.position,
+            Branch.name.label("branch_name"),
+            hours.label("hours"),
+            target_expression().label("target"),
+        )
         .join(Branch, User.branch_id == Branch.id)
         .outerjoin(sub, sub.c.user_id == User.id)
         .where(User.is_active_account.is_(True))
@@ -115,7 +126,7 @@ def members_query(
     elif prefix:
         query = query.where(Branch.subtree_filter(prefix))
     if behind_only:
-        query = query.where(sa.func.coalesce(sub.c.hours, 0) < target_expression() * pace)
+        query = query.where(hours < target_expression() * pace)
     return query.order_by(Branch.path, User.employee_no)
 
 
@@ -123,15 +134,15 @@ EXPORT_HEADER = ["工号", "姓名", "所属组织", "人员类别", "党内职�
 
 
 def _export_rows(rows, year: int) -> Iterator[list]:
-    for user, branch_name, hours, target in rows:
-        hours, target = Decimal(hours), Decimal(target)
+    for row in rows:
+        hours, target = Decimal(row.hours), Decimal(row.target)
         rate = f"{min(hours / target, Decimal(1)) * 100:.0f}%" if target else ""
         yield [
-            user.employee_no,
-            user.name,
-            branch_name,
-            CATEGORY_LABELS.get(user.category, "") if user.category else "",
-            POSITION_LABELS.get(user.position, "") if user.position else "",
+            row.employee_no,
+            row.name,
+            row.branch_name,
+            CATEGORY_LABELS.get(row.category, "") if row.category else "",
+            POSITION_LABELS.get(row.position, "") if row.position else "",
             year,
             f"{hours:.2f}",
             f"{target:.0f}",
@@ -175,32 +186,44 @@ def write_xlsx(query, year: int, batch: int = 1000):
 
 @dataclass
 class AssignmentRollup:
-    """Per branch (subtree): assigned member × course pairs, how many completed, who is overdue."""
+    """Assigned member × course pairs: how many, how many completed, how many overdue."""
 
     pairs: int = 0
     completed: int = 0
-    overdue_members: int = 0
+    overdue: int = 0
 
     @property
     def rate(self) -> float:
         return self.completed / self.pairs if self.pairs else 0.0
 
+    def add(self, pairs: int, completed: int, overdue: int) -> None:
+        self.pairs += pairs
+        self.completed += completed
+        self.overdue += overdue
 
-def _assigned_pairs(today: date):
-    """One row per assigned (member, course): completed? overdue? — the courses domain's rules:
-    a pair is overdue when its assignment's due date has passed and the course is not completed."""
-    from courses.models import AssignmentCourse, AssignmentMember, CourseAssignment, Enrollment
+
+def assignment_completion(user: User, today: date, branches: list[Branch]):
+    """Assigned-course completion per visible branch (rolled up the tree) and per course, from one
+    aggregate query grouped by (branch, course). A pair is overdue when its assignment's due date
+    has passed and the course is not completed — the courses domain's rule; its tables are read
+    here, never written."""
+    from courses.models import AssignmentCourse, AssignmentMember, Course, CourseAssignment, Enrollment
 
     done = Enrollment.completed_at.is_not(None)
-    return (
+    late = sa.and_(CourseAssignment.due_on < today, sa.not_(done))
+    query = (
         sa.select(
-            AssignmentMember.user_id.label("user_id"),
-            AssignmentCourse.course_id.label("course_id"),
-            sa.case((done, 1), else_=0).label("done"),
-            sa.case((sa.and_(CourseAssignment.due_on < today, sa.not_(done)), 1), else_=0).label("late"),
+            Branch.path,
+            AssignmentCourse.course_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((done, 1), else_=0)),
+            sa.func.sum(sa.case((late, 1), else_=0)),
         )
+        .select_from(AssignmentMember)
         .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
         .join(AssignmentCourse, AssignmentCourse.assignment_id == AssignmentMember.assignment_id)
+        .join(User, User.id == AssignmentMember.user_id)
+        .join(Branch, Branch.id == User.branch_id)
         .outerjoin(
             Enrollment,
             sa.and_(
@@ -208,72 +231,23 @@ def _assigned_pairs(today: date):
                 Enrollment.course_id == AssignmentCourse.course_id,
             ),
         )
-        .subquery()
-    )
-
-
-def assignment_rollup(user: User, today: date, branches: list[Branch]) -> dict[int, AssignmentRollup]:
-    """Assigned-course completion per visible branch, rolled up the tree, from one aggregate query."""
-    pairs = _assigned_pairs(today)
-    per_member = (
-        sa.select(
-            pairs.c.user_id,
-            sa.func.count().label("n"),
-            sa.func.sum(pairs.c.done).label("done"),
-            sa.func.max(pairs.c.late).label("late"),
-        )
-        .group_by(pairs.c.user_id)
-        .subquery()
-    )
-    query = (
-        sa.select(
-            Branch.path,
-            sa.func.sum(per_member.c.n),
-            sa.func.sum(per_member.c.done),
-            sa.func.sum(per_member.c.late),
-        )
-        .join(User, User.branch_id == Branch.id)
-        .join(per_member, per_member.c.user_id == User.id)
         .where(User.is_active_account.is_(True))
-        .group_by(Branch.path)
+        .group_by(Branch.path, AssignmentCourse.course_id)
     )
     prefix = scope_path(user)
     if prefix:
         query = query.where(Branch.subtree_filter(prefix))
     rows = db.session.execute(query).all()
-    result = {}
-    for branch in branches:
-        rollup = AssignmentRollup()
-        for path, n, done, late in rows:
+    per_branch = {b.id: AssignmentRollup() for b in branches}
+    per_course: dict[int, AssignmentRollup] = {}
+    for path, course_id, n, completed, overdue in rows:
+        n, completed, overdue = int(n), int(completed or 0), int(overdue or 0)
+        per_course.setdefault(course_id, AssignmentRollup()).add(n, completed, overdue)
+        for branch in branches:
             if path.startswith(branch.path):
-                rollup.pairs += int(n or 0)
-                rollup.completed += int(done or 0)
-                rollup.overdue_members += int(late or 0)
-        result[branch.id] = rollup
-    return result
-
-
-def course_completion(user: User, today: date) -> list[tuple]:
-    """Per assigned course, over the members in scope: (course id, title, assigned, completed, overdue)."""
-    from courses.models import Course
-
-    pairs = _assigned_pairs(today)
-    query = (
-        sa.select(
-            Course.id, Course.title, sa.func.count(), sa.func.sum(pairs.c.done), sa.func.sum(pairs.c.late)
-        )
-        .select_from(pairs)
-        .join(Course, Course.id == pairs.c.course_id)
-        .join(User, User.id == pairs.c.user_id)
-        .join(Branch, Branch.id == User.branch_id)
-        .where(User.is_active_account.is_(True))
-        .group_by(Course.id, Course.title)
-        .order_by(Course.title)
+                per_branch[branch.id].add(n, completed, overdue)
+    titles = dict(
+        db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(per_course))).all()
     )
-    prefix = scope_path(user)
-    if prefix:
-        query = query.where(Branch.subtree_filter(prefix))
-    return [
-        (cid, title, n, int(done or 0), int(late or 0))
-        for cid, title, n, done, late in db.session.execute(query)
-    ]
+    courses = sorted(((titles.get(cid, ""), cid, r) for cid, r in per_course.items()), key=lambda t: t[0])
+    return per_branch, courses

@@ -11,6 +11,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -140,13 +141,14 @@ def _scoped_branch() -> object:
 def dashboard():
     year, today = _year(), localtoday()
     rows = reports.branch_rollup(current_user, year, today)
+    assigned, courses = reports.assignment_completion(current_user, today, [r.branch for r in rows])
     return render_template(
         "records/dashboard.html",
         rows=rows,
         year=year,
         pace=reports.year_fraction(today),
-        assigned=reports.assignment_rollup(current_user, today, [r.branch for r in rows]),
-        courses=reports.course_completion(current_user, today),
+        assigned=assigned,
+        courses=courses,
     )
 
 
@@ -173,7 +175,10 @@ def export(fmt: str):
     )
     name = f"学时统计-{year}-{branch.name if branch else '全部'}"
     if fmt == "csv":
-        response = Response(reports.stream_csv(query, year), mimetype="text/csv; charset=utf-8")
+        # The rows are read while the response streams, after the view returns: keep its context.
+        response = Response(
+            stream_with_context(reports.stream_csv(query, year)), mimetype="text/csv; charset=utf-8"
+        )
         response.headers["Content-Disposition"] = _attachment(f"{name}.csv")
         return response
     handle = reports.write_xlsx(query, year)

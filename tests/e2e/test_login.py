@@ -70,3 +70,15 @@ def test_coordinator_sees_their_branch_and_not_a_sibling(live_server, people, de
     table = desktop.get_by_test_id("member-table")
     assert table.get_by_text("李学员").is_visible()
     assert table.get_by_text("钱外支").count() == 0
+
+
+def test_coordinator_downloads_the_streamed_hours_export(live_server, people, desktop):
+    """The CSV streams after the view returns: through a real server, not only the test client."""
+    log_in(desktop, live_server, people["coordinator"])
+    desktop.wait_for_url(f"{live_server}/")
+    response = desktop.request.get(f"{live_server}/records/export.csv")
+    assert response.status == 200
+    text = response.text().lstrip("\ufeff")
+    assert text.splitlines()[0].startswith("工号,姓名,所属组织")
+    assert "李学员" in text
+    assert "钱外支" not in text

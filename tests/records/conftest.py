@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from app.records.services import AccountingPolicy, Heartbeat, LessonFacts, record_heartbeat
+from tests.courses.conftest import make_asset, make_course  # noqa: F401 -- fixtures, found by name
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -9,13 +9,13 @@ from app.extensions import db
 from app.records import reports
 from courses.assignments import AssignmentData, create_assignment
 from courses.models import CourseAssignment, Enrollment
-from tests.courses.conftest import make_asset, make_course  # noqa: F401 -- fixtures, found by name
 
 
 def test_assigned_course_completion_and_overdue_roll_up(client, login, create_user, org_tree, make_course):
     trainer = create_user("trainer", branch=org_tree["a1"])
     coordinator = create_user("coordinator", "member", branch=org_tree["a"])
-    done, late = create_user(branch=org_tree["a1"]), create_user(branch=org_tree["a2"])
+    done = create_user(branch=org_tree["a1"])
+    create_user(branch=org_tree["a2"])  # assigned, never finishes: overdue once the due date passes
     outsider = create_user(branch=org_tree["b1"])
     course = make_course(trainer, title="党章党规")
     today = localtoday()

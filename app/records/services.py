@@ -770,3 +770,32 @@ def entries_for(user_id: int, year: int | None = None):
     if year is not None:
         query = query.where(HoursEntry.year == year)
     return query.order_by(HoursEntry.occurred_on.desc(), HoursEntry.id.desc())
+
+
+@dataclass(frozen=True)
+class CompletedCourse:
+    course_id: int
+    title: str
+    completed_at: datetime
+    hours: Decimal  # the lesson hours credited for this course (net of reversals)
+
+
+def completed_courses(user_id: int) -> list[CompletedCourse]:
+    """Courses the member completed (the courses domain marks the enrolment; read here, never
+    written) with the hours the ledger credited for them — one query."""
+    from courses.models import Course, Enrollment
+
+    credited = (
+        sa.select(HoursEntry.course_id, sa.func.sum(HoursEntry.hours).label("hours"))
+        .where(HoursEntry.user_id == user_id, HoursEntry.course_id.is_not(None))
+        .group_by(HoursEntry.course_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Course.id, Course.title, Enrollment.completed_at, sa.func.coalesce(credited.c.hours, 0))
+        .join(Enrollment, Enrollment.course_id == Course.id)
+        .outerjoin(credited, credited.c.course_id == Course.id)
+        .where(Enrollment.user_id == user_id, Enrollment.completed_at.is_not(None))
+        .order_by(Enrollment.completed_at.desc())
+    ).all()
+    return [CompletedCourse(cid, title, done, Decimal(hours)) for cid, title, done, hours in rows]

@@ -71,7 +71,22 @@ def _record_context(member: User, year: int) -> dict:
 @bp.route("/me")
 @login_required
 def my_record():
-    return render_template("records/record.html", **_record_context(current_user, _year()), manage=False)
+    return render_template(
+        "records/record.html",
+        **_record_context(current_user, _year()),
+        manage=False,
+        completed=services.completed_courses(current_user.id),
+    )
+
+
+@bp.route("/certificates/<int:course_id>")
+@login_required
+def certificate(course_id: int):
+    """A printable completion certificate (结业证书) for a course the member completed."""
+    done = next((c for c in services.completed_courses(current_user.id) if c.course_id == course_id), None)
+    if done is None:
+        abort(404)
+    return render_template("records/certificate.html", member=current_user, course=done)
 
 
 @bp.route("/members/<int:user_id>")

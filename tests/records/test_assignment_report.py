@@ -52,3 +52,32 @@ def test_assigned_course_completion_and_overdue_roll_up(client, login, create_us
     page = client.get("/records/dashboard").get_data(as_text=True)
     assert "党章党规" in page
     assert "生产运行党支部" not in page
+
+
+def test_completion_certificate_only_for_a_completed_course(
+    client, login, create_user, org_tree, make_course
+):
+    trainer = create_user("trainer", branch=org_tree["a1"])
+    member, other = create_user(branch=org_tree["a1"], name="王学员"), create_user(branch=org_tree["a1"])
+    course = make_course(trainer, title="党史学习教育")
+    for person in (member, other):
+        db.session.add(Enrollment(course_id=course.id, user_id=person.id, source="self"))
+    db.session.flush()
+    db.session.execute(
+        sa.update(Enrollment)
+        .where(Enrollment.user_id == member.id, Enrollment.course_id == course.id)
+        .values(completed_at=utcnow())
+    )
+    db.session.commit()
+
+    login(member)
+    record = client.get("/records/me").get_data(as_text=True)
+    assert "党史学习教育" in record
+    certificate = client.get(f"/records/certificates/{course.id}").get_data(as_text=True)
+    assert "结业证书" in certificate
+    assert "王学员" in certificate
+    assert "党史学习教育" in certificate
+
+    client.post("/logout")
+    login(other)
+    assert client.get(f"/records/certificates/{course.id}").status_code == 404

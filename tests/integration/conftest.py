@@ -117,6 +117,20 @@ def live_app(app, live_env):
     init_celery(app)  # the shared Celery instance goes back to the test session's eager config
 
 
+def wait_for(predicate, timeout: float = 60, interval: float = 0.3) -> bool:
+    """Poll ``predicate`` until it is true; each poll ends its read transaction, because on SQLite
+    an open transaction holds the write lock the worker needs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        finally:
+            db.session.rollback()
+        time.sleep(interval)
+    return False
+
+
 class WorkerProcess:
     """One ``celery worker`` process group, as an operator would start it."""
 

@@ -1,7 +1,5 @@
 """A real Celery worker over Redis runs the member import against a shared database."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -11,20 +9,9 @@ from app.accounts.models import ImportJob, User
 from app.accounts.tasks import import_members_task
 from app.extensions import db
 from app.org.services import create_branch
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def _wait_for(predicate, timeout: float = 60, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        finally:
-            db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock
-        time.sleep(interval)
-    return False
 
 
 def test_worker_imports_members_and_reports_progress(live_app, celery_worker, tmp_path):
@@ -47,7 +34,7 @@ def test_worker_imports_members_and_reports_progress(live_app, celery_worker, tm
     result = import_members_task.delay(job_id)
 
     assert result.get(timeout=60)["status"] == "done", worker.log()
-    assert _wait_for(lambda: db.session.get(ImportJob, job_id).status == "done"), worker.log()
+    assert wait_for(lambda: db.session.get(ImportJob, job_id).status == "done"), worker.log()
     job = db.session.get(ImportJob, job_id)
     assert (job.created_count, job.updated_count, job.percent) == (120, 0, 100)
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.employee_no.like("W%"))) == 120

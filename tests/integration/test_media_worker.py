@@ -10,21 +10,10 @@ from app.extensions import db
 from media_pipeline import services
 from media_pipeline.models import AssetStatus, MediaAsset
 from media_pipeline.tasks import queue_asset
+from tests.integration.conftest import wait_for
 from tests.media_pipeline.test_transcode import check_outputs
 
 pytestmark = pytest.mark.integration
-
-
-def _wait_for(predicate, timeout: float = 60, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        finally:
-            db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock
-        time.sleep(interval)
-    return False
 
 
 def _asset(asset_id: int) -> MediaAsset:
@@ -76,7 +65,7 @@ def test_worker_killed_mid_transcode_leaves_nothing_half_done_and_the_job_runs_a
     queued_at = time.monotonic()
 
     first = celery_worker(extra=("--prefetch-multiplier", "1"))
-    assert _wait_for(lambda: _asset(asset_id).progress > 0, timeout=90), first.log()
+    assert wait_for(lambda: _asset(asset_id).progress > 0, timeout=90), first.log()
     first.kill()  # SIGKILL to the whole process group: the worker, its pool child and ffmpeg
 
     killed = _asset(asset_id)
@@ -91,7 +80,7 @@ def test_worker_killed_mid_transcode_leaves_nothing_half_done_and_the_job_runs_a
     # the new worker once the dead one's message is old enough, as an operator restarting it would.
     time.sleep(max(0.0, queued_at + int(live_env["CELERY_VISIBILITY_TIMEOUT"]) + 2 - time.monotonic()))
     second = celery_worker(extra=("--prefetch-multiplier", "1"))
-    assert _wait_for(lambda: _asset(asset_id).status == AssetStatus.READY, timeout=240), second.log()
+    assert wait_for(lambda: _asset(asset_id).status == AssetStatus.READY, timeout=240), second.log()
 
     done = _asset(asset_id)
     check_outputs(done)  # every rendition complete and playable to the end

@@ -29,32 +29,44 @@ REDIS_START = (
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
     "--dir /var/lib/redis --logfile /var/log/redis/ci.log"
 )
-#: A Redis database of its own, so tests never see or eat another user's messages.
-REDIS_DB = 14
+CLAIM_KEY = "hongke:test-run"
 
 
-def _redis_url() -> str:
-    return f"redis://127.0.0.1:6379/{REDIS_DB}"
+def _claim_redis_db(host: str = "127.0.0.1", port: int = 6379) -> redis.Redis:
+    """A Redis database of this test run's own (15 down to 1, never 0): claimed with a key that
+    expires, so two runs on one machine never flush or consume each other's queues."""
+    for number in range(15, 0, -1):
+        client = redis.Redis(host=host, port=port, db=number)
+        if client.set(CLAIM_KEY, os.getpid(), nx=True, ex=3600):
+            return client
+    pytest.fail("every Redis database 1-15 is claimed by another test run")
+
+
+def _ensure_redis_running() -> None:
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    try:
+        client.ping()
+        return
+    except redis.ConnectionError:
+        subprocess.run(REDIS_START, shell=True, check=False)  # noqa: S602 -- the documented start command
+    for _ in range(50):
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    pytest.fail("Redis is not running on 127.0.0.1:6379 and could not be started")
 
 
 @pytest.fixture(scope="session")
 def redis_url():
-    client = redis.Redis.from_url(_redis_url())
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        subprocess.run(REDIS_START, shell=True, check=False)  # noqa: S602 -- the documented start command
-        for _ in range(50):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("Redis is not running on 127.0.0.1:6379 and could not be started")
+    _ensure_redis_running()
+    client = _claim_redis_db()
+    number = client.connection_pool.connection_kwargs["db"]
     client.flushdb()
-    yield _redis_url()
-    client.flushdb()
+    client.set(CLAIM_KEY, os.getpid(), ex=3600)  # flushdb took the claim with it
+    yield f"redis://127.0.0.1:6379/{number}"
+    client.flushdb()  # the claim goes too: the database is free again
 
 
 @pytest.fixture

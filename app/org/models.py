@@ -59,7 +59,12 @@ class Branch(TimestampMixin, db.Model):
 
     @property
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return self.ids_in_path(self.path)
+
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        """The ids along a materialised path, root first: ``/1/4/9/`` → ``[1, 4, 9]``."""
+        return [int(part) for part in path.strip("/").split("/") if part]
 
     def contains(self, other: "Branch") -> bool:
         """True if ``other`` is this branch or lies under it."""

@@ -221,6 +221,12 @@ def get_member_for(user_id: int, user: User) -> User:
     return member
 
 
+def containing(branches_by_id: dict[int, Branch], path: str) -> list[Branch]:
+    """Of ``branches_by_id``, those whose subtree holds the node at ``path`` (it and its ancestors):
+    how per-branch counts from one grouped query are rolled up the tree."""
+    return [branches_by_id[i] for i in Branch.ids_in_path(path) if i in branches_by_id]
+
+
 def branch_member_counts(user: User) -> list[dict]:
     """Per visible branch: members directly in it, and in its whole subtree, by category — one query."""
     branches = visible_branches(user)
@@ -232,13 +238,11 @@ def branch_member_counts(user: User) -> list[dict]:
         .where(Branch.subtree_filter(branches[0].path) if scope_path(user) else sa.true())
         .group_by(Branch.path, User.category)
     ).all()
-    summary = []
-    for b in ordered_tree(branches):
-        total, by_category = 0, {}
-        for path, category, count in rows:
-            if path.startswith(b.path):
-                total += count
-                key = category.value if category else "none"
-                by_category[key] = by_category.get(key, 0) + count
-        summary.append({"branch": b, "total": total, "by_category": by_category})
-    return summary
+    summary = {b.id: {"branch": b, "total": 0, "by_category": {}} for b in ordered_tree(branches)}
+    by_id = {b.id: b for b in branches}
+    for path, category, count in rows:
+        key = category.value if category else "none"
+        for b in containing(by_id, path):
+            summary[b.id]["total"] += count
+            summary[b.id]["by_category"][key] = summary[b.id]["by_category"].get(key, 0) + count
+    return list(summary.values())

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from app.accounts.models import CATEGORY_LABELS, POSITION_LABELS, User
 from app.extensions import db
 from app.org.models import Branch
-from app.org.services import ordered_tree, scope_path, visible_branches
+from app.org.services import containing, ordered_tree, scope_path, visible_branches
 from app.records.models import HoursEntry
 from app.records.services import HoursPolicy, target_expression
 
@@ -82,17 +82,16 @@ def branch_rollup(user: User, year: int, today: date, policy: HoursPolicy | None
         path: (n, Decimal(h or 0), met or 0, behind or 0)
         for path, n, h, met, behind in db.session.execute(query).all()
     }
-    rows = []
-    for branch in ordered_tree(branches):
-        row = BranchRow(branch)
-        for path, (n, h, met, behind) in per_path.items():
-            if path.startswith(branch.path):
-                row.members += n
-                row.hours += h
-                row.met_target += met
-                row.behind_pace += behind
-        rows.append(row)
-    return rows
+    rows = {b.id: BranchRow(b) for b in ordered_tree(branches)}
+    by_id = {b.id: b for b in branches}
+    for path, (n, h, met, behind) in per_path.items():
+        for branch in containing(by_id, path):
+            row = rows[branch.id]
+            row.members += n
+            row.hours += h
+            row.met_target += met
+            row.behind_pace += behind
+    return list(rows.values())
 
 
 def members_query(
@@ -238,18 +237,15 @@ def assignment_completion(user: User, today: date, branches: list[Branch]):
     prefix = scope_path(user)
     if prefix:
         query = query.where(User.branch_id.in_(sa.select(Branch.id).where(Branch.subtree_filter(prefix))))
-    paths = {b.id: b.path for b in branches}
+    by_id = {b.id: b for b in branches}
     rows = db.session.execute(query).all()
     per_branch = {b.id: AssignmentRollup() for b in branches}
     per_course: dict[int, AssignmentRollup] = {}
     for branch_id, course_id, n, completed, overdue in rows:
         n, completed, overdue = int(n), int(completed or 0), int(overdue or 0)
         per_course.setdefault(course_id, AssignmentRollup()).add(n, completed, overdue)
-        path = paths.get(branch_id)
-        if path is None:
-            continue
-        for branch in branches:
-            if path.startswith(branch.path):
+        if branch_id in by_id:
+            for branch in containing(by_id, by_id[branch_id].path):
                 per_branch[branch.id].add(n, completed, overdue)
     titles = dict(
         db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(per_course))).all()

@@ -755,10 +755,7 @@ def hours_by_year(user_id: int) -> list[tuple[int, Decimal]]:
 
 def hours_by_source(user_id: int, year: int) -> dict[str, Decimal]:
     rows = db.session.execute(
-        sa.select(
-            sa.case((HoursEntry.source_kind == "reversal", "reversal"), else_=HoursEntry.source_kind),
-            sa.func.sum(HoursEntry.hours),
-        )
+        sa.select(HoursEntry.source_kind, sa.func.sum(HoursEntry.hours))
         .where(HoursEntry.user_id == user_id, HoursEntry.year == year)
         .group_by(HoursEntry.source_kind)
     ).all()

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
@@ -35,6 +36,7 @@ from app.records.services import LessonFacts, progress_map
 from courses import files
 from courses.models import (
     CATEGORIES,
+    MEDIA_KINDS,
     Chapter,
     Course,
     CourseKind,
@@ -631,48 +633,70 @@ def progress_for(user_id: int, lesson_ids: list[int]) -> dict:
     return progress_map(user_id, list(lesson_ids))
 
 
-def lesson_facts_for(lesson_id: int, user):
+def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
     """The facts records needs to account a heartbeat, for a member allowed to take the lesson:
     :class:`~werkzeug.exceptions.NotFound` for an unknown lesson or a course the user may not see,
     :class:`~werkzeug.exceptions.Forbidden` when not enrolled (see the module docstring)."""
-    # The heartbeat's hot path: load only what the accounting needs, in as few queries as possible
-    # (no owner, no renditions; the course's chapters and lessons in two).
-    lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None:
+    # The heartbeat's hot path: one query for the lesson, its course's state, the member's
+    # enrolment and the media's state. The course's other lessons, which the lesson's share of the
+    # course's 学时 depends on, are read only when records asks for the share.
+    user_id = user.id if user.is_authenticated else None
+    row = db.session.execute(
+        sa.select(
+            Lesson.course_id,
+            Lesson.kind,
+            Lesson.title,
+            Lesson.media_duration,
+            Lesson.completion_threshold,
+            Lesson.gating_quiz_id,
+            Course.status,
+            Enrollment.id.label("enrollment_id"),
+            MediaAsset.status.label("asset_status"),
+            MediaAsset.duration.label("asset_duration"),
+        )
+        .join(Course, Course.id == Lesson.course_id)
+        .outerjoin(
+            Enrollment, sa.and_(Enrollment.course_id == Lesson.course_id, Enrollment.user_id == user_id)
+        )
+        .outerjoin(MediaAsset, MediaAsset.id == Lesson.media_asset_id)
+        .where(Lesson.id == lesson_id)
+    ).one_or_none()
+    if row is None or row.status == CourseStatus.DRAFT:
         raise NotFound("课时不存在。")
+    if row.enrollment_id is None:  # enrolled members take published and archived courses alike
+        if not can_see_course(user, db.session.get(Course, row.course_id)):
+            raise NotFound("课时不存在。")
+        raise Forbidden("请先加入本课程再学习。")
+    if row.kind in MEDIA_KINDS:
+        if row.asset_status != AssetStatus.READY:
+            raise Forbidden("该课时的音视频尚未就绪。")
+        duration = float(row.asset_duration or row.media_duration or 0.0)
+    else:
+        duration = reading_seconds(db.session.get(Lesson, lesson_id))
+    return LessonFacts(
+        lesson_id=lesson_id,
+        course_id=row.course_id,
+        kind=row.kind.value,
+        duration=duration,
+        completion_threshold=float(row.completion_threshold),
+        credit_share=partial(lesson_share, row.course_id, lesson_id),
+        gating_quiz_id=row.gating_quiz_id,
+        title=row.title,
+    )
+
+
+def lesson_share(course_id: int, lesson_id: int) -> Decimal:
+    """One lesson's share of its course's 学时 (see :func:`credit_shares`)."""
     course = db.session.get(
         Course,
-        lesson.course_id,
-        options=[lazyload(Course.owner), selectinload(Course.chapters).selectinload(Chapter.lessons)],
+        course_id,
+        options=[
+            lazyload(Course.owner),
+            lazyload(Course.co_trainers),
+            selectinload(Course.chapters).selectinload(Chapter.lessons),
+        ],
     )
-    enrollment = (
-        db.session.scalars(
-            sa.select(Enrollment)
-            .where(Enrollment.course_id == course.id, Enrollment.user_id == user.id)
-            .options(lazyload(Enrollment.course))
-        ).first()
-        if user.is_authenticated
-        else None
-    )
-    if not can_see_course(user, course, enrollment) or course.status == CourseStatus.DRAFT:
-        raise NotFound("课时不存在。")
-    if not can_take(user, course, enrollment):
-        raise Forbidden("请先加入本课程再学习。")
-    assets = assets_for(course.lessons(), with_renditions=False)
-    if lesson.is_media:
-        asset = assets.get(lesson.media_asset_id)
-        if asset is None or asset.status != AssetStatus.READY:
-            raise Forbidden("该课时的音视频尚未就绪。")
-    return LessonFacts(
-        lesson_id=lesson.id,
-        course_id=course.id,
-        kind=lesson.kind.value,
-        duration=lesson_length(lesson, assets),
-        completion_threshold=float(lesson.completion_threshold),
-        credit_hours=credit_shares(course, assets)[lesson.id],
-        gating_quiz_id=lesson.gating_quiz_id,
-        title=lesson.title,
-    )
+    return credit_shares(course, assets_for(course.lessons(), with_renditions=False))[lesson_id]
 
 
 # --- catalog, course page, my learning ------------------------------------------------------------

@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -105,7 +105,9 @@ class LessonFacts:
     kind: str  # video | audio | article | document
     duration: float  # seconds: the media's length, or the estimated reading time
     completion_threshold: float  # 0–1
-    credit_hours: Decimal  # this lesson's share of the course's 学时
+    #: This lesson's share of the course's 学时; called only once coverage reaches the threshold
+    #: (working it out reads the whole course, which the other heartbeats need not pay for).
+    credit_share: Callable[[], Decimal]
     gating_quiz_id: int | None = None
     title: str = ""
 
@@ -253,6 +255,29 @@ def _locked(query):
     return db.session.scalars(query.with_for_update()).first()
 
 
+def _locked_session_and_progress(
+    user_id: int, lesson_id: int, key: str
+) -> tuple[PlaybackSession, LessonProgress] | None:
+    """The session and the member's progress on the lesson, both locked, when both exist."""
+    row = db.session.execute(
+        sa.select(PlaybackSession, LessonProgress)
+        .join(
+            LessonProgress,
+            sa.and_(
+                LessonProgress.user_id == PlaybackSession.user_id,
+                LessonProgress.lesson_id == PlaybackSession.lesson_id,
+            ),
+        )
+        .where(
+            PlaybackSession.session_key == key,
+            PlaybackSession.user_id == user_id,
+            PlaybackSession.lesson_id == lesson_id,
+        )
+        .with_for_update()
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def _session_for(user_id: int, facts: LessonFacts, key: str, now: datetime) -> PlaybackSession:
     query = sa.select(PlaybackSession).where(PlaybackSession.session_key == key)
     session = _locked(query)
@@ -356,15 +381,20 @@ def record_heartbeat(
     if facts.duration > 0 and hb.position > facts.duration + policy.tolerance:
         raise RecordsError(f"position 超出课时长度（{facts.duration:.0f} 秒）", 422, "position")
     now = utcnow()
-    session = _session_for(user.id, facts, hb.session_id, now)
+    locked = _locked_session_and_progress(user.id, facts.lesson_id, hb.session_id)
+    if locked is not None:  # the steady state: both rows exist, locked in one round trip
+        session, progress = locked
+    else:
+        session = _session_for(user.id, facts, hb.session_id, now)
+        progress = None if session.superseded_at is not None else _progress_for(user.id, facts)
     if session.superseded_at is not None:
-        existing = db.session.scalars(
-            sa.select(LessonProgress).where(
-                LessonProgress.user_id == user.id, LessonProgress.lesson_id == facts.lesson_id
-            )
-        ).first()
-        return _state(existing, active=False)
-    progress = _progress_for(user.id, facts)
+        if progress is None:
+            progress = db.session.scalars(
+                sa.select(LessonProgress).where(
+                    LessonProgress.user_id == user.id, LessonProgress.lesson_id == facts.lesson_id
+                )
+            ).first()
+        return _state(progress, active=False)
     if hb.seq <= session.last_seq:
         return _state(progress, active=True, session=session)  # a replay or an old heartbeat
 
@@ -398,11 +428,13 @@ def record_heartbeat(
     session.was_visible = hb.visible and hb.event != "hidden"
     progress.duration = facts.duration
     progress.kind, progress.title = facts.kind, facts.title[:200]
-    progress.completion_threshold, progress.credit_hours = facts.completion_threshold, facts.credit_hours
+    progress.completion_threshold = facts.completion_threshold
     progress.last_position = 0.0 if hb.event == "ended" and facts.kind not in TEXT_KINDS else position
     progress.gating_quiz_id = facts.gating_quiz_id
     if hb.event == "ended":
         progress.reached_end = True
+    if progress.completed_at is None and progress.covered_ratio + 1e-9 >= progress.completion_threshold:
+        progress.credit_hours = facts.credit_share()  # kept for a gating quiz passed later
     _maybe_complete(user, progress, now)
     db.session.flush()
     return _state(progress, active=True, session=session)

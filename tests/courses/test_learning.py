@@ -229,10 +229,35 @@ def test_lesson_facts_follow_the_rule(trainer, member, make_course, create_user)
     assert facts.duration == 90.0
     assert facts.course_id == course.id
     assert facts.completion_threshold == 0.95
-    assert str(facts.credit_hours) == "0.33"  # 90 s of 270 s of one 学时
+    assert str(facts.credit_share()) == "0.33"  # 90 s of 270 s of one 学时
+    article = services.lesson_facts_for(course.chapters[0].lessons[1].id, member)
+    assert (article.kind, article.duration, str(article.credit_share())) == ("article", 180.0, "0.67")
     archived = services.archive_course(course, trainer)
     assert archived.status == CourseStatus.ARCHIVED
     assert services.lesson_facts_for(video.id, member).lesson_id == video.id  # enrolled members may finish
+
+
+def test_a_heartbeat_costs_the_same_few_statements_whatever_the_course_size(
+    client, login, trainer, member, make_course, count_queries, clock
+):
+    def statements_per_tick(lessons: int) -> int:
+        course = make_course(trainer, title=f"{lessons}讲", lessons=[("video", 600)] * lessons)
+        services.enrol(course, member)
+        db.session.commit()
+        url = f"/api/v1/lessons/{course.chapters[0].lessons[0].id}/progress"
+        beat = {"session_id": f"tab-{lessons:08d}", "seq": 0, "position": 0, "rate": 1, "visible": True}
+        assert client.post(url, json=beat | {"event": "play"}).status_code == 200
+        clock.advance(15)
+        with count_queries() as statements:
+            response = client.post(url, json=beat | {"seq": 1, "position": 15, "event": "tick"})
+        assert response.get_json()["data"]["covered_seconds"] == 15
+        return len([s for s in statements if "SAVEPOINT" not in s])
+
+    login(member)
+    few, many = statements_per_tick(2), statements_per_tick(30)
+    assert few == many
+    # the user, the lesson's facts, the locked session and progress, their two updates
+    assert many <= 7, many
 
 
 def test_course_and_my_learning_pages_are_a_fixed_number_of_queries(

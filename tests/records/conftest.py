@@ -46,7 +46,7 @@ def make_facts():
             kind=kind,
             duration=duration,
             completion_threshold=threshold,
-            credit_hours=Decimal(hours),
+            credit_share=lambda: Decimal(hours),
             gating_quiz_id=quiz,
             title="两学一做专题党课",
         )

@@ -137,6 +137,19 @@ class LedgerHead(db.Model):
     length: Mapped[int] = mapped_column(default=0)
 
 
+class HoursTotal(db.Model):
+    """A member's hours in one year: the sum of their entries of that year, kept by
+    ``append_entry`` (under the member's ledger head lock) so that reports over tens of thousands
+    of members read one row each instead of summing the ledger. ``flask records verify`` checks
+    every total against its entries."""
+
+    __tablename__ = "hours_total"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), default=Decimal("0"))
+
+
 class XapiStatement(db.Model):
     """An xAPI statement for each completion, pass and attendance, for a learning record store."""
 

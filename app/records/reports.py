@@ -15,7 +15,7 @@ from app.accounts.models import CATEGORY_LABELS, POSITION_LABELS, User
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import containing, ordered_tree, scope_path, visible_branches
-from app.records.models import HoursEntry
+from app.records.models import HoursTotal
 from app.records.services import HoursPolicy, target_expression
 
 
@@ -26,13 +26,10 @@ def year_fraction(today: date) -> Decimal:
     return Decimal((today - start).days + 1) / Decimal(days)
 
 
-def _hours_subquery(year: int):
-    return (
-        sa.select(HoursEntry.user_id, sa.func.sum(HoursEntry.hours).label("hours"))
-        .where(HoursEntry.year == year)
-        .group_by(HoursEntry.user_id)
-        .subquery()
-    )
+def _with_year_total(query, year: int):
+    """``query`` over ``User`` outer-joined to each member's total of ``year`` (kept beside the
+    ledger: one row per member and year, not a sum over the ledger)."""
+    return query.outerjoin(HoursTotal, sa.and_(HoursTotal.user_id == User.id, HoursTotal.year == year))
 
 
 @dataclass
@@ -58,8 +55,7 @@ def branch_rollup(user: User, year: int, today: date, policy: HoursPolicy | None
     branches = visible_branches(user)
     if not branches:
         return []
-    sub = _hours_subquery(year)
-    hours = sa.func.coalesce(sub.c.hours, 0)
+    hours = sa.func.coalesce(HoursTotal.hours, 0)
     target = target_expression(policy)
     pace = year_fraction(today) if today.year == year else Decimal(1)
     query = (
@@ -71,10 +67,10 @@ def branch_rollup(user: User, year: int, today: date, policy: HoursPolicy | None
             sa.func.sum(sa.case((hours < target * pace, 1), else_=0)),
         )
         .join(Branch, User.branch_id == Branch.id)
-        .outerjoin(sub, sub.c.user_id == User.id)
         .where(User.is_active_account.is_(True))
         .group_by(Branch.path)
     )
+    query = _with_year_total(query, year)
     prefix = scope_path(user)
     if prefix:
         query = query.where(Branch.subtree_filter(prefix))
@@ -101,8 +97,7 @@ def members_query(
 
     Plain columns, not ORM objects: exports stream tens of thousands of these rows.
     """
-    sub = _hours_subquery(year)
-    hours = sa.func.coalesce(sub.c.hours, 0)
+    hours = sa.func.coalesce(HoursTotal.hours, 0)
     pace = year_fraction(today) if today.year == year else Decimal(1)
     query = (
         sa.select(
@@ -116,9 +111,9 @@ def members_query(
             target_expression().label("target"),
         )
         .join(Branch, User.branch_id == Branch.id)
-        .outerjoin(sub, sub.c.user_id == User.id)
         .where(User.is_active_account.is_(True))
     )
+    query = _with_year_total(query, year)
     prefix = scope_path(user)
     if branch is not None:
         query = query.where(Branch.subtree_filter(branch.path))
@@ -202,51 +197,69 @@ class AssignmentRollup:
 
 
 def assignment_completion(user: User, today: date, branches: list[Branch]):
-    """Assigned-course completion per visible branch (rolled up the tree) and per course, from one
-    aggregate query grouped by (branch, course). A pair is overdue when its assignment's due date
-    has passed and the course is not completed — the courses domain's rule; its tables are read
-    here, never written."""
+    """Assigned-course completion per visible branch (rolled up the tree) and per course. A pair
+    (assigned member × assigned course) is overdue when its assignment's due date has passed and the
+    course is not completed — the courses domain's rule; its tables are read here, never written.
+
+    Never a join over every pair (50,000 members × 20 courses is a million): the pairs are counted
+    as members per (branch, assignment) times the assignment's courses, and only the completed
+    enrolments are joined to the assignments they belong to."""
     from courses.models import AssignmentCourse, AssignmentMember, Course, CourseAssignment, Enrollment
 
-    done = Enrollment.completed_at.is_not(None)
-    late = sa.and_(CourseAssignment.due_on < today, sa.not_(done))
-    # Grouped by integer branch id (not by path: a string sort over a million pairs is the cost);
-    # branch ids map to paths below for the roll-up.
-    query = (
-        sa.select(
-            User.branch_id,
-            AssignmentCourse.course_id,
-            sa.func.count(),
-            sa.func.sum(sa.case((done, 1), else_=0)),
-            sa.func.sum(sa.case((late, 1), else_=0)),
-        )
-        .select_from(AssignmentMember)
-        .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
-        .join(AssignmentCourse, AssignmentCourse.assignment_id == AssignmentMember.assignment_id)
-        .join(User, User.id == AssignmentMember.user_id)
-        .outerjoin(
-            Enrollment,
-            sa.and_(
-                Enrollment.user_id == AssignmentMember.user_id,
-                Enrollment.course_id == AssignmentCourse.course_id,
-            ),
-        )
-        .where(User.is_active_account.is_(True))
-        .group_by(User.branch_id, AssignmentCourse.course_id)
-    )
+    active = [User.is_active_account.is_(True)]
     prefix = scope_path(user)
     if prefix:
-        query = query.where(User.branch_id.in_(sa.select(Branch.id).where(Branch.subtree_filter(prefix))))
+        active.append(User.branch_id.in_(sa.select(Branch.id).where(Branch.subtree_filter(prefix))))
+    assigned = db.session.execute(
+        sa.select(User.branch_id, AssignmentMember.assignment_id, sa.func.count())
+        .join(User, User.id == AssignmentMember.user_id)
+        .where(*active)
+        .group_by(User.branch_id, AssignmentMember.assignment_id)
+    ).all()
+    courses_of: dict[int, list[tuple[int, bool]]] = {}
+    for assignment_id, course_id, due_on in db.session.execute(
+        sa.select(AssignmentCourse.assignment_id, AssignmentCourse.course_id, CourseAssignment.due_on)
+        .join(CourseAssignment, CourseAssignment.id == AssignmentCourse.assignment_id)
+        .where(AssignmentCourse.assignment_id.in_({a for _, a, _ in assigned}))
+    ):
+        courses_of.setdefault(assignment_id, []).append((course_id, due_on < today))
+    completed = db.session.execute(
+        sa.select(User.branch_id, Enrollment.course_id, CourseAssignment.due_on, sa.func.count())
+        .select_from(Enrollment)
+        .join(AssignmentMember, AssignmentMember.user_id == Enrollment.user_id)
+        .join(
+            AssignmentCourse,
+            sa.and_(
+                AssignmentCourse.assignment_id == AssignmentMember.assignment_id,
+                AssignmentCourse.course_id == Enrollment.course_id,
+            ),
+        )
+        .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.completed_at.is_not(None), *active)
+        .group_by(User.branch_id, Enrollment.course_id, CourseAssignment.due_on)
+    ).all()
+
+    # (branch id, course id) → [pairs, completed, overdue]
+    tally: dict[tuple[int, int], list[int]] = {}
+    for branch_id, assignment_id, members in assigned:
+        for course_id, past_due in courses_of.get(assignment_id, []):
+            counts = tally.setdefault((branch_id, course_id), [0, 0, 0])
+            counts[0] += members
+            counts[2] += members if past_due else 0
+    for branch_id, course_id, due_on, done in completed:
+        counts = tally.setdefault((branch_id, course_id), [0, 0, 0])
+        counts[1] += done
+        counts[2] -= done if due_on < today else 0
+
     by_id = {b.id: b for b in branches}
-    rows = db.session.execute(query).all()
     per_branch = {b.id: AssignmentRollup() for b in branches}
     per_course: dict[int, AssignmentRollup] = {}
-    for branch_id, course_id, n, completed, overdue in rows:
-        n, completed, overdue = int(n), int(completed or 0), int(overdue or 0)
-        per_course.setdefault(course_id, AssignmentRollup()).add(n, completed, overdue)
+    for (branch_id, course_id), (pairs, done, overdue) in tally.items():
+        per_course.setdefault(course_id, AssignmentRollup()).add(pairs, done, overdue)
         if branch_id in by_id:
             for branch in containing(by_id, by_id[branch_id].path):
-                per_branch[branch.id].add(n, completed, overdue)
+                per_branch[branch.id].add(pairs, done, overdue)
     titles = dict(
         db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(per_course))).all()
     )

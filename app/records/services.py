@@ -29,6 +29,7 @@ from app.core.signals import lesson_completed
 from app.extensions import db
 from app.records.models import (
     HoursEntry,
+    HoursTotal,
     LedgerHead,
     LessonProgress,
     PlaybackSession,
@@ -578,8 +579,21 @@ def append_entry(
     db.session.add(entry)
     db.session.flush()
     head.last_entry_id, head.last_hash, head.length = entry.id, entry.hash, entry.chain_index
+    _add_to_total(member.id, entry.year, entry.hours)
     db.session.flush()
     return entry
+
+
+def _add_to_total(user_id: int, year: int, hours: Decimal) -> None:
+    """Add to the member's total of the year; the caller holds the member's ledger head lock."""
+    added = db.session.execute(
+        sa.update(HoursTotal)
+        .where(HoursTotal.user_id == user_id, HoursTotal.year == year)
+        .values(hours=HoursTotal.hours + hours)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not added:
+        db.session.add(HoursTotal(user_id=user_id, year=year, hours=hours))
 
 
 def hours_for_minutes(minutes: int, policy: HoursPolicy | None = None) -> Decimal:
@@ -676,7 +690,7 @@ def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
         source_ref=f"entry:{entry.id}",
         actor=actor,
         reason=reason,
-        occurred_at=utcnow(),
+        occurred_at=entry.occurred_on,  # cancels the hours in the year they were counted
         course_id=entry.course_id,
         title=f"冲销：{entry.title}",
         reverses_id=entry.id,
@@ -739,6 +753,30 @@ def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
     for user_id, head in heads.items():
         if user_id not in seen_users and head.length > 0:
             yield ChainProblem(user_id, head.last_entry_id, f"成员的 {head.length} 条记录全部缺失（被删除）")
+    yield from _verify_totals()
+
+
+def _verify_totals() -> Iterator[ChainProblem]:
+    """Each member's yearly total against the sum of their entries of that year."""
+    sums = {
+        (user_id, year): Decimal(hours)
+        for user_id, year, hours in db.session.execute(
+            sa.select(HoursEntry.user_id, HoursEntry.year, sa.func.sum(HoursEntry.hours)).group_by(
+                HoursEntry.user_id, HoursEntry.year
+            )
+        )
+    }
+    totals = {
+        (t.user_id, t.year): Decimal(t.hours)
+        for t in db.session.execute(sa.select(HoursTotal.user_id, HoursTotal.year, HoursTotal.hours))
+    }
+    for user_id, year in sorted(sums.keys() | totals.keys()):
+        summed, total = sums.get((user_id, year), Decimal(0)), totals.get((user_id, year))
+        if total is None or total != summed:
+            shown = "缺失" if total is None else f"{total:.2f}"
+            yield ChainProblem(
+                user_id, None, f"{year} 年学时合计（{shown}）与记录之和（{summed:.2f}）不符：合计被改动"
+            )
 
 
 # --- xAPI ---------------------------------------------------------------------------------------
@@ -777,10 +815,9 @@ def target_expression(policy: HoursPolicy | None = None):
 
 def hours_by_year(user_id: int) -> list[tuple[int, Decimal]]:
     rows = db.session.execute(
-        sa.select(HoursEntry.year, sa.func.sum(HoursEntry.hours))
-        .where(HoursEntry.user_id == user_id)
-        .group_by(HoursEntry.year)
-        .order_by(HoursEntry.year.desc())
+        sa.select(HoursTotal.year, HoursTotal.hours)
+        .where(HoursTotal.user_id == user_id)
+        .order_by(HoursTotal.year.desc())
     ).all()
     return [(year, Decimal(total)) for year, total in rows]
 

@@ -43,8 +43,12 @@ def test_assigned_course_completion_and_overdue_roll_up(client, login, create_us
     assigned = {"a1": by_name["机关第一党支部"], "a2": by_name["机关第二党支部"], "a": by_name["机关党总支"]}
     assert assigned["a1"].completed == 1
     assert assigned["a2"].overdue == 1
+    assert (assigned["a1"].pairs, assigned["a1"].overdue) == (2, 1)  # the trainer is late, not `done`
+    assert assigned["a"].overdue == 3  # the 党总支: the trainer, a2's member and the coordinator
     assert assigned["a"].pairs == assigned["a1"].pairs + assigned["a2"].pairs + 1  # the coordinator too
-    assert [(title, c.completed) for title, _cid, c in per_course] == [("党章党规", 1)]
+    assert [(title, c.pairs, c.completed, c.overdue) for title, _cid, c in per_course] == [
+        ("党章党规", 4, 1, 3)
+    ]
     outsider_pairs = sa.select(sa.func.count()).where(Enrollment.user_id == outsider.id)
     assert db.session.scalar(outsider_pairs) == 0  # another 党总支: never assigned, never counted
 

@@ -1,5 +1,6 @@
 """The hours ledger is append-only and tamper-evident; `flask records verify` names what changed."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.records import services
-from app.records.models import HoursEntry
+from app.records.models import HoursEntry, HoursTotal
 
 
 @pytest.fixture
@@ -102,6 +103,48 @@ def test_corrections_are_reversing_entries_not_edits(ledger):
     with pytest.raises(services.RecordsError, match="已被冲销"):
         services.reverse_entry(original, "再次冲销", ledger["coordinator"])
     assert list(services.verify_ledger()) == []
+
+
+def total(member, year) -> Decimal | None:
+    row = db.session.get(HoursTotal, (member.id, year))
+    return None if row is None else row.hours
+
+
+def test_yearly_totals_follow_every_append_and_reversal(ledger):
+    year = ledger["entries"][0].year
+    assert total(ledger["member"], year) == Decimal("5.50")  # 2 + 90 minutes + 1.5
+    assert total(ledger["other"], year) == Decimal("3.00")
+    services.reverse_entry(ledger["entries"][2], "录错了", ledger["coordinator"])
+    db.session.commit()
+    assert total(ledger["member"], year) == Decimal("4.00")
+    assert services.hours_by_year(ledger["member"].id) == [(year, Decimal("4.00"))]
+
+
+def test_a_reversal_cancels_hours_in_the_year_they_counted(ledger):
+    year = ledger["entries"][0].year
+    last_year = services.credit_manual_hours(
+        ledger["member"], Decimal("4"), "补录去年党课", ledger["coordinator"], date(year - 1, 12, 30)
+    )
+    db.session.commit()
+    assert total(ledger["member"], year - 1) == Decimal("4.00")
+    services.reverse_entry(last_year, "去年已录过", ledger["coordinator"])
+    db.session.commit()
+    assert total(ledger["member"], year - 1) == Decimal("0.00")
+    assert total(ledger["member"], year) == Decimal("5.50")  # this year's record is untouched
+    assert list(services.verify_ledger()) == []
+
+
+def test_changing_a_yearly_total_with_plain_sql_is_named(ledger, runner):
+    member, year = ledger["member"], ledger["entries"][0].year
+    db.session.execute(
+        sa.text("UPDATE hours_total SET hours = 60 WHERE user_id = :id AND year = :year"),
+        {"id": member.id, "year": year},
+    )
+    db.session.commit()
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert f"成员 {member.id} （无记录号）: {year} 年学时合计（60.00）与记录之和（5.50）不符" in result.output
+    assert f"成员 {ledger['other'].id} " not in result.output
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ records_cli = AppGroup("records", help="学时账本。")
 
 @records_cli.command("verify")
 def verify_command():
-    """Walk every member's hash chain and name each modified, inserted or deleted entry."""
+    """Walk every member's hash chain and name each modified, inserted or deleted entry, and check
+    each member's yearly total against their entries."""
     problems = 0
     for problem in verify_ledger():
         problems += 1
@@ -21,4 +22,4 @@ def verify_command():
     if problems:
         click.echo(f"账本校验失败：发现 {problems} 处问题。", err=True)
         sys.exit(1)
-    click.echo("账本完整：所有记录的哈希链校验通过。")
+    click.echo("账本完整：所有记录的哈希链与年度合计校验通过。")

@@ -709,7 +709,8 @@ class ChainProblem:
 
 
 def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
-    """Walk every member's chain; yield each modified, inserted or deleted entry found."""
+    """Walk every member's chain; yield each modified, inserted or deleted entry found, then each
+    yearly total that no longer matches its entries."""
     heads = {h.user_id: h for h in db.session.scalars(sa.select(LedgerHead))}
     seen_users: set[int] = set()
     current_user, prev_hash, expected_index, last = None, GENESIS_HASH, 1, None

@@ -178,10 +178,13 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from courses.demo import seed_demo_courses  # the courses domain adds its own demo content
 
     courses = seed_demo_courses()
+    from app.records.demo import seed_demo_hours  # and records this year's meetings
+
     return {
         "users": len(rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
         "courses": courses["courses"],
+        "hours_entries": seed_demo_hours(),
     }
 
 
@@ -191,7 +194,10 @@ def seed_demo_command():
     """Create the demo organisation and accounts (idempotent) and print the demo logins."""
     added = seed_demo()
     db.session.commit()
-    click.echo(f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程。")
+    click.echo(
+        f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
+        f"{added['hours_entries']} 条学时记录。"
+    )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:
         labels = "、".join(

@@ -10,7 +10,8 @@ a scratch database is created next to it and dropped at the end.
 2. The coordinator dashboard over the whole organisation: ``--members`` members with 20 assigned
    courses each and about ten hours entries each. Goal: under 1 s.
 3. The XLSX and CSV exports of every member: time and the growth of resident memory while they run
-   (sampled), beside the same export of a tenth of the members (flat memory: the growth must not scale with rows).
+   (sampled), beside the same export of a tenth of the members (flat memory: the growth must not
+   scale with rows).
 """
 
 import argparse

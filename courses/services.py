@@ -965,11 +965,20 @@ def connect() -> None:
     global _connected
     if _connected:
         return
-    from app.core.signals import lesson_completed, media_failed, media_ready
+    from app.core.signals import (
+        lesson_completed,
+        media_failed,
+        media_ready,
+        user_branch_changed,
+        user_created,
+    )
+    from courses.assignments import on_user_arrived  # assignments imports this module
     from media_pipeline.services import register_viewer_check
 
     media_ready.connect(on_media_ready)
     media_failed.connect(on_media_failed)
     lesson_completed.connect(on_lesson_completed)
+    user_created.connect(on_user_arrived)
+    user_branch_changed.connect(on_user_arrived)
     register_viewer_check(can_view_lesson_media)
     _connected = True

@@ -1,4 +1,5 @@
-"""Assignments (学习任务): scope, enrolment, due dates, derived overdue, idempotent reminders."""
+"""Assignments (学习任务): scope, enrolment, due dates, derived overdue, idempotent reminders, and
+members who arrive in an assigned subtree afterwards."""
 
 from datetime import timedelta
 
@@ -6,10 +7,12 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app.accounts import services as account_services
 from app.core.clock import localtoday, utcnow
+from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
 from courses import assignments
-from courses.models import AssignmentReminder, CourseAssignment, Enrollment
+from courses.models import AssignmentMember, AssignmentReminder, CourseAssignment, Enrollment
 from tests.helpers import config_set, count
 
 
@@ -177,3 +180,138 @@ def test_the_reminder_task_runs(app, org):
     from courses.tasks import send_due_reminders_task
 
     assert send_due_reminders_task.apply().get() == {"assignments": 0, "reminded": 0}
+
+
+# --- members who arrive after the assignment ----------------------------------------------------------
+
+
+def move(user, branch, actor):
+    """Move ``user`` to ``branch`` the way an admin's edit does (accounts sends the signal)."""
+    data = account_services.UserData(
+        employee_no=user.employee_no, name=user.name, mobile=user.mobile, branch_id=branch.id
+    )
+    account_services.update_user(user, data, None, actor)
+    db.session.commit()
+
+
+def members_of(assignment) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
+        )
+    )
+
+
+def test_a_member_created_into_the_subtree_later_is_assigned_enrolled_told_and_counted(
+    client, login, create_user, org, notifications
+):
+    login(org["coordinator"])
+    assign(client, org)
+    assignment = db.session.scalars(sa.select(CourseAssignment)).one()
+    notifications.clear()
+
+    newcomer = create_user(branch=org["tree"]["a1"], name="新来的")
+
+    assert newcomer.id in members_of(assignment)
+    assert [n["user_ids"] for n in notifications if n["kind"] == "course.assigned"] == [[newcomer.id]]
+    page = client.get(f"/courses/assignments/{assignment.id}").get_data(as_text=True)
+    assert "完成 0 / 6 人" in page  # five at assignment time, and the newcomer
+    assert "新来的" in page
+    client.post("/logout")
+    login(newcomer)
+    mine = client.get("/courses/my?tab=assigned").get_data(as_text=True)
+    assert "第二季度必修" in mine
+    assert "必修：党章党规" in mine
+    enrollment = db.session.scalars(sa.select(Enrollment).where(Enrollment.user_id == newcomer.id)).one()
+    assert (enrollment.course_id, enrollment.source) == (org["course"].id, "assignment")
+
+
+def test_a_member_moved_in_is_added_and_one_moved_out_keeps_the_assignment(create_user, org):
+    admin = create_user("admin")
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="党章学习",
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=5),
+            branch_id=org["tree"]["a1"].id,
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    arriving, leaving = org["b1"], org["a1"][0]
+    assert arriving.id not in members_of(assignment)
+
+    move(arriving, org["tree"]["a1"], admin)
+    move(leaving, org["tree"]["b2"], admin)
+
+    assert {arriving.id, leaving.id} <= members_of(assignment)
+    assert [a.assignment.title for a in assignments.assigned_courses(arriving.id)] == ["党章学习"]
+    assert [a.assignment.title for a in assignments.assigned_courses(leaving.id)] == ["党章学习"]
+    assert assignments.summaries([assignment])[0].members == 4
+
+
+def test_a_closed_assignment_picks_up_no_newcomers(create_user, org):
+    closed = make_assignment(org, due_days_ago=1)
+    newcomer = create_user(branch=org["tree"]["a1"])
+    assert newcomer.id not in members_of(closed)
+    assert assignments.assigned_courses(newcomer.id) == []
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 0
+
+
+def test_an_assignment_due_today_is_still_open(create_user, org):
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="今日截止",
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday(),
+            branch_id=org["tree"]["a"].id,
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    newcomer = create_user(branch=org["tree"]["a2"])
+    assert newcomer.id in members_of(assignment)
+
+
+def test_an_assignment_to_chosen_members_picks_up_nobody(create_user, org):
+    chosen = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="指定成员",
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=5),
+            member_ids=[org["a1"][0].id],
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    newcomer = create_user(branch=org["tree"]["a1"])
+    assert members_of(chosen) == {org["a1"][0].id}
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 0
+
+
+def test_a_repeated_signal_adds_nothing_twice(create_user, org, notifications):
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="党章学习",
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=5),
+            branch_id=org["tree"]["a1"].id,
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    newcomer = create_user(branch=org["tree"]["a1"])
+    notifications.clear()
+
+    user_created.send(newcomer, actor=None)
+    user_branch_changed.send(newcomer, actor=None, old_branch_id=org["tree"]["b1"].id)
+    db.session.commit()
+
+    assert count(AssignmentMember, AssignmentMember.user_id == newcomer.id) == 1
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 1
+    assert [n for n in notifications if n["kind"] == "course.assigned"] == []
+    assert assignments.summaries([assignment])[0].members == 4

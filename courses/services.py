@@ -29,7 +29,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import Role, User
 from app.core import audit
 from app.core.clock import utcnow
-from app.core.signals import notification_requested
+from app.core.signals import lesson_deleted, notification_requested
 from app.core.text import plain_text
 from app.extensions import db
 from app.records.services import LessonFacts, progress_map
@@ -302,9 +302,12 @@ def delete_chapter(chapter: Chapter, actor: User) -> None:
     if course.status != CourseStatus.DRAFT and chapter.lessons:
         raise CourseError("已发布课程的章节中还有课时，请先删除或移走其中的课时。")
     audit.record(actor, "course.chapter.delete", course, f"删除章节「{chapter.title}」")
+    lesson_ids = [lesson.id for lesson in chapter.lessons]
     course.chapters.remove(chapter)
     _renumber(course.chapters)
     db.session.flush()
+    for lesson_id in lesson_ids:
+        lesson_deleted.send("courses", lesson_id=lesson_id, course_id=course.id)
 
 
 @dataclass
@@ -427,11 +430,13 @@ def move_lesson(
 
 
 def delete_lesson(lesson: Lesson, actor: User) -> None:
-    course, chapter = lesson.course, lesson.chapter
-    audit.record(actor, "course.lesson.delete", course, f"删除课时《{lesson.title}》", {"lesson": lesson.id})
+    """Delete a lesson; records then forgets the members' progress on it (their hours stay)."""
+    course, chapter, lesson_id = lesson.course, lesson.chapter, lesson.id
+    audit.record(actor, "course.lesson.delete", course, f"删除课时《{lesson.title}》", {"lesson": lesson_id})
     chapter.lessons.remove(lesson)
     _renumber(chapter.lessons)
     db.session.flush()
+    lesson_deleted.send("courses", lesson_id=lesson_id, course_id=course.id)
 
 
 # --- media state, lengths and credit shares -------------------------------------------------------

@@ -99,21 +99,28 @@ def test_bad_dates_and_unpublished_courses_are_refused(client, login, org, train
     assert count(CourseAssignment) == 0
 
 
+def assign_now(org, *, due_in=5, branch="a1", member_ids=(), title="党章学习"):
+    """An assignment the coordinator makes through the service today, due in ``due_in`` days, to
+    ``branch``'s subtree (a key of the org tree) or, with ``branch=None``, to ``member_ids``."""
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title=title,
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=due_in),
+            branch_id=org["tree"][branch].id if branch else None,
+            member_ids=list(member_ids),
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    return assignment
+
+
 def make_assignment(org, due_days_ago: int):
     """An assignment made earlier, whose due date passed ``due_days_ago`` days ago."""
     with time_machine.travel(utcnow() - timedelta(days=due_days_ago + 1), tick=True):
-        assignment = assignments.create_assignment(
-            assignments.AssignmentData(
-                title="党章学习",
-                course_ids=[org["course"].id],
-                start_on=localtoday(),
-                due_on=localtoday() + timedelta(days=1),
-                branch_id=org["tree"]["a1"].id,
-            ),
-            org["coordinator"],
-        )
-    db.session.commit()
-    return assignment
+        return assign_now(org, due_in=1)
 
 
 def test_overdue_is_derived_and_shown_to_the_member(client, login, org):
@@ -136,16 +143,7 @@ def test_overdue_is_derived_and_shown_to_the_member(client, login, org):
 
 
 def test_reminders_before_and_after_the_due_date_are_sent_once(app, org, notifications):
-    assignment = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="党章学习",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday() + timedelta(days=3),
-            branch_id=org["tree"]["a1"].id,
-        ),
-        org["coordinator"],
-    )
+    assignment = assign_now(org, due_in=3)
     done = org["a1"][2]
     db.session.execute(
         sa.update(Enrollment).where(Enrollment.user_id == done.id).values(completed_at=utcnow())
@@ -228,17 +226,7 @@ def test_a_member_created_into_the_subtree_later_is_assigned_enrolled_told_and_c
 
 def test_a_member_moved_in_is_added_and_one_moved_out_keeps_the_assignment(create_user, org):
     admin = create_user("admin")
-    assignment = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="党章学习",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday() + timedelta(days=5),
-            branch_id=org["tree"]["a1"].id,
-        ),
-        org["coordinator"],
-    )
-    db.session.commit()
+    assignment = assign_now(org)
     arriving, leaving = org["b1"], org["a1"][0]
     assert arriving.id not in members_of(assignment)
 
@@ -260,50 +248,20 @@ def test_a_closed_assignment_picks_up_no_newcomers(create_user, org):
 
 
 def test_an_assignment_due_today_is_still_open(create_user, org):
-    assignment = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="今日截止",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday(),
-            branch_id=org["tree"]["a"].id,
-        ),
-        org["coordinator"],
-    )
-    db.session.commit()
+    assignment = assign_now(org, due_in=0, branch="a")
     newcomer = create_user(branch=org["tree"]["a2"])
     assert newcomer.id in members_of(assignment)
 
 
 def test_an_assignment_to_chosen_members_picks_up_nobody(create_user, org):
-    chosen = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="指定成员",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday() + timedelta(days=5),
-            member_ids=[org["a1"][0].id],
-        ),
-        org["coordinator"],
-    )
-    db.session.commit()
+    chosen = assign_now(org, branch=None, member_ids=[org["a1"][0].id])
     newcomer = create_user(branch=org["tree"]["a1"])
     assert members_of(chosen) == {org["a1"][0].id}
     assert count(Enrollment, Enrollment.user_id == newcomer.id) == 0
 
 
 def test_a_repeated_signal_adds_nothing_twice(create_user, org, notifications):
-    assignment = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="党章学习",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday() + timedelta(days=5),
-            branch_id=org["tree"]["a1"].id,
-        ),
-        org["coordinator"],
-    )
-    db.session.commit()
+    assignment = assign_now(org)
     newcomer = create_user(branch=org["tree"]["a1"])
     notifications.clear()
 

@@ -1,5 +1,7 @@
 """Assignments (学习任务): a coordinator assigns published courses to a branch subtree or to
 chosen members, with a start and a due date; reminders before and after the due date.
+Members who arrive in an assigned subtree while the assignment is open (a new account, a move
+from another branch) join it as if they had been there (:func:`add_newcomer`).
 
 Overdue is never stored: an assigned member is overdue when today (Asia/Shanghai) is after the
 due date and one of the assignment's courses is not completed. Reminders are idempotent: a row per
@@ -136,24 +138,54 @@ def create_assignment(data: AssignmentData, actor: User) -> CourseAssignment:
         sa.insert(AssignmentCourse), [{"assignment_id": assignment.id, "course_id": c.id} for c in courses]
     )
 
-    # Members: the subtree's active accounts (one INSERT ... SELECT) plus the ones chosen.
+    # Members: the subtree's active accounts plus the ones chosen.
+    member_ids = []
     if branch is not None:
-        subtree = (
-            sa.select(sa.literal(assignment.id), User.id)
-            .join(Branch, Branch.id == User.branch_id)
-            .where(Branch.subtree_filter(branch.path), User.is_active_account.is_(True))
-        )
-        db.session.execute(sa.insert(AssignmentMember).from_select(["assignment_id", "user_id"], subtree))
+        member_ids += _add_members(assignment, courses, _active_in_subtree(branch.path))
     if members:
-        already = set(
-            db.session.scalars(
-                sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
-            )
+        member_ids += _add_members(
+            assignment, courses, sa.select(User.id).where(User.id.in_(set(data.member_ids)))
         )
-        extra = [{"assignment_id": assignment.id, "user_id": m.id} for m in members if m.id not in already]
-        if extra:
-            db.session.execute(sa.insert(AssignmentMember), extra)
+    audit.record(
+        actor,
+        "course.assign",
+        assignment,
+        f"布置学习任务「{title}」：{len(courses)} 门课程，{len(member_ids)} 名成员，{data.due_on} 截止",
+        {"courses": [c.id for c in courses], "branch": assignment.branch_id, "members": len(member_ids)},
+    )
+    _announce(assignment, courses, member_ids)
+    return assignment
 
+
+def _active_in_subtree(path: str):
+    """SQL: the ids of the active accounts in the branch at ``path`` and below it."""
+    return (
+        sa.select(User.id)
+        .join(Branch, Branch.id == User.branch_id)
+        .where(Branch.subtree_filter(path), User.is_active_account.is_(True))
+    )
+
+
+def _add_members(assignment: CourseAssignment, courses: list[Course], candidates) -> list[int]:
+    """Make the users ``candidates`` selects (one column of user ids) members of ``assignment``
+    and enrol each in ``courses`` (source "assignment") unless already enrolled. Members already
+    there are left alone and enrolments are never doubled, so adding someone twice adds nothing,
+    even from two processes at once. Returns the ids that became members now."""
+    candidates = candidates.subquery()
+    user_id = next(iter(candidates.c))
+    not_yet_member = ~sa.exists().where(
+        AssignmentMember.assignment_id == assignment.id, AssignmentMember.user_id == user_id
+    )
+    added = list(
+        db.session.scalars(
+            _insert_or_skip(AssignmentMember, ["assignment_id", "user_id"])
+            .from_select(
+                ["assignment_id", "user_id"],
+                sa.select(sa.literal(assignment.id), user_id).where(not_yet_member),
+            )
+            .returning(AssignmentMember.user_id)
+        )
+    )
     now = utcnow()
     for course in courses:
         not_enrolled = sa.select(
@@ -163,33 +195,70 @@ def create_assignment(data: AssignmentData, actor: User) -> CourseAssignment:
             sa.literal("assignment"),
         ).where(
             AssignmentMember.assignment_id == assignment.id,
+            AssignmentMember.user_id.in_(sa.select(user_id)),
             ~sa.exists().where(
                 Enrollment.course_id == course.id, Enrollment.user_id == AssignmentMember.user_id
             ),
         )
         db.session.execute(
-            sa.insert(Enrollment).from_select(["course_id", "user_id", "enrolled_at", "source"], not_enrolled)
+            _insert_or_skip(Enrollment, ["course_id", "user_id"]).from_select(
+                ["course_id", "user_id", "enrolled_at", "source"], not_enrolled
+            )
         )
     db.session.flush()
-    member_ids = list(
-        db.session.scalars(
-            sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
-        )
-    )
-    audit.record(
-        actor,
-        "course.assign",
-        assignment,
-        f"布置学习任务「{title}」：{len(courses)} 门课程，{len(member_ids)} 名成员，{data.due_on} 截止",
-        {"courses": [c.id for c in courses], "branch": assignment.branch_id, "members": len(member_ids)},
-    )
+    return added
+
+
+def _announce(assignment: CourseAssignment, courses: list[Course], user_ids: list[int]) -> None:
     _notify(
-        member_ids,
+        user_ids,
         "新的学习任务",
-        f"「{title}」：{'、'.join('《' + c.title + '》' for c in courses)}，请于 {data.due_on} 前完成。",
+        f"「{assignment.title}」：{'、'.join('《' + c.title + '》' for c in courses)}，"
+        f"请于 {assignment.due_on} 前完成。",
         "course.assigned",
     )
-    return assignment
+
+
+def add_newcomer(user: User, actor: User | None) -> list[CourseAssignment]:
+    """Add a member who has just arrived in a branch (a new account, or one moved there) to every
+    still-open assignment made to a subtree containing that branch, as if they had been there when
+    it was assigned: a member row, enrolment in its courses, a notification. Closed assignments
+    (due date before today) and assignments to chosen members pick up nobody; inactive accounts
+    are not added, as at assignment time. Running it again for the same member adds nothing.
+
+    Members who move out of a subtree keep the assignments they had: the assignment is part of
+    their learning history, and their completion (or not) stays on its record."""
+    if user.branch_id is None or not user.is_active_account:
+        return []
+    branch = db.session.get(Branch, user.branch_id)
+    open_assignments = db.session.scalars(
+        sa.select(CourseAssignment)
+        .where(
+            CourseAssignment.branch_id.in_(branch.ancestor_ids),  # the branch itself is in its path
+            CourseAssignment.due_on >= localtoday(),
+        )
+        .order_by(CourseAssignment.id)
+    ).all()
+    joined = []
+    for assignment in open_assignments:
+        courses = list(assignment.courses)
+        if not _add_members(assignment, courses, sa.select(User.id).where(User.id == user.id)):
+            continue
+        joined.append(assignment)
+        audit.record(
+            actor,
+            "course.assign.join",
+            assignment,
+            f"{user} 进入「{branch.name}」，加入学习任务「{assignment.title}」",
+            {"user": user.id, "branch": branch.id},
+        )
+        _announce(assignment, courses, [user.id])
+    return joined
+
+
+def on_user_arrived(sender, actor=None, **_extra) -> None:
+    """Receiver of ``user_created`` and ``user_branch_changed`` (the sender is the account)."""
+    add_newcomer(sender, actor)
 
 
 def _notify(user_ids: list[int], title: str, body: str, kind: str) -> None:
@@ -358,16 +427,20 @@ def _days(setting: str) -> list[int]:
     return sorted({int(part) for part in str(setting or "").split(",") if part.strip().isdigit()})
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
-    """Insert reminder rows, skipping any (assignment, member, day) already there; the user ids inserted."""
+def _insert_or_skip(model, unique: list[str]):
+    """An INSERT into ``model`` that skips rows clashing on ``unique`` (ON CONFLICT DO NOTHING)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=unique)
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    """Insert reminder rows, skipping any (assignment, member, day) already there; the user ids inserted."""
     inserted: list[int] = []
     for start in range(0, len(rows), _BATCH):
         statement = (
-            insert(AssignmentReminder)
+            _insert_or_skip(AssignmentReminder, ["assignment_id", "user_id", "on_day"])
             .values(rows[start : start + _BATCH])
-            .on_conflict_do_nothing(index_elements=["assignment_id", "user_id", "on_day"])
             .returning(AssignmentReminder.user_id)
         )
         inserted.extend(db.session.scalars(statement))

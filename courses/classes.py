@@ -2,7 +2,8 @@
 
 Check-in: the trainer opens it and shows a six-digit code (and a QR code carrying it) valid for
 COURSES_CHECKIN_MINUTES; each enrolled member checks in once, on time or late (after the start
-plus COURSES_LATE_AFTER_MINUTES). Absence is derived: enrolled, no check-in, session over.
+plus COURSES_LATE_AFTER_MINUTES). A trainer of the course may record a member who attended without
+checking in (补签), with a reason. Absence is derived: enrolled, no check-in, session over.
 Attendance credits offline hours through :func:`credit_attendance`, the one call into records.
 """
 
@@ -15,7 +16,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import NotFound
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
@@ -208,6 +210,66 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
     return attendance
 
 
+REASON_MAX = 200
+
+
+def get_member(user_id: int) -> User:
+    member = db.session.get(User, user_id)
+    if member is None:
+        raise NotFound("该学员不存在。")
+    return member
+
+
+def check_manual_checkin(session: ClassSession, member: User) -> None:
+    """Why ``member`` cannot be marked present (补签), as a :class:`CourseError` with its status:
+    not enrolled (422), the class not started yet (422), already present (409)."""
+    if enrollment_for(member, session.course_id) is None:
+        raise CourseError(f"{member} 未加入本课程，不能补签。", 422)
+    attendance = attendance_for(session, member.id)
+    if attendance is not None:
+        raise CourseError(f"{member} 已经{attendance.status_label}，无需补签，出勤记录未作更改。", 409)
+    if utcnow() < session.starts_at:
+        raise CourseError("课堂尚未开始，不能补签。", 422)
+
+
+def record_manual_checkin(session: ClassSession, member: User, reason: str, actor: User) -> Attendance:
+    """补签: a trainer of the course records that ``member`` attended without checking in (a
+    phone left at home, a code that ran out). The reason is mandatory; who, when and why are kept
+    on the attendance and in the audit log. Credits the session's hours the way a check-in does,
+    once. A member already present is refused (409) and nothing changes."""
+    if not session.course.can_edit(actor):
+        raise Forbidden("只有本课程的讲师可以补签。")
+    check_manual_checkin(session, member)
+    reason = (reason or "").strip()
+    if not reason:
+        raise CourseError("请填写补签原因。", 400)
+    if len(reason) > REASON_MAX:
+        raise CourseError(f"补签原因不能超过 {REASON_MAX} 个字。", 400)
+    attendance = Attendance(
+        session_id=session.id,
+        user_id=member.id,
+        checked_in_at=utcnow(),
+        status=AttendanceStatus.MANUAL,
+        method="manual",
+        recorded_by_id=actor.id,
+        reason=reason,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attendance)
+    except IntegrityError:  # the member checked in (or another trainer marked them) meanwhile
+        raise CourseError(f"{member} 已经签到，无需补签，出勤记录未作更改。", 409) from None
+    audit.record(
+        actor,
+        "course.checkin.manual",
+        session.course,
+        f"为 {member} 补签课堂「{session.title}」：{reason}",
+        {"session": session.id, "user": member.id, "reason": reason},
+    )
+    credit_attendance(member, session, actor=actor)
+    return attendance
+
+
 def credit_attendance(member: User, session: ClassSession, actor: User | None) -> None:
     """The one call into records for class attendance (offline hours, once per member and session)."""
     if session.credit_minutes <= 0:
@@ -229,6 +291,8 @@ class RosterRow:
     attendance: Attendance | None
     absent: bool
     submission: HomeworkSubmission | None
+    #: Whether a trainer may mark the member present now (补签): no attendance, class started.
+    can_mark_present: bool = False
 
     @property
     def label(self) -> str:
@@ -247,7 +311,11 @@ def roster(session: ClassSession) -> list[RosterRow]:
     ).all()
     attendance = {
         a.user_id: a
-        for a in db.session.scalars(sa.select(Attendance).where(Attendance.session_id == session.id))
+        for a in db.session.scalars(
+            sa.select(Attendance)
+            .where(Attendance.session_id == session.id)
+            .options(joinedload(Attendance.recorded_by))
+        )
     }
     submissions = {
         s.user_id: s
@@ -255,9 +323,16 @@ def roster(session: ClassSession) -> list[RosterRow]:
             sa.select(HomeworkSubmission).where(HomeworkSubmission.session_id == session.id)
         )
     }
-    over = utcnow() > session.ends_at
+    now = utcnow()
+    over, started = now > session.ends_at, now >= session.starts_at
     return [
-        RosterRow(m, attendance.get(m.id), over and m.id not in attendance, submissions.get(m.id))
+        RosterRow(
+            m,
+            attendance.get(m.id),
+            over and m.id not in attendance,
+            submissions.get(m.id),
+            started and m.id not in attendance,
+        )
         for m in members
     ]
 

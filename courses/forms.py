@@ -104,6 +104,22 @@ class CheckinForm(FlaskForm):
     submit = SubmitField(_l("签到"))
 
 
+class ManualCheckinForm(FlaskForm):
+    reason = TextAreaField(
+        _l("补签原因"),
+        validators=[
+            DataRequired(_l("请填写补签原因")),
+            Length(max=200, message=_l("补签原因不能超过 200 个字")),
+        ],
+        render_kw={
+            "rows": 3,
+            "maxlength": 200,
+            "placeholder": _l("例如：手机没电，未能扫码签到，经讲师现场确认到课"),
+        },
+    )
+    submit = SubmitField(_l("确认补签"))
+
+
 class HomeworkForm(FlaskForm):
     text = TextAreaField(_l("作业内容"), validators=[Length(max=20000)], render_kw={"rows": 6})
     file = FileField(_l("附件"))

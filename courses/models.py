@@ -40,6 +40,8 @@ class LessonKind(enum.StrEnum):
 class AttendanceStatus(enum.StrEnum):
     ON_TIME = "on_time"
     LATE = "late"
+    #: 补签: recorded by a trainer for a member who attended without checking in.
+    MANUAL = "manual"
 
 
 KIND_LABELS = {CourseKind.MOOC: "在线课程", CourseKind.FLIPPED: "翻转课堂"}
@@ -54,7 +56,11 @@ LESSON_KIND_LABELS = {
     LessonKind.ARTICLE: "图文",
     LessonKind.DOCUMENT: "文档",
 }
-ATTENDANCE_LABELS = {AttendanceStatus.ON_TIME: "按时签到", AttendanceStatus.LATE: "迟到"}
+ATTENDANCE_LABELS = {
+    AttendanceStatus.ON_TIME: "按时签到",
+    AttendanceStatus.LATE: "迟到",
+    AttendanceStatus.MANUAL: "补签",
+}
 #: Catalog categories (key → label); the key is stored on the course.
 CATEGORIES = {
     "theory": "理论学习",
@@ -354,7 +360,8 @@ class SessionLesson(db.Model):
 
 
 class Attendance(db.Model):
-    """A member checked in to a class session (once). Absence is derived: no row after the end."""
+    """A member checked in to a class session (once), or a trainer recorded that they attended
+    (补签, with the trainer and the reason). Absence is derived: no row after the end."""
 
     __tablename__ = "course_attendance"
     __table_args__ = (sa.UniqueConstraint("session_id", "user_id", name="uq_course_attendance_session_user"),)
@@ -366,8 +373,12 @@ class Attendance(db.Model):
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, "attendance_status"))
     #: "code" (typed), "qr" (scanned the trainer's QR code) or "manual" (recorded by the trainer).
     method: Mapped[str] = mapped_column(sa.String(8), default="code")
+    #: 补签 only: the trainer who recorded it and why; ``None`` for a member's own check-in.
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
 
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 
     @property
     def status_label(self) -> str:

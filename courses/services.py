@@ -29,7 +29,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import Role, User
 from app.core import audit
 from app.core.clock import utcnow
-from app.core.signals import notification_requested
+from app.core.signals import lesson_deleted, notification_requested
 from app.core.text import plain_text
 from app.extensions import db
 from app.records.services import LessonFacts, progress_map
@@ -55,7 +55,11 @@ DEFAULT_DOCUMENT_MINUTES = 10
 
 
 class CourseError(ValueError):
-    """A problem the user caused, with a message in Chinese."""
+    """A problem the user caused, with a message in Chinese and the HTTP status to answer it with."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
 
 
 def page_url(endpoint: str, **values) -> str:
@@ -302,9 +306,12 @@ def delete_chapter(chapter: Chapter, actor: User) -> None:
     if course.status != CourseStatus.DRAFT and chapter.lessons:
         raise CourseError("已发布课程的章节中还有课时，请先删除或移走其中的课时。")
     audit.record(actor, "course.chapter.delete", course, f"删除章节「{chapter.title}」")
+    lesson_ids = [lesson.id for lesson in chapter.lessons]
     course.chapters.remove(chapter)
     _renumber(course.chapters)
     db.session.flush()
+    for lesson_id in lesson_ids:
+        lesson_deleted.send("courses", lesson_id=lesson_id, course_id=course.id)
 
 
 @dataclass
@@ -427,11 +434,13 @@ def move_lesson(
 
 
 def delete_lesson(lesson: Lesson, actor: User) -> None:
-    course, chapter = lesson.course, lesson.chapter
-    audit.record(actor, "course.lesson.delete", course, f"删除课时《{lesson.title}》", {"lesson": lesson.id})
+    """Delete a lesson; records then forgets the members' progress on it (their hours stay)."""
+    course, chapter, lesson_id = lesson.course, lesson.chapter, lesson.id
+    audit.record(actor, "course.lesson.delete", course, f"删除课时《{lesson.title}》", {"lesson": lesson_id})
     chapter.lessons.remove(lesson)
     _renumber(chapter.lessons)
     db.session.flush()
+    lesson_deleted.send("courses", lesson_id=lesson_id, course_id=course.id)
 
 
 # --- media state, lengths and credit shares -------------------------------------------------------
@@ -965,11 +974,20 @@ def connect() -> None:
     global _connected
     if _connected:
         return
-    from app.core.signals import lesson_completed, media_failed, media_ready
+    from app.core.signals import (
+        lesson_completed,
+        media_failed,
+        media_ready,
+        user_branch_changed,
+        user_created,
+    )
+    from courses.assignments import on_user_arrived  # assignments imports this module
     from media_pipeline.services import register_viewer_check
 
     media_ready.connect(on_media_ready)
     media_failed.connect(on_media_failed)
     lesson_completed.connect(on_lesson_completed)
+    user_created.connect(on_user_arrived)
+    user_branch_changed.connect(on_user_arrived)
     register_viewer_check(can_view_lesson_media)
     _connected = True

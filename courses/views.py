@@ -44,6 +44,7 @@ from courses.forms import (
     CourseForm,
     HomeworkForm,
     LessonForm,
+    ManualCheckinForm,
     ReviewForm,
     SessionForm,
 )
@@ -787,6 +788,31 @@ def manage_checkin(session_id: int, action: str):
     else:
         db.session.commit()
     return redirect(url_for("courses.class_session", session_id=session.id) + "#checkin")
+
+
+@bp.route("/classes/<int:session_id>/attendance/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.TRAINER)
+def manual_checkin(session_id: int, user_id: int):
+    """补签: a page naming the member and the class asks for the reason and a confirmation."""
+    session = class_services.get_session_for(session_id, current_user, edit=True)
+    member = class_services.get_member(user_id)
+    form = ManualCheckinForm()
+    problem, status = None, 200
+    try:
+        if form.validate_on_submit():
+            class_services.record_manual_checkin(session, member, form.reason.data, current_user)
+            db.session.commit()
+            flash(_("已为 %(name)s 补签，出勤学时已计入。", name=member.name), "success")
+            return redirect(url_for("courses.class_session", session_id=session.id) + "#roster")
+        class_services.check_manual_checkin(session, member)
+        if request.method == "POST":
+            status = 400  # the reason is missing or too long: the form says which
+    except services.CourseError as exc:
+        db.session.rollback()
+        problem, status = str(exc), exc.status
+    return render_template(
+        "courses/manual_checkin.html", session=session, member=member, form=form, problem=problem
+    ), status
 
 
 @bp.get("/classes/<int:session_id>/qr.svg")

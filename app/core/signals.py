@@ -24,3 +24,7 @@ notification_requested = hongke_signals.signal("notification-requested")
 quiz_passed = hongke_signals.signal("quiz-passed")
 #: Sent by records when a lesson becomes complete for a member: ``user_id``, ``lesson_id``.
 lesson_completed = hongke_signals.signal("lesson-completed")
+#: Sent by courses (sender ``"courses"``) when a lesson is deleted, with ``lesson_id`` and
+#: ``course_id``. Records drops the member's progress and playback sessions of that lesson; hours
+#: already credited for it stay in the append-only ledger.
+lesson_deleted = hongke_signals.signal("lesson-deleted")

@@ -1,4 +1,5 @@
-"""Assignments (学习任务): scope, enrolment, due dates, derived overdue, idempotent reminders."""
+"""Assignments (学习任务): scope, enrolment, due dates, derived overdue, idempotent reminders, and
+members who arrive in an assigned subtree afterwards."""
 
 from datetime import timedelta
 
@@ -6,10 +7,12 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app.accounts import services as account_services
 from app.core.clock import localtoday, utcnow
+from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
 from courses import assignments
-from courses.models import AssignmentReminder, CourseAssignment, Enrollment
+from courses.models import AssignmentMember, AssignmentReminder, CourseAssignment, Enrollment
 from tests.helpers import config_set, count
 
 
@@ -96,21 +99,28 @@ def test_bad_dates_and_unpublished_courses_are_refused(client, login, org, train
     assert count(CourseAssignment) == 0
 
 
+def assign_now(org, *, due_in=5, branch="a1", member_ids=(), title="党章学习"):
+    """An assignment the coordinator makes through the service today, due in ``due_in`` days, to
+    ``branch``'s subtree (a key of the org tree) or, with ``branch=None``, to ``member_ids``."""
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title=title,
+            course_ids=[org["course"].id],
+            start_on=localtoday(),
+            due_on=localtoday() + timedelta(days=due_in),
+            branch_id=org["tree"][branch].id if branch else None,
+            member_ids=list(member_ids),
+        ),
+        org["coordinator"],
+    )
+    db.session.commit()
+    return assignment
+
+
 def make_assignment(org, due_days_ago: int):
     """An assignment made earlier, whose due date passed ``due_days_ago`` days ago."""
     with time_machine.travel(utcnow() - timedelta(days=due_days_ago + 1), tick=True):
-        assignment = assignments.create_assignment(
-            assignments.AssignmentData(
-                title="党章学习",
-                course_ids=[org["course"].id],
-                start_on=localtoday(),
-                due_on=localtoday() + timedelta(days=1),
-                branch_id=org["tree"]["a1"].id,
-            ),
-            org["coordinator"],
-        )
-    db.session.commit()
-    return assignment
+        return assign_now(org, due_in=1)
 
 
 def test_overdue_is_derived_and_shown_to_the_member(client, login, org):
@@ -133,16 +143,7 @@ def test_overdue_is_derived_and_shown_to_the_member(client, login, org):
 
 
 def test_reminders_before_and_after_the_due_date_are_sent_once(app, org, notifications):
-    assignment = assignments.create_assignment(
-        assignments.AssignmentData(
-            title="党章学习",
-            course_ids=[org["course"].id],
-            start_on=localtoday(),
-            due_on=localtoday() + timedelta(days=3),
-            branch_id=org["tree"]["a1"].id,
-        ),
-        org["coordinator"],
-    )
+    assignment = assign_now(org, due_in=3)
     done = org["a1"][2]
     db.session.execute(
         sa.update(Enrollment).where(Enrollment.user_id == done.id).values(completed_at=utcnow())
@@ -177,3 +178,98 @@ def test_the_reminder_task_runs(app, org):
     from courses.tasks import send_due_reminders_task
 
     assert send_due_reminders_task.apply().get() == {"assignments": 0, "reminded": 0}
+
+
+# --- members who arrive after the assignment ----------------------------------------------------------
+
+
+def move(user, branch, actor):
+    """Move ``user`` to ``branch`` the way an admin's edit does (accounts sends the signal)."""
+    data = account_services.UserData(
+        employee_no=user.employee_no, name=user.name, mobile=user.mobile, branch_id=branch.id
+    )
+    account_services.update_user(user, data, None, actor)
+    db.session.commit()
+
+
+def members_of(assignment) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(AssignmentMember.user_id).where(AssignmentMember.assignment_id == assignment.id)
+        )
+    )
+
+
+def test_a_member_created_into_the_subtree_later_is_assigned_enrolled_told_and_counted(
+    client, login, create_user, org, notifications
+):
+    login(org["coordinator"])
+    assign(client, org)
+    assignment = db.session.scalars(sa.select(CourseAssignment)).one()
+    notifications.clear()
+
+    newcomer = create_user(branch=org["tree"]["a1"], name="新来的")
+
+    assert newcomer.id in members_of(assignment)
+    assert [n["user_ids"] for n in notifications if n["kind"] == "course.assigned"] == [[newcomer.id]]
+    page = client.get(f"/courses/assignments/{assignment.id}").get_data(as_text=True)
+    assert "完成 0 / 6 人" in page  # five at assignment time, and the newcomer
+    assert "新来的" in page
+    client.post("/logout")
+    login(newcomer)
+    mine = client.get("/courses/my?tab=assigned").get_data(as_text=True)
+    assert "第二季度必修" in mine
+    assert "必修：党章党规" in mine
+    enrollment = db.session.scalars(sa.select(Enrollment).where(Enrollment.user_id == newcomer.id)).one()
+    assert (enrollment.course_id, enrollment.source) == (org["course"].id, "assignment")
+
+
+def test_a_member_moved_in_is_added_and_one_moved_out_keeps_the_assignment(create_user, org):
+    admin = create_user("admin")
+    assignment = assign_now(org)
+    arriving, leaving = org["b1"], org["a1"][0]
+    assert arriving.id not in members_of(assignment)
+
+    move(arriving, org["tree"]["a1"], admin)
+    move(leaving, org["tree"]["b2"], admin)
+
+    assert {arriving.id, leaving.id} <= members_of(assignment)
+    assert [a.assignment.title for a in assignments.assigned_courses(arriving.id)] == ["党章学习"]
+    assert [a.assignment.title for a in assignments.assigned_courses(leaving.id)] == ["党章学习"]
+    assert assignments.summaries([assignment])[0].members == 4
+
+
+def test_a_closed_assignment_picks_up_no_newcomers(create_user, org):
+    closed = make_assignment(org, due_days_ago=1)
+    newcomer = create_user(branch=org["tree"]["a1"])
+    assert newcomer.id not in members_of(closed)
+    assert assignments.assigned_courses(newcomer.id) == []
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 0
+
+
+def test_an_assignment_due_today_is_still_open(create_user, org):
+    assignment = assign_now(org, due_in=0, branch="a")
+    newcomer = create_user(branch=org["tree"]["a2"])
+    assert newcomer.id in members_of(assignment)
+
+
+def test_an_assignment_to_chosen_members_picks_up_nobody(create_user, org):
+    chosen = assign_now(org, branch=None, member_ids=[org["a1"][0].id])
+    newcomer = create_user(branch=org["tree"]["a1"])
+    assert members_of(chosen) == {org["a1"][0].id}
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 0
+
+
+def test_a_repeated_signal_adds_nothing_twice(create_user, org, notifications):
+    assignment = assign_now(org)
+    newcomer = create_user(branch=org["tree"]["a1"])
+    notifications.clear()
+
+    user_created.send(newcomer, actor=None)
+    user_branch_changed.send(newcomer, actor=None, old_branch_id=org["tree"]["b1"].id)
+    db.session.commit()
+
+    assert count(AssignmentMember, AssignmentMember.user_id == newcomer.id) == 1
+    assert count(Enrollment, Enrollment.user_id == newcomer.id) == 1
+    assert [n for n in notifications if n["kind"] == "course.assigned"] == []
+    assert assignments.summaries([assignment])[0].members == 4

@@ -1,4 +1,5 @@
-"""Flipped classes: pre-class lessons owed, check-in codes (wrong, expired, accepted), homework."""
+"""Flipped classes: pre-class lessons owed, check-in codes (wrong, expired, accepted), a trainer's
+补签, homework."""
 
 import io
 from datetime import timedelta
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.core.clock import utcnow
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.records.models import HoursEntry
 from courses import classes, services
@@ -183,3 +185,149 @@ def test_members_cannot_open_check_in(client, login, member, flipped):
     login(member)
     assert client.post(f"/courses/classes/{flipped['session'].id}/checkin/open").status_code == 403
     assert client.get(f"/courses/classes/{flipped['session'].id}/qr.svg").status_code == 403
+
+
+# --- 补签: a trainer marks a member present ---------------------------------------------------------
+
+
+def manual_url(session, user_id):
+    return f"/courses/classes/{session.id}/attendance/{user_id}"
+
+
+def class_hours(member):
+    return db.session.scalars(
+        sa.select(HoursEntry).where(
+            HoursEntry.user_id == member.id, HoursEntry.source_kind == "class_attendance"
+        )
+    ).all()
+
+
+def test_a_trainer_marks_an_absent_member_present_with_a_reason_once(client, login, trainer, member, flipped):
+    session = flipped["session"]
+    login(trainer)
+    roster = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert manual_url(session, member.id) in roster  # the absent member's row offers 补签
+    confirm = client.get(manual_url(session, member.id))
+    assert confirm.status_code == 200
+    assert member.name in confirm.get_data(as_text=True)
+    assert "确认补签" in confirm.get_data(as_text=True)
+
+    no_reason = client.post(manual_url(session, member.id), data={"reason": "  "})
+    assert no_reason.status_code == 400
+    assert "请填写补签原因" in no_reason.get_data(as_text=True)
+    assert count(Attendance) == 0
+
+    done = client.post(
+        manual_url(session, member.id), data={"reason": "手机没电，现场点名确认到课"}, follow_redirects=True
+    )
+    page = done.get_data(as_text=True)
+    assert "已为 李学员 补签" in page
+    assert f'data-testid="attendance-{member.id}">补签<' in page
+    assert "原因：手机没电，现场点名确认到课" in page
+    assert trainer.name in page  # who recorded it
+    attendance = db.session.scalars(sa.select(Attendance)).one()
+    assert (attendance.status, attendance.method, attendance.recorded_by_id) == (
+        AttendanceStatus.MANUAL,
+        "manual",
+        trainer.id,
+    )
+    entries = class_hours(member)
+    assert [(e.source_ref, str(e.hours), e.recorded_by_id) for e in entries] == [
+        (f"class_session:{session.id}", "2.00", trainer.id)  # the same credit a check-in earns
+    ]
+    audit = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "course.checkin.manual")
+    ).one()
+    assert audit.actor_id == trainer.id
+    assert audit.details == {"session": session.id, "user": member.id, "reason": "手机没电，现场点名确认到课"}
+
+    again = client.post(manual_url(session, member.id), data={"reason": "再点一次"})
+    assert again.status_code == 409
+    assert "已经补签，无需补签" in again.get_data(as_text=True)
+    assert count(Attendance) == 1
+    assert len(class_hours(member)) == 1
+    client.post("/logout")
+
+    login(member)
+    own = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert "已签到：补签" in own
+    classes.open_checkin(session, trainer, 10)
+    db.session.commit()
+    code = client.post(
+        f"/courses/classes/{session.id}/checkin", data={"code": session.checkin_code}, follow_redirects=True
+    )
+    assert "您已签到" in code.get_data(as_text=True)
+    assert len(class_hours(member)) == 1
+
+
+def test_marking_a_member_who_checked_in_changes_nothing_and_says_so(client, login, trainer, member, flipped):
+    session = flipped["session"]
+    classes.open_checkin(session, trainer, 10)
+    classes.check_in(session, member, session.checkin_code)
+    db.session.commit()
+    login(trainer)
+    roster = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert manual_url(session, member.id) not in roster
+    response = client.post(manual_url(session, member.id), data={"reason": "补一下"})
+    assert response.status_code == 409
+    assert "已经按时签到，无需补签，出勤记录未作更改" in response.get_data(as_text=True)
+    attendance = db.session.scalars(sa.select(Attendance)).one()
+    assert (attendance.status, attendance.method, attendance.reason) == (
+        AttendanceStatus.ON_TIME,
+        "code",
+        None,
+    )
+    assert len(class_hours(member)) == 1
+
+
+def test_only_a_trainer_of_the_course_may_mark_a_member_present(
+    client, login, trainer, member, create_user, make_course, flipped
+):
+    session = flipped["session"]
+    other_trainer = create_user("trainer", name="别的讲师")
+    make_course(other_trainer, title="别的课程")
+    coordinator = create_user("coordinator", "member", name="组织员")
+    co_teaching = create_user("coordinator", "trainer", name="兼任讲师的组织员")
+    services.add_co_trainer(flipped["course"], co_teaching, trainer)
+    db.session.commit()
+
+    for outsider in (member, other_trainer, coordinator):
+        login(outsider)
+        assert client.get(manual_url(session, member.id)).status_code == 403
+        refused = client.post(manual_url(session, member.id), data={"reason": "代为补签"})
+        assert refused.status_code == 403
+        client.post("/logout")
+    assert count(Attendance) == 0
+    assert class_hours(member) == []
+
+    login(co_teaching)
+    done = client.post(manual_url(session, member.id), data={"reason": "现场确认到课"})
+    assert done.status_code == 302
+    assert db.session.scalars(sa.select(Attendance)).one().recorded_by_id == co_teaching.id
+
+
+def test_an_unknown_or_unenrolled_member_or_a_class_not_started_is_refused(
+    client, login, trainer, member, create_user, flipped
+):
+    session = flipped["session"]
+    stranger = create_user(name="未选课的人")
+    login(trainer)
+    unknown = client.post(manual_url(session, 999_999), data={"reason": "补签"})
+    assert unknown.status_code == 404
+    assert "该学员不存在" in unknown.get_data(as_text=True)
+    for method in (client.get, client.post):
+        outside = method(manual_url(session, stranger.id), data={"reason": "补签"})
+        assert outside.status_code == 422
+        assert "未加入本课程，不能补签" in outside.get_data(as_text=True)
+    assert count(Attendance) == 0
+
+    session.starts_at = utcnow() + timedelta(hours=1)
+    session.ends_at = utcnow() + timedelta(hours=2)
+    db.session.commit()
+    roster = client.get(f"/courses/classes/{session.id}").get_data(as_text=True)
+    assert manual_url(session, member.id) not in roster
+    early = client.post(manual_url(session, member.id), data={"reason": "提前补签"})
+    assert early.status_code == 422
+    assert "课堂尚未开始" in early.get_data(as_text=True)
+    assert count(Attendance) == 0
+    assert class_hours(member) == []

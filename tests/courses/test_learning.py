@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ import time_machine
 
 from app.core.clock import utcnow
 from app.extensions import db
+from app.records.models import HoursEntry, LessonProgress, PlaybackSession
 from courses import services
 from courses.models import Course, CourseStatus, Enrollment
 from media_pipeline import services as media_services
@@ -329,3 +331,45 @@ def test_audio_and_document_lessons_render_their_players(client, login, trainer,
     assert f'data="/courses/lessons/{document.id}/document"' in page
     assert 'id="reading-end"' in page
     assert 'data-duration="600.00"' in page  # the trainer's estimate, ten minutes
+
+
+def test_deleting_a_lesson_drops_its_progress_but_keeps_the_hours_earned(
+    client, login, trainer, member, make_course, clock
+):
+    course = make_course(trainer, lessons=[("video", 60), ("video", 60)], credit_hours="2.00")
+    done, started = course.chapters[0].lessons
+    done_id, started_id = done.id, started.id
+    login(member)
+    client.get(f"/courses/lessons/{done_id}")
+    assert watch(client, clock, done_id, 60).get_json()["data"]["completed"] is True
+    client.get(f"/courses/lessons/{started_id}")
+    watch(client, clock, started_id, 30, session="tab-bbbb-0002")
+
+    def hours():
+        return db.session.scalar(
+            sa.select(sa.func.sum(HoursEntry.hours)).where(HoursEntry.user_id == member.id)
+        )
+
+    assert hours() == Decimal("1.00")
+    assert count(LessonProgress, LessonProgress.lesson_id == done_id) == 1
+    assert count(PlaybackSession, PlaybackSession.lesson_id == done_id) == 1
+    client.post("/logout")
+
+    login(trainer)
+    assert client.post(f"/courses/lessons/{done_id}/delete").status_code == 302
+    client.post("/logout")
+
+    db.session.expire_all()
+    assert count(LessonProgress, LessonProgress.lesson_id == done_id) == 0
+    assert count(PlaybackSession, PlaybackSession.lesson_id == done_id) == 0
+    assert count(LessonProgress, LessonProgress.lesson_id == started_id) == 1  # other lessons untouched
+    assert hours() == Decimal("1.00")  # the ledger is append-only: hours earned stay earned
+    login(member)
+    page = client.get(f"/courses/{course.id}")
+    assert page.status_code == 200
+    assert f"/courses/lessons/{done_id}" not in page.get_data(as_text=True)
+    assert f"/courses/lessons/{started_id}" in page.get_data(as_text=True)
+    mine = client.get("/courses/my")
+    assert mine.status_code == 200
+    assert course.title in mine.get_data(as_text=True)
+    assert "1.00</strong>" in client.get("/records/me").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """courses: a trainer's manual check-in (补签) keeps who recorded it and why
 
 Revision ID: 0008_courses_followups
-Revises: 0006_records
+Revises: 0007_hours_totals
 Create Date: 2026-11-26 15:53:04.159923
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_courses_followups"
-down_revision = "0006_records"
+down_revision = "0007_hours_totals"
 branch_labels = None
 depends_on = None
 

@@ -184,7 +184,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "users": len(rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
         "courses": courses["courses"],
-        "hours_entries": seed_demo_hours(),
+        "meetings": seed_demo_hours(),
     }
 
 
@@ -196,7 +196,7 @@ def seed_demo_command():
     db.session.commit()
     click.echo(
         f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
-        f"{added['hours_entries']} 条学时记录。"
+        f"{added['meetings']} 次三会一课。"
     )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:

@@ -15,13 +15,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import localtoday, utcnow
 from app.core.signals import notification_requested
+from app.core.transactions import insert_or_skip
 from app.core.types import UTCDateTime
 from app.extensions import db
 from app.org.models import Branch
@@ -178,7 +178,7 @@ def _add_members(assignment: CourseAssignment, courses: list[Course], candidates
     )
     added = list(
         db.session.scalars(
-            _insert_or_skip(AssignmentMember, ["assignment_id", "user_id"])
+            insert_or_skip(AssignmentMember, ["assignment_id", "user_id"])
             .from_select(
                 ["assignment_id", "user_id"],
                 sa.select(sa.literal(assignment.id), user_id).where(not_yet_member),
@@ -201,7 +201,7 @@ def _add_members(assignment: CourseAssignment, courses: list[Course], candidates
             ),
         )
         db.session.execute(
-            _insert_or_skip(Enrollment, ["course_id", "user_id"]).from_select(
+            insert_or_skip(Enrollment, ["course_id", "user_id"]).from_select(
                 ["course_id", "user_id", "enrolled_at", "source"], not_enrolled
             )
         )
@@ -427,19 +427,12 @@ def _days(setting: str) -> list[int]:
     return sorted({int(part) for part in str(setting or "").split(",") if part.strip().isdigit()})
 
 
-def _insert_or_skip(model, unique: list[str]):
-    """An INSERT into ``model`` that skips rows clashing on ``unique`` (ON CONFLICT DO NOTHING)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=unique)
-
-
 def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     """Insert reminder rows, skipping any (assignment, member, day) already there; the user ids inserted."""
     inserted: list[int] = []
     for start in range(0, len(rows), _BATCH):
         statement = (
-            _insert_or_skip(AssignmentReminder, ["assignment_id", "user_id", "on_day"])
+            insert_or_skip(AssignmentReminder, ["assignment_id", "user_id", "on_day"])
             .values(rows[start : start + _BATCH])
             .returning(AssignmentReminder.user_id)
         )

@@ -1,15 +1,27 @@
-"""Run something once the caller's transaction has really committed (or rolled back).
+"""Transaction helpers.
 
-Files written next to a row, and tasks enqueued about a row, must follow the database: a worker must
-not look for a notification that is not committed yet, and a rolled-back upload must not leave its
-file behind. Savepoints ending do not count; only the outermost transaction does.
+:func:`on_transaction_end` runs something once the caller's transaction has really committed (or
+rolled back). Files written next to a row, and tasks enqueued about a row, must follow the database:
+a worker must not look for a notification that is not committed yet, and a rolled-back upload must
+not leave its file behind. Savepoints ending do not count; only the outermost transaction does.
+
+:func:`insert_or_skip` is an INSERT that skips rows clashing on a unique key, on SQLite and
+PostgreSQL alike (``ON CONFLICT DO NOTHING``): concurrent writers of the same row both succeed.
 """
 
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+
+
+def insert_or_skip(model, unique: list[str]):
+    """An INSERT into ``model`` that skips rows clashing on ``unique`` (ON CONFLICT DO NOTHING)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=unique)
 
 
 def on_transaction_end(

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, StringField, SubmitField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -16,3 +16,25 @@ class ManualEntryForm(FlaskForm):
 class ReverseForm(FlaskForm):
     reason = StringField(_l("冲销原因"), validators=[DataRequired(_l("必须填写原因")), Length(max=500)])
     submit = SubmitField(_l("冲销"))
+
+
+class MeetingForm(FlaskForm):
+    """A meeting's facts; the members present come as ``member`` checkboxes beside it."""
+
+    kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
+    title = StringField(
+        _l("会议主题"),
+        validators=[
+            DataRequired(_l("请填写会议主题")),
+            Length(max=120, message=_l("会议主题不能超过 120 个字")),
+        ],
+    )
+    held_on = DateField(_l("会议日期"), validators=[DataRequired(_l("请填写会议日期"))])
+    minutes = IntegerField(
+        _l("时长（分钟）"),
+        validators=[
+            DataRequired(_l("请填写会议时长")),
+            NumberRange(1, 480, _l("会议时长须在 1–480 分钟之间")),
+        ],
+    )
+    submit = SubmitField(_l("记录会议并计入学时"))

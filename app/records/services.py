@@ -26,6 +26,7 @@ from app.accounts.models import BranchPosition, User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import lesson_completed
+from app.core.transactions import insert_or_skip
 from app.extensions import db
 from app.records.models import (
     HoursEntry,
@@ -525,13 +526,19 @@ def _entry_digest(prev_hash: str, e: HoursEntry) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
-def _head_for(user_id: int) -> LedgerHead:
-    query = sa.select(LedgerHead).where(LedgerHead.user_id == user_id)
-    head = _locked(query)
-    if head is None:
-        _savepoint_insert(LedgerHead(user_id=user_id, last_entry_id=None, last_hash=GENESIS_HASH, length=0))
-        head = _locked(query)
-    return head
+@dataclass(frozen=True)
+class EntryDraft:
+    """One entry to append to a member's chain (see :func:`append_entries`)."""
+
+    member_id: int
+    hours: Decimal
+    source_kind: str
+    source_ref: str
+    reason: str
+    occurred_at: datetime
+    course_id: int | None = None
+    title: str = ""
+    reverses_id: int | None = None
 
 
 def append_entry(
@@ -548,52 +555,105 @@ def append_entry(
     reverses_id: int | None = None,
 ) -> HoursEntry | None:
     """Append to ``member``'s chain; ``None`` when this source was already credited (exactly once)."""
-    head = _head_for(member.id)  # locks the member's chain: appends are serialised per member
-    exists = db.session.scalar(
-        sa.select(HoursEntry.id).where(
-            HoursEntry.user_id == member.id,
-            HoursEntry.source_kind == source_kind,
-            HoursEntry.source_ref == source_ref,
+    draft = EntryDraft(
+        member.id, hours, source_kind, source_ref, reason, occurred_at, course_id, title, reverses_id
+    )
+    return append_entries([draft], actor)[0]
+
+
+def append_entries(drafts: list[EntryDraft], actor: User | None) -> list[HoursEntry | None]:
+    """Append each draft to its member's chain, in a handful of statements however many members
+    (a meeting's attendance): the members' ledger heads are locked in id order (so concurrent
+    appends queue per member and never deadlock), then entries, heads and yearly totals are written
+    in batches. A source is credited once per member: ``None`` stands in the result for a draft
+    already credited (or repeated within ``drafts``)."""
+    if not drafts:
+        return []
+    member_ids = sorted({d.member_id for d in drafts})
+    heads = _locked_heads(member_ids)
+    credited = set(
+        db.session.execute(
+            sa.select(HoursEntry.user_id, HoursEntry.source_kind, HoursEntry.source_ref).where(
+                HoursEntry.user_id.in_(member_ids),
+                HoursEntry.source_ref.in_({d.source_ref for d in drafts}),
+            )
+        ).all()
+    )
+    results: list[HoursEntry | None] = []
+    appended: list[HoursEntry] = []
+    for d in drafts:
+        key = (d.member_id, d.source_kind, d.source_ref)
+        if key in credited:
+            results.append(None)
+            continue
+        credited.add(key)
+        head = heads[d.member_id]
+        entry = HoursEntry(
+            user_id=d.member_id,
+            year=d.occurred_at.astimezone(LOCAL_TZ).year,
+            hours=Decimal(d.hours).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            source_kind=d.source_kind,
+            source_ref=d.source_ref,
+            course_id=d.course_id,
+            title=d.title[:200],
+            reason=d.reason[:500],
+            recorded_by_id=actor.id if actor else None,
+            occurred_on=d.occurred_at,
+            created_at=utcnow(),
+            reverses_id=d.reverses_id,
+            chain_index=head.length + 1,
+            prev_hash=head.last_hash,
+            hash="",
         )
-    )
-    if exists is not None:
-        return None
-    entry = HoursEntry(
-        user_id=member.id,
-        year=occurred_at.astimezone(LOCAL_TZ).year,
-        hours=Decimal(hours).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
-        source_kind=source_kind,
-        source_ref=source_ref,
-        course_id=course_id,
-        title=title[:200],
-        reason=reason[:500],
-        recorded_by_id=actor.id if actor else None,
-        occurred_on=occurred_at,
-        created_at=utcnow(),
-        reverses_id=reverses_id,
-        chain_index=head.length + 1,
-        prev_hash=head.last_hash,
-        hash="",
-    )
-    entry.hash = _entry_digest(head.last_hash, entry)
-    db.session.add(entry)
-    db.session.flush()
-    head.last_entry_id, head.last_hash, head.length = entry.id, entry.hash, entry.chain_index
-    _add_to_total(member.id, entry.year, entry.hours)
-    db.session.flush()
-    return entry
+        entry.hash = _entry_digest(head.last_hash, entry)
+        head.last_hash, head.length = entry.hash, entry.chain_index
+        results.append(entry)
+        appended.append(entry)
+    if appended:
+        db.session.add_all(appended)
+        db.session.flush()
+        for entry in appended:
+            heads[entry.user_id].last_entry_id = entry.id
+        _add_to_totals(appended)
+        db.session.flush()
+    return results
 
 
-def _add_to_total(user_id: int, year: int, hours: Decimal) -> None:
-    """Add to the member's total of the year; the caller holds the member's ledger head lock."""
-    added = db.session.execute(
-        sa.update(HoursTotal)
-        .where(HoursTotal.user_id == user_id, HoursTotal.year == year)
-        .values(hours=HoursTotal.hours + hours)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not added:
-        db.session.add(HoursTotal(user_id=user_id, year=year, hours=hours))
+def _locked_heads(member_ids: list[int]) -> dict[int, LedgerHead]:
+    """The members' ledger heads, locked in id order; a member's first append creates theirs."""
+    query = (
+        sa.select(LedgerHead)
+        .where(LedgerHead.user_id.in_(member_ids))
+        .order_by(LedgerHead.user_id)
+        .with_for_update()
+    )
+    heads = {h.user_id: h for h in db.session.scalars(query)}
+    missing = [i for i in member_ids if i not in heads]
+    if missing:
+        db.session.execute(
+            insert_or_skip(LedgerHead, ["user_id"]),
+            [{"user_id": i, "last_entry_id": None, "last_hash": GENESIS_HASH, "length": 0} for i in missing],
+        )
+        heads = {h.user_id: h for h in db.session.scalars(query)}
+    return heads
+
+
+def _add_to_totals(entries: list[HoursEntry]) -> None:
+    """Add the entries to their members' yearly totals; the caller holds those members' heads."""
+    sums: dict[tuple[int, int], Decimal] = {}
+    for e in entries:
+        sums[(e.user_id, e.year)] = sums.get((e.user_id, e.year), Decimal(0)) + e.hours
+    table = HoursTotal.__table__
+    db.session.execute(
+        insert_or_skip(HoursTotal, ["user_id", "year"]),
+        [{"user_id": u, "year": y, "hours": Decimal(0)} for u, y in sums],
+    )
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.user_id == sa.bindparam("u"), table.c.year == sa.bindparam("y"))
+        .values(hours=table.c.hours + sa.bindparam("h")),
+        [{"u": u, "y": y, "h": h} for (u, y), h in sums.items()],
+    )
 
 
 def hours_for_minutes(minutes: int, policy: HoursPolicy | None = None) -> Decimal:
@@ -617,7 +677,7 @@ def credit_offline_hours(
     """Credit timed offline activity (class attendance, a 三会一课 meeting) at the 学时 conversion rate."""
     if minutes <= 0 or minutes > 24 * 60:
         raise RecordsError("时长须在 1–1440 分钟之间", 422, "minutes")
-    when = _occurred_at(occurred_on)
+    when = occurred_at_noon(occurred_on)
     entry = append_entry(
         member,
         hours=hours_for_minutes(minutes),
@@ -640,7 +700,8 @@ def credit_offline_hours(
     return entry
 
 
-def _occurred_at(day: date | None) -> datetime:
+def occurred_at_noon(day: date | None) -> datetime:
+    """When an offline activity of ``day`` counts: noon that day, local time (now when no day)."""
     if day is None:
         return utcnow()
     return datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ).astimezone(utcnow().tzinfo)
@@ -668,7 +729,7 @@ def credit_manual_hours(
         source_ref=f"manual:{uuid.uuid4().hex}",
         actor=actor,
         reason=reason,
-        occurred_at=_occurred_at(occurred_on),
+        occurred_at=occurred_at_noon(occurred_on),
         title="手工录入",
     )
     audit.record(actor, "hours.manual", entry, f"为 {member} 手工录入 {entry.hours} 学时：{reason}")

@@ -24,9 +24,9 @@ from app.core.permissions import login_required, roles_required
 from app.core.signals import notification_requested
 from app.extensions import db
 from app.org import services as org_services
-from app.records import reports, services
-from app.records.forms import ManualEntryForm, ReverseForm
-from app.records.models import HoursEntry
+from app.records import meetings, reports, services
+from app.records.forms import ManualEntryForm, MeetingForm, ReverseForm
+from app.records.models import HoursEntry, Meeting
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -233,3 +233,81 @@ def remind():
         )
         flash(_("已向 %(n)s 名成员发送提醒。", n=len(recipients)), "success")
     return redirect(request.referrer or url_for("records.dashboard"))
+
+
+# --- 三会一课 -----------------------------------------------------------------------------------
+
+
+@bp.route("/meetings")
+@roles_required(Role.COORDINATOR)
+def meeting_list():
+    page = db.paginate(meetings.meetings_query(org_services.scope_path(current_user) or ""), error_out=False)
+    return render_template("records/meetings.html", page=page, kinds=meetings.KINDS)
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def new_meeting():
+    """Pick the branch (a GET reloads its members), fill in the meeting, tick who was there."""
+    branches = org_services.ordered_tree(org_services.visible_branches(current_user))
+    branch_id = request.values.get("branch", type=int)
+    branch = org_services.get_branch_for(branch_id, current_user) if branch_id else None
+    form = MeetingForm()
+    form.kind.choices = [("", _("请选择")), *meetings.KINDS.items()]
+    if request.method == "GET" and form.held_on.data is None:
+        form.held_on.data = localtoday()
+    people = (
+        db.session.scalars(
+            org_services.members_query(current_user, branch).where(User.is_active_account.is_(True))
+        ).all()
+        if branch
+        else []
+    )
+    chosen = set(request.form.getlist("member", type=int)) if request.method == "POST" else None
+    if request.method == "POST":
+        if branch is None:
+            flash(_("请先选择组织。"), "danger")
+        elif form.validate_on_submit():
+            data = meetings.MeetingData(
+                form.kind.data, form.title.data, form.held_on.data, form.minutes.data, sorted(chosen)
+            )
+            try:
+                meeting = meetings.record_meeting(branch, data, current_user)
+            except services.RecordsError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+            else:
+                db.session.commit()
+                flash(_("已记录会议，%(n)s 名出席成员各计入学时。", n=meeting.attendees), "success")
+                return redirect(url_for("records.meeting_detail", meeting_id=meeting.id))
+        else:
+            flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        status = 422
+    else:
+        status = 200
+    return render_template(
+        "records/meeting_form.html",
+        form=form,
+        branches=branches,
+        branch=branch,
+        people=people,
+        chosen=chosen,
+        per_meeting_hours=services.hours_for_minutes,
+    ), status
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@roles_required(Role.COORDINATOR)
+def meeting_detail(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    managed = meeting.branch is not None and org_services.can_manage_branch(current_user, meeting.branch)
+    if not (managed or current_user.is_admin):  # a dissolved branch's meetings: admins only
+        abort(403)
+    return render_template(
+        "records/meeting.html",
+        meeting=meeting,
+        kind=meetings.KINDS.get(meeting.kind, meeting.kind),
+        rows=meetings.attendance(meeting),
+    )

@@ -11,7 +11,7 @@ from app.core.clock import localtoday
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.records import reports, services
-from app.records.models import HoursEntry
+from app.records.models import HoursEntry, Meeting
 from tests.helpers import count
 
 
@@ -20,8 +20,8 @@ def test_demo_hours_vary_by_member_are_ledger_entries_and_seed_once(runner, clie
         result = runner.invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
         entries = count(HoursEntry)
-        assert entries > 600
-        assert f"{entries} 条学时记录" in result.output
+        assert entries > 2000
+        assert f"{count(Meeting)} 次三会一课" in result.output
 
         coordinator = db.session.scalar(sa.select(User).where(User.employee_no == "C0001"))
         today = localtoday()
@@ -34,11 +34,11 @@ def test_demo_hours_vary_by_member_are_ledger_entries_and_seed_once(runner, clie
         assert list(services.verify_ledger()) == []
 
         again = runner.invoke(args=["seed-demo"])
-        assert "0 条学时记录" in again.output
+        assert "0 次三会一课" in again.output
         assert count(HoursEntry) == entries
 
         client.post("/login", data={"identifier": "M0001", "password": DEMO_PASSWORD})
         page = client.get("/records/me").get_data(as_text=True)
-        assert "三会一课" in page
+        assert "书记讲党课" in page
         member = db.session.scalar(sa.select(User).where(User.employee_no == "M0001"))
         assert services.hours_by_year(member.id)[0][1] > Decimal(0)

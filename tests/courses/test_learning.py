@@ -328,7 +328,7 @@ def test_audio_and_document_lessons_render_their_players(client, login, trainer,
     assert '<audio id="lesson-media"' in page
     assert 'id="player-quality"' not in page  # one audio rendition: nothing to choose
     page = client.get(f"/courses/lessons/{document.id}").get_data(as_text=True)
-    assert f'data="/courses/lessons/{document.id}/document"' in page
+    assert f'data-url="/courses/lessons/{document.id}/document"' in page  # the in-page PDF reader
     assert 'id="reading-end"' in page
     assert 'data-duration="600.00"' in page  # the trainer's estimate, ten minutes
 

@@ -1,20 +1,28 @@
 """Acceptance, as new users would try it: a trainer builds and publishes a course with a real video
 uploaded through the page; a member on a phone enrols, plays it, reloads and resumes."""
 
+import io
+import re
 import subprocess
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from playwright.sync_api import expect
 
 from app.accounts import services as account_services
 from app.accounts.models import User
+from app.core.clock import utcnow
 from app.extensions import db
 from app.org.services import create_branch
-from courses import services
+from courses import files, services
 from media_pipeline import services as media_services
 from media_pipeline.models import AssetStatus, MediaAsset
+from tests.helpers import chinese_pdf
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Passw0rd-e2e"
@@ -184,3 +192,150 @@ def test_an_article_lesson_reports_reading_and_reaching_the_end(live_server, peo
     assert beats[-1]["rate"] == 1
     assert [b["seq"] for b in beats] == sorted({b["seq"] for b in beats})
     assert phone.get_by_test_id("player-notice").is_hidden()  # the server accepted them
+
+
+def make_document_lesson(app, trainer_no, title, pdf: bytes) -> tuple[int, Path]:
+    """A published course with one document lesson holding ``pdf``: (lesson id, the stored file)."""
+    with app.app_context():
+        trainer = db.session.scalars(sa.select(User).where(User.employee_no == trainer_no)).one()
+        course = services.create_course(services.CourseData(title=title, credit_hours="0.5"), trainer)
+        chapter = services.add_chapter(course, "原文", trainer)
+        # One minute of reading: the server credits time on the page up to that.
+        lesson = services.create_lesson(
+            chapter, services.LessonData("党章原文", "document", estimated_minutes=1), trainer
+        )
+        stored = files.store_upload(
+            io.BytesIO(pdf), "党章.pdf", "documents", extensions=("pdf",), max_bytes=10**7
+        )
+        services.set_lesson_document(lesson, stored, trainer)
+        services.publish_course(course, trainer)
+        db.session.commit()
+        result = lesson.id, files.absolute(stored.relative)
+        db.session.remove()
+        return result
+
+
+def pdf_pages(count):
+    return [
+        [f"第{n}页", "中国共产党章程", "坚持理论学习，做到学思用贯通、知信行统一。"[: 9 + n % 5]]
+        for n in range(1, count + 1)
+    ]
+
+
+#: Dark pixels on a page's canvas: text drawn there (a blank or failed page has none).
+INKED = """(number) => {
+  const canvas = document.querySelector(`.hk-pdf-page[data-page="${number}"] canvas`);
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let dark = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 128 && pixels[i + 1] < 128) dark += 1;
+  return dark;
+}"""
+
+
+def drawn(page, number):
+    return page.locator(f'.hk-pdf-page[data-page="{number}"][data-state="drawn"]')
+
+
+def test_a_document_lesson_is_read_page_by_page_on_a_phone(live_server, people, phone):
+    pages = 12
+    lesson_id, _stored = make_document_lesson(
+        live_server.app, people["trainer"], "党章逐页学", chinese_pdf(pdf_pages(pages))
+    )
+    progress_url = f"/api/v1/lessons/{lesson_id}/progress"
+    beats = []
+    phone.on(
+        "request", lambda r: beats.append(r.post_data_json["event"]) if r.url.endswith(progress_url) else None
+    )
+
+    def answer_to(event):
+        return lambda r: r.url.endswith(progress_url) and r.request.post_data_json["event"] == event
+
+    log_in(phone, live_server, people["member"])
+    # The server's clock and the page's clock stand still and move together, one heartbeat at a time.
+    with time_machine.travel(utcnow(), tick=False) as server_clock:
+        phone.clock.install()
+        started = time.perf_counter()
+        phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
+        drawn(phone, 1).wait_for(timeout=20_000)
+        first_page_seconds = time.perf_counter() - started
+        print(f"\nfirst PDF page drawn {first_page_seconds * 1000:.0f} ms after navigation (375x812)")
+
+        assert phone.evaluate(INKED, 1) > 500  # the Chinese text is there (CMaps and fonts found)
+        assert phone.get_by_test_id("pdf-counter").inner_text() == f"第 1 / {pages} 页"
+        assert phone.locator('.hk-pdf-page[data-state="drawn"]').count() <= 3  # not the whole file
+        width = phone.evaluate("document.querySelector('.hk-pdf-page canvas').getBoundingClientRect().width")
+        assert width >= 340  # the page uses the phone's width...
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # ...and no more
+        SHOTS.mkdir(exist_ok=True)
+        phone.screenshot(path=str(SHOTS / "document-375.png"))
+
+        for _ in range(4):  # a minute on the first page: enough time, but not the end
+            server_clock.shift(timedelta(seconds=15))
+            with phone.expect_response(answer_to("tick")):
+                phone.clock.run_for(15_000)
+        label = phone.get_by_test_id("lesson-progress").inner_text()
+        assert int(re.fullmatch(r"已学 (\d+)%", label).group(1)) >= 95, label
+        assert "ended" not in beats
+
+        for number in range(2, pages):
+            phone.locator(f'.hk-pdf-page[data-page="{number}"]').scroll_into_view_if_needed()
+            drawn(phone, number).wait_for()
+            assert phone.evaluate(INKED, number) > 500
+            expect(phone.get_by_test_id("pdf-counter")).to_have_text(f"第 {number} / {pages} 页")
+            assert "ended" not in beats, number  # the end is below the last page, not yet reached
+        assert phone.locator('.hk-pdf-page[data-state="drawn"]').count() < pages  # far pages let go
+
+        with phone.expect_response(answer_to("ended")) as ended:
+            phone.locator(f'.hk-pdf-page[data-page="{pages}"]').scroll_into_view_if_needed()
+            drawn(phone, pages).wait_for()
+            phone.locator("#reading-end").scroll_into_view_if_needed()
+        assert ended.value.json()["data"]["completed"] is True
+        expect(phone.get_by_test_id("pdf-counter")).to_have_text(f"第 {pages} / {pages} 页")
+        expect(phone.get_by_test_id("lesson-progress")).to_have_text("已完成")
+        assert phone.get_by_test_id("player-notice").is_hidden()
+
+
+def test_a_document_lesson_fits_the_column_on_a_desktop(live_server, people, desktop):
+    lesson_id, _stored = make_document_lesson(
+        live_server.app, people["trainer"], "党章桌面读", chinese_pdf(pdf_pages(3))
+    )
+    log_in(desktop, live_server, people["member"])
+    desktop.goto(f"{live_server}/courses/lessons/{lesson_id}")
+    drawn(desktop, 1).wait_for(timeout=20_000)
+    assert desktop.evaluate(INKED, 1) > 500
+    assert desktop.get_by_test_id("pdf-counter").inner_text() == "第 1 / 3 页"
+    column = desktop.get_by_test_id("pdf-viewer").bounding_box()
+    canvas = desktop.locator('.hk-pdf-page[data-page="1"] canvas').bounding_box()
+    assert column["width"] - 20 <= canvas["width"] <= column["width"]
+    assert desktop.evaluate("document.documentElement.scrollWidth") <= 1366
+
+
+def test_a_document_that_cannot_be_loaded_offers_the_download(live_server, people, phone):
+    lesson_id, stored = make_document_lesson(
+        live_server.app, people["trainer"], "党章缺失", chinese_pdf(pdf_pages(2))
+    )
+    stored.unlink()  # lost from the media store
+    log_in(phone, live_server, people["member"])
+    phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
+    error = phone.get_by_test_id("pdf-error")
+    error.wait_for(timeout=20_000)
+    assert "找不到该文档" in error.inner_text()
+    link = error.get_by_role("link", name="打开文档：党章.pdf")
+    assert link.get_attribute("href") == f"/courses/lessons/{lesson_id}/document"
+    assert phone.get_by_test_id("pdf-loading").is_hidden()
+    assert phone.locator("#reading-end").is_hidden()  # nothing read: the lesson cannot be finished here
+
+
+def test_a_reader_whose_pdfjs_cannot_load_gets_the_download(live_server, people, phone):
+    lesson_id, _stored = make_document_lesson(
+        live_server.app, people["trainer"], "党章无阅读器", chinese_pdf(pdf_pages(2))
+    )
+    log_in(phone, live_server, people["member"])
+    phone.route("**/vendor/pdfjs/pdf.worker.min.mjs", lambda route: route.abort())  # a proxy ate it
+    phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
+    error = phone.get_by_test_id("pdf-error")
+    error.wait_for(timeout=20_000)
+    assert "文档加载失败" in error.inner_text()
+    assert error.get_by_role("link", name="打开文档：党章.pdf").is_visible()
+    assert phone.locator(".hk-pdf-page").count() == 0
+    assert phone.locator("#reading-end").is_hidden()

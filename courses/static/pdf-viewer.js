@@ -4,7 +4,8 @@
 // away, so a 100-page document holds a handful of canvases, not a hundred (phones run out of canvas
 // memory long before that). The "end of the text" marker (#reading-end) that player.js watches to send
 // the "ended" heartbeat stays hidden until the boxes are laid out: only scrolling past the last page
-// reaches it. If the PDF cannot be shown, the reader gets the reason and the download link instead.
+// reaches it. If the PDF cannot be shown, the reader gets the reason and the download link instead (and
+// the end marker when the fault is the reader's, not the document's: see fail()).
 
 const NEAR = "100% 0px"; // draw pages within one screen above or below the visible part
 const FAR = "300% 0px"; // let go of pages more than three screens away
@@ -27,7 +28,10 @@ async function open(viewer) {
   const pagesBox = viewer.querySelector("[data-pdf-pages]");
 
   let failed = false;
-  function fail(message) {
+  // A broken document (missing, damaged, locked) cannot be finished until the trainer replaces it; when
+  // only the reader failed (pdf.js blocked or too old a browser) the member reads the downloaded file,
+  // so the end marker is offered below the link and the time-on-page rule still applies.
+  function fail(message, readerOnly = false) {
     if (failed) return;
     failed = true;
     loading.hidden = true;
@@ -36,6 +40,8 @@ async function open(viewer) {
     viewer.querySelector("[data-pdf-error-text]").textContent = message;
     viewer.querySelector("[data-pdf-error]").hidden = false;
     viewer.dataset.state = "failed";
+    const end = document.getElementById("reading-end");
+    if (end && readerOnly) end.hidden = false;
   }
 
   // The worker (the larger half of pdf.js) starts loading now, beside the library rather than after it.
@@ -49,12 +55,12 @@ async function open(viewer) {
     worker.addEventListener("error", (event) => {
       if (heard) return; // a loaded worker reports its own errors through pdf.js
       console.error("the pdf.js worker could not be loaded", event);
-      fail(text.textFailed);
+      fail(text.textFailed, true);
     });
     pdfjs = await import(text.lib);
   } catch (error) {
     console.error("pdf.js could not be loaded", error);
-    fail(text.textFailed);
+    fail(text.textFailed, true);
     return;
   }
   if (failed) return;
@@ -85,7 +91,7 @@ async function open(viewer) {
     if (error && error.name === "PasswordException") fail(text.textPassword);
     else if (error && error.name === "InvalidPDFException") fail(text.textInvalid);
     else if (error && error.name === "ResponseException" && error.missing) fail(text.textMissing);
-    else fail(text.textFailed);
+    else fail(text.textFailed, true);
     task.destroy();
     return;
   }

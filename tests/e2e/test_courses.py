@@ -338,4 +338,5 @@ def test_a_reader_whose_pdfjs_cannot_load_gets_the_download(live_server, people,
     assert "文档加载失败" in error.inner_text()
     assert error.get_by_role("link", name="打开文档：党章.pdf").is_visible()
     assert phone.locator(".hk-pdf-page").count() == 0
-    assert phone.locator("#reading-end").is_hidden()
+    # the document is fine, only the reader failed: reading the download still counts
+    assert phone.locator("#reading-end").is_visible()

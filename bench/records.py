@@ -12,6 +12,8 @@ a scratch database is created next to it and dropped at the end.
 3. The XLSX and CSV exports of every member: time and the growth of resident memory while they run
    (sampled), beside the same export of a tenth of the members (flat memory: the growth must not
    scale with rows).
+4. A 三会一课 meeting recorded for every member of a 党支部 (one batch of ledger appends), beside
+   the same credit given to another 党支部's members one at a time.
 """
 
 import argparse
@@ -245,7 +247,8 @@ def build(app, members: int) -> dict:
         )
     )
     db.session.commit()
-    db.session.execute(sa.text("ANALYZE"))  # what autovacuum does after a bulk load
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")  # what autovacuum does after a bulk load
     tokens = [issue_api_token(db.session.get(User, uid), "bench", None)[1] for uid in user_ids[:64]]
     db.session.commit()
     print(
@@ -372,6 +375,40 @@ def rss_mb() -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
+def time_meeting() -> dict:
+    """Record one meeting for every member of a 党支部 (one batch of ledger appends), beside crediting
+    the members of another 党支部 one by one through the single-entry path."""
+    from app.accounts.models import User
+    from app.core.clock import localtoday
+    from app.extensions import db
+    from app.org.models import Branch
+    from app.records.meetings import MeetingData, record_meeting
+    from app.records.services import credit_offline_hours
+
+    first, second = db.session.scalars(
+        sa.select(Branch).where(Branch.depth == 2).order_by(Branch.id).limit(2)
+    )
+    admin = db.session.scalar(sa.select(User).where(User.employee_no == "admin"))
+    ids = list(db.session.scalars(sa.select(User.id).where(User.branch_id == first.id)))
+    start = time.perf_counter()
+    record_meeting(first, MeetingData("group", "基准会议", localtoday(), 90, ids), admin)
+    db.session.commit()
+    batch = time.perf_counter() - start
+    others = list(db.session.scalars(sa.select(User).where(User.branch_id == second.id)))
+    start = time.perf_counter()
+    for member in others:
+        credit_offline_hours(
+            member,
+            source_kind="meeting",
+            source_ref="meeting:bench",
+            minutes=90,
+            actor=admin,
+            reason="基准会议",
+        )
+    db.session.commit()
+    return {"members": len(ids), "batch": batch, "single": time.perf_counter() - start}
+
+
 def export_child(url: str, fmt: str, members_limit: int | None) -> None:
     """Runs in a fresh process: prints seconds and the growth of resident memory during one export,
     sampled every 20 ms while it runs."""
@@ -447,6 +484,7 @@ def main() -> None:
             ids = build(app, args.members)
             general = db.session.scalar(sa.select(Branch.id).where(Branch.depth == 1).order_by(Branch.id))
             dashboard = time_dashboard(app) if args.only != "heartbeat" else None
+            meeting = time_meeting() if args.only != "heartbeat" else None
             db.session.remove()
             db.engine.dispose()
 
@@ -454,6 +492,14 @@ def main() -> None:
             heartbeats(url, ids, args)
         if args.only != "heartbeat":
             reports(url, dashboard, general, args)
+            print(
+                f"a meeting recorded for the {meeting['members']} members of a 党支部: "
+                f"{meeting['batch'] * 1000:.0f} ms in one batch"
+            )
+            print(
+                f"  peer: the same credit for another 党支部's {meeting['members']} members one at a time "
+                f"(credit_offline_hours): {meeting['single'] * 1000:.0f} ms"
+            )
 
 
 def heartbeats(url: str, ids: dict, args) -> None:

@@ -221,39 +221,58 @@ def _announce(assignment: CourseAssignment, courses: list[Course], user_ids: lis
 
 def add_newcomer(user: User, actor: User | None) -> list[CourseAssignment]:
     """Add a member who has just arrived in a branch (a new account, or one moved there) to every
-    still-open assignment made to a subtree containing that branch, as if they had been there when
-    it was assigned: a member row, enrolment in its courses, a notification. Closed assignments
-    (due date before today) and assignments to chosen members pick up nobody; inactive accounts
-    are not added, as at assignment time. Running it again for the same member adds nothing.
+    still-open assignment made to a subtree containing that branch: see :func:`add_newcomers`."""
+    return add_newcomers([user.id], actor)
+
+
+def add_newcomers(user_ids: list[int], actor: User | None) -> list[CourseAssignment]:
+    """Add members who have just arrived in a branch (new accounts, accounts moved there, or a bulk
+    import of either) to every still-open assignment made to a subtree containing their branch, as if
+    they had been there when it was assigned: a member row, enrolment in its courses, a
+    notification. Closed assignments (due date before today) and assignments to chosen members pick
+    up nobody; inactive accounts are not added, as at assignment time. Running it again for the same
+    members adds nothing. A few statements per open assignment and course for every 500 members.
 
     Members who move out of a subtree keep the assignments they had: the assignment is part of
     their learning history, and their completion (or not) stays on its record."""
-    if user.branch_id is None or not user.is_active_account:
+    if not user_ids:
         return []
-    branch = db.session.get(Branch, user.branch_id)
     open_assignments = db.session.scalars(
         sa.select(CourseAssignment)
-        .where(
-            CourseAssignment.branch_id.in_(branch.ancestor_ids),  # the branch itself is in its path
-            CourseAssignment.due_on >= localtoday(),
-        )
+        .where(CourseAssignment.branch_id.is_not(None), CourseAssignment.due_on >= localtoday())
         .order_by(CourseAssignment.id)
     ).all()
     joined = []
     for assignment in open_assignments:
         courses = list(assignment.courses)
-        if not _add_members(assignment, courses, sa.select(User.id).where(User.id == user.id)):
+        added = []
+        for start in range(0, len(user_ids), _BATCH):  # an import brings up to 50,000
+            chunk = user_ids[start : start + _BATCH]
+            added += _add_members(
+                assignment, courses, _active_in_subtree(assignment.branch.path).where(User.id.in_(chunk))
+            )
+        if not added:
             continue
         joined.append(assignment)
+        names = "、".join(
+            str(u)
+            for u in db.session.scalars(sa.select(User).where(User.id.in_(added[:5])).order_by(User.id))
+        )
+        more = f" 等 {len(added)} 人" if len(added) > 5 else ""
         audit.record(
             actor,
             "course.assign.join",
             assignment,
-            f"{user} 进入「{branch.name}」，加入学习任务「{assignment.title}」",
-            {"user": user.id, "branch": branch.id},
+            f"{names}{more} 进入「{assignment.branch.name}」范围，加入学习任务「{assignment.title}」",
+            {"count": len(added), "users": added[:100]},
         )
-        _announce(assignment, courses, [user.id])
+        _announce(assignment, courses, added)
     return joined
+
+
+def on_members_imported(sender, user_ids=(), actor=None, **_extra) -> None:
+    """Receiver of ``members_imported``: the created and the moved accounts of a bulk import."""
+    add_newcomers(list(user_ids), actor)
 
 
 def on_user_arrived(sender, actor=None, **_extra) -> None:

@@ -978,10 +978,11 @@ def connect() -> None:
         lesson_completed,
         media_failed,
         media_ready,
+        members_imported,
         user_branch_changed,
         user_created,
     )
-    from courses.assignments import on_user_arrived  # assignments imports this module
+    from courses.assignments import on_members_imported, on_user_arrived  # assignments imports this module
     from media_pipeline.services import register_viewer_check
 
     media_ready.connect(on_media_ready)
@@ -989,5 +990,6 @@ def connect() -> None:
     lesson_completed.connect(on_lesson_completed)
     user_created.connect(on_user_arrived)
     user_branch_changed.connect(on_user_arrived)
+    members_imported.connect(on_members_imported)
     register_viewer_check(can_view_lesson_media)
     _connected = True

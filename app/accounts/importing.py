@@ -32,6 +32,7 @@ from app.accounts.models import (
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.signals import members_imported
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import branch_tree, can_manage_branch, resolve_branch_reference, scope_path
@@ -375,14 +376,19 @@ def import_members(
         done += len(batch)
         if progress:
             progress(done, len(valid))
+    # Who arrived in a branch: new accounts and accounts moved (open assignments pick them up).
+    arrived = [u["id"] for u in update_rows if existing[u["employee_no"]][2] != u["branch_id"]]
     if new_rows:
         new_nos = [r["employee_no"] for r in new_rows]
         for start in range(0, len(new_nos), BATCH):
             ids = db.session.scalars(
                 sa.select(User.id).where(User.employee_no.in_(new_nos[start : start + BATCH]))
-            )
+            ).all()
             db.session.execute(sa.insert(UserRole), [{"user_id": uid, "role": Role.MEMBER} for uid in ids])
+            arrived += ids
     report.created, report.updated = len(new_rows), len(update_rows)
+    if arrived:
+        members_imported.send("accounts", user_ids=arrived, actor=actor)
     logger.info(
         "%s imported %s: %d new, %d updated", actor or "system", filename, report.created, report.updated
     )

@@ -8,6 +8,9 @@ hongke_signals = Namespace()
 user_created = hongke_signals.signal("user-created")
 #: Sent with ``user`` and ``actor`` when an account's branch changes.
 user_branch_changed = hongke_signals.signal("user-branch-changed")
+#: Sent by a bulk import with ``user_ids`` (the accounts it created or moved to another branch) and
+#: ``actor``: one signal for the whole import instead of one per row.
+members_imported = hongke_signals.signal("members-imported")
 #: Sent with ``asset_id`` (sender: the :class:`~media_pipeline.models.MediaAsset`) when an asset's
 #: renditions are published and playable. Courses listen to it; the pipeline knows nothing of them.
 media_ready = hongke_signals.signal("media-ready")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.accounts import services as account_services
+from app.accounts.models import User
 from app.core.clock import localtoday, utcnow
 from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
@@ -273,3 +274,37 @@ def test_a_repeated_signal_adds_nothing_twice(create_user, org, notifications):
     assert count(Enrollment, Enrollment.user_id == newcomer.id) == 1
     assert [n for n in notifications if n["kind"] == "course.assigned"] == []
     assert assignments.summaries([assignment])[0].members == 4
+
+
+def test_a_bulk_import_adds_its_new_and_moved_members_to_open_assignments(tmp_path, org, notifications):
+    from tests.accounts.test_import import HEADER, row, run_import, write_xlsx
+
+    assignment = assign_now(org, branch="a")
+    already, elsewhere = org["a1"][0], org["b1"]
+    notifications.clear()
+    a2, b2 = "公司党委/机关党总支/机关第二党支部", "公司党委/生产党总支/设备检修党支部"
+    report = run_import(
+        write_xlsx(
+            tmp_path / "members.xlsx",
+            [
+                HEADER,
+                row(1, a2),  # new, inside the assigned 党总支
+                row(2, b2),  # new, outside it
+                row(3, a2, 工号=elsewhere.employee_no, 手机号=elsewhere.mobile),  # moved in
+                row(4, a2, 工号=already.employee_no, 手机号=already.mobile),  # moved within: no change
+            ],
+        ),
+        None,  # as `flask users import` runs it
+    )
+    assert report.ok, report.errors or report.message
+    new_inside = db.session.scalar(sa.select(User.id).where(User.employee_no == "IMP0001"))
+    new_outside = db.session.scalar(sa.select(User.id).where(User.employee_no == "IMP0002"))
+    members = members_of(assignment)
+    assert {new_inside, elsewhere.id, already.id} <= members
+    assert new_outside not in members
+    enrolled = set(
+        db.session.scalars(sa.select(Enrollment.user_id).where(Enrollment.course_id == org["course"].id))
+    )
+    assert {new_inside, elsewhere.id} <= enrolled
+    told = [n["user_ids"] for n in notifications if n["kind"] == "course.assigned"]
+    assert told == [sorted([new_inside, elsewhere.id])]  # once, and not the member already there

@@ -1,12 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+
+
+def finite(form, field) -> None:
+    """Refuse NaN and infinities before a range check meets them (a signalling NaN raises there)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("学时必须是数字"))
 
 
 class ManualEntryForm(FlaskForm):
     hours = DecimalField(
-        _l("学时"), places=2, validators=[DataRequired(_l("请填写学时")), NumberRange(0.01, 100)]
+        _l("学时"), places=2, validators=[DataRequired(_l("请填写学时")), finite, NumberRange(0.01, 100)]
     )
     reason = StringField(_l("原因"), validators=[DataRequired(_l("必须填写原因")), Length(max=500)])
     occurred_on = DateField(_l("日期"), validators=[Optional()])

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import audit
-from app.core.clock import localtoday
 from app.extensions import db
 from app.org.models import Branch
 from app.records.models import HoursEntry, Meeting
@@ -23,6 +22,7 @@ from app.records.services import (
     EntryDraft,
     RecordsError,
     append_entries,
+    check_day,
     hours_for_minutes,
     occurred_at_noon,
     record_statement,
@@ -60,8 +60,7 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
         raise RecordsError(f"会议主题不能超过 {TITLE_MAX} 个字", 422, "title")
     if data.held_on is None:
         raise RecordsError("请填写会议日期", 422, "held_on")
-    if data.held_on > localtoday():
-        raise RecordsError("会议日期不能晚于今天", 422, "held_on")
+    check_day(data.held_on, "held_on")
     if data.minutes is None or not 1 <= data.minutes <= MAX_MINUTES:
         raise RecordsError(f"会议时长须在 1–{MAX_MINUTES} 分钟之间", 422, "minutes")
     member_ids = sorted(set(data.member_ids))

@@ -221,16 +221,22 @@ def parse_heartbeat(payload) -> Heartbeat:
             raise RecordsError(message, 422, name)
         return value
 
+    def number(name, message):
+        try:  # JSON integers have no size limit; 10**400 is no float
+            return float(need(name, (int, float), message))
+        except OverflowError as exc:
+            raise RecordsError(message, 422, name) from exc
+
     session_id = need("session_id", (str,), "session_id 必须是字符串")
     if not 8 <= len(session_id) <= 64 or not re.fullmatch(r"[A-Za-z0-9_-]+", session_id):
         raise RecordsError("session_id 须为 8–64 位字母、数字、- 或 _", 422, "session_id")
     seq = need("seq", (int,), "seq 必须是整数")
     if not 0 <= seq < 2**31:
         raise RecordsError("seq 超出范围", 422, "seq")
-    position = float(need("position", (int, float), "position 必须是数字（秒）"))
+    position = number("position", "position 必须是数字（秒）")
     if position != position or position in (float("inf"), float("-inf")) or position < 0:
         raise RecordsError("position 必须是不小于 0 的有限数字", 422, "position")
-    rate = float(need("rate", (int, float), "rate 必须是数字"))
+    rate = number("rate", "rate 必须是数字")
     if rate != rate or not 0 < rate <= 16:
         raise RecordsError("rate 必须大于 0 且不超过 16", 422, "rate")
     visible = need("visible", (bool,), "visible 必须是 true 或 false")
@@ -700,6 +706,17 @@ def credit_offline_hours(
     return entry
 
 
+EARLIEST_DAY = date(2000, 1, 1)  # the records pages show years from 2000 on
+
+
+def check_day(day: date, field: str) -> None:
+    """Refuse a day an offline activity cannot have happened on: in the future, or before 2000."""
+    if day > utcnow().astimezone(LOCAL_TZ).date():
+        raise RecordsError("日期不能晚于今天", 422, field)
+    if day < EARLIEST_DAY:
+        raise RecordsError(f"日期不能早于 {EARLIEST_DAY.year} 年", 422, field)
+
+
 def occurred_at_noon(day: date | None) -> datetime:
     """When an offline activity of ``day`` counts: noon that day, local time (now when no day)."""
     if day is None:
@@ -720,8 +737,8 @@ def credit_manual_hours(
         raise RecordsError("学时必须是数字", 422, "hours") from exc
     if not Decimal("0.01") <= hours <= Decimal("100"):
         raise RecordsError("学时须在 0.01–100 之间", 422, "hours")
-    if occurred_on is not None and occurred_on > utcnow().astimezone(LOCAL_TZ).date():
-        raise RecordsError("日期不能晚于今天", 422, "occurred_on")
+    if occurred_on is not None:
+        check_day(occurred_on, "occurred_on")
     entry = append_entry(
         member,
         hours=hours,

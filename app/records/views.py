@@ -215,7 +215,7 @@ def remind():
     """Remind the selected members, or every member behind the target pace, in one click."""
     year, today = _year(), localtoday()
     branch = _scoped_branch()
-    selected = [int(v) for v in request.form.getlist("member") if v.isdigit()]
+    selected = [v for v in request.form.getlist("member", type=int) if 0 < v < 2**31]
     query = reports.members_query(current_user, year, today, branch, behind_only=not selected)
     if selected:
         query = query.where(User.id.in_(selected))  # still within the coordinator's scope

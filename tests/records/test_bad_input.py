@@ -1,15 +1,10 @@
-"""Bad input to the records pages and the player's heartbeats: found by the QA sweep, not yet fixed.
-
-Each test is a strict xfail describing what the user sees today; whoever fixes the bug removes the
-mark (a strict xfail that starts passing fails the run, so the mark cannot outlive the bug).
-"""
+"""Bad input to the records pages and the player's heartbeats that once answered 500 (found by the QA
+sweep): each is now a 4xx with a message, and nothing is recorded."""
 
 import pytest
 
 from app.records.models import HoursEntry
 from tests.helpers import count
-
-BUG = "QA sweep: records is being reworked; fix described in the QA report"
 
 
 @pytest.fixture
@@ -22,7 +17,6 @@ def member(create_user, org_tree):
     return create_user("member", branch=org_tree["a1"], name="钱党员")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 @pytest.mark.parametrize("selected", ["²", "9" * 30])
 def test_remind_with_an_unreadable_member_id_is_not_a_server_error(client, login, coordinator, selected):
     """``[int(v) for v in form.getlist("member") if v.isdigit()]``: "²" is a digit to isdigit but
@@ -34,7 +28,6 @@ def test_remind_with_an_unreadable_member_id_is_not_a_server_error(client, login
     assert response.status_code < 500
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_a_signalling_nan_as_manual_hours_is_refused_with_a_message(client, login, coordinator, member):
     """DecimalField turns "sNaN" into Decimal('sNaN'); NumberRange then calls math.isnan on it, which
     raises ValueError for a signalling NaN: POST /records/members/<id>/entries → 500.
@@ -46,7 +39,6 @@ def test_a_signalling_nan_as_manual_hours_is_refused_with_a_message(client, logi
     assert count(HoursEntry) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_a_manual_entry_dated_in_year_one_is_refused(client, login, coordinator, member):
     """Only "not after today" is checked: 0001-01-01 is accepted and the hours land in year 1, a year
     no records page can show (they take 2000 to next year). Fix: refuse dates before, say, 2000 in
@@ -59,7 +51,6 @@ def test_a_manual_entry_dated_in_year_one_is_refused(client, login, coordinator,
     assert count(HoursEntry) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 @pytest.mark.parametrize("field", ["position", "rate"])
 def test_a_heartbeat_number_too_big_for_a_float_is_refused_by_name(client, login, member, field):
     """parse_heartbeat calls float() on JSON integers; Python's JSON reads 10**400 as an int, and

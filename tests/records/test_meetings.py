@@ -101,6 +101,7 @@ def test_the_same_meeting_twice_is_refused_and_credits_nothing_more(client, logi
         ({"kind": "party"}, "不是有效的选择"),
         ({"held_on": ""}, "请填写会议日期"),
         ({"held_on": "2026-13-45"}, "会议日期"),
+        ({"held_on": "1999-12-31"}, "日期不能早于 2000 年"),
         ({"minutes": "0"}, "会议时长"),
         ({"minutes": "481"}, "会议时长"),
         ({"minutes": "一小时"}, "会议时长"),

@@ -21,6 +21,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -104,6 +105,12 @@ def register_extensions(app: Flask) -> None:
     import courses.tasks  # noqa: F401
     import media_pipeline.models  # noqa: F401
     import search_index.tasks  # noqa: F401 -- the tables, adapters and tasks, as above
+
+
+def register_url_converters(app: Flask) -> None:
+    from app.core.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: rules bind it then
 
 
 def register_blueprints(app: Flask) -> None:

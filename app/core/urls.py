@@ -1,6 +1,19 @@
-"""Links that services put into notifications: built with or without a request."""
+"""URL pieces: the ``int`` converter every route uses, and links that services put into notifications."""
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import IntegerConverter
+
+#: The largest integer SQLite stores (and a PostgreSQL ``bigint``): no row has a larger id.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number larger than any database id does not match the rule
+    (404), instead of reaching a query that SQLite refuses with an OverflowError (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def site_path(endpoint: str, **values) -> str:

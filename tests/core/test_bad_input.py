@@ -1,0 +1,14 @@
+"""Bad input from a browser or a script gets a clear 4xx in Chinese, never a 500."""
+
+BEYOND_64_BITS = 2**63  # one past the largest integer SQLite (and a PostgreSQL bigint) can hold
+
+
+def test_an_id_too_big_for_the_database_is_not_found(client, login_as):
+    login_as("member")
+    for url in (f"/notices/{BEYOND_64_BITS}", f"/notifications/{2**70}", f"/kb/articles/{BEYOND_64_BITS}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "页面不存在或已被删除" in response.get_data(as_text=True)
+    response = client.get(f"/api/v1/courses/{BEYOND_64_BITS}")
+    assert response.status_code == 404
+    assert response.get_json()["success"] is False

@@ -12,3 +12,14 @@ def test_an_id_too_big_for_the_database_is_not_found(client, login_as):
     response = client.get(f"/api/v1/courses/{BEYOND_64_BITS}")
     assert response.status_code == 404
     assert response.get_json()["success"] is False
+
+
+def test_a_page_number_past_every_row_is_an_empty_page(client, login_as, create_branch):
+    login_as("coordinator", branch=create_branch("公司党委"))
+    huge = "9" * 30
+    for url in ("/notices", "/notifications", "/kb/", "/qa/", "/quiz/contests", "/users", "/records/members"):
+        response = client.get(url, query_string={"page": huge})
+        assert response.status_code == 200, url
+    response = client.get("/api/v1/notices", query_string={"page": huge})
+    assert response.status_code == 200
+    assert response.get_json()["data"]["notices"] == []

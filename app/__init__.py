@@ -24,6 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_request_guards(app)
     register_template_helpers(app)
     register_cli(app)
     if not app.debug and not app.testing:
@@ -141,6 +142,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from app.core.errors import register
+
+    register(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    from app.core.guards import register
 
     register(app)
 

@@ -1,5 +1,8 @@
 """Bad input from a browser or a script gets a clear 4xx in Chinese, never a 500."""
 
+from app.qa.models import Question
+from tests.helpers import count
+
 BEYOND_64_BITS = 2**63  # one past the largest integer SQLite (and a PostgreSQL bigint) can hold
 
 
@@ -23,3 +26,24 @@ def test_a_page_number_past_every_row_is_an_empty_page(client, login_as, create_
     response = client.get("/api/v1/notices", query_string={"page": huge})
     assert response.status_code == 200
     assert response.get_json()["data"]["notices"] == []
+
+
+NUL_REFUSED = "提交的内容含有无效字符"
+
+
+def test_a_nul_character_anywhere_in_the_input_is_refused_before_it_reaches_the_database(client, login_as):
+    """PostgreSQL cannot store or even compare text holding NUL (0x00): every form field, query string
+    and JSON body that reached a query with one was a 500 there (and stored garbage on SQLite)."""
+    login_as("member")
+    response = client.post("/qa/ask", data={"title": "如何计算\x00党龄？", "body": "请教"})
+    assert response.status_code == 400
+    assert NUL_REFUSED in response.get_data(as_text=True)
+    assert count(Question) == 0
+    for url in ("/kb/", "/search"):  # a search box too: one rule for every query string
+        response = client.get(url, query_string={"q": "党\x00章"})
+        assert response.status_code == 400
+        assert NUL_REFUSED in response.get_data(as_text=True)
+    response = client.post("/api/v1/duels", json={"invite": "E0001\x00"})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"].startswith(NUL_REFUSED)
+    assert client.get("/qa/", query_string={"q": "党章"}).status_code == 200  # ordinary text is untouched

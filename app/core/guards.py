@@ -2,6 +2,25 @@
 
 from flask import Request, abort, request
 from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict
+
+from app.core.urls import MAX_ID
+
+
+def _database_int(value) -> int:
+    number = int(value)
+    if not -MAX_ID <= number <= MAX_ID:
+        raise ValueError("no database column holds this number")
+    return number
+
+
+class Parameters(ImmutableMultiDict):
+    """``request.args`` and ``request.form``: ``.get(name, type=int)`` treats a number no database
+    holds (``?tag=99999999999999999999``) like any other unreadable number, and returns the default.
+    Otherwise it reached a query that SQLite refuses with an OverflowError: a 500."""
+
+    def get(self, key, default=None, type=None):
+        return super().get(key, default, _database_int if type is int else type)
 
 
 def _holds_nul(value) -> bool:
@@ -23,10 +42,14 @@ def _refuse_nul() -> None:
 
 
 class GuardedRequest(Request):
-    """NUL (0x00) is never part of text a person typed, and PostgreSQL can neither store nor compare
+    """The application's request: its arguments and form are :class:`Parameters`, and it refuses NUL.
+
+    NUL (0x00) is never part of text a person typed, and PostgreSQL can neither store nor compare
     text holding it: a query with one fails, which was a 500 wherever such input reached the
     database. Form fields, file names and JSON bodies are checked as they are parsed, so a view
     that streams its own body (a media upload) is not made to read it twice."""
+
+    parameter_storage_class = Parameters
 
     def _load_form_data(self) -> None:
         super()._load_form_data()

@@ -1,5 +1,8 @@
 """Bad input from a browser or a script gets a clear 4xx in Chinese, never a 500."""
 
+import pytest
+
+from app.core.models import AuditEntry
 from app.qa.models import Question
 from tests.helpers import count
 
@@ -57,3 +60,32 @@ def test_a_number_too_big_for_the_database_in_a_query_string_is_ignored(client, 
     for url, name in (("/qa/", "tag"), ("/kb/", "tag"), ("/kb/", "category"), ("/users", "branch")):
         response = client.get(url, query_string={name: huge})
         assert response.status_code == 200, (url, name)
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (None, "/login"),
+        ("member", "/account/password"),
+        ("member", "/account/tokens"),
+        ("member", "/qa/ask"),
+        ("trainer", "/kb/articles/new"),
+        ("trainer", "/quiz/bank/new"),
+        ("trainer", "/quiz/manage/new"),
+        ("coordinator", "/notices/new"),
+        ("coordinator", "/kb/categories"),
+        ("admin", "/users/new"),
+        ("admin", "/org/branches/new"),
+        ("admin", "/qa/experts"),
+    ],
+)
+def test_a_json_body_posted_to_a_page_form_is_an_unfilled_form(client, login_as, create_branch, role, url):
+    """Flask-WTF fills a page's form from a JSON body: a string or number body crashed building the
+    form data, and {"title": 5} put a number where every field expects text. Both were a 500."""
+    if role:
+        login_as(role, branch=create_branch("公司党委"))
+    before = count(AuditEntry)
+    for body in ("x", 1, {"title": 5, "body": [], "name": {"x": 1}, "stem": 7, "identifier": 5}):
+        response = client.post(url, json=body)
+        assert response.status_code < 500, body
+    assert count(AuditEntry) == before  # nothing was written

@@ -130,6 +130,8 @@ def contest_ranking(contest_id: int):
     contest = db.session.get(Contest, contest_id)
     if contest is None:
         raise ApiError("竞赛不存在。", 404)
+    if not contests.can_see_contest(current_user, contest):
+        raise ApiError("本次竞赛只面向指定组织的成员。", 403)
     if not contest.is_closed(play.now()):
         raise ApiError("竞赛结束后公布排名。", 409)
     limit = min(request.args.get("limit", 50, type=int), 200)

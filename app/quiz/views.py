@@ -52,18 +52,10 @@ def get_quiz_for_edit(quiz_id: int) -> Quiz:
     return quiz
 
 
-def can_manage_contest(contest: Contest) -> bool:
-    if current_user.is_admin or contest.created_by_id == current_user.id:
-        return True
-    prefix = scope_path(current_user)
-    return prefix is not None and contest.branch is not None and contest.branch.path.startswith(prefix)
-
-
 def get_contest_for(contest_id: int, manage: bool = False) -> Contest:
     contest = db.session.get(Contest, contest_id) or abort(404)
-    if manage and not can_manage_contest(contest):
-        abort(403)
-    if not manage and not (contests.can_enter_contest(current_user, contest) or can_manage_contest(contest)):
+    allowed = contests.can_manage_contest if manage else contests.can_see_contest
+    if not allowed(current_user, contest):
         abort(403)
     return contest
 
@@ -156,7 +148,7 @@ def contest_detail(contest_id: int):
     if mine is not None:
         contests.sync_attempt(mine, at)
         db.session.commit()
-    manager = can_manage_contest(contest)
+    manager = contests.can_manage_contest(current_user, contest)
     show_results = contest.is_closed(at) or manager
     ranking = branches = None
     if show_results:

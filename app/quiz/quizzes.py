@@ -239,7 +239,7 @@ def save_answers(attempt: Attempt, responses: dict) -> int:
     items = {item.question_id: item for item in attempt.items}
     parsed = {}
     for key, raw in responses.items():
-        item = items.get(int(key)) if str(key).isdigit() else None
+        item = items.get(play.question_id_from(key))
         if item is None:
             raise PlayError("有题目不属于这份试卷。", 422)
         if raw in (None, "", []):

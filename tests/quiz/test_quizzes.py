@@ -165,6 +165,16 @@ def test_the_time_limit_is_enforced_by_the_server(login_as, client, quiz, passes
     assert passes == []
 
 
+def test_saving_under_a_key_that_is_no_question_number_is_refused(login_as, client, quiz, api_json):
+    """str.isdigit let "²" through to int(), which fails: saving the paper answered 500."""
+    login_as("member")
+    attempt = start(client, quiz)
+    for key in ("²", "٣", "1.0", "-1"):
+        status, body = api_json("PUT", f"/api/v1/quiz-attempts/{attempt.id}/answers", {"answers": {key: "A"}})
+        assert status == 422, key
+        assert body["errors"][0]["message"] == "有题目不属于这份试卷。"
+
+
 def test_attempts_allowed_and_an_abandoned_paper_is_graded_on_return(login_as, client, quiz, clock):
     login_as("member")
     first = start(client, quiz)

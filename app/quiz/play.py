@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
-from app.core.urls import MAX_ID
+from app.core.urls import id_from
 from app.extensions import db
 from app.quiz.grading import AnswerError, is_correct, parse_response
 from app.quiz.models import Attempt, AttemptItem, Question, QuestionKind
@@ -143,16 +143,6 @@ def new_attempt(
     return attempt
 
 
-def question_id_from(value) -> int | None:
-    """A question id as a client sends it: a whole number, or a string of ASCII digits. Anything
-    else (1.5, true, Infinity, "²", a number no database holds) is None, never a rounded guess."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        return None
-    return value
-
-
 def item_for(attempt: Attempt, question_id) -> AttemptItem:
     item = db.session.scalar(
         sa.select(AttemptItem).where(
@@ -170,7 +160,7 @@ def answer_item(attempt: Attempt, question_id, raw, at: datetime) -> tuple[Attem
     Raises :class:`LateAnswer` after the attempt's or the question's deadline (plus the network
     grace), :class:`PlayError` for a finished attempt or an unreadable answer.
     """
-    question_id = question_id_from(question_id)
+    question_id = id_from(question_id)
     if question_id is None:
         raise PlayError("缺少题目编号（question_id）。")
     item = item_for(attempt, question_id)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.core.permissions import login_required, roles_required
+from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path, visible_branches
@@ -470,9 +471,11 @@ def _quiz_data(form: QuizForm) -> quizzes.QuizData:
     for part in (form.question_ids.data or "").replace("，", ",").replace(" ", ",").split(","):
         part = part.strip()
         if part:
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):
                 raise quizzes.QuizError(f"题目编号「{part}」不是数字")
-            ids.append(int(part))
+            if (question_id := id_from(part)) is None:
+                raise quizzes.QuizError(f"题目 {part} 不存在或已停用")
+            ids.append(question_id)
     return quizzes.QuizData(
         title=form.title.data,
         description=form.description.data or "",

@@ -101,6 +101,18 @@ def test_a_trainer_creates_a_quiz_a_lesson_can_reference(login_as, client, quest
     )
     assert response.status_code == 400
     assert "题目编号「abc」不是数字" in response.get_data(as_text=True)
+    # "²" passed str.isdigit and failed int(); 30 nines overflowed the lookup: both were a 500.
+    for ids, message in (("1,²", "题目编号「²」不是数字"), ("9" * 30, f"题目 {'9' * 30} 不存在或已停用")):
+        data = {
+            "title": "坏",
+            "question_ids": ids,
+            "pass_mark": 60,
+            "purpose": "lesson",
+            "review": "after_submit",
+        }
+        response = client.post("/quiz/manage/new", data=data)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
 
 
 def test_taking_a_quiz_without_seeing_answers_then_passing(login_as, client, quiz, passes, clock):

@@ -21,8 +21,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_request_guards(app)
     register_template_helpers(app)
     register_cli(app)
     if not app.debug and not app.testing:
@@ -106,6 +108,12 @@ def register_extensions(app: Flask) -> None:
     import search_index.tasks  # noqa: F401 -- the tables, adapters and tasks, as above
 
 
+def register_url_converters(app: Flask) -> None:
+    from app.core.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: rules bind it then
+
+
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
@@ -134,6 +142,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from app.core.errors import register
+
+    register(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    from app.core.guards import register
 
     register(app)
 

@@ -24,7 +24,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    def paginate(self, select, **kwargs):
+        """``SQLAlchemy.paginate`` with the page number bounded (a huge ``?page=`` is past the end)."""
+        from app.core.pagination import BoundedSelectPagination  # app.core.pagination imports db
+
+        kwargs.setdefault("max_per_page", None)  # as SQLAlchemy.paginate: the caller sets per_page
+        return BoundedSelectPagination(select=select, session=self.session(), **kwargs)
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

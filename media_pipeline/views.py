@@ -192,10 +192,15 @@ def _upload_for(upload_id: str):
 @bp.post("/uploads")
 @roles_required("trainer")
 def start_upload():
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error('请提交 JSON 对象：{"filename": …, "size": …}。', 400)
+    size = body.get("size", -1)
+    if isinstance(size, bool) or not isinstance(size, int | str):
+        size = -1  # a float (Infinity included: int() overflows) or anything else is no byte count
     try:
-        size = int(body.get("size", -1))
-    except (TypeError, ValueError):
+        size = int(size)
+    except ValueError:
         size = -1
     try:
         upload = services.start_upload(current_user, str(body.get("filename") or ""), size)

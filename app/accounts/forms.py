@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -14,9 +13,10 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import CATEGORY_LABELS, GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
+from app.core.forms import PageForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     identifier = StringField(
         _l("工号或手机号"), validators=[DataRequired(_l("请输入工号或手机号")), Length(max=64)]
     )
@@ -25,7 +25,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PageForm):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired()])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(
@@ -35,12 +35,12 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PageForm):
     name = StringField(_l("令牌名称"), validators=[DataRequired(), Length(max=64)])
     submit = SubmitField(_l("创建令牌"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PageForm):
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=128)])
     submit = SubmitField(_l("重置密码（用户下次登录须修改）"))
 
@@ -54,7 +54,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     employee_no = StringField(_l("工号"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
     gender = SelectField(_l("性别"), choices=_choices(GENDER_LABELS), validators=[Optional()])
@@ -70,6 +70,6 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField(_l("成员表（.xlsx 或 .csv）"), validators=[FileRequired(_l("请选择要导入的文件"))])
     submit = SubmitField(_l("上传并导入"))

@@ -130,6 +130,8 @@ def contest_ranking(contest_id: int):
     contest = db.session.get(Contest, contest_id)
     if contest is None:
         raise ApiError("竞赛不存在。", 404)
+    if not contests.can_see_contest(current_user, contest):
+        raise ApiError("本次竞赛只面向指定组织的成员。", 403)
     if not contest.is_closed(play.now()):
         raise ApiError("竞赛结束后公布排名。", 409)
     limit = min(request.args.get("limit", 50, type=int), 200)
@@ -165,6 +167,19 @@ def save_quiz_answers(attempt_id: int):
 # --- duels ----------------------------------------------------------------------------------------
 
 
+def _room_request() -> tuple[dict, int]:
+    """The body of a match or invite request (optional) and the room size it asks for: 2 or 4,
+    as a number or a string of digits; anything else is 0, which the service refuses by name."""
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ApiError("请求体须为 JSON 对象。", 400)
+    capacity = body.get("capacity", 2)
+    sizes = {2: 2, 4: 4, "2": 2, "4": 4}
+    return body, sizes.get(capacity, 0) if isinstance(capacity, int | str) else 0
+
+
 def _duel_state(duel):
     db.session.commit()
     return ok(duels.state(duel, current_user))
@@ -172,25 +187,22 @@ def _duel_state(duel):
 
 @bp.post("/duels/match")
 def match_duel():
-    capacity = (request.get_json(silent=True) or {}).get("capacity", 2)
+    _body, capacity = _room_request()
     with playing():
-        duel = duels.find_match(current_user, int(capacity) if str(capacity).isdigit() else 0)
+        duel = duels.find_match(current_user, capacity)
     return _duel_state(duel)
 
 
 @bp.post("/duels")
 def create_duel():
-    body = request.get_json(silent=True) or {}
+    body, capacity = _room_request()
     invitee = None
     if body.get("invite"):
         invitee = db.session.scalar(sa.select(User).where(User.employee_no == str(body["invite"]).strip()))
         if invitee is None:
             raise ApiError("找不到这个工号的成员。", 422, field="invite")
-    capacity = body.get("capacity", 2)
     with playing():
-        duel = duels.create_duel(
-            current_user, int(capacity) if str(capacity).isdigit() else 0, is_open=False, invitee=invitee
-        )
+        duel = duels.create_duel(current_user, capacity, is_open=False, invitee=invitee)
     return _duel_state(duel)
 
 

@@ -14,10 +14,10 @@ def search():
     if type_ is not None and get_adapter(type_) is None:
         names = "、".join(value for value, _ in services.type_choices())
         raise ApiError(f"未知的类型，可选：{names}", field="type")
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    page = request.args.get("page", type=int) if "page" in request.args else 1
+    if page is None or page < 1:
         raise ApiError("页码须为正整数", field="page")
-    result = services.search(current_viewer(), request.args.get("q", ""), type_, int(page))
+    result = services.search(current_viewer(), request.args.get("q", ""), type_, page)
     if result.unavailable:
         raise ApiError("搜索暂时不可用，请稍后再试。", status=503)
     return ok(result.as_json())

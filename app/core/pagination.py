@@ -1,12 +1,26 @@
-"""Pagination of selects that return rows of several columns (``db.paginate`` keeps only the first)."""
+"""Pagination: page numbers bounded for every ``db.paginate``, and rows of several columns."""
 
 from flask import current_app
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from app.extensions import db
 
+#: No list has this many pages; a larger ``?page=`` is simply past the end (an empty page). Without a
+#: bound, ``?page=99999999999999999999`` made an OFFSET no database accepts: a 500 instead of a page.
+MAX_PAGE = 1_000_000
 
-class RowPagination(SelectPagination):
+
+class BoundedSelectPagination(SelectPagination):
+    """What ``db.paginate`` returns (see :class:`app.extensions.Database`): the page number from the
+    request or the caller is held to :data:`MAX_PAGE`."""
+
+    @staticmethod
+    def _prepare_page_args(**kwargs) -> tuple[int, int]:
+        page, per_page = Pagination._prepare_page_args(**kwargs)
+        return min(page, MAX_PAGE), per_page
+
+
+class RowPagination(BoundedSelectPagination):
     """Like :class:`SelectPagination`, with each item a row (a tuple of the selected columns)."""
 
     def _query_items(self) -> list:

@@ -1,6 +1,34 @@
-"""Links that services put into notifications: built with or without a request."""
+"""Ids and links: the ``int`` converter every route uses, reading an id a client sent, and the links
+services put into notifications."""
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import IntegerConverter
+
+#: The largest integer SQLite stores (and a PostgreSQL ``bigint``): no row has a larger id.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number larger than any database id does not match the rule
+    (404), instead of reaching a query that SQLite refuses with an OverflowError (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_from(value) -> int | None:
+    """An id as a client sends it (JSON, a form, a spreadsheet cell): a whole number, or a string of
+    ASCII digits. Anything else (1.5, true, Infinity, "²", a number no database holds) is ``None``,
+    never a rounded guess and never an exception."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))):
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None
+    return value
 
 
 def site_path(endpoint: str, **values) -> str:

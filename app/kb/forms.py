@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import PageForm
 from app.kb.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(PageForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=TITLE_MAX)])
     summary = TextAreaField(
         _l("摘要"), validators=[Optional(), Length(max=SUMMARY_MAX)], render_kw={"rows": 2}
@@ -29,14 +29,14 @@ class ArticleForm(FlaskForm):
     publish = SubmitField(_l("发布"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     file = FileField(_l("文件"), validators=[FileRequired(_l("请选择文件"))])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PageForm):
     note = TextAreaField(_l("退回原因"), validators=[DataRequired(_l("请写明退回原因")), Length(max=500)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PageForm):
     name = StringField(_l("分类名称"), validators=[DataRequired(_l("请填写分类名称")), Length(max=50)])
     parent_id = SelectField(_l("上级分类"), coerce=int)

@@ -25,7 +25,7 @@ from app.core.clock import utcnow
 from app.core.signals import notification_requested
 from app.core.text import plain_text, render_markdown
 from app.core.transactions import on_transaction_end
-from app.core.urls import site_path
+from app.core.urls import id_from, site_path
 from app.extensions import db
 from app.kb.models import (
     BODY_MAX,
@@ -160,8 +160,9 @@ def find_category(reference: int | str | None) -> ArticleCategory | None:
         return None
     if isinstance(reference, bool) or not isinstance(reference, int | str):
         raise KbError("分类应为分类编号或分类名称", "category")
-    if isinstance(reference, int) or reference.isdigit():
-        category = db.session.get(ArticleCategory, int(reference))
+    if isinstance(reference, int) or (reference.isascii() and reference.isdigit()):
+        category_id = id_from(reference)
+        category = db.session.get(ArticleCategory, category_id) if category_id else None
     else:
         matches = list(
             db.session.scalars(sa.select(ArticleCategory).where(ArticleCategory.name == reference.strip()))

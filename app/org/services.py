@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import Role, User
 from app.core import audit
+from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 
@@ -119,8 +120,9 @@ def find_branch(reference: str) -> Branch | list[Branch] | None:
     reference = (reference or "").strip()
     if not reference:
         return None
-    if reference.isdigit():
-        return db.session.get(Branch, int(reference))
+    if reference.isascii() and reference.isdigit():
+        branch_id = id_from(reference)
+        return db.session.get(Branch, branch_id) if branch_id else None
     return resolve_branch_reference(reference, branch_tree())
 
 

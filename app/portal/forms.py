@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import PageForm
 from app.portal.models import KIND_LABELS, NOTICE_BODY_MAX, NOTICE_TITLE_MAX
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PageForm):
     kind = SelectField(_l("类别"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=NOTICE_TITLE_MAX)])
     branch_id = SelectField(_l("发布范围"), coerce=int)

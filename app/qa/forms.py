@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import PageForm
 from app.qa.models import ANSWER_BODY_MAX, COMMENT_BODY_MAX, QUESTION_BODY_MAX, QUESTION_TITLE_MAX
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     title = StringField(
         _l("问题"),
         validators=[DataRequired(_l("请填写问题标题")), Length(min=4, max=QUESTION_TITLE_MAX)],
@@ -26,7 +26,7 @@ class QuestionForm(FlaskForm):
     submit = SubmitField(_l("提问"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PageForm):
     body = TextAreaField(
         _l("您的回答（支持 Markdown）"),
         validators=[DataRequired(_l("请填写回答")), Length(max=ANSWER_BODY_MAX)],
@@ -35,14 +35,14 @@ class AnswerForm(FlaskForm):
     submit = SubmitField(_l("提交回答"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PageForm):
     body = StringField(_l("评论"), validators=[DataRequired(_l("请填写评论")), Length(max=COMMENT_BODY_MAX)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     reason = StringField(_l("理由"), validators=[DataRequired(_l("请写明理由")), Length(max=500)])
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(PageForm):
     employee_no = StringField(_l("讲师工号"), validators=[DataRequired(_l("请填写讲师工号")), Length(max=32)])
     tags = StringField(_l("擅长标签"), validators=[DataRequired(_l("请填写标签")), Length(max=400)])

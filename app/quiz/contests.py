@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.core import audit
 from app.extensions import db
 from app.org.models import Branch
+from app.org.services import scope_path
 from app.quiz import play
 from app.quiz.grading import public_question, revealed
 from app.quiz.models import Attempt, AttemptItem, AttemptKind, Contest, Question
@@ -170,6 +171,19 @@ def can_enter_contest(user: User, contest: Contest) -> bool:
     if contest.branch is None:
         return True
     return user.branch is not None and contest.branch.contains(user.branch)
+
+
+def can_manage_contest(user: User, contest: Contest) -> bool:
+    """Edit it and see its results early: admins, its creator, coordinators above its branch."""
+    if user.is_admin or contest.created_by_id == user.id:
+        return True
+    prefix = scope_path(user)
+    return prefix is not None and contest.branch is not None and contest.branch.path.startswith(prefix)
+
+
+def can_see_contest(user: User, contest: Contest) -> bool:
+    """Its page and, once it closes, its ranking: who may take part and who runs it."""
+    return can_enter_contest(user, contest) or can_manage_contest(user, contest)
 
 
 def start_contest(contest: Contest, user: User) -> Attempt:

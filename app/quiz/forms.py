@@ -1,12 +1,12 @@
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.clock import LOCAL_TZ
+from app.core.forms import PageForm
 from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, PURPOSE_LABELS, REVIEW_LABELS
 
 DIFFICULTY_CHOICES = [(level, f"{level} · {label}") for level, label in DIFFICULTY_LABELS.items()]
@@ -21,7 +21,7 @@ def to_local(value):
     return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     kind = SelectField(_l("题型"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     stem = TextAreaField(_l("题干"), validators=[DataRequired(_l("请填写题干")), Length(max=2000)])
     option_a = StringField(_l("选项 A"), validators=[Length(max=500)])
@@ -48,12 +48,12 @@ class QuestionForm(FlaskForm):
         return [getattr(self, f"option_{k.lower()}") for k in OPTION_KEYS]
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField(_l("题库文件（XLSX、GIFT 或 Aiken）"), validators=[FileRequired(_l("请选择文件"))])
     category = StringField(_l("分类（文件中未写分类的题目使用）"), validators=[Length(max=64)])
 
 
-class QuizForm(FlaskForm):
+class QuizForm(PageForm):
     title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称")), Length(max=200)])
     description = TextAreaField(_l("说明"), validators=[Length(max=4000)])
     purpose = SelectField(_l("用途"), choices=[(k.value, v) for k, v in PURPOSE_LABELS.items()])
@@ -76,7 +76,7 @@ class QuizForm(FlaskForm):
     is_published = BooleanField(_l("发布（学员可以作答）"))
 
 
-class ContestForm(FlaskForm):
+class ContestForm(PageForm):
     title = StringField(_l("竞赛名称"), validators=[DataRequired(_l("请填写名称")), Length(max=200)])
     description = TextAreaField(_l("说明"), validators=[Length(max=4000)])
     opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), validators=[DataRequired(_l("请填写开始时间"))])

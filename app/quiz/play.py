@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
+from app.core.urls import id_from
 from app.extensions import db
 from app.quiz.grading import AnswerError, is_correct, parse_response
 from app.quiz.models import Attempt, AttemptItem, Question, QuestionKind
@@ -159,10 +160,9 @@ def answer_item(attempt: Attempt, question_id, raw, at: datetime) -> tuple[Attem
     Raises :class:`LateAnswer` after the attempt's or the question's deadline (plus the network
     grace), :class:`PlayError` for a finished attempt or an unreadable answer.
     """
-    try:
-        question_id = int(question_id)
-    except (TypeError, ValueError):
-        raise PlayError("缺少题目编号（question_id）。") from None
+    question_id = id_from(question_id)
+    if question_id is None:
+        raise PlayError("缺少题目编号（question_id）。")
     item = item_for(attempt, question_id)
     if item.answered_at is not None:
         return item, False

@@ -14,6 +14,7 @@ from flask import current_app
 from app.accounts.models import User
 from app.core import audit
 from app.core.signals import quiz_passed
+from app.core.urls import id_from
 from app.extensions import db
 from app.quiz import play
 from app.quiz.grading import AnswerError, is_correct, parse_response
@@ -239,7 +240,7 @@ def save_answers(attempt: Attempt, responses: dict) -> int:
     items = {item.question_id: item for item in attempt.items}
     parsed = {}
     for key, raw in responses.items():
-        item = items.get(int(key)) if str(key).isdigit() else None
+        item = items.get(id_from(key))
         if item is None:
             raise PlayError("有题目不属于这份试卷。", 422)
         if raw in (None, "", []):

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.core.permissions import login_required, roles_required
+from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path, visible_branches
@@ -52,18 +53,10 @@ def get_quiz_for_edit(quiz_id: int) -> Quiz:
     return quiz
 
 
-def can_manage_contest(contest: Contest) -> bool:
-    if current_user.is_admin or contest.created_by_id == current_user.id:
-        return True
-    prefix = scope_path(current_user)
-    return prefix is not None and contest.branch is not None and contest.branch.path.startswith(prefix)
-
-
 def get_contest_for(contest_id: int, manage: bool = False) -> Contest:
     contest = db.session.get(Contest, contest_id) or abort(404)
-    if manage and not can_manage_contest(contest):
-        abort(403)
-    if not manage and not (contests.can_enter_contest(current_user, contest) or can_manage_contest(contest)):
+    allowed = contests.can_manage_contest if manage else contests.can_see_contest
+    if not allowed(current_user, contest):
         abort(403)
     return contest
 
@@ -156,7 +149,7 @@ def contest_detail(contest_id: int):
     if mine is not None:
         contests.sync_attempt(mine, at)
         db.session.commit()
-    manager = can_manage_contest(contest)
+    manager = contests.can_manage_contest(current_user, contest)
     show_results = contest.is_closed(at) or manager
     ranking = branches = None
     if show_results:
@@ -478,9 +471,11 @@ def _quiz_data(form: QuizForm) -> quizzes.QuizData:
     for part in (form.question_ids.data or "").replace("，", ",").replace(" ", ",").split(","):
         part = part.strip()
         if part:
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):
                 raise quizzes.QuizError(f"题目编号「{part}」不是数字")
-            ids.append(int(part))
+            if (question_id := id_from(part)) is None:
+                raise quizzes.QuizError(f"题目 {part} 不存在或已停用")
+            ids.append(question_id)
     return quizzes.QuizData(
         title=form.title.data,
         description=form.description.data or "",

@@ -89,6 +89,10 @@ LONG_TITLE = "长" * 201
             "category 必须是分类编号或分类名称",
         ),
         ({"title": "标题", "body": "正文", "author": "别人"}, "author", "不认识的字段：author"),
+        # "²" is a digit to str.isdigit, not to int(); 10**30 overflows the lookup: both were a 500
+        ({"title": "标题", "body": "正文", "category": "²"}, "category", "分类「²」不存在"),
+        ({"title": "标题", "body": "正文", "category": 10**30}, "category", "不存在"),
+        ({"title": "标题", "body": "正文", "category": "9" * 30}, "category", "不存在"),
     ],
 )
 def test_bad_input_is_422_with_a_message_and_writes_nothing(api_as, admin, payload, field, message):

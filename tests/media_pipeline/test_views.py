@@ -53,6 +53,21 @@ def test_trainer_sees_the_upload_page_and_a_member_does_not(client, login_as):
     assert start(client, "x.mp4", 10).status_code == 403
 
 
+def test_an_unreadable_upload_request_gets_a_message_and_opens_nothing(client, login_as):
+    """A body that is not a JSON object, or a size of Infinity (int() overflows), answered 500."""
+    login_as("trainer")
+    for body in (
+        "x",
+        [1],
+        {"filename": "党课.mp4", "size": float("inf")},
+        {"filename": "党课.mp4", "size": "1e9"},
+    ):
+        response = client.post("/media/uploads", json=body)
+        assert 400 <= response.status_code < 500, body
+        assert response.get_json()["errors"][0]["message"]
+    assert count(MediaUpload) == 0
+
+
 def test_a_dropped_connection_resumes_from_the_last_byte_received(
     client, login_as, media_files, small_chunks, no_queue
 ):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.accounts.models import User
 from app.extensions import db
 from app.quiz import contests
 from app.quiz.models import AttemptItem, Contest
@@ -197,6 +198,27 @@ def test_contest_window_and_scope(login_as, contest, api_json, clock, org_tree, 
     status, body = api_json("POST", f"/api/v1/contests/{contest.id}/attempt")
     assert status == 409
     assert body["errors"][0]["message"] == "竞赛已经结束。"
+
+
+def test_a_branch_contest_ranking_stays_inside_the_branch_over_the_api_too(
+    client, login, create_user, contest, api_json, clock, org_tree
+):
+    """The page refused an outsider (403) while GET /api/v1/contests/<id>/ranking handed them the
+    names, branches and scores of a branch-only contest once it closed."""
+    login(create_user("member", branch=org_tree["a1"], name="支部党员"))
+    play_contest(api_json, contest, 2, clock, 1)
+    client.post("/logout")
+    clock.advance(3600)
+    login(create_user("member", branch=org_tree["b1"], name="外支部"))
+    assert client.get(f"/quiz/contests/{contest.id}").status_code == 403
+    status, body = api_json("GET", f"/api/v1/contests/{contest.id}/ranking")
+    assert status == 403
+    assert body == {"success": False, "errors": [{"message": "本次竞赛只面向指定组织的成员。"}]}
+    client.post("/logout")
+    login(db.session.get(User, contest.created_by_id))  # whoever runs it still sees it, from anywhere
+    status, body = api_json("GET", f"/api/v1/contests/{contest.id}/ranking")
+    assert status == 200
+    assert [r["name"] for r in body["data"]["ranking"]] == ["支部党员"]
 
 
 def test_ranking_and_branch_stats_take_three_queries_whatever_the_number_of_members(

@@ -128,6 +128,23 @@ def test_unreadable_answers_get_a_message_and_change_nothing(client, member, que
     assert resumed["data"]["answered"] == 0
 
 
+def test_a_question_id_that_is_no_whole_number_is_refused(client, member, questions, api_json, clock):
+    """int() took Infinity (OverflowError) and 10**30 (a query SQLite cannot run) to a 500, and
+    turned 1.5 or true into question 1, answering a question the member never named."""
+    _, body = api_json("POST", "/api/v1/daily-quiz")
+    attempt_id, first = body["data"]["attempt_id"], body["data"]["questions"][0]
+    url = f"/api/v1/daily-quiz/{attempt_id}/answers"
+    for question_id in (float("inf"), 10**30, first["id"] + 0.5, True, "²", [first["id"]]):
+        status, result = api_json("POST", url, {"question_id": question_id, "answer": "A"})
+        assert status == 422, question_id
+        assert result["errors"][0]["message"] == "缺少题目编号（question_id）。"
+    right = correct_display_answer(question_of(first["id"]), option_order_of(attempt_id, first["id"]))
+    status, _result = api_json("POST", url, {"question_id": str(first["id"]), "answer": right})
+    assert status == 200  # digits in a string are a whole number too
+    _, resumed = api_json("POST", "/api/v1/daily-quiz")
+    assert resumed["data"]["answered"] == 1
+
+
 def test_a_replayed_answer_changes_nothing(client, member, questions, api_json, clock):
     _, body = api_json("POST", "/api/v1/daily-quiz")
     attempt_id, q = body["data"]["attempt_id"], body["data"]["questions"][0]

@@ -222,3 +222,20 @@ def test_the_api_round_trip_for_two_browsers(app, pair, clock):
     assert states[1]["winner"]["is_me"] is False
     outsider_status = clients[0].get("/api/v1/duels/999999").status_code
     assert outsider_status == 404
+
+
+def test_unreadable_room_requests_get_a_message_not_a_server_error(client, login_as, questions):
+    """A body that is not a JSON object, or a capacity like "²" (a digit to str.isdigit, not to int)
+    or 10**30, answered 500 from the match and invite endpoints."""
+    login_as("member")
+    for url in ("/api/v1/duels/match", "/api/v1/duels"):
+        for body in ("x", 1, [2]):
+            response = client.post(url, json=body)
+            assert response.status_code == 400, (url, body)
+            assert response.get_json()["errors"][0]["message"] == "请求体须为 JSON 对象。"
+        for capacity in ("²", 10**30, "4x", 3):
+            response = client.post(url, json={"capacity": capacity})
+            assert response.status_code == 422, (url, capacity)
+            assert response.get_json()["errors"][0]["message"] == "房间人数只能是 2 或 4 人。"
+    assert db.session.query(Duel).count() == 0
+    assert client.post("/api/v1/duels/match", json={"capacity": "4"}).status_code == 200

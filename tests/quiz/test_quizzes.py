@@ -101,6 +101,18 @@ def test_a_trainer_creates_a_quiz_a_lesson_can_reference(login_as, client, quest
     )
     assert response.status_code == 400
     assert "题目编号「abc」不是数字" in response.get_data(as_text=True)
+    # "²" passed str.isdigit and failed int(); 30 nines overflowed the lookup: both were a 500.
+    for ids, message in (("1,²", "题目编号「²」不是数字"), ("9" * 30, f"题目 {'9' * 30} 不存在或已停用")):
+        data = {
+            "title": "坏",
+            "question_ids": ids,
+            "pass_mark": 60,
+            "purpose": "lesson",
+            "review": "after_submit",
+        }
+        response = client.post("/quiz/manage/new", data=data)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
 
 
 def test_taking_a_quiz_without_seeing_answers_then_passing(login_as, client, quiz, passes, clock):
@@ -163,6 +175,16 @@ def test_the_time_limit_is_enforced_by_the_server(login_as, client, quiz, passes
     assert (attempt.score, attempt.passed, attempt.end_reason) == (50, False, "timeout")
     assert attempt.duration_ms == 600_000
     assert passes == []
+
+
+def test_saving_under_a_key_that_is_no_question_number_is_refused(login_as, client, quiz, api_json):
+    """str.isdigit let "²" through to int(), which fails: saving the paper answered 500."""
+    login_as("member")
+    attempt = start(client, quiz)
+    for key in ("²", "٣", "1.0", "-1"):
+        status, body = api_json("PUT", f"/api/v1/quiz-attempts/{attempt.id}/answers", {"answers": {key: "A"}})
+        assert status == 422, key
+        assert body["errors"][0]["message"] == "有题目不属于这份试卷。"
 
 
 def test_attempts_allowed_and_an_abandoned_paper_is_graded_on_return(login_as, client, quiz, clock):

@@ -1,0 +1,91 @@
+"""Bad input from a browser or a script gets a clear 4xx in Chinese, never a 500."""
+
+import pytest
+
+from app.core.models import AuditEntry
+from app.qa.models import Question
+from tests.helpers import count
+
+BEYOND_64_BITS = 2**63  # one past the largest integer SQLite (and a PostgreSQL bigint) can hold
+
+
+def test_an_id_too_big_for_the_database_is_not_found(client, login_as):
+    login_as("member")
+    for url in (f"/notices/{BEYOND_64_BITS}", f"/notifications/{2**70}", f"/kb/articles/{BEYOND_64_BITS}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "页面不存在或已被删除" in response.get_data(as_text=True)
+    response = client.get(f"/api/v1/courses/{BEYOND_64_BITS}")
+    assert response.status_code == 404
+    assert response.get_json()["success"] is False
+
+
+def test_a_page_number_past_every_row_is_an_empty_page(client, login_as, create_branch):
+    login_as("coordinator", branch=create_branch("公司党委"))
+    huge = "9" * 30
+    for url in ("/notices", "/notifications", "/kb/", "/qa/", "/quiz/contests", "/users", "/records/members"):
+        response = client.get(url, query_string={"page": huge})
+        assert response.status_code == 200, url
+    response = client.get("/api/v1/notices", query_string={"page": huge})
+    assert response.status_code == 200
+    assert response.get_json()["data"]["notices"] == []
+
+
+NUL_REFUSED = "提交的内容含有无效字符"
+
+
+def test_a_nul_character_anywhere_in_the_input_is_refused_before_it_reaches_the_database(client, login_as):
+    """PostgreSQL cannot store or even compare text holding NUL (0x00): every form field, query string
+    and JSON body that reached a query with one was a 500 there (and stored garbage on SQLite)."""
+    login_as("member")
+    response = client.post("/qa/ask", data={"title": "如何计算\x00党龄？", "body": "请教"})
+    assert response.status_code == 400
+    assert NUL_REFUSED in response.get_data(as_text=True)
+    assert count(Question) == 0
+    for url in ("/kb/", "/search"):  # a search box too: one rule for every query string
+        response = client.get(url, query_string={"q": "党\x00章"})
+        assert response.status_code == 400
+        assert NUL_REFUSED in response.get_data(as_text=True)
+    response = client.post("/api/v1/duels", json={"invite": "E0001\x00"})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"].startswith(NUL_REFUSED)
+    assert client.get("/qa/", query_string={"q": "党章"}).status_code == 200  # ordinary text is untouched
+
+
+def test_a_number_too_big_for_the_database_in_a_query_string_is_ignored(client, login_as, create_branch):
+    """``?tag=``, ``?category=``, ``?branch=`` (read with ``type=int``) past 2**63 reached a query SQLite
+    cannot run: the list answered 500 instead of ignoring the unreadable filter."""
+    login_as("coordinator", branch=create_branch("公司党委"))
+    huge = str(BEYOND_64_BITS)
+    for url, name in (("/qa/", "tag"), ("/kb/", "tag"), ("/kb/", "category"), ("/users", "branch")):
+        response = client.get(url, query_string={name: huge})
+        assert response.status_code == 200, (url, name)
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (None, "/login"),
+        ("member", "/account/password"),
+        ("member", "/account/tokens"),
+        ("member", "/qa/ask"),
+        ("trainer", "/kb/articles/new"),
+        ("trainer", "/quiz/bank/new"),
+        ("trainer", "/quiz/manage/new"),
+        ("coordinator", "/notices/new"),
+        ("coordinator", "/kb/categories"),
+        ("admin", "/users/new"),
+        ("admin", "/org/branches/new"),
+        ("admin", "/qa/experts"),
+    ],
+)
+def test_a_json_body_posted_to_a_page_form_is_an_unfilled_form(client, login_as, create_branch, role, url):
+    """Flask-WTF fills a page's form from a JSON body: a string or number body crashed building the
+    form data, and {"title": 5} put a number where every field expects text. Both were a 500."""
+    if role:
+        login_as(role, branch=create_branch("公司党委"))
+    before = count(AuditEntry)
+    for body in ("x", 1, {"title": 5, "body": [], "name": {"x": 1}, "stem": 7, "identifier": 5}):
+        response = client.post(url, json=body)
+        assert response.status_code < 500, body
+    assert count(AuditEntry) == before  # nothing was written

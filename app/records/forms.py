@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+
+from app.core.forms import PageForm
 
 
 def finite(form, field) -> None:
@@ -10,7 +11,7 @@ def finite(form, field) -> None:
         raise StopValidation(_l("学时必须是数字"))
 
 
-class ManualEntryForm(FlaskForm):
+class ManualEntryForm(PageForm):
     hours = DecimalField(
         _l("学时"), places=2, validators=[DataRequired(_l("请填写学时")), finite, NumberRange(0.01, 100)]
     )
@@ -19,12 +20,12 @@ class ManualEntryForm(FlaskForm):
     submit = SubmitField(_l("录入学时"))
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(PageForm):
     reason = StringField(_l("冲销原因"), validators=[DataRequired(_l("必须填写原因")), Length(max=500)])
     submit = SubmitField(_l("冲销"))
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PageForm):
     """A meeting's facts; the members present come as ``member`` checkboxes beside it."""
 
     kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])

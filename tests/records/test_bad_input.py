@@ -61,3 +61,17 @@ def test_a_heartbeat_number_too_big_for_a_float_is_refused_by_name(client, login
     response = client.post("/api/v1/lessons/1/progress", json={**body, field: 10**400})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("body", ['"hours"', "5", '{"hours": 5, "reason": 7}'])
+def test_a_records_form_posted_as_json_is_refused_not_a_server_error(
+    client, login, coordinator, member, body
+):
+    login(coordinator)
+    for url in (
+        f"/records/members/{member.id}/entries",
+        "/records/meetings/new?branch=" + str(member.branch_id),
+    ):
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code < 500, url
+    assert count(HoursEntry) == 0

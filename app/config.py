@@ -139,10 +139,17 @@ class Config:
     HEARTBEAT_TOLERANCE_SECONDS = float(_env("HEARTBEAT_TOLERANCE_SECONDS", "3"))
     #: Fastest playback rate that still counts in full; faster playback counts up to this rate.
     PLAYBACK_MAX_RATE = float(_env("PLAYBACK_MAX_RATE", "2.0"))
-    #: 防挂机: ask "are you still there?" at random intervals and credit nothing until answered.
-    PRESENCE_CHECK_ENABLED = _env_bool("PRESENCE_CHECK_ENABLED", False)
+    #: 防挂机: at random intervals the server asks the member to type the digits drawn in an image
+    #: (never sent as text) and credits nothing until they do.
+    PRESENCE_CHECK_ENABLED = _env_bool("PRESENCE_CHECK_ENABLED", True)
     PRESENCE_CHECK_MIN_MINUTES = _env_int("PRESENCE_CHECK_MIN_MINUTES", 10)
     PRESENCE_CHECK_MAX_MINUTES = _env_int("PRESENCE_CHECK_MAX_MINUTES", 25)
+    #: Seconds a presence challenge stays answerable; an unanswered one is a miss and a new one follows.
+    PRESENCE_CHECK_EXPIRE_SECONDS = _env_int("PRESENCE_CHECK_EXPIRE_SECONDS", 120)
+    #: Misses in a row (wrong or expired) after which the playback session credits nothing more.
+    PRESENCE_CHECK_MAX_MISSES = _env_int("PRESENCE_CHECK_MAX_MISSES", 3)
+    #: Manual entries above this many 学时 wait for a second coordinator's approval.
+    HOURS_MANUAL_APPROVAL_ABOVE = float(_env("HOURS_MANUAL_APPROVAL_ABOVE", "4"))
     #: Minutes of timed offline activity (a class, a meeting) that make one 学时.
     HOURS_MINUTES_PER_UNIT = _env_int("HOURS_MINUTES_PER_UNIT", 45)
     #: Yearly 学时 targets: members, and 书记 / 副书记 / 委员.

@@ -35,9 +35,47 @@ class PlaybackSession(db.Model):
     #: the stretch up to the next heartbeat count.
     was_playing: Mapped[bool] = mapped_column(default=False)
     was_visible: Mapped[bool] = mapped_column(default=True)
-    #: Presence check (防挂机): when set, crediting stops until it is answered.
-    presence_token: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The credit budget (seconds of media): server wall time of the visible, playing stretches
+    #: × the allowed rate. Media time credited by this session never exceeds it plus one tolerance,
+    #: however many heartbeats arrive.
+    budget_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: Media time this session has credited so far (counted against the budget).
+    credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: Presence check (防挂机): when the next challenge is due; while one is open nothing counts.
     presence_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Challenges missed in a row (wrong or expired); past the limit the session credits nothing more.
+    presence_misses: Mapped[int] = mapped_column(default=0)
+
+
+class PresenceChallenge(db.Model):
+    """One presence check (防挂机) put to a member during a playback session.
+
+    The code is drawn in an image only: no JSON payload carries it, so a script that echoes what it
+    receives cannot answer. Every challenge is kept with its outcome, for coordinators to see.
+    """
+
+    __tablename__ = "presence_challenge"
+    __table_args__ = (sa.Index("ix_presence_challenge_user_issued", "user_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The unguessable id the player uses for the image and the answer.
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("playback_session.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int]
+    #: The digits drawn in the image; never sent to the client as text.
+    code: Mapped[str] = mapped_column(sa.String(8))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: passed | wrong | expired; ``None`` while open.
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
 
 
 class LessonProgress(db.Model):
@@ -192,3 +230,33 @@ class XapiStatement(db.Model):
     object_name: Mapped[str] = mapped_column(sa.String(200), default="")
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ManualHoursRequest(db.Model):
+    """A coordinator's manual entry above the approval threshold, waiting for a second coordinator.
+
+    Nothing reaches the ledger until another coordinator of the member's subtree (never the
+    requester, never the member) approves it; the approved entry names the request in its source.
+    """
+
+    __tablename__ = "manual_hours_request"
+    __table_args__ = (sa.Index("ix_manual_hours_request_status", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    occurred_on: Mapped[date | None]
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: pending | approved | rejected
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The ledger entry an approval appended.
+    entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hours_entry.id", ondelete="SET NULL"))
+
+    member = relationship("User", foreign_keys=[user_id], lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")

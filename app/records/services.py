@@ -11,11 +11,10 @@ appended to the member's hash-chained ledger, exactly once.
 import hashlib
 import logging
 import re
-import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -28,12 +27,14 @@ from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import lesson_completed
 from app.core.transactions import insert_or_skip
 from app.extensions import db
+from app.records import presence
 from app.records.models import (
     HoursEntry,
     HoursTotal,
     LedgerHead,
     LessonProgress,
     PlaybackSession,
+    PresenceChallenge,
     QuizPass,
     XapiStatement,
 )
@@ -62,9 +63,7 @@ class AccountingPolicy:
     interval: float  # seconds between heartbeats while playing
     tolerance: float  # seconds of slack for network and timer jitter
     max_rate: float  # fastest playback that still counts in full
-    presence_check: bool  # 防挂机: ask at random intervals
-    presence_min_minutes: int
-    presence_max_minutes: int
+    presence: presence.PresencePolicy  # 防挂机
 
     @classmethod
     def from_config(cls, config=None) -> "AccountingPolicy":
@@ -73,9 +72,7 @@ class AccountingPolicy:
             interval=config["HEARTBEAT_INTERVAL_SECONDS"],
             tolerance=config["HEARTBEAT_TOLERANCE_SECONDS"],
             max_rate=config["PLAYBACK_MAX_RATE"],
-            presence_check=config["PRESENCE_CHECK_ENABLED"],
-            presence_min_minutes=config["PRESENCE_CHECK_MIN_MINUTES"],
-            presence_max_minutes=config["PRESENCE_CHECK_MAX_MINUTES"],
+            presence=presence.PresencePolicy.from_config(config),
         )
 
 
@@ -130,7 +127,14 @@ class Heartbeat:
     rate: float
     visible: bool
     event: str
-    presence: str | None = None  # the answer to a presence check, when one was asked
+
+
+@dataclass(frozen=True)
+class OpenCheck:
+    """A presence challenge waiting for the member: its id and deadline, never its digits."""
+
+    public_id: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,9 @@ class ProgressState:
     credited_hours: float
     active: bool
     last_position: float
-    presence_check: str | None = None
+    presence_check: OpenCheck | None = None
+    #: The session missed too many presence checks in a row and credits nothing more.
+    presence_stopped: bool = False
 
     def as_json(self) -> dict:
         data = {
@@ -152,8 +158,8 @@ class ProgressState:
             "active": self.active,
             "last_position": round(self.last_position, 3),
         }
-        if self.presence_check is not None:
-            data["presence_check"] = self.presence_check
+        if self.presence_stopped:
+            data["presence_stopped"] = True
         return data
 
 
@@ -243,10 +249,7 @@ def parse_heartbeat(payload) -> Heartbeat:
     event = need("event", (str,), "event 必须是字符串")
     if event not in EVENTS:
         raise RecordsError(f"event 必须是 {' / '.join(EVENTS)} 之一", 422, "event")
-    presence = payload.get("presence")
-    if presence is not None and not isinstance(presence, str):
-        raise RecordsError("presence 必须是字符串", 422, "presence")
-    return Heartbeat(session_id, seq, position, rate, visible, event, presence)
+    return Heartbeat(session_id, seq, position, rate, visible, event)
 
 
 def _savepoint_insert(obj) -> bool:
@@ -324,8 +327,12 @@ def _progress_for(user_id: int, facts: LessonFacts) -> LessonProgress:
 
 
 def _state(
-    progress: LessonProgress | None, active: bool, session: PlaybackSession | None = None
+    progress: LessonProgress | None,
+    active: bool,
+    challenge: PresenceChallenge | None = None,
+    stopped: bool = False,
 ) -> ProgressState:
+    check = None if challenge is None or not active else OpenCheck(challenge.public_id, challenge.expires_at)
     credited = 0.0
     if progress is not None and progress.completed_at is not None:
         credited = float(
@@ -354,38 +361,21 @@ def _state(
         credited_hours=credited,
         active=active,
         last_position=progress.last_position if progress else 0.0,
-        presence_check=session.presence_token if session is not None and active else None,
+        presence_check=check,
+        presence_stopped=stopped,
     )
-
-
-def _presence_blocks(
-    session: PlaybackSession, hb: Heartbeat, policy: AccountingPolicy, now: datetime
-) -> bool:
-    """Run the presence check; True while a question is outstanding (nothing is credited)."""
-    if not policy.presence_check:
-        return False
-    if session.presence_token is not None:
-        if hb.presence is not None and secrets.compare_digest(hb.presence, session.presence_token):
-            session.presence_token = None
-            session.presence_due_at = None
-            return True  # the stretch while the question was open does not count
-        return True
-    if session.presence_due_at is None:
-        minutes = policy.presence_min_minutes + secrets.randbelow(
-            max(1, policy.presence_max_minutes - policy.presence_min_minutes + 1)
-        )
-        session.presence_due_at = now + timedelta(minutes=minutes)
-        return False
-    if now >= session.presence_due_at:
-        session.presence_token = f"{secrets.randbelow(10_000):04d}"
-        return False
-    return False
 
 
 def record_heartbeat(
     user: User, facts: LessonFacts, hb: Heartbeat, policy: AccountingPolicy
 ) -> ProgressState:
-    """Judge one heartbeat and return the member's progress on the lesson. The caller commits."""
+    """Judge one heartbeat and return the member's progress on the lesson. The caller commits.
+
+    Credit is a budget of the server's wall clock: each visible, playing stretch between two
+    heartbeats earns (its wall time, at most one interval) × the allowed rate, and the media time a
+    session credits never exceeds what it has earned plus one tolerance (no more than it earned
+    on a fresh session) — however many heartbeats arrive, and however fast.
+    """
     if facts.duration > 0 and hb.position > facts.duration + policy.tolerance:
         raise RecordsError(f"position 超出课时长度（{facts.duration:.0f} 秒）", 422, "position")
     now = utcnow()
@@ -403,11 +393,13 @@ def record_heartbeat(
                 )
             ).first()
         return _state(progress, active=False)
-    if hb.seq <= session.last_seq:
-        return _state(progress, active=True, session=session)  # a replay or an old heartbeat
+    presence_policy = policy.presence
+    if hb.seq <= session.last_seq:  # a replay or an old heartbeat: the current state, nothing else
+        challenge = presence.open_challenge(session) if presence_policy.enabled else None
+        return _state(progress, True, challenge, session.presence_misses >= presence_policy.max_misses)
 
     position = min(hb.position, facts.duration) if facts.duration > 0 else hb.position
-    blocked = _presence_blocks(session, hb, policy, now)
+    blocked, challenge = presence.gate(session, presence_policy, now)
     if (
         session.last_seen_at is not None
         and session.was_playing
@@ -415,16 +407,7 @@ def record_heartbeat(
         and hb.event != "seek"
         and not blocked
     ):
-        start = session.last_position
-        advance = position - start
-        if advance > 0:
-            wall = max(0.0, (now - session.last_seen_at).total_seconds())
-            window = min(wall, policy.interval + policy.tolerance)
-            allowed = window * min(hb.rate, policy.max_rate) + policy.tolerance
-            progress.intervals = merge_interval(
-                list(progress.intervals or []), start, start + min(advance, allowed)
-            )
-            progress.covered_seconds = covered(progress.intervals)
+        _credit_stretch(session, progress, facts, hb, policy, now, position)
 
     session.last_seq = hb.seq
     session.last_seen_at = now
@@ -445,7 +428,38 @@ def record_heartbeat(
         progress.credit_hours = facts.credit_share()  # kept for a gating quiz passed later
     _maybe_complete(user, progress, now)
     db.session.flush()
-    return _state(progress, active=True, session=session)
+    return _state(progress, True, challenge, session.presence_misses >= presence_policy.max_misses)
+
+
+def _credit_stretch(
+    session: PlaybackSession,
+    progress: LessonProgress,
+    facts: LessonFacts,
+    hb: Heartbeat,
+    policy: AccountingPolicy,
+    now: datetime,
+    position: float,
+) -> None:
+    """Credit the media played since the session's last heartbeat, within the session's budget."""
+    wall = max(0.0, (now - session.last_seen_at).total_seconds())
+    window = min(wall, policy.interval + policy.tolerance)  # a silence counts for one interval at most
+    # Reading is measured in seconds on the page: it cannot go faster than the clock.
+    rate = 1.0 if facts.kind in TEXT_KINDS else min(max(hb.rate, 0.0), policy.max_rate)
+    earned = window * rate
+    session.budget_seconds += earned
+    advance = position - session.last_position
+    if advance <= 0:
+        return
+    budget_left = (
+        session.budget_seconds + min(policy.tolerance, session.budget_seconds) - session.credited_seconds
+    )
+    credit = min(advance, earned + policy.tolerance, budget_left)
+    if credit <= 0:
+        return
+    start = session.last_position
+    progress.intervals = merge_interval(list(progress.intervals or []), start, start + credit)
+    progress.covered_seconds = covered(progress.intervals)
+    session.credited_seconds += credit
 
 
 def _maybe_complete(user: User, progress: LessonProgress, now: datetime) -> bool:
@@ -575,6 +589,7 @@ def append_entries(drafts: list[EntryDraft], actor: User | None) -> list[HoursEn
     already credited (or repeated within ``drafts``)."""
     if not drafts:
         return []
+    _refuse_self_recorded(drafts, actor)
     member_ids = sorted({d.member_id for d in drafts})
     heads = _locked_heads(member_ids)
     credited = set(
@@ -623,6 +638,18 @@ def append_entries(drafts: list[EntryDraft], actor: User | None) -> list[HoursEn
         _add_to_totals(appended)
         db.session.flush()
     return results
+
+
+#: Sources that exist only because a person said so: nobody may be their own beneficiary. (A member's
+#: own check-in to a class is verified by a code the trainer shows, and lessons by the server.)
+RECORDED_BY_OTHERS = frozenset({"manual", "meeting", "reversal"})
+
+
+def _refuse_self_recorded(drafts: list[EntryDraft], actor: User | None) -> None:
+    if actor is None:
+        return
+    if any(d.member_id == actor.id and d.source_kind in RECORDED_BY_OTHERS for d in drafts):
+        raise RecordsError("不能为自己记录或冲销学时，请由其他组织员办理", 403, "member")
 
 
 def _locked_heads(member_ids: list[int]) -> dict[int, LedgerHead]:
@@ -722,35 +749,6 @@ def occurred_at_noon(day: date | None) -> datetime:
     if day is None:
         return utcnow()
     return datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ).astimezone(utcnow().tzinfo)
-
-
-def credit_manual_hours(
-    member: User, hours: Decimal, reason: str, actor: User, occurred_on: date | None = None
-):
-    """A coordinator's manual entry, with its mandatory reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise RecordsError("手工录入学时必须填写原因", 422, "reason")
-    try:
-        hours = Decimal(str(hours))
-    except ArithmeticError as exc:
-        raise RecordsError("学时必须是数字", 422, "hours") from exc
-    if not Decimal("0.01") <= hours <= Decimal("100"):
-        raise RecordsError("学时须在 0.01–100 之间", 422, "hours")
-    if occurred_on is not None:
-        check_day(occurred_on, "occurred_on")
-    entry = append_entry(
-        member,
-        hours=hours,
-        source_kind="manual",
-        source_ref=f"manual:{uuid.uuid4().hex}",
-        actor=actor,
-        reason=reason,
-        occurred_at=occurred_at_noon(occurred_on),
-        title="手工录入",
-    )
-    audit.record(actor, "hours.manual", entry, f"为 {member} 手工录入 {entry.hours} 学时：{reason}")
-    return entry
 
 
 def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:

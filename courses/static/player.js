@@ -68,6 +68,12 @@
       .then(({ status, json }) => {
         if (json && json.success) {
           showProgress(json.data);
+          if (json.data.presence_check) askPresence(json.data.presence_check);
+          if (json.data.presence_stopped) {
+            stopped = true;
+            showNotice("多次未完成学习确认，本次播放已停止计时，请刷新页面后继续学习。");
+            if (media && !media.paused) media.pause();
+          }
           if (json.data.active === false) {
             stopped = true;
             showNotice("已在其他页面播放，本页面不再记录学习进度。");
@@ -80,6 +86,60 @@
         }
       })
       .catch(() => { /* offline for a moment: the next heartbeat carries the position */ });
+  }
+
+  // --- the presence check (防挂机) -----------------------------------------------------------------
+  // The server asks in a heartbeat's answer; the digits come only as an image. Media pauses until the
+  // member types them; a wrong answer brings new digits.
+  const presenceForm = document.getElementById("presence-check");
+  let presence = null;
+
+  function askPresence(check) {
+    if (!presenceForm || (presence && presence.id === check.id)) return;
+    presence = check;
+    if (media && !media.paused) media.pause();
+    document.getElementById("presence-image").src = check.image_url;
+    const input = document.getElementById("presence-code");
+    input.value = "";
+    presenceForm.classList.remove("d-none");
+    input.focus();
+  }
+
+  if (presenceForm) {
+    presenceForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!presence) return;
+      const message = document.getElementById("presence-message");
+      fetch(presence.answer_url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ code: document.getElementById("presence-code").value }),
+      })
+        .then((response) => response.json())
+        .then((json) => {
+          if (!json || !json.success) {
+            const error = json && json.errors && json.errors[0] ? json.errors[0].message : "";
+            message.textContent = error || presenceForm.dataset.textFailed;
+            return;
+          }
+          if (json.data.passed) {
+            presence = null;
+            message.textContent = "";
+            presenceForm.classList.add("d-none");
+            if (media && media.paused && !media.ended) media.play();
+          } else if (json.data.presence_check) {
+            message.textContent = json.data.message || presenceForm.dataset.textWrong;
+            presence = null;
+            askPresence(json.data.presence_check);
+          } else {
+            stopped = true;
+            presenceForm.classList.add("d-none");
+            showNotice(json.data.message);
+          }
+        })
+        .catch(() => { message.textContent = presenceForm.dataset.textFailed; });
+    });
   }
 
   // --- media lessons ----------------------------------------------------------------------------

@@ -3,10 +3,14 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
+from app.extensions import db
+from app.records import presence
+from app.records.models import PresenceChallenge
 from app.records.services import AccountingPolicy, Heartbeat, LessonFacts, record_heartbeat
-from tests.courses.conftest import make_asset, make_course  # noqa: F401 -- fixtures, found by name
+from tests.courses.conftest import make_asset, make_course, member, trainer  # noqa: F401 -- fixtures, found by name
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -60,12 +64,14 @@ class Player:
     def __init__(self, user, facts, policy, clock, session_id="tab-aaaa-0001"):
         self.user, self.facts, self.policy, self.clock = user, facts, policy, clock
         self.session_id, self.seq, self.position = session_id, 0, 0.0
+        #: A person answers the presence check (防挂机) when it appears; a script does not.
+        self.answers_presence = True
 
-    def send(self, event, position=None, rate=1.0, visible=True, seq=None, presence=None):
+    def send(self, event, position=None, rate=1.0, visible=True, seq=None):
         if position is not None:
             self.position = position
         beat = Heartbeat(
-            self.session_id, self.seq if seq is None else seq, self.position, rate, visible, event, presence
+            self.session_id, self.seq if seq is None else seq, self.position, rate, visible, event
         )
         if seq is None:
             self.seq += 1
@@ -81,7 +87,18 @@ class Player:
             elapsed += dt
             self.position = min(self.facts.duration, self.position + dt * rate)
             state = self.send("tick", rate=rate, visible=visible)
+            if state.presence_check is not None and self.answers_presence:
+                self.answer_presence(state)
         return state
+
+    def answer_presence(self, state, code=None):
+        """Type the digits the image shows, as the person in front of the screen would."""
+        challenge = db.session.scalars(
+            sa.select(PresenceChallenge).where(PresenceChallenge.public_id == state.presence_check.public_id)
+        ).one()
+        return presence.answer(
+            self.user.id, challenge.public_id, code or challenge.code, self.policy.presence
+        )
 
 
 @pytest.fixture

@@ -58,7 +58,8 @@ def test_sixteen_times_speed_credits_only_up_to_the_rate_cap(create_user, make_f
     state = p.watch(60, rate=16)  # claims 960 s of media in 60 s
     cap_per_beat = 15 * policy.max_rate + policy.tolerance
     assert state.covered_seconds <= 4 * cap_per_beat + 0.01
-    assert state.covered_seconds == pytest.approx(4 * cap_per_beat)
+    # Finding 1 of the trust review: one tolerance per session, not one per heartbeat (was 4 × 33 s).
+    assert state.covered_seconds == pytest.approx(60 * policy.max_rate + policy.tolerance)
 
 
 def test_double_speed_counts_in_full(create_user, make_facts, player):
@@ -154,32 +155,6 @@ def test_article_scrolled_to_the_end_at_once_does_not_complete(create_user, make
     p.clock.advance(5)
     p.position = 5
     assert not p.send("ended").completed
-
-
-def test_presence_check_stops_credit_until_answered(app, create_user, make_facts, clock):
-    policy = services.AccountingPolicy.from_config(
-        {
-            **app.config,
-            "PRESENCE_CHECK_ENABLED": True,
-            "PRESENCE_CHECK_MIN_MINUTES": 1,
-            "PRESENCE_CHECK_MAX_MINUTES": 1,
-        }
-    )
-    from tests.records.conftest import Player
-
-    p = Player(create_user(), make_facts(duration=3600), policy, clock)
-    p.send("play")
-    state = p.watch(75)  # the check falls due after one minute
-    assert state.presence_check is not None
-    token = state.presence_check
-    held = p.watch(60)
-    assert held.covered_seconds == pytest.approx(state.covered_seconds)
-    p.clock.advance(1)
-    p.position += 1
-    p.send("tick", presence=token)
-    resumed = p.watch(30)
-    assert resumed.presence_check is None
-    assert resumed.covered_seconds == pytest.approx(held.covered_seconds + 30)
 
 
 @pytest.mark.parametrize(

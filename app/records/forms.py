@@ -25,6 +25,13 @@ class ReverseForm(PageForm):
     submit = SubmitField(_l("冲销"))
 
 
+class DecisionForm(PageForm):
+    """A second coordinator's decision on a held manual entry."""
+
+    decision = StringField(validators=[DataRequired()])
+    note = StringField(_l("退回理由"), validators=[Length(max=500)])
+
+
 class MeetingForm(PageForm):
     """A meeting's facts; the members present come as ``member`` checkboxes beside it."""
 

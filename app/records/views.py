@@ -24,9 +24,9 @@ from app.core.permissions import login_required, roles_required
 from app.core.signals import notification_requested
 from app.extensions import db
 from app.org import services as org_services
-from app.records import meetings, reports, services
-from app.records.forms import ManualEntryForm, MeetingForm, ReverseForm
-from app.records.models import HoursEntry, Meeting
+from app.records import manual, meetings, presence, reports, services
+from app.records.forms import DecisionForm, ManualEntryForm, MeetingForm, ReverseForm
+from app.records.models import HoursEntry, ManualHoursRequest, Meeting
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -100,6 +100,11 @@ def member_record(user_id: int):
         manage=True,
         entry_form=ManualEntryForm(),
         reverse_form=ReverseForm(),
+        presence=presence.summary_for(member.id),
+        pending=db.session.scalars(
+            manual.pending_query(current_user).where(ManualHoursRequest.user_id == member.id)
+        ).all(),
+        approval_threshold=manual.approval_threshold(),
     )
 
 
@@ -110,18 +115,58 @@ def add_manual_entry(user_id: int):
     form = ManualEntryForm()
     if form.validate_on_submit():
         try:
-            services.credit_manual_hours(
+            result = manual.request_manual_hours(
                 member, form.hours.data, form.reason.data, current_user, form.occurred_on.data
             )
         except services.RecordsError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            if exc.status == 403:
+                abort(403, description=str(exc))
         else:
             db.session.commit()
-            flash(_("已录入学时。"), "success")
+            if isinstance(result, ManualHoursRequest):
+                flash(
+                    _("超过 %(n)s 学时的录入需另一名组织员复核，已提交复核。", n=manual.approval_threshold()),
+                    "info",
+                )
+            else:
+                flash(_("已录入学时。"), "success")
     else:
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("records.member_record", user_id=member.id))
+
+
+@bp.route("/approvals")
+@roles_required(Role.COORDINATOR)
+def approvals():
+    """Manual entries above the threshold waiting for a second coordinator of the subtree."""
+    page = db.paginate(manual.pending_query(current_user), per_page=50, error_out=False)
+    return render_template("records/approvals.html", page=page, form=DecisionForm())
+
+
+@bp.route("/approvals/<int:request_id>", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def decide_approval(request_id: int):
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
+        flash(_("请选择通过或退回。"), "danger")
+        return redirect(url_for("records.approvals"))
+    try:
+        held = manual.get_request_for(request_id, current_user)
+        if form.decision.data == "approve":
+            manual.approve_manual_request(held, current_user)
+        else:
+            manual.reject_manual_request(held, current_user, form.note.data)
+    except services.RecordsError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, description=str(exc))
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("已通过，学时已记入。") if form.decision.data == "approve" else _("已退回。"), "success")
+    return redirect(url_for("records.approvals"))
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
@@ -264,7 +309,9 @@ def new_meeting():
         else []
     )
     chosen = set(request.form.getlist("member", type=int)) if request.method == "POST" else None
+    status = 200
     if request.method == "POST":
+        status = 422
         if branch is None:
             flash(_("请先选择组织。"), "danger")
         elif form.validate_on_submit():
@@ -276,15 +323,13 @@ def new_meeting():
             except services.RecordsError as exc:
                 db.session.rollback()
                 flash(str(exc), "danger")
+                status = 403 if exc.status == 403 else 422  # the form stays 422 (issue 13 unifies this)
             else:
                 db.session.commit()
                 flash(_("已记录会议，%(n)s 名出席成员各计入学时。", n=meeting.attendees), "success")
                 return redirect(url_for("records.meeting_detail", meeting_id=meeting.id))
         else:
             flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
-        status = 422
-    else:
-        status = 200
     return render_template(
         "records/meeting_form.html",
         form=form,

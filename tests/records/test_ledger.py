@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.records import services
+from app.records import manual, services
 from app.records.models import HoursEntry, HoursTotal
 
 
@@ -17,7 +17,7 @@ def ledger(create_user, org_tree):
     member = create_user(branch=org_tree["a1"])
     other = create_user(branch=org_tree["a2"])
     entries = [
-        services.credit_manual_hours(member, Decimal("2"), "参加主题党日", coordinator),
+        manual.credit_manual_hours(member, Decimal("2"), "参加主题党日", coordinator),
         services.credit_offline_hours(
             member,
             source_kind="meeting",
@@ -26,8 +26,8 @@ def ledger(create_user, org_tree):
             actor=coordinator,
             reason="支部党员大会",
         ),
-        services.credit_manual_hours(member, Decimal("1.5"), "专题学习", coordinator),
-        services.credit_manual_hours(other, Decimal("3"), "党课", coordinator),
+        manual.credit_manual_hours(member, Decimal("1.5"), "专题学习", coordinator),
+        manual.credit_manual_hours(other, Decimal("3"), "党课", coordinator),
     ]
     db.session.commit()
     return {"member": member, "other": other, "coordinator": coordinator, "entries": entries}
@@ -122,7 +122,7 @@ def test_yearly_totals_follow_every_append_and_reversal(ledger):
 
 def test_a_reversal_cancels_hours_in_the_year_they_counted(ledger):
     year = ledger["entries"][0].year
-    last_year = services.credit_manual_hours(
+    last_year = manual.credit_manual_hours(
         ledger["member"], Decimal("4"), "补录去年党课", ledger["coordinator"], date(year - 1, 12, 30)
     )
     db.session.commit()
@@ -152,7 +152,7 @@ def test_changing_a_yearly_total_with_plain_sql_is_named(ledger, runner):
 )
 def test_manual_entries_need_a_reason_and_sane_hours(ledger, hours, reason, message):
     with pytest.raises(services.RecordsError, match=message):
-        services.credit_manual_hours(ledger["member"], hours, reason, ledger["coordinator"])
+        manual.credit_manual_hours(ledger["member"], hours, reason, ledger["coordinator"])
 
 
 def test_targets_by_position(create_user, app):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.core.clock import localtoday
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.records import services
+from app.records import manual, services
 from app.records.models import HoursEntry, HoursTotal, Meeting, XapiStatement
 from tests.helpers import count
 
@@ -165,7 +165,7 @@ def test_one_batch_appends_to_many_chains_and_keeps_each_intact(people, org_tree
     from app.records.meetings import MeetingData, record_meeting
 
     members = [people["x"], people["y"], people["z"]]
-    services.credit_manual_hours(people["x"], Decimal("1"), "补录", people["coordinator"])
+    manual.credit_manual_hours(people["x"], Decimal("1"), "补录", people["coordinator"])
     day = localtoday() - timedelta(days=2)
     for kind in ("group", "assembly", "lesson"):
         record_meeting(

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from app.core.signals import notification_requested
 from app.extensions import db
-from app.records import services
+from app.records import manual, services
 
 
 @pytest.fixture
@@ -17,9 +17,9 @@ def people(create_user, org_tree):
     coordinator = create_user("coordinator", "member", branch=org_tree["a"], name="赵组织")
     a1 = [create_user(branch=org_tree["a1"], name=f"甲{i}") for i in range(3)]
     b1 = create_user(branch=org_tree["b1"], name="乙外支")
-    services.credit_manual_hours(a1[0], Decimal("40"), "全年学习", coordinator)
-    services.credit_manual_hours(a1[1], Decimal("3"), "党课", coordinator)
-    services.credit_manual_hours(b1, Decimal("5"), "党课", coordinator)
+    manual.credit_manual_hours(a1[0], Decimal("40"), "全年学习", coordinator)
+    manual.credit_manual_hours(a1[1], Decimal("3"), "党课", coordinator)
+    manual.credit_manual_hours(b1, Decimal("5"), "党课", coordinator)
     db.session.commit()
     return {"coordinator": coordinator, "a1": a1, "b1": b1, "tree": org_tree}
 

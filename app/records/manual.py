@@ -144,7 +144,9 @@ def pending_query(approver: User):
 def get_request_for(request_id: int, approver: User) -> ManualHoursRequest:
     """The request, locked; 404 when missing, 403 when its member is outside ``approver``'s scope."""
     request = db.session.scalars(
-        sa.select(ManualHoursRequest).where(ManualHoursRequest.id == request_id).with_for_update()
+        sa.select(ManualHoursRequest)
+        .where(ManualHoursRequest.id == request_id)
+        .with_for_update(of=ManualHoursRequest.__table__)
     ).first()
     if request is None:
         raise RecordsError("没有这条待复核的录入", 404)

@@ -45,6 +45,8 @@ class PlaybackSession(db.Model):
     presence_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Challenges missed in a row (wrong or expired); past the limit the session credits nothing more.
     presence_misses: Mapped[int] = mapped_column(default=0)
+    #: The challenge waiting for an answer, if any (kept here so a heartbeat needs no lookup).
+    presence_open_id: Mapped[int | None]
 
 
 class PresenceChallenge(db.Model):

@@ -52,11 +52,9 @@ def _next_due(policy: PresencePolicy, now: datetime) -> datetime:
 
 
 def open_challenge(session: PlaybackSession) -> PresenceChallenge | None:
-    return db.session.scalars(
-        sa.select(PresenceChallenge)
-        .where(PresenceChallenge.session_id == session.id, PresenceChallenge.outcome.is_(None))
-        .order_by(PresenceChallenge.id.desc())
-    ).first()
+    if session.presence_open_id is None:
+        return None
+    return db.session.get(PresenceChallenge, session.presence_open_id)
 
 
 def _issue(session: PlaybackSession, policy: PresencePolicy, now: datetime) -> PresenceChallenge:
@@ -71,7 +69,14 @@ def _issue(session: PlaybackSession, policy: PresencePolicy, now: datetime) -> P
     )
     db.session.add(challenge)
     db.session.flush()
+    session.presence_open_id = challenge.id
     return challenge
+
+
+def _close(session: PlaybackSession, challenge: PresenceChallenge, outcome: str) -> None:
+    challenge.outcome = outcome
+    if session.presence_open_id == challenge.id:
+        session.presence_open_id = None
 
 
 def _missed_recently(user_id: int, now: datetime) -> bool:
@@ -104,7 +109,7 @@ def gate(
     challenge = open_challenge(session)
     if challenge is not None:
         if now >= challenge.expires_at:
-            challenge.outcome = "expired"
+            _close(session, challenge, "expired")
             session.presence_misses += 1
             if session.presence_misses >= policy.max_misses:
                 return True, None
@@ -122,9 +127,9 @@ class PresenceError(ValueError):
 
 
 def challenge_for(user_id: int, public_id: str) -> PresenceChallenge:
-    """The member's open challenge ``public_id``; 404 for anyone else's or a closed one."""
+    """The member's challenge ``public_id``; 404 for anyone else's."""
     challenge = db.session.scalars(
-        sa.select(PresenceChallenge).where(PresenceChallenge.public_id == public_id).with_for_update()
+        sa.select(PresenceChallenge).where(PresenceChallenge.public_id == public_id)
     ).first()
     if challenge is None or challenge.user_id != user_id:
         raise PresenceError("没有这个在线确认", 404)
@@ -146,28 +151,35 @@ def answer(user_id: int, public_id: str, code: str, policy: PresencePolicy) -> A
     ``max_misses`` misses in a row.
     """
     now = utcnow()
-    challenge = challenge_for(user_id, public_id)
+    found = challenge_for(user_id, public_id)
+    # Lock in the heartbeat's order, the session first, so an answer and a heartbeat never deadlock.
+    session = db.session.scalars(
+        sa.select(PlaybackSession).where(PlaybackSession.id == found.session_id).with_for_update()
+    ).one()
+    challenge = db.session.scalars(
+        sa.select(PresenceChallenge)
+        .where(PresenceChallenge.id == found.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if challenge.outcome is not None:
         raise PresenceError("该确认已结束，请按页面上的新提示操作", 409)
-    session = db.session.scalars(
-        sa.select(PlaybackSession).where(PlaybackSession.id == challenge.session_id).with_for_update()
-    ).one()
     if session.superseded_at is not None:
         raise PresenceError("已在其他页面播放，本页面不再记录学习进度", 409)
     code = (code or "").strip()
     if now >= challenge.expires_at:
-        challenge.outcome = "expired"
+        _close(session, challenge, "expired")
         return _missed(session, policy, now, "确认已超时")
     challenge.answered_at = now
     if secrets.compare_digest(code.encode(), challenge.code.encode()):
-        challenge.outcome = "passed"
+        _close(session, challenge, "passed")
         session.presence_misses = 0
         session.presence_due_at = _next_due(policy, now)
         # The stretch while the question was open never counts: the next one starts now.
         session.last_seen_at = now
         db.session.flush()
         return AnswerResult(True, "已确认，继续学习", None)
-    challenge.outcome = "wrong"
+    _close(session, challenge, "wrong")
     return _missed(session, policy, now, "输入的数字不正确")
 
 

@@ -24,6 +24,7 @@ def upgrade():
         batch_op.add_column(sa.Column("budget_seconds", sa.Float(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("credited_seconds", sa.Float(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("presence_misses", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("presence_open_id", sa.Integer(), nullable=True))
         batch_op.drop_column("presence_token")
 
     op.create_table(
@@ -107,6 +108,7 @@ def downgrade():
     op.drop_table("presence_challenge")
     with op.batch_alter_table("playback_session", schema=None) as batch_op:
         batch_op.add_column(sa.Column("presence_token", sa.String(length=16), nullable=True))
+        batch_op.drop_column("presence_open_id")
         batch_op.drop_column("presence_misses")
         batch_op.drop_column("credited_seconds")
         batch_op.drop_column("budget_seconds")

@@ -103,3 +103,101 @@ def test_fifty_identical_heartbeats_at_once_credit_exactly_once(shared_app):
         progress = db.session.scalars(sa.select(LessonProgress)).one()
         assert progress.covered_seconds == pytest.approx(60)
         assert list(services.verify_ledger()) == []
+
+
+def _at_once(shared_app, n, work):
+    """Run ``work()`` in ``n`` threads released together; return (results, errors)."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run():
+        try:
+            with shared_app.app_context():
+                barrier.wait(timeout=30)
+                results.append(work())
+                db.session.commit()
+        except Exception as exc:  # collected: expected refusals are checked by the caller
+            errors.append(exc)
+            with shared_app.app_context():
+                db.session.rollback()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+def test_finding1_forty_ticks_at_once_credit_no_more_than_the_wall_clock_allows(shared_app):
+    facts = services.LessonFacts(2, 1, "video", 600.0, 0.95, lambda: Decimal("1"), None, "并发刷课")
+    policy = services.AccountingPolicy.from_config(shared_app.config)
+    with time_machine.travel(START, tick=False) as traveller, shared_app.app_context():
+        member = accounts.create_user(
+            accounts.UserData(employee_no="C51", name="刷课", mobile="13955550001"),
+            ["member"],
+            None,
+            "Passw0rd-x",
+        )
+        db.session.commit()
+        user_id = member.id
+        services.record_heartbeat(
+            member, facts, services.Heartbeat("tab-farm-at-once", 0, 0.0, 2.0, True, "play"), policy
+        )
+        db.session.commit()
+        db.session.remove()
+        traveller.shift(1)
+        seqs = iter(range(1, 41))
+        lock = threading.Lock()
+
+        def tick():
+            with lock:
+                seq = next(seqs)
+            user = db.session.get(type(member), user_id)
+            beat = services.Heartbeat("tab-farm-at-once", seq, 3.0 * seq, 2.0, True, "tick")
+            return services.record_heartbeat(user, facts, beat, policy)
+
+        _results, errors = _at_once(shared_app, 40, tick)
+        assert errors == []
+        progress = db.session.scalars(
+            sa.select(LessonProgress).where(LessonProgress.user_id == user_id)
+        ).one()
+        # One second of wall time at 2x, plus at most as much again: never the 120 s claimed.
+        assert progress.covered_seconds <= 2 * policy.max_rate + 0.01
+
+
+def test_finding7_ten_approvals_at_once_credit_once(shared_app):
+    from app.org.services import create_branch
+    from app.records import manual
+    from app.records.models import ManualHoursRequest
+
+    with shared_app.app_context():
+        branch = create_branch("并发复核支部", "branch", None, actor=None)
+        people = [
+            accounts.create_user(
+                accounts.UserData(
+                    employee_no=f"CA{i}", name=f"复核{i}", mobile=f"1395556000{i}", branch_id=branch.id
+                ),
+                roles,
+                None,
+                "Passw0rd-x",
+            )
+            for i, roles in enumerate((["member"], ["coordinator", "member"], ["coordinator", "member"]))
+        ]
+        db.session.commit()
+        member_id, requester, approver_id = people[0].id, people[1], people[2].id
+        held = manual.request_manual_hours(people[0], Decimal("12"), "补录", requester)
+        db.session.commit()
+        request_id = held.id
+        db.session.remove()
+
+        def approve():
+            approver = db.session.get(type(requester), approver_id)
+            return manual.approve_manual_request(manual.get_request_for(request_id, approver), approver)
+
+        results, errors = _at_once(shared_app, 10, approve)
+        assert len(results) == 1
+        assert all(isinstance(e, services.RecordsError) and e.status == 409 for e in errors)
+        entries = db.session.scalars(sa.select(HoursEntry).where(HoursEntry.user_id == member_id)).all()
+        assert [e.hours for e in entries] == [Decimal("12.00")]
+        assert db.session.get(ManualHoursRequest, request_id).status == "approved"

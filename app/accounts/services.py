@@ -133,7 +133,21 @@ def _throttle_key(user: User | None, identifier: str) -> str:
     return f"u:{user.id}" if user is not None else f"n:{identifier.strip()[:78]}"
 
 
-def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) -> LoginThrottle | None:
+def _locked_throttle(key: str, ip: str, now: datetime) -> LoginThrottle:
+    """The (account, address) counter, created if need be and locked for this transaction, so that a
+    burst of simultaneous guesses is counted one after another instead of all passing the check."""
+    throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True)
+    if throttle is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginThrottle(key=key, ip=ip, failures=0, delays=0, last_failure_at=now))
+        except sa.exc.IntegrityError:
+            pass  # a simultaneous attempt created it first: lock theirs
+        throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True, populate_existing=True)
+    return throttle
+
+
+def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) -> LoginThrottle:
     """Refuse (429) while the per-address limit or this source's wait for ``key`` holds."""
     window_start = now - timedelta(minutes=policy.ip_window_minutes)
     ip_failures = db.session.scalar(
@@ -141,8 +155,8 @@ def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) ->
     )
     if ip_failures >= policy.ip_max_failures:
         raise LoginRefused(f"登录失败次数过多，请 {policy.ip_window_minutes} 分钟后再试。", status=429)
-    throttle = db.session.get(LoginThrottle, (key, ip))
-    if throttle is not None and throttle.wait_until is not None and throttle.wait_until > now:
+    throttle = _locked_throttle(key, ip, now)
+    if throttle.wait_until is not None and throttle.wait_until > now:
         minutes = max(1, math.ceil((throttle.wait_until - now).total_seconds() / 60))
         raise LoginRefused(f"该账号从您的网络登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
     return throttle
@@ -151,7 +165,7 @@ def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) ->
 def _record_failure(
     user: User | None,
     key: str,
-    throttle: LoginThrottle | None,
+    throttle: LoginThrottle,
     identifier: str,
     ip: str,
     now: datetime,
@@ -159,9 +173,6 @@ def _record_failure(
 ) -> LoginRefused:
     """Count a wrong password for the address and for (account, address); the refusal to raise."""
     db.session.add(LoginFailure(ip=ip, identifier=identifier[:64], occurred_at=now))
-    if throttle is None:
-        throttle = LoginThrottle(key=key, ip=ip, failures=0, delays=0)
-        db.session.add(throttle)
     throttle.failures += 1
     throttle.last_failure_at = now
     refusal = LoginRefused(WRONG_CREDENTIALS)
@@ -212,8 +223,7 @@ def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -
     if not user.is_active_account:
         raise LoginRefused("账户已停用，请联系管理员。", status=403)
 
-    if throttle is not None:
-        db.session.delete(throttle)  # this source starts afresh; other sources keep their count
+    db.session.delete(throttle)  # this source starts afresh; other sources keep their count
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

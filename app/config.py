@@ -224,9 +224,20 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a long form must not expire mid-typing
 
-    #: Consecutive wrong passwords before an account is locked, and for how long.
+    # --- Accounts (app/accounts/) --------------------------------------------------------------------
+    #: Wrong passwords for one account from one source address before that source must wait; the
+    #: waits then double (1, 2, 4 ... minutes) up to LOGIN_LOCK_MINUTES. Other sources, the owner's
+    #: among them, are not affected: nobody can lock someone else out.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
     LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    #: Days a "remember me" login lasts (its cookie and its server-side session); a login without it
+    #: ends after SESSION_HOURS without a request.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("LOGIN_REMEMBER_DAYS", 14))
+    #: Lifetime of a new API token, in days, unless its owner picks another of API_TOKEN_DAY_CHOICES.
+    API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 90)
+    API_TOKEN_DAY_CHOICES = (30, 90, 365)
+    #: Days a one-time activation code (imported or admin-created members) stays valid.
+    ACTIVATION_CODE_DAYS = _env_int("ACTIVATION_CODE_DAYS", 14)
     #: Failed logins accepted from one IP address within the window before it is refused.
     LOGIN_IP_MAX_FAILURES = _env_int("LOGIN_IP_MAX_FAILURES", 30)
     LOGIN_IP_WINDOW_MINUTES = _env_int("LOGIN_IP_WINDOW_MINUTES", 15)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.accounts import services
@@ -50,7 +51,8 @@ def import_command(path: Path):
     def progress(done, total):
         click.echo(f"\r已写入 {done}/{total}", nl=False, err=True)
 
-    report = import_members(path, path.name, actor=None, progress=progress)
+    days = current_app.config["ACTIVATION_CODE_DAYS"]
+    report = import_members(path, path.name, actor=None, progress=progress, activation_days=days)
     if not report.ok:
         db.session.rollback()
         if report.message:
@@ -63,17 +65,44 @@ def import_command(path: Path):
         sys.exit(1)
     db.session.commit()
     click.echo(f"\n导入完成：共 {report.total_rows} 行，新增 {report.created}，更新 {report.updated}。")
+    if report.activation_codes:
+        # Shown this once: only their hashes are stored. Hand each member their own code.
+        click.echo(f"新成员的一次性激活码（{days} 天内有效，只显示这一次）：")
+        click.echo("工号\t激活码")
+        for employee_no, code in report.activation_codes.items():
+            click.echo(f"{employee_no}\t{code}")
 
 
 @users_cli.command("token")
 @click.argument("employee_no")
 @click.option("--name", default="CLI", help="令牌名称")
-def token_command(employee_no, name):
+@click.option("--days", type=click.IntRange(1, 366), help="有效期（天），默认 API_TOKEN_DAYS")
+@click.option("--read-only", is_flag=True, help="只读令牌：只能 GET")
+def token_command(employee_no, name, days, read_only):
     """Print a new personal API token for EMPLOYEE_NO (on the last line)."""
     user = services.find_user_by_login(employee_no)
     if user is None:
         raise click.ClickException(f"找不到工号为 {employee_no} 的用户")
-    _token, plain = services.issue_api_token(user, name, actor=None)
+    days = days or current_app.config["API_TOKEN_DAYS"]
+    _token, plain = services.issue_api_token(user, name, actor=None, days=days, read_only=read_only)
     db.session.commit()
-    click.echo(f"已为 {user} 创建令牌（只显示这一次）：", err=True)
+    scope = "只读" if read_only else "读写"
+    click.echo(f"已为 {user} 创建{scope}令牌，{days} 天后过期（只显示这一次）：", err=True)
     click.echo(plain)
+
+
+@users_cli.command("activation-code")
+@click.argument("employee_no")
+def activation_code_command(employee_no):
+    """Print a new one-time activation code for a member who has not set a password yet."""
+    user = services.find_user_by_login(employee_no)
+    if user is None:
+        raise click.ClickException(f"找不到工号为 {employee_no} 的用户")
+    days = current_app.config["ACTIVATION_CODE_DAYS"]
+    try:
+        code = services.issue_activation_code(user, actor=None, days=days)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user} 的一次性激活码（{days} 天内有效，只显示这一次）：", err=True)
+    click.echo(code)

@@ -37,6 +37,13 @@ class ChangePasswordForm(PageForm):
 
 class TokenForm(PageForm):
     name = StringField(_l("令牌名称"), validators=[DataRequired(), Length(max=64)])
+    #: Choices (30/90/365 days) come from the configuration, set by the view.
+    days = SelectField(_l("有效期"), coerce=int, validators=[DataRequired(_l("请选择有效期"))])
+    read_only = BooleanField(_l("只读（只能查询，不能修改数据）"))
+    password = PasswordField(
+        _l("登录密码（创建令牌须再次验证身份）"),
+        validators=[DataRequired(_l("请输入登录密码")), Length(max=128)],
+    )
     submit = SubmitField(_l("创建令牌"))
 
 
@@ -65,7 +72,7 @@ class UserForm(PageForm):
     position = SelectField(_l("党内职务"), choices=_choices(POSITION_LABELS), validators=[Optional()])
     roles = MultiCheckboxField(_l("角色"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
     password = PasswordField(
-        _l("初始密码（留空则为手机号后 6 位）"), validators=[Optional(), Length(min=8, max=128)]
+        _l("初始密码（留空则生成一次性激活码）"), validators=[Optional(), Length(min=8, max=128)]
     )
     submit = SubmitField(_l("保存"))
 

@@ -8,12 +8,13 @@ employee number instead of duplicating them.
 import csv
 import io
 import logging
+import secrets
 import shutil
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from app.accounts.models import (
     User,
     UserRole,
 )
+from app.accounts.passwords import derived_activation_code, hash_activation_code, new_activation_code
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import audit
 from app.core.clock import utcnow
@@ -61,6 +63,11 @@ class ImportReport:
     updated: int = 0
     errors: list[dict] = field(default_factory=list)
     message: str | None = None
+    #: Ids of the accounts created, in file order.
+    created_ids: list[int] = field(default_factory=list)
+    #: Employee number → activation code of each new member, for the caller to show once (the CLI
+    #: prints them; the web import derives them again on its slip page instead of keeping them).
+    activation_codes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -89,7 +96,10 @@ def template_workbook() -> bytes:
     notes.append(["列", "说明"])
     notes.append(["工号", "必填，唯一；重复导入同一工号将更新该成员"])
     notes.append(["姓名", "必填"])
-    notes.append(["手机号", "必填，11 位大陆手机号；新成员初始密码为手机号后 6 位，首次登录须修改"])
+    notes.append(["手机号", "必填，11 位大陆手机号；可用作登录名"])
+    notes.append(
+        ["激活码", "导入后为每位新成员生成一次性激活码（打印激活码单发给本人），首次登录后须设置密码"]
+    )
     notes.append(["所属组织", "必填，组织全称路径（用 / 分隔）或在全系统唯一的组织名称"])
     notes.append(["性别", "、".join(GENDER_LABELS.values())])
     notes.append(["人员类别", "、".join(CATEGORY_LABELS.values())])
@@ -295,10 +305,15 @@ def import_members(
     filename: str,
     actor: User | None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    activation_days: int = 14,
+    code_for: Callable[[str], str] | None = None,
 ) -> ImportReport:
     """Validate and import the file at ``path``. Writes nothing unless every row is valid.
 
-    The caller commits. ``progress(done, total)`` is called as rows are written.
+    The caller commits. ``progress(done, total)`` is called as rows are written. Each new member
+    gets a one-time activation code valid ``activation_days``: ``code_for(employee_no)`` when given
+    (only its keyed hash is stored), otherwise a random one returned in the report.
     """
     report = ImportReport()
     if actor is not None and scope_path(actor) is None:
@@ -336,6 +351,7 @@ def import_members(
         return report
 
     now = utcnow()
+    activation_expires_at = now + timedelta(days=activation_days)
     new_rows, update_rows = [], []
     for row in valid:
         values = {
@@ -352,6 +368,10 @@ def import_members(
         if row.employee_no in existing:
             update_rows.append({"id": existing[row.employee_no][0], **values})
         else:
+            if code_for is not None:
+                code = code_for(row.employee_no)
+            else:
+                code = report.activation_codes[row.employee_no] = new_activation_code()
             new_rows.append(
                 {
                     **values,
@@ -359,6 +379,9 @@ def import_members(
                     "must_change_password": True,
                     "is_active_account": True,
                     "failed_logins": 0,
+                    "auth_nonce": secrets.token_hex(16),
+                    "activation_code_hash": hash_activation_code(code),
+                    "activation_expires_at": activation_expires_at,
                 }
             )
 
@@ -386,6 +409,7 @@ def import_members(
             ).all()
             db.session.execute(sa.insert(UserRole), [{"user_id": uid, "role": Role.MEMBER} for uid in ids])
             arrived += ids
+            report.created_ids += ids
     report.created, report.updated = len(new_rows), len(update_rows)
     if arrived:
         members_imported.send("accounts", user_ids=arrived, actor=actor)
@@ -395,20 +419,36 @@ def import_members(
     return report
 
 
-def run_import_job(job: ImportJob, actor: User | None, commit: Callable[[], None]) -> ImportReport:
-    """Run a stored import job, recording progress on it; ``commit`` persists progress as it goes."""
+def run_import_job(
+    job: ImportJob, actor: User | None, commit: Callable[[], None], *, activation_days: int = 14
+) -> ImportReport:
+    """Run a stored import job, recording progress on it; ``commit`` persists progress as it goes.
+
+    The new members' activation codes are derived from a secret kept on the job until its
+    coordinator opens the slips once (:func:`reveal_import_slips`).
+    """
     job.status = "running"
+    job.slip_secret = secrets.token_hex(32)
     commit()
+    secret, job_id = job.slip_secret, job.id
 
     def progress(done: int, total: int) -> None:
         job.processed_rows, job.total_rows = done, total
 
     try:
-        report = import_members(Path(job.stored_path), job.filename, actor, progress)
+        report = import_members(
+            Path(job.stored_path),
+            job.filename,
+            actor,
+            progress,
+            activation_days=activation_days,
+            code_for=lambda employee_no: derived_activation_code(secret, f"{job_id}:{employee_no}"),
+        )
     except Exception:
         logger.exception("import job %s failed", job.id)
         db.session.rollback()
         job.status, job.message = "failed", "导入时发生意外错误，未写入任何数据。请联系管理员。"
+        job.slip_secret = None
         job.finished_at = utcnow()
         commit()
         raise
@@ -420,11 +460,15 @@ def run_import_job(job: ImportJob, actor: User | None, commit: Callable[[], None
     if report.ok:
         job.status = "done"
         job.processed_rows = report.total_rows
+        job.created_user_ids = report.created_ids or None
+        if not report.created_ids:
+            job.slip_secret = None
         audit.record(
             actor, "user.import", job, f"导入 {job.filename}：新增 {report.created}，更新 {report.updated}"
         )
     else:
         job.status = "rejected"
+        job.slip_secret = None
     commit()
     Path(job.stored_path).unlink(missing_ok=True)
     return report
@@ -446,3 +490,24 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def reveal_import_slips(job: ImportJob, actor: User) -> list[tuple[User, str]]:
+    """The activation codes of the members ``job`` created, derived once more and never again: the
+    secret is erased here. Members activated meanwhile or given a new code are left out."""
+    secret, job.slip_secret = job.slip_secret, None
+    job.slip_shown_at = utcnow()
+    slips: list[tuple[User, str]] = []
+    ids = job.created_user_ids or []
+    if secret is not None:
+        for start in range(0, len(ids), BATCH):
+            members = db.session.scalars(
+                sa.select(User).where(User.id.in_(ids[start : start + BATCH])).order_by(User.id)
+            ).all()
+            for member in members:
+                code = derived_activation_code(secret, f"{job.id}:{member.employee_no}")
+                if member.password_hash is None and member.activation_code_hash == hash_activation_code(code):
+                    slips.append((member, code))
+    audit.record(actor, "user.import.slips", job, f"查看导入 {job.filename} 的激活码单（{len(slips)} 人）")
+    db.session.flush()
+    return slips

@@ -1,5 +1,6 @@
 import enum
 import hashlib
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -85,12 +86,23 @@ class User(UserMixin, TimestampMixin, db.Model):
     joined_party_on: Mapped[date | None]
     position: Mapped[BranchPosition | None] = mapped_column(enum_column(BranchPosition, "branch_position"))
 
-    #: Argon2id hash. ``None`` for imported accounts that have not yet set a password: their
-    #: initial password is the last six digits of their mobile and must be changed at first login.
+    #: Argon2id hash. ``None`` for accounts that have not yet set a password: imported and
+    #: admin-created members log in once with a one-time activation code and must then set one.
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    #: Consecutive failed logins since the last success; reset on success or when a lock expires.
+    #: Part of every login session's id: rotating it (password change, "log out everywhere", admin
+    #: reset, disabling) ends every session and remember-me cookie of the account at once.
+    auth_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
+    #: Keyed hash of the one-time activation code (see ``passwords.hash_activation_code``); kept after
+    #: use so that a used code gets its own message.
+    activation_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the member set their password with the code; a used code never logs in again.
+    activation_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: For display only (user list, admin page): failures since the last success, from any source,
+    #: and the latest moment until which some source must wait. Logins are throttled per
+    #: (account, source address) by :class:`LoginThrottle`, so nobody can lock the owner out.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -98,6 +110,17 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     branch = relationship("Branch", lazy="joined")
+
+    #: The login session this object was loaded for (or started with) in the current request;
+    #: not a column. ``get_id`` then names that session, so Flask-Login's session value and its
+    #: remember-me cookie carry a random, server-checked, revocable token instead of the bare id.
+    login_token = None
+    login_session_id = None
+
+    def get_id(self) -> str:
+        if self.login_token is None:
+            return str(self.id)  # bearer-token API requests: never written to a cookie
+        return f"{self.id}:{self.auth_nonce}:{self.login_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.employee_no} {self.name}>"
@@ -135,6 +158,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.locked_until is not None and self.locked_until > now
 
     @property
+    def is_awaiting_activation(self) -> bool:
+        """Created without a password and not yet activated with a code."""
+        return self.password_hash is None
+
+    @property
     def category_label(self) -> str:
         return CATEGORY_LABELS.get(self.category, "") if self.category else ""
 
@@ -164,6 +192,94 @@ class LoginFailure(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LoginThrottle(db.Model):
+    """Failed logins for one account (or one unknown login name) from one source address.
+
+    After ``LOGIN_MAX_FAILURES`` failures the source waits 1, 2, 4 ... minutes (capped) before it may
+    try that account again; the owner, from anywhere else, is not affected.
+    """
+
+    __tablename__ = "login_throttle"
+
+    #: ``u:<user id>`` for an account, ``n:<login name as typed>`` for a name that matches nobody,
+    #: so that unknown and real accounts are throttled, and answered, alike.
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    #: How many waits this source has been given; the next wait doubles.
+    delays: Mapped[int] = mapped_column(default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Its id travels in the session and remember-me cookies as a random
+    token (only the SHA-256 is stored); revoking the row ends that browser's session even if its
+    cookies were copied elsewhere."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The user's ``auth_nonce`` when the session started; a rotated nonce ends the session.
+    auth_nonce: Mapped[str] = mapped_column(sa.String(32))
+    #: "Remember me": a fixed lifetime of days; otherwise the session ends after hours of idleness.
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Updated at most once a minute, so ordinary page views do not each write.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped["User"] = relationship(lazy="raise")
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    @property
+    def device(self) -> str:
+        """A short, human description of the browser, from its User-Agent."""
+        ua = self.user_agent or ""
+        system = next(
+            (
+                label
+                for needle, label in (
+                    ("iPhone", "iPhone"),
+                    ("iPad", "iPad"),
+                    ("Android", "Android"),
+                    ("HarmonyOS", "鸿蒙"),
+                    ("Windows", "Windows"),
+                    ("Mac OS X", "Mac"),
+                    ("Linux", "Linux"),
+                )
+                if needle in ua
+            ),
+            "",
+        )
+        browser = next(
+            (
+                label
+                for needle, label in (
+                    ("MicroMessenger", "微信"),
+                    ("Edg/", "Edge"),
+                    ("Chrome/", "Chrome"),
+                    ("Firefox/", "Firefox"),
+                    ("Safari/", "Safari"),
+                )
+                if needle in ua
+            ),
+            "",
+        )
+        return " · ".join(part for part in (system, browser) if part) or (ua[:40] or "未知设备")
+
+
 class ApiToken(db.Model):
     """A personal API token. Only its SHA-256 is stored; the token itself is shown once."""
 
@@ -178,12 +294,19 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Every token expires; the owner picks 30, 90 or 365 days when creating it.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A read-only token may only GET (and HEAD) the API.
+    is_read_only: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(lazy="joined")
 
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
 
 
 class ImportJob(db.Model):
@@ -208,6 +331,12 @@ class ImportJob(db.Model):
     message: Mapped[str | None] = mapped_column(sa.Text)
     #: Per-row problems: ``[{"row": 3, "field": "手机号", "message": "..."}]``.
     errors: Mapped[list | None] = mapped_column(sa.JSON)
+    #: Ids of the accounts this import created, whose activation slips it prints.
+    created_user_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    #: Random secret from which this job's activation codes were derived (with SECRET_KEY). Erased
+    #: the moment the slips are shown, so the codes can never be shown, or derived, again.
+    slip_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    slip_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship(lazy="joined")
 

@@ -1,17 +1,26 @@
 """Account operations. Callers own the transaction; every change is flushed and audited."""
 
-import hmac
+import enum
 import logging
 import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.accounts.models import ApiToken, LoginFailure, Role, User
-from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.accounts.models import ApiToken, LoginFailure, LoginSession, LoginThrottle, Role, User
+from app.accounts.passwords import (
+    activation_code_matches,
+    hash_activation_code,
+    hash_password,
+    looks_like_code,
+    needs_rehash,
+    new_activation_code,
+    password_problem,
+    verify_password,
+)
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import user_branch_changed, user_created
@@ -21,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMPLOYEE_NO_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: How often a live session's ``last_seen_at`` is written: page views do not each cost a write.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+WRONG_CREDENTIALS = "账号或密码错误。"
 
 
 class AccountError(ValueError):
@@ -30,9 +42,13 @@ class AccountError(ValueError):
 class LoginRefused(AccountError):
     """Login refused; ``status`` is the HTTP status a view should answer with."""
 
-    def __init__(self, message: str, status: int = 200):
+    def __init__(self, message: str, status: int = 401):
         super().__init__(message)
         self.status = status
+
+
+class TokenRefused(AccountError):
+    """An API token that does not authenticate (unknown, revoked, expired, disabled account)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,10 @@ class LoginPolicy:
     lock_minutes: int
     ip_max_failures: int
     ip_window_minutes: int
+    #: A login without "remember me" ends after this long without a request.
+    session_lifetime: timedelta = timedelta(hours=12)
+    #: A "remember me" login ends this long after it started.
+    remember_lifetime: timedelta = timedelta(days=14)
 
     @classmethod
     def from_config(cls, config) -> "LoginPolicy":
@@ -49,7 +69,13 @@ class LoginPolicy:
             lock_minutes=config["LOGIN_LOCK_MINUTES"],
             ip_max_failures=config["LOGIN_IP_MAX_FAILURES"],
             ip_window_minutes=config["LOGIN_IP_WINDOW_MINUTES"],
+            session_lifetime=config["PERMANENT_SESSION_LIFETIME"],
+            remember_lifetime=config["REMEMBER_COOKIE_DURATION"],
         )
+
+    def wait_for(self, delays: int) -> timedelta:
+        """The wait given to a source for the ``delays``-th time: 1, 2, 4 ... minutes, capped."""
+        return timedelta(minutes=min(2 ** min(delays, 20), max(1, self.lock_minutes)))
 
 
 def normalize_mobile(value: str | None) -> str | None:
@@ -73,68 +99,252 @@ def find_user_by_login(identifier: str) -> User | None:
     return user
 
 
-def _password_matches(user: User, password: str) -> bool:
-    if user.password_hash is None:
-        # Imported account not yet activated: the initial password is the mobile's last six digits.
-        return bool(user.mobile) and hmac.compare_digest(password.encode(), user.mobile[-6:].encode())
-    return verify_password(user.password_hash, password)
+# --- checking a password or an activation code --------------------------------------------------
 
 
-def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -> User:
-    """Check a login attempt and return the user, or raise :class:`LoginRefused` with the reason.
+class Secret(enum.Enum):
+    PASSWORD = enum.auto()
+    ACTIVATION_CODE = enum.auto()
+    EXPIRED_CODE = enum.auto()
+    USED_CODE = enum.auto()
+    WRONG = enum.auto()
 
-    Refuses when the IP has failed too often in the window (429), when the account is locked
-    (even with the right password), when the account is disabled, or when the password is wrong.
-    """
-    now = utcnow()
+
+def _check_secret(user: User | None, typed: str, now: datetime) -> Secret:
+    """What ``typed`` is for ``user``. The same work is done whoever asks: one Argon2 verification
+    (against a dummy hash for unknown accounts and accounts without a password) and one HMAC
+    comparison, so the answer time says nothing about which accounts exist."""
+    password_ok = verify_password(user.password_hash if user else None, typed)
+    code_ok = activation_code_matches(user.activation_code_hash if user else None, typed)
+    if user is None:
+        return Secret.WRONG
+    if password_ok:
+        return Secret.PASSWORD
+    if code_ok and looks_like_code(typed):
+        if user.password_hash is not None or user.activation_used_at is not None:
+            return Secret.USED_CODE
+        if user.activation_expires_at is None or user.activation_expires_at <= now:
+            return Secret.EXPIRED_CODE
+        return Secret.ACTIVATION_CODE
+    return Secret.WRONG
+
+
+def _throttle_key(user: User | None, identifier: str) -> str:
+    return f"u:{user.id}" if user is not None else f"n:{identifier.strip()[:78]}"
+
+
+def _locked_throttle(key: str, ip: str, now: datetime) -> LoginThrottle:
+    """The (account, address) counter, created if need be and locked for this transaction, so that a
+    burst of simultaneous guesses is counted one after another instead of all passing the check."""
+    throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True)
+    if throttle is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginThrottle(key=key, ip=ip, failures=0, delays=0, last_failure_at=now))
+        except sa.exc.IntegrityError:
+            pass  # a simultaneous attempt created it first: lock theirs
+        throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True, populate_existing=True)
+    return throttle
+
+
+def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) -> LoginThrottle:
+    """Refuse (429) while the per-address limit or this source's wait for ``key`` holds."""
     window_start = now - timedelta(minutes=policy.ip_window_minutes)
     ip_failures = db.session.scalar(
         sa.select(sa.func.count()).where(LoginFailure.ip == ip, LoginFailure.occurred_at > window_start)
     )
     if ip_failures >= policy.ip_max_failures:
         raise LoginRefused(f"登录失败次数过多，请 {policy.ip_window_minutes} 分钟后再试。", status=429)
+    throttle = _locked_throttle(key, ip, now)
+    if throttle.wait_until is not None and throttle.wait_until > now:
+        minutes = max(1, math.ceil((throttle.wait_until - now).total_seconds() / 60))
+        raise LoginRefused(f"该账号从您的网络登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
+    return throttle
 
-    user = find_user_by_login(identifier)
-    if user is not None and user.is_locked(now):
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-        raise LoginRefused(
-            f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员解锁。", status=423
+
+def _record_failure(
+    user: User | None,
+    key: str,
+    throttle: LoginThrottle,
+    identifier: str,
+    ip: str,
+    now: datetime,
+    policy: LoginPolicy,
+) -> LoginRefused:
+    """Count a wrong password for the address and for (account, address); the refusal to raise."""
+    db.session.add(LoginFailure(ip=ip, identifier=identifier[:64], occurred_at=now))
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    refusal = LoginRefused(WRONG_CREDENTIALS)
+    if throttle.failures >= policy.max_failures:
+        wait = policy.wait_for(throttle.delays)
+        throttle.delays += 1
+        throttle.wait_until = now + wait
+        minutes = math.ceil(wait.total_seconds() / 60)
+        refusal = LoginRefused(
+            f"{WRONG_CREDENTIALS}从您的网络登录该账号失败次数过多，请 {minutes} 分钟后再试。", status=429
         )
+    if user is not None:
+        user.failed_logins += 1
+        if throttle.wait_until is not None and (
+            user.locked_until is None or user.locked_until < throttle.wait_until
+        ):
+            user.locked_until = throttle.wait_until
+        if refusal.status == 429 and throttle.delays == 1:
+            audit.record(
+                None, "user.lock", user, f"来自 {ip} 的登录连续失败 {throttle.failures} 次，该地址须等待"
+            )
+    db.session.flush()
+    return refusal
 
-    if user is None or not _password_matches(user, password):
-        db.session.add(LoginFailure(ip=ip, identifier=identifier[:64], occurred_at=now))
-        if user is not None:
-            if user.locked_until is not None:  # an expired lock: start counting afresh
-                user.locked_until = None
-                user.failed_logins = 0
-            user.failed_logins += 1
-            if user.failed_logins >= policy.max_failures:
-                user.locked_until = now + timedelta(minutes=policy.lock_minutes)
-                audit.record(None, "user.lock", user, f"连续 {user.failed_logins} 次密码错误，账户锁定")
-                db.session.flush()
-                raise LoginRefused(
-                    f"密码错误次数过多，账户已锁定，请 {policy.lock_minutes} 分钟后再试或联系管理员解锁。",
-                    status=423,
-                )
-            remaining = policy.max_failures - user.failed_logins
-            db.session.flush()
-            if remaining <= 3:
-                raise LoginRefused(
-                    f"账号或密码错误。再错 {remaining} 次账户将被锁定 {policy.lock_minutes} 分钟。"
-                )
-        db.session.flush()
-        raise LoginRefused("账号或密码错误。")
+
+def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -> User:
+    """Check a login attempt and return the user, or raise :class:`LoginRefused` with the reason.
+
+    Unknown accounts and wrong passwords get the same answer after the same work. Failures are
+    counted per address (too many from one address: 429 for a while) and per (account, address):
+    that source then waits longer and longer for that account, while its owner, elsewhere, can
+    still log in. Disabled accounts are refused (403) once the password is right. A member who has
+    not set a password yet logs in with their activation code and must then set one.
+    """
+    now = utcnow()
+    user = find_user_by_login(identifier)
+    key = _throttle_key(user, identifier)
+    throttle = _refuse_if_waiting(key, ip, now, policy)
+
+    result = _check_secret(user, password, now)
+    if result is Secret.EXPIRED_CODE:
+        raise LoginRefused("激活码已过期，请联系本单位组织员重新获取。")
+    if result is Secret.USED_CODE:
+        raise LoginRefused("该激活码已经使用过，请用您设置的密码登录；忘记密码请联系组织员或管理员。")
+    if result is Secret.WRONG:
+        raise _record_failure(user, key, throttle, identifier, ip, now, policy)
 
     if not user.is_active_account:
         raise LoginRefused("账户已停用，请联系管理员。", status=403)
 
+    db.session.delete(throttle)  # this source starts afresh; other sources keep their count
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if user.password_hash is not None and needs_rehash(user.password_hash):
+    if result is Secret.ACTIVATION_CODE:
+        user.must_change_password = True
+    elif needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.flush()
     return user
+
+
+def reauthenticate(user: User, password: str, ip: str, policy: LoginPolicy) -> None:
+    """Ask a signed-in user for their password again before a sensitive step (a new API token):
+    a copied session cookie alone must not be enough. Throttled like a login."""
+    now = utcnow()
+    key = _throttle_key(user, user.employee_no)
+    throttle = _refuse_if_waiting(key, ip, now, policy)
+    if _check_secret(user, password, now) is not Secret.PASSWORD:
+        refusal = _record_failure(user, key, throttle, user.employee_no, ip, now, policy)
+        if refusal.status == 429:
+            raise LoginRefused(str(refusal).replace(WRONG_CREDENTIALS, "密码不正确。"), status=429)
+        raise LoginRefused("密码不正确。", status=422)
+
+
+# --- login sessions -----------------------------------------------------------------------------
+
+
+def start_login_session(
+    user: User, *, remember: bool, ip: str, user_agent: str, policy: LoginPolicy
+) -> LoginSession:
+    """Record a new signed-in browser; ``user.get_id()`` then names it (see :class:`LoginSession`)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = LoginSession(
+        user_id=user.id,
+        token_hash=LoginSession.hash_token(token),
+        auth_nonce=user.auth_nonce,
+        is_remembered=remember,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + (policy.remember_lifetime if remember else policy.session_lifetime),
+        ip=(ip or "")[:45],
+        user_agent=(user_agent or "")[:255],
+    )
+    db.session.add(row)
+    db.session.flush()
+    user.login_token, user.login_session_id = token, row.id
+    return row
+
+
+def user_for_session(session_id: str, policy: LoginPolicy) -> tuple[User | None, bool]:
+    """The user of a live login session named ``"<user id>:<auth nonce>:<token>"``, and whether its
+    ``last_seen_at`` moved (the caller commits that). Revoked and expired sessions, and sessions of
+    an account whose nonce rotated since, give ``None``: the browser is signed out."""
+    user_id, _, rest = session_id.partition(":")
+    nonce, _, token = rest.partition(":")
+    if not user_id.isdigit() or not nonce or not token or len(token) > 100:
+        return None, False
+    found = db.session.execute(
+        sa.select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == LoginSession.hash_token(token))
+    ).first()
+    if found is None:
+        return None, False
+    row, user = found
+    now = utcnow()
+    if (
+        str(row.user_id) != user_id
+        or not row.is_live(now)
+        or not (row.auth_nonce == user.auth_nonce == nonce)
+        or not user.is_active_account
+    ):
+        return None, False
+    touched = now - row.last_seen_at >= SESSION_TOUCH_INTERVAL
+    if touched:
+        row.last_seen_at = now
+        if not row.is_remembered:
+            row.expires_at = now + policy.session_lifetime
+    user.login_token, user.login_session_id = token, row.id
+    return user, touched
+
+
+def active_sessions(user: User) -> list[LoginSession]:
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(LoginSession)
+            .where(
+                LoginSession.user_id == user.id,
+                LoginSession.revoked_at.is_(None),
+                LoginSession.expires_at > now,
+                LoginSession.auth_nonce == user.auth_nonce,
+            )
+            .order_by(LoginSession.last_seen_at.desc())
+        )
+    )
+
+
+def end_login_session(row: LoginSession, actor: User) -> None:
+    """Sign one browser out (logout, or "退出此设备" on the sessions page)."""
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        if row.user_id != actor.id or row.id != getattr(actor, "login_session_id", None):
+            audit.record(actor, "user.session_revoke", row, f"退出设备 {row.device}（{row.ip}）")
+    db.session.flush()
+
+
+def end_all_sessions(user: User, actor: User | None, reason: str | None = None) -> None:
+    """Sign the account out everywhere: a new auth nonce invalidates every session and remember-me
+    cookie, and the rows are marked revoked so the sessions page is truthful. Audited with
+    ``reason`` when given (callers that audit their own change, e.g. a password reset, pass none)."""
+    user.auth_nonce = secrets.token_hex(16)
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if reason:
+        audit.record(actor, "user.sessions_end", user, reason)
+    db.session.flush()
 
 
 def _is_self(user: User, actor: User | None) -> bool:
@@ -143,6 +353,8 @@ def _is_self(user: User, actor: User | None) -> bool:
 
 
 def unlock_user(user: User, actor: User) -> None:
+    """Lift every source's wait for ``user`` (the owner asked an admin for help)."""
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == _throttle_key(user, "")))
     user.failed_logins = 0
     user.locked_until = None
     audit.record(actor, "user.unlock", user, f"解锁账户 {user}")
@@ -150,22 +362,50 @@ def unlock_user(user: User, actor: User) -> None:
 
 
 def set_password(user: User, new_password: str, actor: User | None, *, must_change: bool = False) -> None:
-    """Set a password after checking the policy; an admin reset can require a change at next login."""
-    problem = password_problem(new_password)
+    """Set a password after checking the policy; an admin reset can require a change at next login.
+
+    Every session of the account ends (a self-service change starts a new one for the browser that
+    made it); an activation code, if any, is used up.
+    """
+    problem = password_problem(new_password, employee_no=user.employee_no, mobile=user.mobile)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(new_password)
     user.must_change_password = must_change
+    if user.activation_code_hash is not None and user.activation_used_at is None:
+        user.activation_used_at = utcnow()
     audit.record(actor, "user.password", user, "修改密码" if _is_self(user, actor) else "重置密码")
-    db.session.flush()
+    end_all_sessions(user, actor)
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not _password_matches(user, current_password):
+    """The member's own change; the current password is the activation code before the first one."""
+    if _check_secret(user, current_password, utcnow()) not in {Secret.PASSWORD, Secret.ACTIVATION_CODE}:
         raise AccountError("当前密码不正确")
     if current_password == new_password:
         raise AccountError("新密码不能与当前密码相同")
     set_password(user, new_password, actor=user)
+
+
+def issue_activation_code(user: User, actor: User | None, *, days: int) -> str:
+    """A new one-time activation code for a member who has not set a password yet; returned once.
+
+    Replaces any earlier code and ends sessions opened with it (it may have been seen by others).
+    """
+    if user.password_hash is not None:
+        raise AccountError("该成员已设置密码，无需激活码；如忘记密码请联系管理员重置。")
+    code = new_activation_code()
+    set_activation_code(user, hash_activation_code(code), utcnow() + timedelta(days=days))
+    user.must_change_password = True
+    audit.record(actor, "user.activation_code", user, f"为 {user} 生成激活码")
+    end_all_sessions(user, actor)
+    return code
+
+
+def set_activation_code(user: User, code_hash: str, expires_at: datetime) -> None:
+    user.activation_code_hash = code_hash
+    user.activation_expires_at = expires_at
+    user.activation_used_at = None
 
 
 @dataclass
@@ -223,20 +463,19 @@ def _apply(user: User, data: UserData) -> None:
 
 
 def create_user(data: UserData, roles, actor: User | None, password: str | None = None) -> User:
-    """Create an account. Without ``password`` it starts with the mobile-based initial password."""
+    """Create an account. Without ``password`` it has no way in until the caller issues an activation
+    code (:func:`issue_activation_code`), which the member uses once to set their own password."""
     data = _validate(data)
     _check_unique(data, None)
     user = User()
     _apply(user, data)
     user.set_roles(roles or [Role.MEMBER])
     if password is not None:
-        problem = password_problem(password)
+        problem = password_problem(password, employee_no=data.employee_no, mobile=data.mobile)
         if problem:
             raise AccountError(problem)
         user.password_hash = hash_password(password)
     else:
-        if not data.mobile:
-            raise AccountError("未设置密码的账户必须填写手机号（初始密码为手机号后 6 位）")
         user.must_change_password = True
     db.session.add(user)
     db.session.flush()
@@ -288,19 +527,37 @@ def set_user_active(user: User, is_active: bool, actor: User) -> None:
         user,
         ("启用" if is_active else "停用") + str(user),
     )
+    if not is_active:
+        end_all_sessions(user, actor)
     db.session.flush()
 
 
-def issue_api_token(user: User, name: str, actor: User | None) -> tuple[ApiToken, str]:
-    """Create a personal API token; the plain token is returned once and never stored."""
+def issue_api_token(
+    user: User, name: str, actor: User | None, *, days: int = 90, read_only: bool = False
+) -> tuple[ApiToken, str]:
+    """Create a personal API token; the plain token is returned once and never stored.
+
+    Pages ask for the password first (:func:`reauthenticate`); the shell (``flask users token``)
+    is trusted as it is.
+    """
     name = (name or "").strip() or "API"
     if len(name) > 64:
         raise AccountError("令牌名称不能超过 64 个字")
+    if not 1 <= days <= 366:
+        raise AccountError("令牌有效期须为 1–366 天")
     plain = "hk_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=ApiToken.hash_token(plain), prefix=plain[:10])
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=ApiToken.hash_token(plain),
+        prefix=plain[:10],
+        expires_at=utcnow() + timedelta(days=days),
+        is_read_only=read_only,
+    )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "token.create", token, f"为 {user} 创建 API 令牌 {name}")
+    scope = "只读" if read_only else "读写"
+    audit.record(actor, "token.create", token, f"为 {user} 创建 API 令牌 {name}（{scope}，{days} 天）")
     return token, plain
 
 
@@ -310,24 +567,38 @@ def revoke_api_token(token: ApiToken, actor: User) -> None:
     db.session.flush()
 
 
-def user_for_api_token(plain: str) -> User | None:
-    """The active user owning the live token ``plain``, or ``None``."""
+def authenticate_api_token(plain: str) -> ApiToken:
+    """The live token ``plain`` of an active account, or :class:`TokenRefused` saying why."""
     if not plain.startswith("hk_") or len(plain) > 100:
-        return None
+        raise TokenRefused("API 令牌无效或已吊销。")
     token = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(plain))
     ).first()
     if token is None or token.revoked_at is not None or not token.user.is_active_account:
-        return None
+        raise TokenRefused("API 令牌无效或已吊销。")
     now = utcnow()
+    if token.expires_at <= now:
+        raise TokenRefused("API 令牌已过期，请在“API 令牌”页面创建新令牌。")
     # Written at most once a minute, so scripts polling the API do not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user
+    return token
 
 
 def purge_login_failures(older_than: timedelta) -> int:
-    result = db.session.execute(
-        sa.delete(LoginFailure).where(LoginFailure.occurred_at < utcnow() - older_than)
+    """Forget failures (per address, and per account and address) older than ``older_than``, and
+    sessions that ended that long ago."""
+    cutoff = utcnow() - older_than
+    result = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.occurred_at < cutoff))
+    db.session.execute(
+        sa.delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < cutoff,
+            sa.or_(LoginThrottle.wait_until.is_(None), LoginThrottle.wait_until < cutoff),
+        )
+    )
+    db.session.execute(
+        sa.delete(LoginSession).where(
+            sa.or_(LoginSession.expires_at < cutoff, LoginSession.revoked_at < cutoff)
+        )
     )
     return result.rowcount or 0

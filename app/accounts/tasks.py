@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from flask import current_app
+
 from app.accounts.importing import run_import_job
 from app.accounts.models import ImportJob, User
 from app.accounts.services import purge_login_failures
@@ -14,7 +16,9 @@ def import_members_task(job_id: int) -> dict:
     if job is None or job.is_finished:  # redelivered after it finished: nothing to do
         return {"job_id": job_id, "status": job.status if job else "missing"}
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    run_import_job(job, actor, commit=db.session.commit)
+    run_import_job(
+        job, actor, commit=db.session.commit, activation_days=current_app.config["ACTIVATION_CODE_DAYS"]
+    )
     return {
         "job_id": job_id,
         "status": job.status,

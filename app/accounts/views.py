@@ -9,6 +9,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,10 +29,11 @@ from app.accounts.forms import (
     TokenForm,
     UserForm,
 )
-from app.accounts.importing import ImportFileError, create_import_job, template_workbook
-from app.accounts.models import ApiToken, ImportJob, Role, User
+from app.accounts.importing import ImportFileError, create_import_job, reveal_import_slips, template_workbook
+from app.accounts.models import ApiToken, ImportJob, LoginSession, Role, User
 from app.accounts.tasks import import_members_task
 from app.config import Config
+from app.core.clock import utcnow
 from app.core.permissions import login_required, roles_required
 from app.extensions import db, login_manager
 from app.org import services as org_services
@@ -39,14 +41,23 @@ from app.org import services as org_services
 bp = Blueprint("accounts", __name__)
 
 
+def _policy() -> services.LoginPolicy:
+    return services.LoginPolicy.from_config(current_app.config)
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user of a live login session (see :func:`services.user_for_session`)."""
+    user, touched = services.user_for_session(session_id, _policy())
+    if touched:
+        db.session.commit()  # the first thing a request does: nothing else is pending yet
+    return user
 
 
 @bp.before_app_request
 def require_password_change():
-    """Accounts with an initial or reset password must set their own before doing anything else."""
+    """Accounts with an activation code or a reset password must set their own before doing anything
+    else. The API answers the same rule itself, in JSON (see ``app.api.authenticate``)."""
     if (
         current_user.is_authenticated
         and current_user.must_change_password
@@ -81,6 +92,20 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
+def _sign_in(user: User, remember: bool) -> None:
+    """Start a recorded login session for ``user`` on this browser (the caller has a fresh session)."""
+    services.start_login_session(
+        user,
+        remember=remember,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        policy=_policy(),
+    )
+    db.session.commit()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -88,20 +113,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        policy = services.LoginPolicy.from_config(current_app.config)
         try:
             user = services.authenticate(
-                form.identifier.data, form.password.data, request.remote_addr or "", policy
+                form.identifier.data, form.password.data, request.remote_addr or "", _policy()
             )
         except services.LoginRefused as exc:
-            db.session.commit()  # the failure counts and locks must persist
+            db.session.commit()  # the failure counts and waits must persist
             flash(str(exc), "danger")
-            status = exc.status if exc.status != 200 else 401
+            status = exc.status
         else:
-            db.session.commit()
             _fresh_session()
-            login_user(user, remember=form.remember.data)
-            session.permanent = True
+            _sign_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
@@ -110,6 +132,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and current_user.login_session_id is not None:
+        row = db.session.get(LoginSession, current_user.login_session_id)
+        if row is not None:
+            services.end_login_session(row, actor=current_user)
+            db.session.commit()
     # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete the
     # remember-me cookie; clearing afterwards lost it, and the cookie signed the user straight back in.
     _fresh_session()
@@ -139,36 +166,106 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    activating = current_user.password_hash is None
     if form.validate_on_submit():
+        this_session = db.session.get(LoginSession, current_user.login_session_id or 0)
         try:
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except services.AccountError as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(_("密码已修改。"), "success")
+            # Every session ended with the old password; this browser gets a new one.
+            user = db.session.get(User, current_user.id)
+            remember = this_session is not None and this_session.is_remembered
+            _fresh_session()
+            _sign_in(user, remember=remember)
+            flash(_("密码已修改，其他设备上的登录已全部退出。"), "success")
             return redirect(url_for("portal.home"))
     return render_template(
-        "accounts/change_password.html", form=form
+        "accounts/change_password.html", form=form, activating=activating
     ), 200 if request.method == "GET" else 400
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    return render_template(
+        "accounts/sessions.html",
+        sessions=services.active_sessions(current_user),
+        current_id=current_user.login_session_id,
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    row = db.session.get(LoginSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    services.end_login_session(row, actor=current_user)
+    db.session.commit()
+    if row.id == current_user.login_session_id:
+        _fresh_session()
+        logout_user()
+        flash(_("您已退出登录。"), "info")
+        return redirect(url_for("accounts.login"))
+    flash(_("已退出该设备。"), "success")
+    return redirect(url_for("accounts.sessions"))
+
+
+@bp.route("/account/sessions/end-all", methods=["POST"])
+@login_required
+def end_all_sessions():
+    user = db.session.get(User, current_user.id)
+    services.end_all_sessions(user, actor=user, reason="在所有设备上退出")
+    db.session.commit()
+    _fresh_session()
+    logout_user()
+    flash(_("已在所有设备上退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _token_form() -> TokenForm:
+    form = TokenForm()
+    form.days.choices = [(d, _("%(days)s 天", days=d)) for d in current_app.config["API_TOKEN_DAY_CHOICES"]]
+    if not form.is_submitted():
+        form.days.data = current_app.config["API_TOKEN_DAYS"]
+    return form
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
-    form = TokenForm()
+    form = _token_form()
     new_token = None
+    status = 200
     if form.validate_on_submit():
         try:
-            _token, new_token = services.issue_api_token(current_user, form.name.data, actor=current_user)
+            services.reauthenticate(current_user, form.password.data, request.remote_addr or "", _policy())
+            _token, new_token = services.issue_api_token(
+                current_user,
+                form.name.data,
+                actor=current_user,
+                days=form.days.data,
+                read_only=bool(form.read_only.data),
+            )
+        except services.LoginRefused as exc:
+            db.session.commit()  # the failure counts
+            form.password.errors.append(str(exc))
+            status = exc.status
         except services.AccountError as exc:
             form.name.errors.append(str(exc))
+            status = 422
         else:
             db.session.commit()
+    elif form.is_submitted():
+        status = 422
     items = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("accounts/tokens.html", form=form, tokens=items, new_token=new_token)
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=items, new_token=new_token, now=utcnow()
+    ), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -250,9 +347,15 @@ def create_user():
         except services.AccountError as exc:
             flash(str(exc), "danger")
         else:
+            if form.password.data:
+                db.session.commit()
+                flash(_("已创建账户 %(user)s。", user=str(user)), "success")
+                return redirect(url_for("accounts.user_detail", user_id=user.id))
+            code = services.issue_activation_code(
+                user, actor=current_user, days=current_app.config["ACTIVATION_CODE_DAYS"]
+            )
             db.session.commit()
-            flash(_("已创建账户 %(user)s。", user=str(user)), "success")
-            return redirect(url_for("accounts.user_detail", user_id=user.id))
+            return _activation_slips([(user, code)], back=url_for("accounts.user_detail", user_id=user.id))
     elif not form.is_submitted():
         form.roles.data = [Role.MEMBER.value]
     return render_template(
@@ -329,6 +432,31 @@ def reset_password(user_id: int):
     return redirect(url_for("accounts.user_detail", user_id=member.id))
 
 
+def _activation_slips(slips: list[tuple[User, str]], back: str, job: ImportJob | None = None):
+    """The one and only showing of activation codes: a printable page, one slip per member. It is
+    never cached, and nothing on the server can show these codes again."""
+    response = make_response(
+        render_template("accounts/activation_slips.html", slips=slips, back=back, job=job)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/users/<int:user_id>/activation-code", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def issue_activation_code(user_id: int):
+    member = org_services.get_member_for(user_id, current_user)
+    try:
+        code = services.issue_activation_code(
+            member, actor=current_user, days=current_app.config["ACTIVATION_CODE_DAYS"]
+        )
+    except services.AccountError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("accounts.user_detail", user_id=member.id))
+    db.session.commit()
+    return _activation_slips([(member, code)], back=url_for("accounts.user_detail", user_id=member.id))
+
+
 @bp.route("/users/import", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def import_users():
@@ -385,6 +513,22 @@ def import_status(job_id: int):
             }
         )
     return render_template("accounts/import_status.html", job=job)
+
+
+@bp.route("/users/import/<int:job_id>/slips", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def import_slips(job_id: int):
+    """Activation slips of an import: shown once, to the coordinator who ran it, then gone."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    if job.created_by_id != current_user.id:
+        abort(403)
+    if request.method == "POST" and job.slip_secret is not None:
+        slips = reveal_import_slips(job, actor=current_user)
+        db.session.commit()
+        return _activation_slips(slips, back=url_for("accounts.import_status", job_id=job.id), job=job)
+    return render_template("accounts/import_slips.html", job=job)
 
 
 @bp.route("/users/import/template.xlsx")

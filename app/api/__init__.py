@@ -6,9 +6,9 @@ may use their session instead, with the CSRF token in an ``X-CSRFToken`` header 
 
 from flask import Blueprint, current_app, g, jsonify, request, session
 from flask_login import current_user, login_user
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
-from app.accounts.services import user_for_api_token
+from app.accounts.services import TokenRefused, authenticate_api_token
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,24 +39,39 @@ def api_error(exc: ApiError):
     return response
 
 
+#: Methods a read-only token may use.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 @bp.before_request
 def authenticate():
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, token = header.partition(" ")
-        user = user_for_api_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        scheme, _, plain = header.partition(" ")
+        if scheme.lower() != "bearer":
             raise Unauthorized("API 令牌无效或已吊销。")
+        try:
+            token = authenticate_api_token(plain.strip())
+        except TokenRefused as exc:
+            raise Unauthorized(str(exc)) from exc
+        if token.is_read_only and request.method not in READ_METHODS:
+            raise Forbidden("该 API 令牌为只读令牌，只能查询，不能修改数据。")
         # last_used_at, when it moved, is committed after the response is built (see below): a commit
         # here would expire the user and cost the view a second round of queries.
         g.api_token_touched = bool(db.session.dirty)
-        login_user(user)  # for this request only: Flask-Login writes no cookie for API responses
+        login_user(token.user)  # for this request only: Flask-Login writes no cookie for API responses
         g.api_token_auth = True
-        return
-    if not current_user.is_authenticated:
+    elif not current_user.is_authenticated:
         raise Unauthorized("请提供 API 令牌：Authorization: Bearer <token>。")
+    # An activation code or a reset password opens nothing but the password page, here as on pages.
+    if current_user.must_change_password:
+        raise Forbidden("为了账户安全，请先在网页上设置新密码，然后再使用 API。")
     # Same switch as every form: ``protect()`` itself ignores WTF_CSRF_ENABLED.
-    if request.method not in {"GET", "HEAD", "OPTIONS"} and current_app.config["WTF_CSRF_ENABLED"]:
+    if (
+        not g.get("api_token_auth")
+        and request.method not in {"GET", "HEAD", "OPTIONS"}
+        and current_app.config["WTF_CSRF_ENABLED"]
+    ):
         csrf.protect()
 
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from app.accounts.models import BranchPosition, MemberCategory, Role, User
 from app.core.models import AuditEntry
 from app.extensions import db
+from tests.accounts.helpers import slip_codes
 from tests.helpers import count
 
 
@@ -30,21 +31,23 @@ def by_employee_no(employee_no: str) -> User | None:
     return db.session.scalars(sa.select(User).where(User.employee_no == employee_no)).first()
 
 
-def test_admin_creates_a_member_who_then_logs_in_with_the_initial_password(client, login_as, org_tree):
+def test_admin_creates_a_member_who_then_logs_in_with_an_activation_code(client, login_as, org_tree):
     login_as("admin", branch=org_tree["root"])
     response = client.post("/users/new", data=user_form(org_tree["a1"]))
-    assert response.status_code == 302
+    assert response.status_code == 200  # the one and only showing of the activation slip
     created = by_employee_no("N20001")
-    assert response.headers["Location"] == f"/users/{created.id}"
     assert created.branch_id == org_tree["a1"].id
     assert created.category == MemberCategory.PROBATIONARY
     assert created.position == BranchPosition.COMMITTEE
     assert created.roles == {Role.MEMBER}
     assert created.must_change_password
+    assert created.password_hash is None
     assert count(AuditEntry, AuditEntry.action == "user.create", AuditEntry.target_id == created.id) == 1
+    code = slip_codes(response)["N20001"]
 
     client.post("/logout")
-    assert client.post("/login", data={"identifier": "13811112222", "password": "112222"}).status_code == 302
+    assert client.post("/login", data={"identifier": "13811112222", "password": "112222"}).status_code == 401
+    assert client.post("/login", data={"identifier": "13811112222", "password": code}).status_code == 302
     assert client.get("/").headers["Location"] == "/account/password"
 
 
@@ -77,12 +80,12 @@ def test_bad_mobile_is_refused(client, login_as, org_tree):
     assert by_employee_no("N20001") is None
 
 
-def test_account_without_password_or_mobile_is_refused(client, login_as, org_tree):
+def test_account_without_password_or_mobile_gets_an_activation_code(client, login_as, org_tree):
     login_as("admin")
     response = client.post("/users/new", data=user_form(org_tree["a1"], mobile=""))
-    assert response.status_code == 400
-    assert "必须填写手机号" in response.get_data(as_text=True)
-    assert by_employee_no("N20001") is None
+    assert response.status_code == 200
+    assert "N20001" in slip_codes(response)
+    assert by_employee_no("N20001").password_hash is None
 
 
 def test_admin_edits_a_member(client, login_as, org_tree, create_user):

@@ -111,9 +111,11 @@ def test_valid_xlsx_creates_members_with_their_profile(tmp_path, org_tree):
     assert (third.gender, third.position, third.joined_party_on) == (None, None, None)
 
 
-def test_imported_member_logs_in_with_the_mobile_digits(client, tmp_path, org_tree):
-    run_import(write_xlsx(tmp_path / "m.xlsx", [HEADER, row(7)]))
-    response = client.post("/login", data={"identifier": "IMP0007", "password": "000007"})
+def test_imported_member_logs_in_with_the_activation_code(client, tmp_path, org_tree):
+    report = run_import(write_xlsx(tmp_path / "m.xlsx", [HEADER, row(7)]))
+    assert client.post("/login", data={"identifier": "IMP0007", "password": "000007"}).status_code == 401
+    code = report.activation_codes["IMP0007"]
+    response = client.post("/login", data={"identifier": "IMP0007", "password": code})
     assert response.status_code == 302
     assert client.get("/").headers["Location"] == "/account/password"
 
@@ -161,11 +163,11 @@ def test_reimport_updates_by_employee_number_instead_of_duplicating(tmp_path, or
 
 
 def test_reimport_keeps_a_password_the_member_already_set(client, tmp_path, org_tree):
-    run_import(write_xlsx(tmp_path / "first.xlsx", [HEADER, row(1)]))
-    client.post("/login", data={"identifier": "IMP0001", "password": "000001"})
+    code = run_import(write_xlsx(tmp_path / "first.xlsx", [HEADER, row(1)])).activation_codes["IMP0001"]
+    client.post("/login", data={"identifier": "IMP0001", "password": code})
     client.post(
         "/account/password",
-        data={"current_password": "000001", "new_password": "Mine-2026x", "confirm": "Mine-2026x"},
+        data={"current_password": code, "new_password": "Mine-2026x", "confirm": "Mine-2026x"},
     )
     client.post("/logout")
     run_import(write_xlsx(tmp_path / "again.xlsx", [HEADER, row(1, 姓名="再次导入")]))

@@ -1,5 +1,7 @@
 """How /api/v1 callers authenticate: personal tokens, or the browser's session with a CSRF header."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask_login import current_user
@@ -123,7 +125,9 @@ def test_token_requests_set_no_session_cookie(client, token_user, org_tree):
 
 def test_tokens_page_shows_a_new_token_once_and_revokes_it(client, login_as):
     login_as("member")
-    page = client.post("/account/tokens", data={"name": "手机应用"}).get_data(as_text=True)
+    page = client.post(
+        "/account/tokens", data={"name": "手机应用", "days": "90", "password": "Passw0rd-test"}
+    ).get_data(as_text=True)
     token = page.split('data-testid="new-token">', 1)[1].split("<", 1)[0]
     assert token.startswith("hk_")
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
@@ -192,3 +196,100 @@ def test_session_post_works_when_csrf_is_off(client, login_as):
     response = client.post("/api/v1/_test/echo", json={})
     assert response.status_code == 200
     assert response.get_json()["data"]["employee_no"] == user.employee_no
+
+
+# --- finding 3: tokens expire, may be read-only, and need the password to be created -----------------
+
+
+def test_finding3_expired_token_is_401_with_a_message(client, create_user):
+    import time_machine
+
+    from app.core import clock
+
+    user = create_user()
+    _token, plain = services.issue_api_token(user, "短期", actor=user, days=30)
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 200
+    with time_machine.travel(clock.utcnow() + timedelta(days=30, minutes=1)):
+        assert_json_error(client.get("/api/v1/me", headers=bearer(plain)), 401, "已过期")
+
+
+def test_finding3_every_token_expires_by_default(create_user, app):
+    from app.core import clock
+
+    user = create_user()
+    token, _plain = services.issue_api_token(user, "默认", actor=user)
+    assert token.expires_at - clock.utcnow() <= timedelta(days=app.config["API_TOKEN_DAYS"])
+
+
+@pytest.mark.usefixtures("echo_route")
+def test_finding3_read_only_token_reads_but_never_writes(client, create_user):
+    user = create_user()
+    _token, plain = services.issue_api_token(user, "只读", actor=user, read_only=True)
+    db.session.commit()
+    assert client.get("/api/v1/_test/echo", headers=bearer(plain)).status_code == 200
+    assert client.head("/api/v1/me", headers=bearer(plain)).status_code == 200
+    assert_json_error(client.post("/api/v1/_test/echo", json={}, headers=bearer(plain)), 403, "只读")
+
+
+def test_finding3_tokens_page_asks_for_the_password_and_shows_expiry_and_scope(client, login_as):
+    login_as("member")
+    response = client.post("/account/tokens", data={"name": "无密码", "days": "90"})
+    assert response.status_code == 422
+    assert "请输入登录密码" in response.get_data(as_text=True)
+    response = client.post("/account/tokens", data={"name": "错密码", "days": "90", "password": "Nope-1234x"})
+    assert response.status_code == 422
+    assert "密码不正确" in response.get_data(as_text=True)
+    response = client.post(
+        "/account/tokens", data={"name": "怪期限", "days": "9999", "password": "Passw0rd-test"}
+    )
+    assert response.status_code == 422
+    assert count_tokens() == 0
+
+    response = client.post(
+        "/account/tokens", data={"name": "报表", "days": "30", "read_only": "y", "password": "Passw0rd-test"}
+    )
+    assert response.status_code == 200
+    stored = db.session.scalars(sa.select(ApiToken).where(ApiToken.name == "报表")).one()
+    assert stored.is_read_only
+    assert timedelta(days=29) < stored.expires_at - stored.created_at <= timedelta(days=30)
+    listing = client.get("/account/tokens").get_data(as_text=True)
+    assert "只读" in listing
+    assert "过期时间" in listing
+
+
+def count_tokens() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken))
+
+
+@pytest.mark.usefixtures("echo_route")
+def test_finding3_cli_token_takes_days_and_read_only(runner, client, create_user):
+    create_user(employee_no="CLIRO01")
+    result = runner.invoke(args=["users", "token", "CLIRO01", "--days", "30", "--read-only"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert client.post("/api/v1/_test/echo", json={}, headers=bearer(token)).status_code == 403
+
+
+# --- finding 8: the forced password change holds on the API too ------------------------------------
+
+
+def test_finding8_must_change_password_holds_on_the_api_with_a_session(client, create_user):
+    user = services.create_user(
+        services.UserData(employee_no="APIACT1", name="待激活"), ["member"], actor=None
+    )
+    code = services.issue_activation_code(user, actor=None, days=14)
+    db.session.commit()
+    assert client.post("/login", data={"identifier": "APIACT1", "password": code}).status_code == 302
+    assert_json_error(client.get("/api/v1/me"), 403, "请先在网页上设置新密码")
+    assert_json_error(client.get("/api/v1/courses"), 403)
+
+
+def test_finding8_must_change_password_holds_on_the_api_with_a_token(client, token_user, create_user):
+    user, token = token_user
+    services.set_password(
+        db.session.get(type(user), user.id), "Reset-by-admin1", actor=create_user("admin"), must_change=True
+    )
+    db.session.commit()
+    assert_json_error(client.get("/api/v1/me", headers=bearer(token)), 403, "请先在网页上设置新密码")

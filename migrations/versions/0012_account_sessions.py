@@ -1,7 +1,7 @@
 """accounts: revocable login sessions, per-source login throttling, activation codes, expiring tokens
 
 Revision ID: 0012_account_sessions
-Revises: 0010_enrollment_completed_index
+Revises: 0011_hours_trust
 Create Date: 2026-12-02 10:00:00
 
 Existing sessions and remember-me cookies stop working (they named the bare user id): everyone
@@ -18,7 +18,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0012_account_sessions"
-down_revision = "0010_enrollment_completed_index"
+down_revision = "0011_hours_trust"
 branch_labels = None
 depends_on = None
 

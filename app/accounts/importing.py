@@ -5,20 +5,18 @@ one transaction, so a file with problems writes nothing. Re-importing updates pe
 employee number instead of duplicating them.
 """
 
-import csv
 import io
 import logging
 import shutil
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from flask import current_app
+from openpyxl import Workbook
 
 from app.accounts.models import (
     CATEGORY_LABELS,
@@ -30,7 +28,7 @@ from app.accounts.models import (
     UserRole,
 )
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
-from app.core import audit
+from app.core import audit, spreadsheets
 from app.core.clock import utcnow
 from app.core.signals import members_imported
 from app.extensions import db
@@ -42,7 +40,6 @@ logger = logging.getLogger(__name__)
 #: Template columns in order; the first four are required.
 COLUMNS = ["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"]
 REQUIRED_COLUMNS = COLUMNS[:4]
-MAX_ROWS = 50_000
 BATCH = 500
 
 _CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_LABELS.items()}
@@ -103,51 +100,19 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns 13800138000 and E-less employee numbers into floats
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def read_rows(path: Path, filename: str) -> Iterator[list[str]]:
-    """Rows of cell texts from an XLSX or CSV file; :class:`ImportFileError` when unreadable."""
+    """Rows of cell texts from an XLSX or CSV file, streamed under the import limits;
+    :class:`ImportFileError` when unreadable or over a limit."""
     suffix = Path(filename).suffix.lower()
+    if suffix not in {".xlsx", ".csv"}:
+        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
     if path.stat().st_size == 0:
         raise ImportFileError("文件是空的，请使用模板填写后再上传。")
-    if suffix == ".xlsx":
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ImportFileError(
-                "无法读取文件：它不是有效的 Excel (.xlsx) 文件。请用模板另存为 .xlsx 后重试。"
-            ) from exc
-        try:
-            ws = wb.worksheets[0]
-            for row in ws.iter_rows(values_only=True):
-                yield [_cell_text(v) for v in row]
-        finally:
-            wb.close()
-    elif suffix == ".csv":
-        raw = path.read_bytes()
-        if b"\x00" in raw[:4096]:
-            raise ImportFileError("无法读取文件：它不是文本格式的 CSV 文件。")
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码。")
-        yield from ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
-    else:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+    limits = spreadsheets.ReadLimits.from_config(current_app.config["MEMBER_IMPORT_MAX_ROWS"])
+    try:
+        yield from spreadsheets.read_rows(path, suffix[1:], limits)
+    except spreadsheets.SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def _parse_date(text: str) -> date:
@@ -220,6 +185,8 @@ def _validate_rows(
             error(number, "姓名", "姓名不能为空")
         elif len(name) > 64:
             error(number, "姓名", "姓名不能超过 64 个字")
+        elif spreadsheets.starts_like_formula(name):
+            error(number, "姓名", "姓名不能以 =、+、-、@、制表符或回车开头")
         if not mobile:
             error(number, "手机号", "手机号不能为空")
         elif not MOBILE_RE.match(mobile):
@@ -305,7 +272,7 @@ def import_members(
         report.message = "您无权导入成员。"
         return report
     try:
-        all_rows = list(read_rows(path, filename))
+        all_rows = list(read_rows(path, filename))  # bounded: the reader stops at the row limit
     except ImportFileError as exc:
         report.message = str(exc)
         return report
@@ -326,9 +293,6 @@ def import_members(
     report.total_rows = sum(1 for r in data_rows if any(c.strip() for c in r))
     if report.total_rows == 0:
         report.message = "文件中没有成员数据（只有表头）。"
-        return report
-    if report.total_rows > MAX_ROWS:
-        report.message = f"一次最多导入 {MAX_ROWS} 行，本文件有 {report.total_rows} 行，请拆分后导入。"
         return report
 
     valid, existing = _validate_rows(data_rows, header_index, actor, report)

@@ -30,9 +30,9 @@ def small_xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
-def forged_dimension_xlsx() -> bytes:
+def forged_dimension_xlsx(rows=(("工号", "姓名"), ("E1", "张三"))) -> bytes:
     """A 5 KB workbook that claims A1:XFD1048576 and has a cell in the very last row and column."""
-    original = zipfile.ZipFile(io.BytesIO(small_xlsx([["工号", "姓名"], ["E1", "张三"]])))
+    original = zipfile.ZipFile(io.BytesIO(small_xlsx(rows)))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as forged:
         for item in original.infolist():

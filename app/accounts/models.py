@@ -208,6 +208,12 @@ class ImportJob(db.Model):
     message: Mapped[str | None] = mapped_column(sa.Text)
     #: Per-row problems: ``[{"row": 3, "field": "手机号", "message": "..."}]``.
     errors: Mapped[list | None] = mapped_column(sa.JSON)
+    #: What is imported: ``members`` or ``questions`` (one job and progress mechanism for both).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="members", server_default="members")
+    #: The importer's options, e.g. ``{"category": "党章"}`` for questions.
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: Rows left out on purpose (questions already in the bank).
+    skipped_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     created_by: Mapped[User | None] = relationship(lazy="joined")
 

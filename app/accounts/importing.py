@@ -7,8 +7,6 @@ employee number instead of duplicating them.
 
 import io
 import logging
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +26,7 @@ from app.accounts.models import (
     UserRole,
 )
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
-from app.core import audit, spreadsheets
+from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
 from app.core.signals import members_imported
 from app.extensions import db
@@ -58,6 +56,7 @@ class ImportReport:
     updated: int = 0
     errors: list[dict] = field(default_factory=list)
     message: str | None = None
+    skipped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -361,37 +360,18 @@ def import_members(
 
 def run_import_job(job: ImportJob, actor: User | None, commit: Callable[[], None]) -> ImportReport:
     """Run a stored import job, recording progress on it; ``commit`` persists progress as it goes."""
-    job.status = "running"
-    commit()
 
-    def progress(done: int, total: int) -> None:
-        job.processed_rows, job.total_rows = done, total
-
-    try:
-        report = import_members(Path(job.stored_path), job.filename, actor, progress)
-    except Exception:
-        logger.exception("import job %s failed", job.id)
-        db.session.rollback()
-        job.status, job.message = "failed", "导入时发生意外错误，未写入任何数据。请联系管理员。"
-        job.finished_at = utcnow()
-        commit()
-        raise
-    job.total_rows = report.total_rows
-    job.errors = report.errors or None
-    job.message = report.message
-    job.created_count, job.updated_count = report.created, report.updated
-    job.finished_at = utcnow()
-    if report.ok:
-        job.status = "done"
-        job.processed_rows = report.total_rows
+    def on_success(report: ImportReport) -> None:
         audit.record(
             actor, "user.import", job, f"导入 {job.filename}：新增 {report.created}，更新 {report.updated}"
         )
-    else:
-        job.status = "rejected"
-    commit()
-    Path(job.stored_path).unlink(missing_ok=True)
-    return report
+
+    return imports.run_job(
+        job,
+        lambda progress: import_members(Path(job.stored_path), job.filename, actor, progress),
+        commit,
+        on_success,
+    )
 
 
 def create_import_job(stream, filename: str, actor: User | None, import_dir: str) -> ImportJob:
@@ -399,11 +379,7 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
         raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
-    folder = Path(import_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}{suffix}"
-    with stored.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
+    stored = imports.save_upload(stream, suffix, import_dir)
     job = ImportJob(
         created_by_id=actor.id if actor else None, filename=filename[:255], stored_path=str(stored)
     )

@@ -190,12 +190,12 @@ def _xlsx_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
             handle.close()
 
 
-def detect_encoding(handle: IO[bytes]) -> str:
+def detect_encoding(handle: IO[bytes], what: str = "CSV 文件") -> str:
     """``utf-8-sig`` or ``gb18030`` (Excel in China saves CSV as GBK), checked over the whole file in
     chunks; :class:`SpreadsheetError` for binary data or bytes no encoding explains."""
     handle.seek(0)
     if b"\x00" in handle.read(4096):
-        raise SpreadsheetError("无法读取文件：它不是文本格式的 CSV 文件。")
+        raise SpreadsheetError(f"无法读取文件：它不是文本格式的 {what}。")
     for encoding in ("utf-8-sig", "gb18030"):
         handle.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -207,7 +207,8 @@ def detect_encoding(handle: IO[bytes]) -> str:
             continue
         handle.seek(0)
         return encoding
-    raise SpreadsheetError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码。")
+    named = f" {what}" if what[:1].isascii() else what  # a space between Latin and Chinese only
+    raise SpreadsheetError(f"无法识别{named}的编码，请另存为 UTF-8 或 GBK 编码。")
 
 
 class BoundedLines:
@@ -224,11 +225,20 @@ class BoundedLines:
             yield line
 
 
-def open_text(source: Path | bytes | IO[bytes]) -> IO[str]:
+def open_text(source: Path | bytes | IO[bytes], what: str = "CSV 文件") -> IO[str]:
     """A text stream over ``source`` in the encoding it was written in (newlines left as they are)."""
     handle = _binary(source)
-    encoding = detect_encoding(handle)
+    encoding = detect_encoding(handle, what)
     return io.TextIOWrapper(handle, encoding=encoding, newline="")
+
+
+def read_lines(source: Path | bytes, limits: ReadLimits, what: str = "文本文件") -> Iterator[str]:
+    """Lines of a text file (without their ends), streamed, each at most ``max_row_chars`` long."""
+    with open_text(source, what) as text:
+        lines = BoundedLines(text, limits.max_row_chars)
+        for line in lines:
+            lines.chars = 0
+            yield line.rstrip("\r\n")
 
 
 def _csv_rows(source, limits: ReadLimits) -> Iterator[list[str]]:

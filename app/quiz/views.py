@@ -181,6 +181,7 @@ def contest_detail(contest_id: int):
         "quiz/contest_detail.html",
         contest=contest,
         mine=mine,
+        unranked_reason=_unranked_reason(contest, mine, at),
         now=at,
         manager=manager,
         ranking=ranking,
@@ -189,12 +190,23 @@ def contest_detail(contest_id: int):
     )
 
 
+def _unranked_reason(contest: Contest, mine: Attempt | None, at) -> str | None:
+    """Why the member's result will not be ranked (they know answers of the draw), if it will not."""
+    if mine is not None:
+        unranked = not mine.is_ranked
+    else:
+        unranked = not contest.is_closed(at) and contests.is_author_of_draw(current_user, contest)
+    return contests.UNRANKED_REASON if unranked else None
+
+
 @bp.route("/contests/<int:contest_id>/play")
 @login_required
 def contest_play(contest_id: int):
     contest = get_contest_for(contest_id)
+    mine = play.find_once(current_user.id, f"contest:{contest.id}")
     return render_template(
         "quiz/play.html",
+        unranked_reason=_unranked_reason(contest, mine, play.now()),
         mode="contest",
         title=contest.title,
         contest=contest,

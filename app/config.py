@@ -64,6 +64,20 @@ class Config:
     FFMPEG_BIN = _env("FFMPEG_BIN", "ffmpeg")
     FFPROBE_BIN = _env("FFPROBE_BIN", "ffprobe")
 
+    # --- Spreadsheet imports (app/core/spreadsheets.py: members, question banks) -----------------
+    #: Data rows one member import or one question import accepts; a longer file is refused.
+    MEMBER_IMPORT_MAX_ROWS = _env_int("MEMBER_IMPORT_MAX_ROWS", 50_000)
+    QUIZ_IMPORT_MAX_QUESTIONS = _env_int("QUIZ_IMPORT_MAX_QUESTIONS", 10_000)
+    #: Columns read per row; cells further right are never read.
+    SPREADSHEET_MAX_COLUMNS = _env_int("SPREADSHEET_MAX_COLUMNS", 64)
+    #: Consecutive empty rows that end a sheet's data (a forged XLSX dimension pads rows forever).
+    SPREADSHEET_MAX_EMPTY_ROWS = _env_int("SPREADSHEET_MAX_EMPTY_ROWS", 1000)
+    #: Characters of one CSV record or one line of a text question bank.
+    SPREADSHEET_MAX_ROW_CHARS = _env_int("SPREADSHEET_MAX_ROW_CHARS", 100_000)
+    #: XLSX, checked before it is opened: all members uncompressed, and the worst compression ratio.
+    SPREADSHEET_MAX_UNCOMPRESSED_BYTES = _env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 50 * 1024**2)
+    SPREADSHEET_MAX_COMPRESSION_RATIO = _env_int("SPREADSHEET_MAX_COMPRESSION_RATIO", 100)
+
     # --- Media pipeline (media_pipeline/, issue 3) -------------------------------------------------
     #: Largest video or audio file a trainer may upload (checked before and during the upload).
     MEDIA_MAX_UPLOAD_BYTES = _env_int("MEDIA_MAX_UPLOAD_BYTES", 4 * 1024**3)

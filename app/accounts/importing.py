@@ -5,21 +5,17 @@ one transaction, so a file with problems writes nothing. Re-importing updates pe
 employee number instead of duplicating them.
 """
 
-import csv
 import io
 import logging
 import secrets
-import shutil
-import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from flask import current_app
+from openpyxl import Workbook
 
 from app.accounts.models import (
     CATEGORY_LABELS,
@@ -32,7 +28,7 @@ from app.accounts.models import (
 )
 from app.accounts.passwords import derived_activation_code, hash_activation_code, new_activation_code
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
-from app.core import audit
+from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
 from app.core.signals import members_imported
 from app.extensions import db
@@ -44,7 +40,6 @@ logger = logging.getLogger(__name__)
 #: Template columns in order; the first four are required.
 COLUMNS = ["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"]
 REQUIRED_COLUMNS = COLUMNS[:4]
-MAX_ROWS = 50_000
 BATCH = 500
 
 _CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_LABELS.items()}
@@ -63,6 +58,7 @@ class ImportReport:
     updated: int = 0
     errors: list[dict] = field(default_factory=list)
     message: str | None = None
+    skipped: int = 0
     #: Ids of the accounts created, in file order.
     created_ids: list[int] = field(default_factory=list)
     #: Employee number → activation code of each new member, for the caller to show once (the CLI
@@ -113,51 +109,19 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns 13800138000 and E-less employee numbers into floats
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def read_rows(path: Path, filename: str) -> Iterator[list[str]]:
-    """Rows of cell texts from an XLSX or CSV file; :class:`ImportFileError` when unreadable."""
+    """Rows of cell texts from an XLSX or CSV file, streamed under the import limits;
+    :class:`ImportFileError` when unreadable or over a limit."""
     suffix = Path(filename).suffix.lower()
+    if suffix not in {".xlsx", ".csv"}:
+        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
     if path.stat().st_size == 0:
         raise ImportFileError("文件是空的，请使用模板填写后再上传。")
-    if suffix == ".xlsx":
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ImportFileError(
-                "无法读取文件：它不是有效的 Excel (.xlsx) 文件。请用模板另存为 .xlsx 后重试。"
-            ) from exc
-        try:
-            ws = wb.worksheets[0]
-            for row in ws.iter_rows(values_only=True):
-                yield [_cell_text(v) for v in row]
-        finally:
-            wb.close()
-    elif suffix == ".csv":
-        raw = path.read_bytes()
-        if b"\x00" in raw[:4096]:
-            raise ImportFileError("无法读取文件：它不是文本格式的 CSV 文件。")
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码。")
-        yield from ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
-    else:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+    limits = spreadsheets.ReadLimits.from_config(current_app.config["MEMBER_IMPORT_MAX_ROWS"])
+    try:
+        yield from spreadsheets.read_rows(path, suffix[1:], limits)
+    except spreadsheets.SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def _parse_date(text: str) -> date:
@@ -230,6 +194,8 @@ def _validate_rows(
             error(number, "姓名", "姓名不能为空")
         elif len(name) > 64:
             error(number, "姓名", "姓名不能超过 64 个字")
+        elif spreadsheets.starts_like_formula(name):
+            error(number, "姓名", "姓名不能以 =、+、-、@、制表符或回车开头")
         if not mobile:
             error(number, "手机号", "手机号不能为空")
         elif not MOBILE_RE.match(mobile):
@@ -320,7 +286,7 @@ def import_members(
         report.message = "您无权导入成员。"
         return report
     try:
-        all_rows = list(read_rows(path, filename))
+        all_rows = list(read_rows(path, filename))  # bounded: the reader stops at the row limit
     except ImportFileError as exc:
         report.message = str(exc)
         return report
@@ -341,9 +307,6 @@ def import_members(
     report.total_rows = sum(1 for r in data_rows if any(c.strip() for c in r))
     if report.total_rows == 0:
         report.message = "文件中没有成员数据（只有表头）。"
-        return report
-    if report.total_rows > MAX_ROWS:
-        report.message = f"一次最多导入 {MAX_ROWS} 行，本文件有 {report.total_rows} 行，请拆分后导入。"
         return report
 
     valid, existing = _validate_rows(data_rows, header_index, actor, report)
@@ -427,16 +390,11 @@ def run_import_job(
     The new members' activation codes are derived from a secret kept on the job until its
     coordinator opens the slips once (:func:`reveal_import_slips`).
     """
-    job.status = "running"
     job.slip_secret = secrets.token_hex(32)
-    commit()
     secret, job_id = job.slip_secret, job.id
 
-    def progress(done: int, total: int) -> None:
-        job.processed_rows, job.total_rows = done, total
-
-    try:
-        report = import_members(
+    def work(progress):
+        return import_members(
             Path(job.stored_path),
             job.filename,
             actor,
@@ -444,33 +402,24 @@ def run_import_job(
             activation_days=activation_days,
             code_for=lambda employee_no: derived_activation_code(secret, f"{job_id}:{employee_no}"),
         )
-    except Exception:
-        logger.exception("import job %s failed", job.id)
-        db.session.rollback()
-        job.status, job.message = "failed", "导入时发生意外错误，未写入任何数据。请联系管理员。"
-        job.slip_secret = None
-        job.finished_at = utcnow()
-        commit()
-        raise
-    job.total_rows = report.total_rows
-    job.errors = report.errors or None
-    job.message = report.message
-    job.created_count, job.updated_count = report.created, report.updated
-    job.finished_at = utcnow()
-    if report.ok:
-        job.status = "done"
-        job.processed_rows = report.total_rows
+
+    def on_success(report: ImportReport) -> None:
         job.created_user_ids = report.created_ids or None
         if not report.created_ids:
             job.slip_secret = None
         audit.record(
             actor, "user.import", job, f"导入 {job.filename}：新增 {report.created}，更新 {report.updated}"
         )
-    else:
-        job.status = "rejected"
+
+    try:
+        report = imports.run_job(job, work, commit, on_success)
+    except Exception:
         job.slip_secret = None
-    commit()
-    Path(job.stored_path).unlink(missing_ok=True)
+        commit()
+        raise
+    if not report.ok:
+        job.slip_secret = None
+        commit()
     return report
 
 
@@ -479,11 +428,7 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
         raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
-    folder = Path(import_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}{suffix}"
-    with stored.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
+    stored = imports.save_upload(stream, suffix, import_dir)
     job = ImportJob(
         created_by_id=actor.id if actor else None, filename=filename[:255], stored_path=str(stored)
     )

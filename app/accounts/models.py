@@ -337,6 +337,12 @@ class ImportJob(db.Model):
     #: the moment the slips are shown, so the codes can never be shown, or derived, again.
     slip_secret: Mapped[str | None] = mapped_column(sa.String(64))
     slip_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What is imported: ``members`` or ``questions`` (one job and progress mechanism for both).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="members", server_default="members")
+    #: The importer's options, e.g. ``{"category": "党章"}`` for questions.
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: Rows left out on purpose (questions already in the bank).
+    skipped_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     created_by: Mapped[User | None] = relationship(lazy="joined")
 

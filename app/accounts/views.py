@@ -33,6 +33,7 @@ from app.accounts.importing import ImportFileError, create_import_job, reveal_im
 from app.accounts.models import ApiToken, ImportJob, LoginSession, Role, User
 from app.accounts.tasks import import_members_task
 from app.config import Config
+from app.core import imports
 from app.core.clock import utcnow
 from app.core.permissions import login_required, roles_required
 from app.extensions import db, login_manager
@@ -478,7 +479,7 @@ def import_users():
             return redirect(url_for("accounts.import_status", job_id=job_id))
     recent = db.session.scalars(
         sa.select(ImportJob)
-        .where(ImportJob.created_by_id == current_user.id)
+        .where(ImportJob.kind == "members", ImportJob.created_by_id == current_user.id)
         .order_by(ImportJob.id.desc())
         .limit(10)
     ).all()
@@ -488,7 +489,7 @@ def import_users():
 
 def _get_import_job(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id)
-    if job is None:
+    if job is None or job.kind != "members":
         abort(404)
     if job.created_by_id != current_user.id and not current_user.is_admin:
         abort(403)
@@ -500,18 +501,7 @@ def _get_import_job(job_id: int) -> ImportJob:
 def import_status(job_id: int):
     job = _get_import_job(job_id)
     if request.args.get("format") == "json":
-        return jsonify(
-            {
-                "success": True,
-                "data": {
-                    "status": job.status,
-                    "percent": job.percent,
-                    "processed": job.processed_rows,
-                    "total": job.total_rows,
-                    "finished": job.is_finished,
-                },
-            }
-        )
+        return jsonify({"success": True, "data": imports.job_status(job)})
     return render_template("accounts/import_status.html", job=job)
 
 

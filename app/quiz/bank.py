@@ -15,7 +15,14 @@ from app.accounts.models import User
 from app.core import audit
 from app.extensions import db
 from app.quiz.grading import FALSE_WORDS, TRUE_WORDS, normalize_text
-from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, Question, QuestionKind
+from app.quiz.models import (
+    DIFFICULTY_LABELS,
+    KIND_LABELS,
+    OPTION_KEYS,
+    Question,
+    QuestionGrant,
+    QuestionKind,
+)
 
 MAX_STEM = 2000
 _KIND_WORDS = {
@@ -34,6 +41,14 @@ _SPLIT_ANSWERS = re.compile(r"[|｜]")
 
 class QuestionError(ValueError):
     """A question that cannot be saved; the message (Chinese) says why."""
+
+
+class GrantError(ValueError):
+    """A co-editing grant that cannot be given; ``status`` is 403 (not yours to grant) or 422."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -177,7 +192,7 @@ def _apply(question: Question, fields: QuestionFields) -> None:
 def create_question(fields: QuestionFields, actor: User | None) -> Question:
     if (same := find_duplicate(fields)) is not None:
         raise QuestionError(f"题库中已有相同的题目（编号 {same.id}）")
-    question = Question(created_by_id=actor.id if actor else None)
+    question = Question(created_by_id=actor.id if actor else None, owner_id=actor.id if actor else None)
     _apply(question, fields)
     db.session.add(question)
     db.session.flush()
@@ -229,3 +244,89 @@ def categories() -> list[str]:
             sa.select(Question.category).where(Question.category != "").distinct().order_by(Question.category)
         )
     )
+
+
+# --- who may edit: owners, co-editors by grant, admins ------------------------------------------
+
+
+def _granted(user_id: int):
+    """SQL: ``user_id`` holds a grant on the question's owner and category."""
+    return (
+        sa.select(QuestionGrant.id)
+        .where(
+            QuestionGrant.grantee_id == user_id,
+            QuestionGrant.owner_id == Question.owner_id,
+            QuestionGrant.category == Question.category,
+        )
+        .exists()
+    )
+
+
+def editable_by(user: User):
+    """SQL condition: questions ``user`` may edit, retire and export."""
+    if user.is_admin:
+        return sa.true()
+    if not user.has_role("trainer"):
+        return sa.false()
+    return sa.or_(Question.owner_id == user.id, _granted(user.id))
+
+
+def answers_known_to(user_id: int):
+    """SQL condition: questions whose answers ``user_id`` wrote or may read as owner or co-editor."""
+    return sa.or_(Question.owner_id == user_id, Question.created_by_id == user_id, _granted(user_id))
+
+
+def can_edit_question(user: User, question: Question) -> bool:
+    if user.is_admin:
+        return True
+    if not user.has_role("trainer") or question.owner_id is None:
+        return False
+    if question.owner_id == user.id:
+        return True
+    return bool(db.session.scalar(sa.select(_granted(user.id)).where(Question.id == question.id)))
+
+
+def grant_category(owner: User, category: str, grantee: User, actor: User) -> QuestionGrant:
+    """Let ``grantee`` co-edit ``owner``'s questions in ``category``. Only the owner or an admin grants."""
+    if not (actor.is_admin or (actor.id == owner.id and actor.has_role("trainer"))):
+        raise GrantError("只有题目的作者本人或管理员可以授权共同编辑。", 403)
+    category = (category or "").strip()[:64]
+    if not grantee.has_role("trainer") or not grantee.is_active_account:
+        raise GrantError(f"只能授权给讲师：「{grantee.name}」不是讲师。")
+    if grantee.id == owner.id:
+        raise GrantError("不能授权给题目的作者本人。")
+    existing = db.session.scalar(
+        sa.select(QuestionGrant).where(
+            QuestionGrant.owner_id == owner.id,
+            QuestionGrant.category == category,
+            QuestionGrant.grantee_id == grantee.id,
+        )
+    )
+    if existing is not None:
+        return existing
+    grant = QuestionGrant(owner_id=owner.id, category=category, grantee_id=grantee.id, granted_by_id=actor.id)
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(
+        actor,
+        "quiz.grant_create",
+        grant,
+        f"授权 {grantee.name} 共同编辑 {owner.name} 的「{category or '未分类'}」题目",
+    )
+    return grant
+
+
+def revoke_grant(grant: QuestionGrant, actor: User) -> None:
+    if not (actor.is_admin or actor.id == grant.owner_id):
+        raise GrantError("只有题目的作者本人或管理员可以取消授权。", 403)
+    audit.record(actor, "quiz.grant_revoke", grant, f"取消 {grant.grantee.name} 的共同编辑授权")
+    db.session.delete(grant)
+    db.session.flush()
+
+
+def grants_query(user: User):
+    """Grants ``user`` gave or holds (every grant for an admin)."""
+    query = sa.select(QuestionGrant).order_by(QuestionGrant.id.desc())
+    if not user.is_admin:
+        query = query.where(sa.or_(QuestionGrant.owner_id == user.id, QuestionGrant.grantee_id == user.id))
+    return query

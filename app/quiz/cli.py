@@ -23,8 +23,7 @@ def import_command(path: Path, category: str | None):
     Exits 1 when the file cannot be read at all; a file with broken rows imports nothing.
     """
     try:
-        data = path.read_bytes()
-        report = import_questions(data, path.name, actor=None, category=category)
+        report = import_questions(path, path.name, actor=None, category=category)  # streamed from disk
     except (OSError, ImportFileError) as exc:
         message = str(exc) if isinstance(exc, ImportFileError) else f"无法读取文件：{exc.strerror or exc}"
         click.echo(message, err=True)

@@ -15,12 +15,15 @@ from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path
 from app.quiz import play
+from app.quiz.bank import answers_known_to
 from app.quiz.grading import public_question, revealed
 from app.quiz.models import Attempt, AttemptItem, AttemptKind, Contest, Question
 from app.quiz.play import LateAnswer, PlayError
 from app.quiz.points import award_points, local_day
 
 RECENT_DAYS = 7
+#: Why an author's contest attempt counts for nothing (shown on the contest page and the player).
+UNRANKED_REASON = "您是本次竞赛抽题范围内题目的作者或共同编辑者，可以参赛，但成绩不计入排名，也不获得积分。"
 
 
 class ContestError(ValueError):
@@ -158,6 +161,28 @@ def _apply_contest(contest: Contest, data: dict) -> None:
     contest.branch_id = data.get("branch_id") or None
 
 
+def _draw_pool(contest: Contest):
+    """SQL: the questions a member's draw for ``contest`` may come from."""
+    query = sa.select(Question.id).where(Question.is_retired.is_(False))
+    if contest.draw_category:
+        query = query.where(Question.category == contest.draw_category)
+    if contest.draw_difficulty:
+        query = query.where(Question.difficulty == contest.draw_difficulty)
+    return query
+
+
+def is_author_of_draw(user: User, contest: Contest) -> bool:
+    """Whether ``user`` wrote, owns or co-edits any question ``contest`` draws from: they know answers."""
+    return bool(db.session.scalar(sa.select(_draw_pool(contest).where(answers_known_to(user.id)).exists())))
+
+
+def _knows_drawn_answers(attempt: Attempt) -> bool:
+    """Whether the member wrote, owns or (by now) co-edits a question of their own draw."""
+    drawn = sa.select(AttemptItem.question_id).where(AttemptItem.attempt_id == attempt.id)
+    query = sa.select(Question.id).where(Question.id.in_(drawn), answers_known_to(attempt.user_id))
+    return bool(db.session.scalar(sa.select(query.exists())))
+
+
 def _available_count(data: dict):
     query = sa.select(sa.func.count(Question.id)).where(Question.is_retired.is_(False))
     if data.get("draw_category"):
@@ -209,6 +234,7 @@ def start_contest(contest: Contest, user: User) -> Attempt:
         once_key=once_key,
         deadline_at=min(at + timedelta(seconds=contest.time_limit_seconds), contest.closes_at),
         contest_id=contest.id,
+        is_ranked=not is_author_of_draw(user, contest),
     )
     return attempt or play.find_once(user.id, once_key)
 
@@ -218,7 +244,7 @@ def contest_ranking_query(contest: Contest):
     the member and their branch are loaded in the same query."""
     return (
         sa.select(Attempt)
-        .where(Attempt.contest_id == contest.id)
+        .where(Attempt.contest_id == contest.id, Attempt.is_ranked.is_(True))
         .order_by(Attempt.correct_count.desc(), Attempt.duration_ms.asc(), Attempt.id.asc())
     )
 
@@ -233,7 +259,8 @@ def contest_branch_stats(contest: Contest) -> list[dict]:
         sa.select(
             Attempt.branch_id,
             sa.func.count(Attempt.id).label("participants"),
-            sa.func.avg(Attempt.correct_count).label("average"),
+            # Authors of the draw took part, but their scores are not the branch's.
+            sa.func.avg(sa.case((Attempt.is_ranked.is_(True), Attempt.correct_count))).label("average"),
         )
         .where(Attempt.contest_id == contest.id)
         .group_by(Attempt.branch_id)
@@ -318,7 +345,11 @@ def _after_answer(attempt: Attempt, item: AttemptItem, at: datetime) -> None:
 
 
 def _finish_contest(attempt: Attempt, at: datetime, reason: str) -> None:
-    if play.finish_attempt(attempt, at, reason, score=attempt.correct_count) and attempt.correct_count:
+    finished = play.finish_attempt(attempt, at, reason, score=attempt.correct_count)
+    if finished and attempt.is_ranked and _knows_drawn_answers(attempt):
+        attempt.is_ranked = False  # granted co-editing (or wrote one of the questions) while playing
+        db.session.flush()
+    if finished and attempt.is_ranked and attempt.correct_count:
         award = award_points(
             attempt.user_id, "contest", f"contest:{attempt.contest_id}", attempt.correct_count, "竞赛得分"
         )
@@ -360,6 +391,9 @@ def progress(attempt: Attempt, at: datetime) -> dict:
         "points": attempt.points,
         "seconds_left": play.remaining_seconds(attempt.deadline_at, at) if attempt.finished_at is None else 0,
     }
+    if attempt.kind == AttemptKind.CONTEST:
+        data["ranked"] = attempt.is_ranked
+        data["unranked_reason"] = None if attempt.is_ranked else UNRANKED_REASON
     if attempt.kind == AttemptKind.CHALLENGE:
         current = next((i for i in attempt.items if i.presented_at and i.answered_at is None), None)
         data["next"] = public_question(current) if current and attempt.finished_at is None else None

@@ -53,6 +53,15 @@ class ImportForm(PageForm):
     category = StringField(_l("分类（文件中未写分类的题目使用）"), validators=[Length(max=64)])
 
 
+class GrantForm(PageForm):
+    category = StringField(_l("分类"), validators=[Length(max=64)], description=_l("留空表示未分类的题目"))
+    grantee = StringField(
+        _l("授权给（讲师工号）"), validators=[DataRequired(_l("请填写讲师工号")), Length(max=32)]
+    )
+    #: Admins only: whose questions (an employee number); a trainer always grants their own.
+    owner = StringField(_l("题目作者工号（管理员填写）"), validators=[Length(max=32)])
+
+
 class QuizForm(PageForm):
     title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称")), Length(max=200)])
     description = TextAreaField(_l("说明"), validators=[Length(max=4000)])

@@ -4,26 +4,31 @@ Every row is parsed and validated before anything is written. A file with a brok
 nothing and reports each broken row by number (sheet row for XLSX, the line where the question
 starts for text files). Questions already in the bank (or twice in the file) are counted as
 duplicates and skipped, so importing the same file again adds nothing.
+
+Files are read through the shared bounded reader (``app.core.spreadsheets``): streamed, with a limit
+on questions, columns, line length and an XLSX's uncompressed size. The web import runs on a worker
+as an :class:`~app.accounts.models.ImportJob` of kind ``questions``, with the members' progress page.
 """
 
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import IO
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from flask import current_app
 
-from app.accounts.models import User
-from app.core import audit
+from app.accounts.models import ImportJob, User
+from app.core import audit, imports, spreadsheets
 from app.extensions import db
 from app.quiz.bank import QuestionError, QuestionFields, clean_question
 from app.quiz.grading import answer_text
 from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, Question, QuestionKind
 
-MAX_QUESTIONS = 10_000
 OPTION_COLUMNS = [f"选项{k}" for k in OPTION_KEYS]
 COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "标签", "分类", "来源"]
 REQUIRED = ["题型", "题干", "答案"]
@@ -41,9 +46,27 @@ class ImportReport:
     #: Rows skipped as already in the bank: ``[{"row": 4, "question_id": 17}]`` (None: twice in the file).
     duplicate_rows: list[dict] = field(default_factory=list)
     format: str = ""
+    total_rows: int = 0
+    #: Why the file as a whole could not be imported (an import job's report).
+    message: str | None = None
 
     def as_json(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors}
+
+    # What an import job records (app.core.imports.Outcome).
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.message is None
+
+    @property
+    def created(self) -> int:
+        return self.imported
+
+    @property
+    def skipped(self) -> int:
+        return self.duplicates
+
+    updated = 0
 
 
 @dataclass
@@ -56,51 +79,51 @@ class ParsedRow:
 # --- reading the formats ------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def _limits() -> spreadsheets.ReadLimits:
+    return spreadsheets.ReadLimits.from_config(current_app.config["QUIZ_IMPORT_MAX_QUESTIONS"])
 
 
-def parse_xlsx(data: bytes, category: str | None) -> list[ParsedRow]:
+def _too_many(count: int) -> None:
+    limit = current_app.config["QUIZ_IMPORT_MAX_QUESTIONS"]
+    if count > limit:
+        raise ImportFileError(f"一次最多导入 {limit} 道题，请拆分文件")
+
+
+def parse_xlsx(source: bytes | Path, category: str | None) -> list[ParsedRow]:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError("无法读取该 XLSX 文件，请确认它是用题库模板保存的 Excel 文件") from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell(c) for c in next(rows, [])]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise ImportFileError(f"第 1 行缺少列：{'、'.join(missing)}（请使用题库导入模板）")
-    index = {name: header.index(name) for name in COLUMNS if name in header}
-    parsed = []
-    for number, values in enumerate(rows, start=2):
-        cells = [_cell(v) for v in values]
-        if not any(cells):
-            continue
+        rows = spreadsheets.read_rows(source, "xlsx", _limits())
+        header = next(rows, [])
+        missing = [name for name in REQUIRED if name not in header]
+        if missing:
+            raise ImportFileError(f"第 1 行缺少列：{'、'.join(missing)}（请使用题库导入模板）")
+        index = {name: header.index(name) for name in COLUMNS if name in header}
+        parsed = []
+        for number, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue
 
-        def get(name, cells=cells):
-            i = index.get(name)
-            return cells[i] if i is not None and i < len(cells) else ""
+            def get(name, cells=cells):
+                i = index.get(name)
+                return cells[i] if i is not None and i < len(cells) else ""
 
-        parsed.append(
-            _clean(
-                number,
-                kind=get("题型"),
-                stem=get("题干"),
-                options=[get(name) for name in OPTION_COLUMNS],
-                answer=get("答案"),
-                explanation=get("解析"),
-                difficulty=get("难度"),
-                tags=get("标签"),
-                category=get("分类") or category or "",
-                source=get("来源"),
+            parsed.append(
+                _clean(
+                    number,
+                    kind=get("题型"),
+                    stem=get("题干"),
+                    options=[get(name) for name in OPTION_COLUMNS],
+                    answer=get("答案"),
+                    explanation=get("解析"),
+                    difficulty=get("难度"),
+                    tags=get("标签"),
+                    category=get("分类") or category or "",
+                    source=get("来源"),
+                )
             )
-        )
-    workbook.close()
+    except spreadsheets.SpreadsheetError as exc:
+        if "Excel" in str(exc):
+            raise ImportFileError("无法读取该 XLSX 文件，请确认它是用题库模板保存的 Excel 文件") from exc
+        raise ImportFileError(str(exc)) from exc
     return parsed
 
 
@@ -111,32 +134,47 @@ def _clean(row: int, **values) -> ParsedRow:
         return ParsedRow(row, error=str(exc))
 
 
-def _blocks(text: str) -> list[tuple[int, list[str]]]:
-    """Groups of non-blank lines with the line number where each starts."""
-    blocks, current, start = [], [], 0
-    for number, line in enumerate(text.splitlines(), start=1):
+def _blocks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Groups of non-blank lines with the line number where each starts, one at a time. A group
+    longer than one row may be is refused; a long run of blank lines ends the file, as in sheets."""
+    limit = current_app.config["SPREADSHEET_MAX_ROW_CHARS"]
+    blank_limit = current_app.config["SPREADSHEET_MAX_EMPTY_ROWS"]
+    current, start, size, count, blanks = [], 0, 0, 0, 0
+    for number, line in enumerate(lines, start=1):
         if line.strip():
+            blanks = 0
             if not current:
-                start = number
+                start, size = number, 0
             current.append(line.rstrip())
-        elif current:
-            blocks.append((start, current))
+            size += len(line)
+            if size > limit:
+                raise ImportFileError(
+                    f"第 {start} 行开始的题目超过 {limit} 个字符，请检查文件（题目之间要空一行）"
+                )
+            continue
+        blanks += 1
+        if current:
+            count += 1
+            _too_many(count)
+            yield start, current
             current = []
+        if blanks >= blank_limit:
+            return
     if current:
-        blocks.append((start, current))
-    return blocks
+        _too_many(count + 1)
+        yield start, current
 
 
 _AIKEN_OPTION = re.compile(r"^\s*([A-Ha-h])\s*[.)．、]\s*(.*)$")
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 
-def parse_aiken(text: str, category: str | None) -> list[ParsedRow]:
+def parse_aiken(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
     """Aiken: a stem line, options ``A.``/``A)``, then ``ANSWER: B``; single choice only."""
     parsed = []
-    for start, lines in _blocks(text):
+    for start, block in _blocks(lines):
         stem_lines, options, answer = [], [], None
-        for line in lines:
+        for line in block:
             if (m := _AIKEN_ANSWER.match(line)) is not None:
                 answer = m.group(1).strip()
             elif (m := _AIKEN_OPTION.match(line)) is not None and (options or stem_lines):
@@ -265,12 +303,12 @@ def _gift_question(body: str, category: str) -> dict:
     return {**values, "kind": kind, "options": options, "answer": "".join(correct)}
 
 
-def parse_gift(text: str, category: str | None) -> list[ParsedRow]:
+def parse_gift(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
     """Moodle GIFT: single and multiple choice, true/false, short answer (→ fill-in), ``####`` 解析."""
-    lines = [("" if line.lstrip().startswith("//") else line) for line in text.splitlines()]
+    lines = ("" if line.lstrip().startswith("//") else line for line in lines)
     current_category = category or ""
     parsed = []
-    for start, block in _blocks("\n".join(lines)):
+    for start, block in _blocks(lines):
         if block[0].strip().startswith("$CATEGORY:"):
             path = block[0].split(":", 1)[1].strip()
             current_category = path.rstrip("/").split("/")[-1].strip() or category or ""
@@ -287,27 +325,42 @@ def parse_gift(text: str, category: str | None) -> list[ParsedRow]:
     return parsed
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("无法识别文件编码，请保存为 UTF-8 文本")
+_SNIFF_BYTES = 1024 * 1024
 
 
-def detect_format(data: bytes, filename: str) -> str:
-    """``xlsx``, ``gift`` or ``aiken``, by extension and content."""
+def _head(source: bytes | Path) -> bytes:
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    return source[:_SNIFF_BYTES]
+
+
+def _is_zip(source: bytes | Path) -> bool:
+    return zipfile.is_zipfile(source if isinstance(source, Path) else io.BytesIO(source))
+
+
+def detect_format(source: bytes | Path, filename: str) -> str:
+    """``xlsx``, ``gift`` or ``aiken``, by extension and content (the first megabyte of it)."""
     suffix = Path(filename).suffix.lower()
-    if not data.strip():
+    head = _head(source)
+    if not head.strip():
         raise ImportFileError("文件是空的")
-    if data[:4] == b"PK\x03\x04" and zipfile.is_zipfile(io.BytesIO(data)):
+    if head[:4] == b"PK\x03\x04" and _is_zip(source):
         return "xlsx"
     if suffix in {".xlsx", ".xlsm"}:
         raise ImportFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿")
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head[:4096]:
         raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
-    text = _decode(data)
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            # The sniffed megabyte may end inside a character; the whole file is checked when read.
+            text = head.decode(encoding, errors="strict" if len(head) < _SNIFF_BYTES else "ignore")
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise ImportFileError("无法识别文件编码，请保存为 UTF-8 文本")
     if suffix == ".gift":
         return "gift"
     if suffix == ".aiken" or re.search(r"^\s*ANSWER\s*[:：]", text, re.MULTILINE | re.IGNORECASE):
@@ -317,17 +370,21 @@ def detect_format(data: bytes, filename: str) -> str:
     raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
 
 
-def parse_file(data: bytes, filename: str, category: str | None = None) -> tuple[str, list[ParsedRow]]:
-    fmt = detect_format(data, filename)
+def parse_file(
+    source: bytes | Path, filename: str, category: str | None = None
+) -> tuple[str, list[ParsedRow]]:
+    fmt = detect_format(source, filename)
     if fmt == "xlsx":
-        rows = parse_xlsx(data, category)
+        rows = parse_xlsx(source, category)
     else:
-        text = _decode(data)
-        rows = parse_gift(text, category) if fmt == "gift" else parse_aiken(text, category)
+        try:
+            lines = spreadsheets.read_lines(source, _limits(), "题库文件")
+            rows = parse_gift(lines, category) if fmt == "gift" else parse_aiken(lines, category)
+        except spreadsheets.SpreadsheetError as exc:
+            raise ImportFileError(str(exc)) from exc
     if not rows:
         raise ImportFileError("文件中没有找到题目")
-    if len(rows) > MAX_QUESTIONS:
-        raise ImportFileError(f"一次最多导入 {MAX_QUESTIONS} 道题，请拆分文件")
+    _too_many(len(rows))
     return fmt, rows
 
 
@@ -335,14 +392,19 @@ def parse_file(data: bytes, filename: str, category: str | None = None) -> tuple
 
 
 def import_questions(
-    data: bytes, filename: str, actor: User | None, category: str | None = None
+    source: bytes | Path,
+    filename: str,
+    actor: User | None,
+    category: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Validate every row, then (only if all are valid) add the questions not yet in the bank.
+    """Validate every row, then (only if all are valid) add the questions not yet in the bank,
+    owned by ``actor``. ``progress(done, total)`` is called as questions are written.
 
     Raises :class:`ImportFileError` when the file cannot be read at all. The caller commits.
     """
-    fmt, rows = parse_file(data, filename, category)
-    report = ImportReport(format=fmt)
+    fmt, rows = parse_file(source, filename, category)
+    report = ImportReport(format=fmt, total_rows=len(rows))
     report.errors = [{"row": r.row, "message": r.error} for r in rows if r.error]
     valid = [r for r in rows if r.fields is not None]
     fingerprints = [r.fields.fingerprint for r in valid]
@@ -367,9 +429,17 @@ def import_questions(
     if report.errors:
         return report  # nothing written: fix the rows and import again
     actor_id = actor.id if actor else None
-    questions = [Question(created_by_id=actor_id, fingerprint=f.fingerprint, **_columns(f)) for f in new]
-    db.session.add_all(questions)
-    db.session.flush()
+    questions = []
+    for start in range(0, len(new), 500):
+        batch = [
+            Question(created_by_id=actor_id, owner_id=actor_id, fingerprint=f.fingerprint, **_columns(f))
+            for f in new[start : start + 500]
+        ]
+        db.session.add_all(batch)
+        db.session.flush()
+        questions += batch
+        if progress:
+            progress(len(questions), len(new))
     report.imported = len(questions)
     if questions:
         audit.record(
@@ -404,107 +474,148 @@ def _columns(fields: QuestionFields) -> dict:
     }
 
 
+# --- the web import: a job on a worker ----------------------------------------------------------
+
+SUFFIXES = {".xlsx", ".xlsm", ".gift", ".txt", ".aiken"}
+
+
+def create_import_job(stream, filename: str, category: str | None, actor: User, folder: str) -> ImportJob:
+    """Save an uploaded question bank (streamed to disk) and record its job; the caller commits."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ImportFileError("只支持 XLSX、GIFT（.gift/.txt）或 Aiken（.aiken/.txt）文件")
+    stored = imports.save_upload(stream, suffix, folder)
+    job = ImportJob(
+        kind="questions",
+        created_by_id=actor.id,
+        filename=filename[:255],
+        stored_path=str(stored),
+        params={"category": category} if category else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def run_import_job(job: ImportJob, actor: User | None, commit: Callable[[], None]) -> ImportReport:
+    """Run a stored question import (see :func:`app.core.imports.run_job`)."""
+
+    def work(progress) -> ImportReport:
+        category = (job.params or {}).get("category")
+        try:
+            return import_questions(Path(job.stored_path), job.filename, actor, category, progress)
+        except ImportFileError as exc:
+            return ImportReport(message=str(exc))
+
+    return imports.run_job(job, work, commit)
+
+
 # --- the template and export --------------------------------------------------------------------
 
 
-def _workbook_bytes(rows: list[list]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "题库"
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append(row)
-    for index, width in enumerate([8, 40] + [16] * len(OPTION_COLUMNS) + [10, 30, 6, 14, 12, 16], start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    notes = workbook.create_sheet("填写说明")
-    for line in (
-        ["列", "说明"],
-        ["题型", "单选题、多选题、判断题、填空题"],
-        ["题干", "必填"],
-        ["选项A–H", "选择题至少两个选项；判断题、填空题不填"],
-        [
-            "答案",
-            "单选填一个字母，如 B；多选填多个字母，如 ACD；判断填 正确/错误；填空题多个可接受答案用 | 分隔",
-        ],
-        ["解析", "答题后显示给学员"],
-        ["难度", "1–5 或 " + "、".join(DIFFICULTY_LABELS.values()) + "，默认 3"],
-        ["标签", "多个用逗号分隔"],
-        ["分类", "题目所属分类；为空时使用导入时选择的分类"],
-        ["来源", "可选，如教材章节"],
-        ["重复", "与题库中已有题目相同（题型、题干、选项一致）的行会跳过，重复导入同一文件不会产生重复题目"],
-    ):
-        notes.append(line)
-    notes.column_dimensions["B"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+_WIDTHS = [8, 40] + [16] * len(OPTION_COLUMNS) + [10, 30, 6, 14, 12, 16]
+_NOTES = [
+    ["题型", "单选题、多选题、判断题、填空题"],
+    ["题干", "必填"],
+    ["选项A–H", "选择题至少两个选项；判断题、填空题不填"],
+    [
+        "答案",
+        "单选填一个字母，如 B；多选填多个字母，如 ACD；判断填 正确/错误；填空题多个可接受答案用 | 分隔",
+    ],
+    ["解析", "答题后显示给学员"],
+    ["难度", "1–5 或 " + "、".join(DIFFICULTY_LABELS.values()) + "，默认 3"],
+    ["标签", "多个用逗号分隔"],
+    ["分类", "题目所属分类；为空时使用导入时选择的分类"],
+    ["来源", "可选，如教材章节"],
+    ["重复", "与题库中已有题目相同（题型、题干、选项一致）的行会跳过，重复导入同一文件不会产生重复题目"],
+]
+
+
+def _sheets(rows) -> list[spreadsheets.Sheet]:
+    return [
+        spreadsheets.Sheet("题库", COLUMNS, rows, _WIDTHS),
+        spreadsheets.Sheet("填写说明", ["列", "说明"], _NOTES, [12, 80]),
+    ]
 
 
 def template_xlsx() -> bytes:
     options = ["为人民服务", "发展经济", "维护稳定", "改革开放", "", "", "", ""]
-    return _workbook_bytes(
-        [
+    return spreadsheets.xlsx_bytes(
+        _sheets(
             [
-                "单选题",
-                "中国共产党的根本宗旨是什么？",
-                *options,
-                "A",
-                "全心全意为人民服务是党的根本宗旨。",
-                2,
-                "党章,宗旨",
-                "党章党规",
-                "《中国共产党章程》",
-            ],
-            [
-                "多选题",
-                "“四个意识”包括哪些？",
-                "政治意识",
-                "大局意识",
-                "核心意识",
-                "看齐意识",
-                "",
-                "",
-                "",
-                "",
-                "ABCD",
-                "",
-                3,
-                "四个意识",
-                "理论学习",
-                "",
-            ],
-            ["判断题", "党员的党龄从转为正式党员之日算起。", *[""] * 8, "正确", "", 2, "", "党章党规", ""],
-            [
-                "填空题",
-                "党的最高理想和最终目标是实现____。",
-                *[""] * 8,
-                "共产主义|共产主义社会",
-                "",
-                3,
-                "",
-                "党章党规",
-                "",
-            ],
-        ]
+                [
+                    "单选题",
+                    "中国共产党的根本宗旨是什么？",
+                    *options,
+                    "A",
+                    "全心全意为人民服务是党的根本宗旨。",
+                    2,
+                    "党章,宗旨",
+                    "党章党规",
+                    "《中国共产党章程》",
+                ],
+                [
+                    "多选题",
+                    "“四个意识”包括哪些？",
+                    "政治意识",
+                    "大局意识",
+                    "核心意识",
+                    "看齐意识",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "ABCD",
+                    "",
+                    3,
+                    "四个意识",
+                    "理论学习",
+                    "",
+                ],
+                [
+                    "判断题",
+                    "党员的党龄从转为正式党员之日算起。",
+                    *[""] * 8,
+                    "正确",
+                    "",
+                    2,
+                    "",
+                    "党章党规",
+                    "",
+                ],
+                [
+                    "填空题",
+                    "党的最高理想和最终目标是实现____。",
+                    *[""] * 8,
+                    "共产主义|共产主义社会",
+                    "",
+                    3,
+                    "",
+                    "党章党规",
+                    "",
+                ],
+            ]
+        )
     )
 
 
-def export_xlsx(questions) -> bytes:
-    """Questions in the template's layout, so an export can be edited and imported again."""
-    rows = []
+def _export_rows(questions) -> Iterator[list]:
     for q in questions:
         options = list(q.options or []) + [""] * (len(OPTION_KEYS) - len(q.options or []))
-        rows.append(
-            [
-                KIND_LABELS[q.kind],
-                q.stem,
-                *options,
-                answer_text(q, q.answer),
-                q.explanation,
-                q.difficulty,
-                q.tags,
-                q.category,
-                q.source,
-            ]
-        )
-    return _workbook_bytes(rows)
+        yield [
+            KIND_LABELS[q.kind],
+            q.stem,
+            *options,
+            answer_text(q, q.answer),
+            q.explanation,
+            q.difficulty,
+            q.tags,
+            q.category,
+            q.source,
+        ]
+
+
+def export_xlsx(questions) -> IO[bytes]:
+    """Questions in the template's layout, so an export can be edited and imported again; streamed
+    (write-only) into a temporary file, every text cell neutralised by the shared writer."""
+    return spreadsheets.xlsx_file(_sheets(_export_rows(questions)))

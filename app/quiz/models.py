@@ -55,6 +55,9 @@ class Question(TimestampMixin, db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
     is_retired: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The trainer who may edit, retire and export it (and grant co-editing of its category);
+    #: None (questions of unknown origin): admins only.
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.kind}>"
@@ -74,6 +77,26 @@ class Question(TimestampMixin, db.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t for t in (self.tags or "").split(",") if t]
+
+
+class QuestionGrant(db.Model):
+    """Co-editing: ``grantee`` may edit, retire and export ``owner``'s questions in ``category``."""
+
+    __tablename__ = "quiz_question_grant"
+    __table_args__ = (
+        sa.UniqueConstraint("owner_id", "category", "grantee_id", name="uq_quiz_question_grant"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    #: A question-bank category (``Question.category``; "" for questions without one).
+    category: Mapped[str] = mapped_column(sa.String(64))
+    grantee_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
+    grantee = relationship("User", foreign_keys=[grantee_id], lazy="joined")
 
 
 class QuizPurpose(enum.StrEnum):
@@ -243,6 +266,9 @@ class Attempt(db.Model):
     duration_ms: Mapped[int | None]
     passed: Mapped[bool | None]
     points: Mapped[int] = mapped_column(default=0)
+    #: False for a contest played by an author (or co-editor) of questions in its draw: they may
+    #: play, but are not ranked and earn no points from it.
+    is_ranked: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     user = relationship("User", lazy="joined")
     #: The branch at the start (see ``branch_id``), for contest rankings.

@@ -1,11 +1,13 @@
-"""Periodic upkeep: rooms nobody polls any more still end, abandoned papers still get graded."""
+"""Background work: question-bank imports, and periodic upkeep (rooms nobody polls any more still
+end, abandoned papers still get graded)."""
 
 import logging
 
 import sqlalchemy as sa
 
+from app.accounts.models import ImportJob, User
 from app.extensions import celery, db
-from app.quiz import contests, duels, play
+from app.quiz import contests, duels, importers, play
 from app.quiz.models import Duel
 
 logger = logging.getLogger(__name__)
@@ -31,3 +33,13 @@ def sweep() -> dict:
     if ended or attempts:
         logger.info("quiz sweep: %s rooms ended, %s overdue attempts finished", ended, attempts)
     return {"duels_ended": ended, "attempts_finished": attempts}
+
+
+@celery.task(name="quiz.import_questions", acks_late=True)
+def import_questions_task(job_id: int) -> dict:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != "questions" or job.is_finished:  # redelivered after it finished
+        return {"job_id": job_id, "status": job.status if job else "missing"}
+    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    importers.run_import_job(job, actor, commit=db.session.commit)
+    return {"job_id": job_id, "status": job.status, "imported": job.created_count}

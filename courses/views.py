@@ -166,6 +166,8 @@ def _course_page(course: Course, *, preview: bool = False):
         learners=learners,
         preview=preview,
         can_edit=course.can_edit(current_user),
+        is_teacher=course.is_trainer(current_user),
+        hours_changes=services.credit_hours_changes(course) if course.can_edit(current_user) else [],
     )
 
 
@@ -222,13 +224,16 @@ def lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user)
     course = lesson.course
     enrollment = services.enrollment_for(current_user, course.id)
-    preview = enrollment is None and course.can_edit(current_user)
+    # Its trainers preview a course, enrolled or not: they earn no hours from what they teach.
+    preview = course.is_trainer(current_user) or (enrollment is None and course.can_edit(current_user))
     if enrollment is None and not preview:
         try:
             enrollment = services.enrol(course, current_user)  # starting a lesson is enrolling
         except services.CourseError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("courses.course_detail", course_id=course.id))
+    if preview:
+        enrollment = None
     if enrollment is not None:
         services.note_lesson_opened(enrollment, lesson)
         db.session.commit()
@@ -398,7 +403,7 @@ def create_course():
 @roles_required(Role.TRAINER)
 def edit_course(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    form = CourseForm(obj=course)
+    form, refused = CourseForm(obj=course), 400
     if request.method == "GET":
         form.tags.data = "，".join(course.tag_list)
         form.kind.data = course.kind.value
@@ -409,6 +414,7 @@ def edit_course(course_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             files.remove(old_cover)
@@ -423,7 +429,7 @@ def edit_course(course_id: int):
         chapter_form=ChapterForm(),
         trainer_form=CoTrainerForm(),
         problems=services.publish_problems(course) if course.status == CourseStatus.DRAFT else [],
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else refused
 
 
 @bp.post("/<int:course_id>/publish")
@@ -584,7 +590,7 @@ def _lesson_form_page(form, course, chapter, lesson, status: int):
 @roles_required(Role.TRAINER)
 def create_lesson(chapter_id: int):
     chapter = services.get_chapter_for(chapter_id, current_user)
-    form = LessonForm()
+    form, refused = LessonForm(), 400
     if request.method == "GET" and request.args.get("kind") in {k.value for k in LessonKind}:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
@@ -594,18 +600,19 @@ def create_lesson(chapter_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=chapter.course_id) + "#outline")
-    return _lesson_form_page(form, chapter.course, chapter, None, 200 if request.method == "GET" else 400)
+    return _lesson_form_page(form, chapter.course, chapter, None, 200 if request.method == "GET" else refused)
 
 
 @bp.route("/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def edit_lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user, edit=True)
-    form = LessonForm(obj=lesson)
+    form, refused = LessonForm(obj=lesson), 400
     if request.method == "GET":
         form.kind.data = lesson.kind.value
         form.completion_threshold.data = round(lesson.completion_threshold * 100)
@@ -617,13 +624,14 @@ def edit_lesson(lesson_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             files.remove(old_document)
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=lesson.course_id) + "#outline")
     return _lesson_form_page(
-        form, lesson.course, lesson.chapter, lesson, 200 if request.method == "GET" else 400
+        form, lesson.course, lesson.chapter, lesson, 200 if request.method == "GET" else refused
     )
 
 

@@ -7,6 +7,7 @@ one service, commits, and renders or redirects.
 
 import io
 from decimal import Decimal
+from math import ceil
 
 import segno
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,6 +29,7 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.accounts.services import find_user_by_login
 from app.core.clock import LOCAL_TZ, localtoday, utcnow
+from app.core.errors import error_response
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
 from app.core.urls import id_from
@@ -775,8 +778,16 @@ def check_in(session_id: int):
         attendance = class_services.check_in(
             session, current_user, form.code.data, form.method.data or "code"
         )
-    except services.CourseError as exc:
+    except class_services.CheckinLocked as exc:
         db.session.rollback()
+        response = make_response(error_response(429, str(exc)))
+        response.headers["Retry-After"] = str(max(1, ceil((exc.retry_at - utcnow()).total_seconds())))
+        return response
+    except services.CourseError as exc:
+        if isinstance(exc, class_services.WrongCheckinCode):
+            db.session.commit()  # the failed attempt counts
+        else:
+            db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("courses.class_session", session_id=session.id) + "#checkin"), 303
     db.session.commit()

@@ -242,6 +242,8 @@ class Config:
 
     BOOTSTRAP_SERVE_LOCAL = True
     ITEMS_PER_PAGE = _env_int("ITEMS_PER_PAGE", 20)
+    #: Most rows one page of any list (a page or the API) holds, whatever ``?per_page=`` asks for.
+    MAX_PER_PAGE = _env_int("MAX_PER_PAGE", 100)
 
     @classmethod
     def init_app(cls, app) -> None:

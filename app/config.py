@@ -187,6 +187,10 @@ class Config:
     COURSES_COVER_MAX_BYTES = _env_int("COURSES_COVER_MAX_BYTES", 2 * 1024**2)
     #: Minutes a class check-in code stays valid once the trainer opens check-in.
     COURSES_CHECKIN_MINUTES = _env_int("COURSES_CHECKIN_MINUTES", 10)
+    #: Wrong check-in codes a member may type for one class session within the window; further
+    #: attempts (a right code too) are refused (429) until the oldest of them leaves the window.
+    COURSES_CHECKIN_MAX_FAILURES = _env_int("COURSES_CHECKIN_MAX_FAILURES", 5)
+    COURSES_CHECKIN_FAILURE_WINDOW_MINUTES = _env_int("COURSES_CHECKIN_FAILURE_WINDOW_MINUTES", 10)
     #: Minutes after a class starts from which a check-in counts as late.
     COURSES_LATE_AFTER_MINUTES = _env_int("COURSES_LATE_AFTER_MINUTES", 10)
     #: Reading speed used to estimate an article's length when the trainer gives none (characters a minute).
@@ -270,6 +274,8 @@ class Config:
 
     BOOTSTRAP_SERVE_LOCAL = True
     ITEMS_PER_PAGE = _env_int("ITEMS_PER_PAGE", 20)
+    #: Most rows one page of any list (a page or the API) holds, whatever ``?per_page=`` asks for.
+    MAX_PER_PAGE = _env_int("MAX_PER_PAGE", 100)
 
     @classmethod
     def init_app(cls, app) -> None:

@@ -28,6 +28,7 @@ from courses import files
 from courses.models import (
     Attendance,
     AttendanceStatus,
+    CheckinFailure,
     ClassSession,
     Course,
     CourseKind,
@@ -170,10 +171,58 @@ def attendance_for(session: ClassSession, user_id: int) -> Attendance | None:
     ).first()
 
 
+class WrongCheckinCode(CourseError):
+    """A wrong code: refused, and counted against the member's attempts (the caller commits it)."""
+
+
+class CheckinLocked(CourseError):
+    """Too many wrong codes for this session lately (429); ``retry_at`` says when to try again."""
+
+    def __init__(self, message: str, retry_at: datetime):
+        super().__init__(message, 429)
+        self.retry_at = retry_at
+
+
+def _lock_enrollment(member: User, course_id: int) -> bool:
+    """Lock the member's enrolment (False when there is none): one member's check-in attempts
+    are judged one at a time. Only the id is selected: the row's eager joins cannot be locked."""
+    return (
+        db.session.scalar(
+            sa.select(Enrollment.id)
+            .where(Enrollment.course_id == course_id, Enrollment.user_id == member.id)
+            .with_for_update()
+        )
+        is not None
+    )
+
+
+def _check_attempts(session: ClassSession, member: User, now: datetime) -> None:
+    """Refuse (429) while the member has typed COURSES_CHECKIN_MAX_FAILURES wrong codes for the
+    session in the last COURSES_CHECKIN_FAILURE_WINDOW_MINUTES: six digits are a million codes, which
+    a script would otherwise try at dozens a second. Forgets failures older than the window."""
+    config = current_app.config
+    window = timedelta(minutes=config["COURSES_CHECKIN_FAILURE_WINDOW_MINUTES"])
+    mine = sa.and_(CheckinFailure.session_id == session.id, CheckinFailure.user_id == member.id)
+    db.session.execute(sa.delete(CheckinFailure).where(mine, CheckinFailure.occurred_at <= now - window))
+    recent = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(CheckinFailure.occurred_at)).where(
+            mine, CheckinFailure.occurred_at > now - window
+        )
+    ).one()
+    if recent[0] >= config["COURSES_CHECKIN_MAX_FAILURES"]:
+        retry_at = recent[1] + window
+        raise CheckinLocked(
+            f"签到码错误次数过多，请于 {retry_at.astimezone(LOCAL_TZ):%H:%M:%S} 后再试（或请讲师为您补签）。",
+            retry_at,
+        )
+
+
 def check_in(session: ClassSession, member: User, code: str, method: str = "code") -> Attendance:
     """Check ``member`` in with ``code``: refused with a message when not enrolled, closed, expired,
-    wrong or already done. Credits the session's offline hours."""
-    if enrollment_for(member, session.course_id) is None:
+    wrong or already done, and (429) after too many wrong codes — a right one included — until the
+    window passes. A wrong code raises :class:`WrongCheckinCode` with the failure added to the
+    session: the caller commits it. Credits the session's offline hours."""
+    if not _lock_enrollment(member, session.course_id):
         raise CourseError("您尚未加入本课程，不能签到。")
     if attendance_for(session, member.id) is not None:
         raise CourseError("您已签到，无需重复签到。")
@@ -183,8 +232,11 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
     code = (code or "").strip()
     if not code:
         raise CourseError("请输入签到码。")
+    _check_attempts(session, member, now)
     if not hmac.compare_digest(code.encode(), session.checkin_code.encode()):
-        raise CourseError("签到码错误，请核对讲师展示的签到码。")
+        db.session.add(CheckinFailure(session_id=session.id, user_id=member.id, occurred_at=now))
+        db.session.flush()
+        raise WrongCheckinCode("签到码错误，请核对讲师展示的签到码。")
     if now > session.checkin_expires_at:
         raise CourseError("签到码已过期，请向讲师索取新的签到码。")
     late_after = session.starts_at + timedelta(minutes=current_app.config["COURSES_LATE_AFTER_MINUTES"])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import Finite, InOurTimes, PageForm
 from courses.models import CATEGORIES, KIND_LABELS, LESSON_KIND_LABELS
 
 
@@ -25,7 +25,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CourseForm(FlaskForm):
+class CourseForm(PageForm):
     title = StringField(_l("课程名称"), validators=[DataRequired(_l("请填写课程名称")), Length(max=120)])
     summary = TextAreaField(
         _l("课程简介（支持 Markdown）"), validators=[Length(max=20000)], render_kw={"rows": 5}
@@ -37,19 +37,23 @@ class CourseForm(FlaskForm):
         _l("学时"),
         places=2,
         default=1,
-        validators=[DataRequired(_l("请填写学时")), NumberRange(min=0, max=200)],
+        validators=[
+            DataRequired(_l("请填写学时")),
+            Finite(_l("学时必须是数字")),
+            NumberRange(min=0, max=200),
+        ],
     )
     tags = StringField(_l("标签（用逗号或空格分隔）"), validators=[Length(max=200)])
     cover = FileField(_l("封面图片（JPG/PNG/WebP，2 MB 以内）"))
     submit = SubmitField(_l("保存"))
 
 
-class ChapterForm(FlaskForm):
+class ChapterForm(PageForm):
     title = StringField(_l("章节名称"), validators=[DataRequired(_l("请填写章节名称")), Length(max=120)])
     submit = SubmitField(_l("保存章节"))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(PageForm):
     title = StringField(_l("课时名称"), validators=[DataRequired(_l("请填写课时名称")), Length(max=120)])
     kind = SelectField(_l("课时类型"), choices=[(k.value, v) for k, v in LESSON_KIND_LABELS.items()])
     #: Filled in by the upload widget (or chosen from the trainer's earlier uploads).
@@ -66,23 +70,27 @@ class LessonForm(FlaskForm):
     credit_share = DecimalField(
         _l("本课时学时（留空则按时长分摊课程学时）"),
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=200)],
+        validators=[Optional(), Finite(_l("课时学时必须是数字")), NumberRange(min=0, max=200)],
     )
     gating_quiz_id = IntegerField(
-        _l("完成前须通过的测验编号（可选）"), validators=[Optional(), NumberRange(min=1)]
+        _l("完成前须通过的测验编号（可选）"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
     submit = SubmitField(_l("保存课时"))
 
 
-class CoTrainerForm(FlaskForm):
+class CoTrainerForm(PageForm):
     employee_no = StringField(_l("讲师工号"), validators=[DataRequired(_l("请填写工号")), Length(max=32)])
     submit = SubmitField(_l("添加协作讲师"))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(PageForm):
     title = StringField(_l("课堂名称"), validators=[DataRequired(), Length(max=120)])
-    starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    starts_at = DateTimeLocalField(
+        _l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InOurTimes()]
+    )
+    ends_at = DateTimeLocalField(
+        _l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InOurTimes()]
+    )
     place = StringField(_l("上课地点"), validators=[Length(max=200)])
     meeting_url = StringField(_l("线上会议链接"), validators=[Optional(), URL(), Length(max=500)])
     credit_minutes = IntegerField(
@@ -90,11 +98,13 @@ class SessionForm(FlaskForm):
     )
     pre_lesson_ids = MultiCheckboxField(_l("课前须完成的课时"), coerce=int)
     homework_prompt = TextAreaField(_l("课后作业要求（留空则不布置）"), render_kw={"rows": 4})
-    homework_due_at = DateTimeLocalField(_l("作业截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    homework_due_at = DateTimeLocalField(
+        _l("作业截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InOurTimes()]
+    )
     submit = SubmitField(_l("保存课堂"))
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(PageForm):
     code = StringField(
         _l("签到码"),
         validators=[DataRequired(_l("请输入签到码")), Length(max=8)],
@@ -104,7 +114,7 @@ class CheckinForm(FlaskForm):
     submit = SubmitField(_l("签到"))
 
 
-class ManualCheckinForm(FlaskForm):
+class ManualCheckinForm(PageForm):
     reason = TextAreaField(
         _l("补签原因"),
         validators=[
@@ -120,19 +130,19 @@ class ManualCheckinForm(FlaskForm):
     submit = SubmitField(_l("确认补签"))
 
 
-class HomeworkForm(FlaskForm):
+class HomeworkForm(PageForm):
     text = TextAreaField(_l("作业内容"), validators=[Length(max=20000)], render_kw={"rows": 6})
     file = FileField(_l("附件"))
     submit = SubmitField(_l("提交作业"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PageForm):
     score = IntegerField(_l("分数"), validators=[DataRequired(_l("请打分")), NumberRange(min=0, max=100)])
     comment = TextAreaField(_l("评语"), validators=[Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("保存批阅"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(PageForm):
     title = StringField(_l("任务名称"), validators=[DataRequired(_l("请填写任务名称")), Length(max=120)])
     course_ids = MultiCheckboxField(_l("课程"), coerce=int)
     #: Not checked against the choices here: the service refuses branches outside the scope (403).
@@ -140,13 +150,13 @@ class AssignmentForm(FlaskForm):
         _l("组织（含下级组织全部成员）"), coerce=int, validators=[Optional()], validate_choice=False
     )
     members = TextAreaField(_l("或指定成员（工号，每行一个或用逗号分隔）"), render_kw={"rows": 3})
-    start_on = DateField(_l("开始日期"), validators=[DataRequired()])
-    due_on = DateField(_l("截止日期"), validators=[DataRequired()])
+    start_on = DateField(_l("开始日期"), validators=[DataRequired(), InOurTimes()])
+    due_on = DateField(_l("截止日期"), validators=[DataRequired(), InOurTimes()])
     note = TextAreaField(_l("说明"), validators=[Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("布置任务"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PageForm):
     body = TextAreaField(
         _l("发表评论"),
         validators=[DataRequired(_l("请输入评论内容")), Length(max=2000)],

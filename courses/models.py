@@ -394,6 +394,19 @@ class Attendance(db.Model):
         return ATTENDANCE_LABELS[self.status]
 
 
+class CheckinFailure(db.Model):
+    """A wrong check-in code a member typed for a class session, kept for the attempt limit: six
+    digits fall to a script in seconds otherwise (see ``courses.classes.check_in``)."""
+
+    __tablename__ = "course_checkin_failure"
+    __table_args__ = (sa.Index("ix_course_checkin_failure_attempt", "session_id", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_class_session.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class HomeworkSubmission(TimestampMixin, db.Model):
     """A member's post-class assignment: text and an optional file; reviewed and scored by a trainer."""
 

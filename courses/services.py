@@ -29,10 +29,11 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import Role, User
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.models import AuditEntry
 from app.core.signals import lesson_deleted, notification_requested
 from app.core.text import plain_text
 from app.extensions import db
-from app.records.services import LessonFacts, progress_map
+from app.records.services import LessonFacts, entries_for, progress_map
 from courses import files
 from courses.models import (
     CATEGORIES,
@@ -186,7 +187,7 @@ def _validate_course(data: CourseData) -> CourseData:
     if data.kind not in {k.value for k in CourseKind}:
         raise CourseError("请选择课程类型。")
     hours = Decimal(str(data.credit_hours)) if data.credit_hours is not None else None
-    if hours is None or hours < 0 or hours > Decimal("200"):
+    if hours is None or not hours.is_finite() or hours < 0 or hours > Decimal("200"):
         raise CourseError("学时须在 0 到 200 之间。")
     data.credit_hours = hours.quantize(Decimal("0.01"))
     data.tags = _clean_tags(data.tags)
@@ -216,9 +217,14 @@ def create_course(data: CourseData, actor: User) -> Course:
 
 
 def update_course(course: Course, data: CourseData, actor: User) -> Course:
+    """Change a course. Its 学时 may not fall below the shares its trainers set on lessons; a change
+    of 学时 once the course is out of draft is audited on its own with the old and new values
+    (members already credited keep what they earned, and no one's lessons can add up to more than
+    the course's 学时: see :func:`lesson_share_for`)."""
     data = _validate_course(data)
     if course.status != CourseStatus.DRAFT and CourseKind(data.kind) != course.kind:
         raise CourseError("已发布的课程不能更改课程类型。")
+    old_hours = course.credit_hours
     changes = {}
     for field in ("title", "summary", "category", "tags", "credit_hours", "is_required"):
         value = getattr(data, field)
@@ -226,9 +232,36 @@ def update_course(course: Course, data: CourseData, actor: User) -> Course:
             changes[field] = str(value)
             setattr(course, field, value)
     course.kind = CourseKind(data.kind)
+    if "credit_hours" in changes:
+        check_shares(course)
     db.session.flush()
     audit.record(actor, "course.update", course, f"修改课程《{course.title}》", {"changed": changes})
+    if "credit_hours" in changes and course.status != CourseStatus.DRAFT:
+        audit.record(
+            actor,
+            CREDIT_HOURS_CHANGED,
+            course,
+            f"课程《{course.title}》学时由 {old_hours} 改为 {course.credit_hours}",
+            {"old": str(old_hours), "new": str(course.credit_hours)},
+        )
     return course
+
+
+#: The audit action of a change to a published (or archived) course's 学时.
+CREDIT_HOURS_CHANGED = "course.credit_hours"
+
+
+def credit_hours_changes(course: Course) -> list:
+    """The changes of ``course``'s 学时 since it left draft (学时变更记录), newest first."""
+    return db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.target_type == Course.__tablename__,
+            AuditEntry.target_id == course.id,
+            AuditEntry.action == CREDIT_HOURS_CHANGED,
+        )
+        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+    ).all()
 
 
 def set_cover(course: Course, stored: files.StoredFile, actor: User) -> str | None:
@@ -336,7 +369,7 @@ def _validate_lesson(data: LessonData, actor: User) -> LessonData:
     data.completion_threshold = threshold.quantize(Decimal("0.01"))
     if data.credit_share is not None:
         share = Decimal(str(data.credit_share))
-        if share < 0 or share > Decimal("200"):
+        if not share.is_finite() or share < 0 or share > Decimal("200"):
             raise CourseError("课时学时须在 0 到 200 之间。")
         data.credit_share = share.quantize(Decimal("0.01"))
     if data.estimated_minutes is not None and not 1 <= data.estimated_minutes <= 600:
@@ -375,6 +408,7 @@ def create_lesson(chapter: Chapter, data: LessonData, actor: User) -> Lesson:
     db.session.add(lesson)
     with db.session.no_autoflush:
         _apply_lesson(lesson, data)
+        check_shares(chapter.course)
     db.session.flush()
     audit.record(
         actor, "course.lesson.add", chapter.course, f"添加课时《{lesson.title}》", {"lesson": lesson.id}
@@ -386,12 +420,20 @@ def update_lesson(lesson: Lesson, data: LessonData, actor: User) -> Lesson:
     data = _validate_lesson(data, actor)
     if data.kind != lesson.kind and lesson.course.status != CourseStatus.DRAFT:
         raise CourseError("已发布课程的课时不能更改类型，请新建课时。")
-    _apply_lesson(lesson, data)
+    old_share = lesson.credit_share
+    with db.session.no_autoflush:
+        _apply_lesson(lesson, data)
+        check_shares(lesson.course)
     db.session.flush()
-    audit.record(
-        actor, "course.lesson.update", lesson.course, f"修改课时《{lesson.title}》", {"lesson": lesson.id}
-    )
+    details: dict = {"lesson": lesson.id}
+    if old_share != lesson.credit_share:
+        details["credit_share"] = {"old": _text(old_share), "new": _text(lesson.credit_share)}
+    audit.record(actor, "course.lesson.update", lesson.course, f"修改课时《{lesson.title}》", details)
     return lesson
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def set_lesson_document(lesson: Lesson, stored: files.StoredFile, actor: User) -> str | None:
@@ -552,13 +594,45 @@ def publish_problems(course: Course) -> list[str]:
             problems.append(f"文档课时《{lesson.title}》还没有上传 PDF。")
     if not_ready:
         problems.insert(0, "以下音视频课时尚未就绪：" + "、".join(not_ready) + "。")
+    problem = share_problem(course, lessons, publishing=True)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+def share_problem(
+    course: Course, lessons: list[Lesson] | None = None, *, publishing: bool = False
+) -> str | None:
+    """Why the lessons' shares cannot stand against the course's 学时, or ``None``. The shares a
+    trainer set never sum above the course's 学时 (the other lessons split what is left); once every
+    lesson has one, they sum to it exactly — checked on every save of a course out of draft, and
+    when a draft is published (a draft may be half-built)."""
+    lessons = lessons if lessons is not None else course.lessons()
     fixed = [lesson.credit_share for lesson in lessons if lesson.credit_share is not None]
     total = sum(fixed, Decimal("0"))
     if total > course.credit_hours:
-        problems.append(f"各课时设定的学时之和（{total}）超过了课程学时（{course.credit_hours}）。")
-    elif lessons and len(fixed) == len(lessons) and total != course.credit_hours:
-        problems.append(f"各课时设定的学时之和（{total}）应等于课程学时（{course.credit_hours}）。")
-    return problems
+        return (
+            f"各课时设定的学时之和（{total}）超过了课程学时（{course.credit_hours}）。"
+            "未设定学时的课时会自动分摊剩余学时。"
+        )
+    must_add_up = publishing or course.status != CourseStatus.DRAFT
+    if must_add_up and lessons and len(fixed) == len(lessons) and total != course.credit_hours:
+        return (
+            f"各课时设定的学时之和（{total}）应等于课程学时（{course.credit_hours}）。"
+            "可将某个课时的学时留空，由它分摊剩余学时。"
+        )
+    return None
+
+
+class SharesDisagree(CourseError):
+    """The lessons' shares would not fit the course's 学时 (always 422, naming the sum)."""
+
+
+def check_shares(course: Course) -> None:
+    """Refuse a change after which the lessons' shares and the course's 学时 disagree."""
+    problem = share_problem(course)
+    if problem:
+        raise SharesDisagree(problem, 422)
 
 
 def publish_course(course: Course, actor: User) -> Course:
@@ -588,6 +662,10 @@ def archive_course(course: Course, actor: User) -> Course:
 # --- enrolment ------------------------------------------------------------------------------------
 
 
+#: Why a course's owner and co-trainers neither enrol in it nor record progress on it.
+TEACHERS_EARN_NOTHING = "您是本课程的讲师：讲授的课程不计学时，无需加入学习，可用预览查看学员看到的页面。"
+
+
 def enrol(course: Course, user: User, actor: User | None = None, source: str = "self") -> Enrollment:
     """Enrol ``user`` (idempotent: an existing enrolment is returned unchanged)."""
     existing = enrollment_for(user, course.id)
@@ -595,6 +673,8 @@ def enrol(course: Course, user: User, actor: User | None = None, source: str = "
         return existing
     if course.status != CourseStatus.PUBLISHED:
         raise CourseError("课程尚未发布或已归档，不能加入学习。")
+    if course.is_trainer(user):
+        raise CourseError(TEACHERS_EARN_NOTHING, 409)
     enrollment = Enrollment(course_id=course.id, user_id=user.id, source=source, enrolled_at=utcnow())
     try:
         with db.session.begin_nested():  # a double click racing itself: the unique constraint decides
@@ -650,6 +730,7 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
     # enrolment and the media's state. The course's other lessons, which the lesson's share of the
     # course's 学时 depends on, are read only when records asks for the share.
     user_id = user.id if user.is_authenticated else None
+    co_trainer = sa.exists().where(CourseTrainer.course_id == Course.id, CourseTrainer.user_id == user_id)
     row = db.session.execute(
         sa.select(
             Lesson.course_id,
@@ -659,6 +740,7 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
             Lesson.completion_threshold,
             Lesson.gating_quiz_id,
             Course.status,
+            sa.or_(Course.owner_id == user_id, co_trainer).label("is_teacher"),
             Enrollment.id.label("enrollment_id"),
             MediaAsset.status.label("asset_status"),
             MediaAsset.duration.label("asset_duration"),
@@ -672,6 +754,8 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
     ).one_or_none()
     if row is None or row.status == CourseStatus.DRAFT:
         raise NotFound("课时不存在。")
+    if row.is_teacher:  # even one enrolled before becoming a co-trainer: no progress, no ledger entry
+        raise Forbidden(TEACHERS_EARN_NOTHING)
     if row.enrollment_id is None:  # enrolled members take published and archived courses alike
         if not can_see_course(user, db.session.get(Course, row.course_id)):
             raise NotFound("课时不存在。")
@@ -688,15 +772,14 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
         kind=row.kind.value,
         duration=duration,
         completion_threshold=float(row.completion_threshold),
-        credit_share=partial(lesson_share, row.course_id, lesson_id),
+        credit_share=partial(lesson_share_for, user_id, row.course_id, lesson_id),
         gating_quiz_id=row.gating_quiz_id,
         title=row.title,
     )
 
 
-def lesson_share(course_id: int, lesson_id: int) -> Decimal:
-    """One lesson's share of its course's 学时 (see :func:`credit_shares`)."""
-    course = db.session.get(
+def _course_with_lessons(course_id: int) -> Course:
+    return db.session.get(
         Course,
         course_id,
         options=[
@@ -705,7 +788,33 @@ def lesson_share(course_id: int, lesson_id: int) -> Decimal:
             selectinload(Course.chapters).selectinload(Chapter.lessons),
         ],
     )
-    return credit_shares(course, assets_for(course.lessons(), with_renditions=False))[lesson_id]
+
+
+def lesson_share_for(user_id: int, course_id: int, lesson_id: int) -> Decimal:
+    """What completing the lesson credits the member: its share of the course's 学时, but never
+    more than the course's 学时 less what the member was already credited for the course's lessons
+    — so however the 学时 or the shares change after some members finished lessons, no member's
+    lessons add up to more than the course states. Records asks once the lesson's coverage reaches
+    its threshold, inside the transaction that credits it: the member's enrolment is locked first, so
+    two lessons of one course completing at once are counted one after the other."""
+    db.session.execute(
+        sa.select(Enrollment.id)
+        .where(Enrollment.course_id == course_id, Enrollment.user_id == user_id)
+        .with_for_update()
+    )
+    course = _course_with_lessons(course_id)
+    share = credit_shares(course, assets_for(course.lessons(), with_renditions=False))[lesson_id]
+    return max(Decimal("0"), min(share, course.credit_hours - credited_for_course(user_id, course_id)))
+
+
+def credited_for_course(user_id: int, course_id: int) -> Decimal:
+    """学时 the ledger holds for ``user_id`` from ``course_id`` (net of reversals), read through
+    records' own query of a member's entries (records has no per-course total to ask for yet)."""
+    entries = entries_for(user_id).order_by(None).subquery()
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(entries.c.hours), 0)).where(entries.c.course_id == course_id)
+    )
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums NUMERIC as a float
 
 
 # --- catalog, course page, my learning ------------------------------------------------------------

@@ -7,6 +7,7 @@ one service, commits, and renders or redirects.
 
 import io
 from decimal import Decimal
+from math import ceil
 
 import segno
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,8 +29,10 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.accounts.services import find_user_by_login
 from app.core.clock import LOCAL_TZ, localtoday, utcnow
+from app.core.errors import error_response
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
+from app.core.urls import id_from
 from app.extensions import db
 from app.org import services as org_services
 from app.portal.panels import register_panel
@@ -165,6 +169,8 @@ def _course_page(course: Course, *, preview: bool = False):
         learners=learners,
         preview=preview,
         can_edit=course.can_edit(current_user),
+        is_teacher=course.is_trainer(current_user),
+        hours_changes=services.credit_hours_changes(course) if course.can_edit(current_user) else [],
     )
 
 
@@ -221,13 +227,16 @@ def lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user)
     course = lesson.course
     enrollment = services.enrollment_for(current_user, course.id)
-    preview = enrollment is None and course.can_edit(current_user)
+    # Its trainers preview a course, enrolled or not: they earn no hours from what they teach.
+    preview = course.is_trainer(current_user) or (enrollment is None and course.can_edit(current_user))
     if enrollment is None and not preview:
         try:
             enrollment = services.enrol(course, current_user)  # starting a lesson is enrolling
         except services.CourseError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("courses.course_detail", course_id=course.id))
+    if preview:
+        enrollment = None
     if enrollment is not None:
         services.note_lesson_opened(enrollment, lesson)
         db.session.commit()
@@ -296,9 +305,12 @@ def add_comment(lesson_id: int):
     if not form.validate_on_submit():
         flash(_("请输入评论内容（不超过 2000 字）。"), "danger")
         return redirect(target)
-    parent = (
-        discussion.get_comment_for(int(form.parent_id.data), current_user) if form.parent_id.data else None
-    )
+    parent = None
+    if form.parent_id.data:
+        parent_id = id_from(form.parent_id.data)
+        if parent_id is None:
+            abort(404, description=_("要回复的评论不存在。"))
+        parent = discussion.get_comment_for(parent_id, current_user)
     try:
         comment = discussion.add_comment(lesson, current_user, form.body.data, parent)
     except services.CourseError as exc:
@@ -394,7 +406,7 @@ def create_course():
 @roles_required(Role.TRAINER)
 def edit_course(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    form = CourseForm(obj=course)
+    form, refused = CourseForm(obj=course), 400
     if request.method == "GET":
         form.tags.data = "，".join(course.tag_list)
         form.kind.data = course.kind.value
@@ -405,6 +417,7 @@ def edit_course(course_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             files.remove(old_cover)
@@ -419,7 +432,7 @@ def edit_course(course_id: int):
         chapter_form=ChapterForm(),
         trainer_form=CoTrainerForm(),
         problems=services.publish_problems(course) if course.status == CourseStatus.DRAFT else [],
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else refused
 
 
 @bp.post("/<int:course_id>/publish")
@@ -522,12 +535,11 @@ def change_chapter(chapter_id: int, action: str):
 
 
 def _lesson_data(form: LessonForm) -> services.LessonData:
-    asset_id = form.media_asset_id.data
     return services.LessonData(
         title=form.title.data,
         kind=form.kind.data,
         body=form.body.data or "",
-        media_asset_id=int(asset_id) if asset_id and str(asset_id).isdigit() else None,
+        media_asset_id=id_from(form.media_asset_id.data),
         estimated_minutes=form.estimated_minutes.data,
         completion_threshold=Decimal(form.completion_threshold.data or 95) / 100,
         credit_share=form.credit_share.data,
@@ -559,10 +571,11 @@ def _my_assets():
 
 
 def _lesson_form_page(form, course, chapter, lesson, status: int):
-    asset = None
-    asset_id = form.media_asset_id.data
-    if asset_id and str(asset_id).isdigit():
-        asset = db.session.get(MediaAsset, int(asset_id))
+    asset_id = id_from(form.media_asset_id.data)
+    asset = db.session.get(MediaAsset, asset_id) if asset_id else None
+    mine = asset is not None and (current_user.is_admin or asset.owner_id == current_user.id)
+    if asset is not None and not mine and not (lesson and lesson.media_asset_id == asset.id):
+        asset = None  # an id typed into the hidden field shows nothing of someone else's upload
     return render_template(
         "courses/lesson_form.html",
         form=form,
@@ -580,7 +593,7 @@ def _lesson_form_page(form, course, chapter, lesson, status: int):
 @roles_required(Role.TRAINER)
 def create_lesson(chapter_id: int):
     chapter = services.get_chapter_for(chapter_id, current_user)
-    form = LessonForm()
+    form, refused = LessonForm(), 400
     if request.method == "GET" and request.args.get("kind") in {k.value for k in LessonKind}:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
@@ -590,18 +603,19 @@ def create_lesson(chapter_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=chapter.course_id) + "#outline")
-    return _lesson_form_page(form, chapter.course, chapter, None, 200 if request.method == "GET" else 400)
+    return _lesson_form_page(form, chapter.course, chapter, None, 200 if request.method == "GET" else refused)
 
 
 @bp.route("/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def edit_lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user, edit=True)
-    form = LessonForm(obj=lesson)
+    form, refused = LessonForm(obj=lesson), 400
     if request.method == "GET":
         form.kind.data = lesson.kind.value
         form.completion_threshold.data = round(lesson.completion_threshold * 100)
@@ -613,13 +627,14 @@ def edit_lesson(lesson_id: int):
         except (services.CourseError, files.FileRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
         else:
             db.session.commit()
             files.remove(old_document)
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=lesson.course_id) + "#outline")
     return _lesson_form_page(
-        form, lesson.course, lesson.chapter, lesson, 200 if request.method == "GET" else 400
+        form, lesson.course, lesson.chapter, lesson, 200 if request.method == "GET" else refused
     )
 
 
@@ -763,8 +778,16 @@ def check_in(session_id: int):
         attendance = class_services.check_in(
             session, current_user, form.code.data, form.method.data or "code"
         )
-    except services.CourseError as exc:
+    except class_services.CheckinLocked as exc:
         db.session.rollback()
+        response = make_response(error_response(429, str(exc)))
+        response.headers["Retry-After"] = str(max(1, ceil((exc.retry_at - utcnow()).total_seconds())))
+        return response
+    except services.CourseError as exc:
+        if isinstance(exc, class_services.WrongCheckinCode):
+            db.session.commit()  # the failed attempt counts
+        else:
+            db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("courses.class_session", session_id=session.id) + "#checkin"), 303
     db.session.commit()

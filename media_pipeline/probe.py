@@ -27,6 +27,32 @@ MAX_ASPECT = 8
 MIN_PROBE_SCORE = 30
 
 
+#: The demuxers (ffmpeg's names) the pipeline accepts: containers of recorded audio and video. ffprobe
+#: and ffmpeg are told to open nothing else (``-format_whitelist``) and to read local files only
+#: (``-protocol_whitelist file``). Left to themselves they recognise a text file named ``.mp4`` as an
+#: HLS playlist or an ffconcat list and open whatever files it names — another asset's original.
+ALLOWED_DEMUXERS = (
+    "mov",  # mp4, m4a, mov, 3gp
+    "matroska",  # mkv, webm
+    "webm",
+    "avi",
+    "flv",
+    "mpegts",
+    "mpeg",  # mpg, vob
+    "asf",  # wmv, wma
+    "mp3",
+    "aac",
+    "wav",
+    "w64",
+    "aiff",
+    "ogg",
+    "flac",
+    "amr",  # older phones' voice recordings
+)
+#: What every ffprobe and ffmpeg run over an uploaded file is given before its input.
+INPUT_GUARDS = ("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS))
+
+
 class MediaInputError(ValueError):
     """The file cannot become a lesson: not media, damaged, too long... (message in Chinese)."""
 
@@ -131,11 +157,17 @@ _NOT_MEDIA = (
     (b"Rar!", "RAR 压缩包"),
     (b"7z\xbc\xaf", "7z 压缩包"),
     (b"\xd0\xcf\x11\xe0", "Office 文档"),
+    (b"#EXTM3U", "播放列表（M3U/HLS）"),
+    (b"ffconcat", "播放列表（ffconcat）"),
 )
 #: ISO base media (MP4, MOV, M4A) files start with one of these boxes.
 _MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 
 UNRECOGNISED = "无法识别的文件：请上传视频或音频文件（如 MP4、MOV、MP3）。"
+UNSUPPORTED = (
+    "无法识别的文件格式：请上传常见的视频或音频文件（如 MP4、MOV、MP3），"
+    "播放列表、字幕、图片等文件不能作为课程音视频。"
+)
 TRUNCATED = "文件不完整（可能上传中断或已损坏），请重新上传完整的文件。"
 
 
@@ -151,6 +183,8 @@ def error_for_ffprobe(returncode: int, stderr: str, header: bytes = b"") -> Medi
     for magic, name in _NOT_MEDIA:
         if header.startswith(magic):
             return MediaInputError(f"该文件是 {name}，不是音视频文件，请上传视频或音频。")
+    if "not on whitelist" in text:
+        return MediaInputError(UNSUPPORTED)
     if "moov atom not found" in text:
         return MediaInputError(TRUNCATED if header[4:8] in _MP4_BOXES else UNRECOGNISED)
     if "partial file" in text or "end of file" in text:
@@ -304,6 +338,7 @@ def _check_complete(path: Path, facts: ProbeFacts, ffprobe_bin: str, timeout: fl
         "packet=pts_time,dts_time",
         "-of",
         "csv=p=0",
+        *INPUT_GUARDS,
         str(path),
     ]
     result = _run(argv, timeout)
@@ -338,7 +373,17 @@ def probe_file(path: str | os.PathLike, ffprobe_bin: str, timeout: float, limits
     for magic, name in _NOT_MEDIA:  # ffprobe can mistake some for raw audio (a ZIP as AMR)
         if header.startswith(magic):
             raise MediaInputError(f"该文件是 {name}，不是音视频文件，请上传视频或音频。")
-    argv = [ffprobe_bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
+    argv = [
+        ffprobe_bin,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        *INPUT_GUARDS,
+        str(path),
+    ]
     result = _run(argv, timeout)
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
@@ -354,6 +399,10 @@ def probe_file(path: str | os.PathLike, ffprobe_bin: str, timeout: float, limits
             "ffprobe only guessed %s as %s (score %s)", path, data["format"].get("format_name"), score
         )
         raise MediaInputError(UNRECOGNISED)
+    format_name = (data.get("format") or {}).get("format_name") or ""
+    if not set(format_name.split(",")) & set(ALLOWED_DEMUXERS):  # the whitelist's second line
+        logger.info("ffprobe read %s as %s, which is not taken", path, format_name)
+        raise MediaInputError(UNSUPPORTED)
     facts = parse_probe(data)
     check_facts(facts, limits)
     _check_complete(path, facts, ffprobe_bin, timeout)

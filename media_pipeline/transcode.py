@@ -31,7 +31,7 @@ from media_pipeline.ladder import (
     SEGMENT_SECONDS,
     LadderPlan,
 )
-from media_pipeline.probe import MediaInputError, MediaToolError
+from media_pipeline.probe import ALLOWED_DEMUXERS, MediaInputError, MediaToolError
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,8 @@ def _video_chain(source, plan: LadderPlan):
 
 def build_command(source: Path, plan: LadderPlan, out_dir: Path, settings: TranscodeSettings) -> list[str]:
     """The ffmpeg argument list that writes the whole plan into ``out_dir``."""
-    inp = ffmpeg.input(str(source))
+    # Only the containers the probe accepted, from local files only (see probe.ALLOWED_DEMUXERS).
+    inp = ffmpeg.input(str(source), protocol_whitelist="file", format_whitelist=",".join(ALLOWED_DEMUXERS))
     audio = inp[str(plan.audio_index)] if plan.has_audio else None
     streams: list = []
     options: dict = {}
@@ -296,6 +297,10 @@ def _remux_fallback(playlist: Path, target: Path, settings: TranscodeSettings, l
         "-nostats",
         "-progress",
         "pipe:1",
+        "-protocol_whitelist",  # our own playlist, and the segments beside it
+        "file",
+        "-format_whitelist",
+        "hls,mpegts",
         "-i",
         str(playlist),
         "-map",

@@ -1,5 +1,7 @@
 """Input no database can take is refused where it enters, before any view or query sees it."""
 
+import re
+
 from flask import Request, abort, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
@@ -41,6 +43,27 @@ def _refuse_nul() -> None:
     abort(400, description=_("提交的内容含有无效字符（NUL），请删除后重新提交。"))
 
 
+#: Deepest nesting of arrays and objects a JSON body may have: no request of ours needs more than a
+#: handful. Python's parser and every walk over the parsed value recurse once per level, so a body of
+#: a few hundred ``[`` raised RecursionError: a 500, and the deeper the costlier.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest, read without parsing it (brackets
+    inside strings do not count)."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 class GuardedRequest(Request):
     """The application's request: its arguments and form are :class:`Parameters`, and it refuses NUL.
 
@@ -59,6 +82,9 @@ class GuardedRequest(Request):
             _refuse_nul()
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        # Refused even when ``silent``: such a body is no mistake to overlook but an attack (as NUL).
+        if (force or self.is_json) and json_depth(self.get_data(cache=True)) > MAX_JSON_DEPTH:
+            abort(400, description=_("提交的 JSON 嵌套层数过多（最多 %(n)s 层）。", n=MAX_JSON_DEPTH))
         data = super().get_json(force=force, silent=silent, cache=cache)
         if _holds_nul(data):
             _refuse_nul()

@@ -12,12 +12,14 @@ MAX_PAGE = 1_000_000
 
 class BoundedSelectPagination(SelectPagination):
     """What ``db.paginate`` returns (see :class:`app.extensions.Database`): the page number from the
-    request or the caller is held to :data:`MAX_PAGE`."""
+    request or the caller is held to :data:`MAX_PAGE`, and the rows per page to the MAX_PER_PAGE
+    setting. Without that bound, a list paginated from the request's own ``?per_page=`` (or an API
+    whose own cap is generous) loaded and rendered as many rows as anyone asked for."""
 
     @staticmethod
     def _prepare_page_args(**kwargs) -> tuple[int, int]:
         page, per_page = Pagination._prepare_page_args(**kwargs)
-        return min(page, MAX_PAGE), per_page
+        return min(page, MAX_PAGE), min(per_page, current_app.config["MAX_PER_PAGE"])
 
 
 class RowPagination(BoundedSelectPagination):
@@ -28,7 +30,7 @@ class RowPagination(BoundedSelectPagination):
         return list(self._query_args["session"].execute(select).all())
 
 
-def paginate_rows(select, *, per_page: int | None = None, max_per_page: int | None = 500) -> RowPagination:
+def paginate_rows(select, *, per_page: int | None = None, max_per_page: int | None = None) -> RowPagination:
     """Paginate ``select`` from the request's ``page``/``per_page`` arguments; rows, not scalars."""
     return RowPagination(
         select=select,

@@ -1,10 +1,12 @@
 """Bad input from a browser or a script gets a clear 4xx in Chinese, never a 500."""
 
+import re
+
 import pytest
 
 from app.core.models import AuditEntry
 from app.qa.models import Question
-from tests.helpers import count
+from tests.helpers import config_set, count
 
 BEYOND_64_BITS = 2**63  # one past the largest integer SQLite (and a PostgreSQL bigint) can hold
 
@@ -89,3 +91,87 @@ def test_a_json_body_posted_to_a_page_form_is_an_unfilled_form(client, login_as,
         response = client.post(url, json=body)
         assert response.status_code < 500, body
     assert count(AuditEntry) == before  # nothing was written
+
+
+URL_FOR_OPTIONS = {"_method": "PUT", "_external": "1", "_anchor": "x", "_scheme": "javascript"}
+
+
+def test_finding9_url_for_options_in_the_query_string_are_not_passed_on_to_links(
+    app, client, login_as, create_user
+):
+    """The catalog's category links and every pagination link passed the whole query string to
+    ``url_for``: ``?_method=PUT`` (a BuildError), ``?_scheme=`` and friends answered 500."""
+    from courses import services as courses
+
+    trainer = login_as("trainer", "member")
+    for title in ("第一课", "第二课"):
+        course = courses.create_course(courses.CourseData(title=title), trainer)
+        chapter = courses.add_chapter(course, "一", trainer)
+        courses.create_lesson(chapter, courses.LessonData("读", "article", body="正文"), trainer)
+        courses.publish_course(course, trainer)
+    from app.extensions import db
+
+    db.session.commit()
+    with config_set(app, ITEMS_PER_PAGE=1):
+        response = client.get("/courses/", query_string=URL_FOR_OPTIONS | {"sort": "newest"})
+    assert response.status_code == 200
+    links = [
+        link
+        for link in re.findall(r'href="(/courses/\?[^"]*)"', response.get_data(as_text=True))
+        if "page=" in link
+    ]
+    assert any("page=2" in link for link in links)  # the pagination was drawn
+    assert any("category=history" in link for link in links)  # and the category links
+    for link in links:
+        assert "sort=newest" in link  # filters are kept
+        assert not any(option in link for option in URL_FOR_OPTIONS), link
+
+
+def test_finding9_a_query_argument_named_like_the_routes_own_is_not_passed_on(app):
+    """``/courses/lessons/5?lesson_id=abc`` handed ``lesson_id`` to ``url_for`` twice: a TypeError."""
+    from app.core.templating import url_for_page
+
+    query = "lesson_id=abc&q=%E5%85%9A&_method=PUT&_external=1&" + "&".join(f"f{i}=1" for i in range(50))
+    with app.test_request_context(f"/courses/lessons/5?{query}"):
+        link = url_for_page(3)
+    assert link.startswith("/courses/lessons/5?")
+    assert "lesson_id" not in link
+    assert "_method" not in link
+    assert "page=3" in link
+    assert "q=%E5%85%9A" in link
+    assert link.count("=1") <= 20  # a query string of thousands of arguments is not copied
+
+
+def test_finding9_per_page_is_capped_everywhere(app):
+    """``?per_page=`` reached lists paginated from the request (the meetings list) uncapped."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import User
+    from app.core.pagination import paginate_rows
+    from app.extensions import db
+
+    assert app.config["MAX_PER_PAGE"] == 100
+    with app.test_request_context("/records/meetings?per_page=1000000"):
+        assert db.paginate(sa.select(User), error_out=False).per_page == 100
+        assert db.paginate(sa.select(User), per_page=500, error_out=False).per_page == 100
+        assert paginate_rows(sa.select(User.id), per_page=500).per_page == 100
+        assert db.paginate(sa.select(User), per_page=30, error_out=False).per_page == 30
+
+
+@pytest.mark.parametrize("depth", [33, 500, 100_000])
+def test_finding9_json_nested_too_deep_is_refused_with_400(client, login_as, depth):
+    """A JSON body nested 500 deep raised RecursionError (a 500) in the guard's walk, 100,000 deep in
+    the parser itself."""
+    login_as("member")
+    body = "[" * depth + "]" * depth
+    response = client.post("/api/v1/duels", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"] == "提交的 JSON 嵌套层数过多（最多 32 层）。"
+
+
+def test_finding9_json_of_ordinary_depth_and_brackets_inside_strings_pass(client, login_as):
+    login_as("member")
+    body = '{"invite": "' + "[" * 100 + '\\"{{{"}'
+    response = client.post("/api/v1/duels", data=body, content_type="application/json")
+    assert response.status_code != 400 or "嵌套" not in response.get_data(as_text=True)
+    assert response.status_code < 500

@@ -151,3 +151,96 @@ def test_good_files_are_probed_and_ready_to_queue(media_files):
     audio = probe_file(media_files.get("audio_only.mp3"), "ffprobe", 30, LIMITS)
     assert audio.has_audio
     assert not audio.has_video
+
+
+class OpenDetector:
+    """A named pipe standing where an upload's playlist points: if any process opens it to read, the
+    writer blocked on its other end wakes and says so. Nothing is ever written to it."""
+
+    def __init__(self, path):
+        import os
+        import threading
+
+        self.path = path
+        os.mkfifo(path)
+        self.opened = threading.Event()
+        self._thread = threading.Thread(target=self._wait_for_a_reader, daemon=True)
+        self._thread.start()
+
+    def _wait_for_a_reader(self):
+        with open(self.path, "wb"):  # blocks until a reader opens the pipe
+            self.opened.set()
+
+    def close(self):
+        import os
+
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)  # release the writer if nobody did
+        self._thread.join(timeout=10)
+        os.close(fd)
+
+
+def _hls(target: str) -> bytes:
+    return f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:3,\n{target}\n#EXT-X-ENDLIST\n".encode()
+
+
+def _ffconcat(target: str) -> bytes:
+    return f"ffconcat version 1.0\nfile '{target}'\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("playlist", "absolute"),
+    [(_hls, True), (_hls, False), (_ffconcat, False)],
+    ids=["hls-absolute", "hls-relative", "ffconcat-relative"],
+)
+def test_finding10_a_playlist_named_mp4_is_refused_and_what_it_names_is_never_opened(
+    tmp_path, playlist, absolute
+):
+    detector = OpenDetector(tmp_path / "other_asset_original.mp4")
+    upload = tmp_path / "lesson.mp4"
+    upload.write_bytes(playlist(str(detector.path) if absolute else detector.path.name))
+    queued: list[int] = []
+    try:
+        with pytest.raises(MediaInputError, match="播放列表"):
+            probe_file(upload, "ffprobe", 10, LIMITS)
+        asset = services.ingest_file(
+            upload, "lesson.mp4", None, None, move=False, commit=db.session.commit, enqueue=queued.append
+        )
+        assert asset.status == AssetStatus.FAILED
+        assert "播放列表" in asset.error
+        assert queued == []
+        assert not detector.opened.is_set()
+    finally:
+        detector.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "subtitles.mp4",
+            "1\n00:00:00,000 --> 00:00:02,000\n学习\n\n2\n00:00:02,000 --> 00:00:04,000\n党章\n".encode(),
+        ),
+        ("playlist_after_a_bom.mp4", b"\xef\xbb\xbf" + _hls("other.mp4")),
+    ],
+)
+def test_finding10_only_the_expected_containers_are_opened(tmp_path, name, content):
+    """What the signature check does not name is left to ffprobe's demuxer whitelist: a subtitle file
+    (ffprobe's ``srt``) or a playlist behind a byte-order mark is no container the pipeline takes."""
+    upload = tmp_path / name
+    upload.write_bytes(content)
+    with pytest.raises(MediaInputError, match="无法识别"):
+        probe_file(upload, "ffprobe", 10, LIMITS)
+
+
+def test_finding10_ffprobe_and_ffmpeg_are_told_to_read_local_files_of_the_expected_containers(tmp_path):
+    from media_pipeline.ladder import plan_ladder
+    from media_pipeline.probe import ALLOWED_DEMUXERS, ProbeFacts
+    from media_pipeline.transcode import TranscodeSettings, build_command
+
+    facts = ProbeFacts(duration=10, video_index=0, audio_index=1, width=640, height=360, frame_rate=25)
+    argv = build_command(tmp_path / "in.mp4", plan_ladder(facts), tmp_path, TranscodeSettings())
+    source = argv.index("-i")
+    guards = argv[:source]
+    assert guards[guards.index("-protocol_whitelist") + 1] == "file"
+    assert set(guards[guards.index("-format_whitelist") + 1].split(",")) == set(ALLOWED_DEMUXERS)
+    assert not {"hls", "concat", "image2", "tty", "srt"} & set(ALLOWED_DEMUXERS)

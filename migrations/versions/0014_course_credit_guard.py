@@ -1,7 +1,7 @@
 """courses: wrong check-in codes, kept per member and class session for the attempt limit
 
 Revision ID: 0014_course_credit_guard
-Revises: 0010_enrollment_completed_index
+Revises: 0013_question_owners
 Create Date: 2026-11-27 10:00:00
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0014_course_credit_guard"
-down_revision = "0010_enrollment_completed_index"
+down_revision = "0013_question_owners"
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,7 @@ from app.core.models import AuditEntry
 from app.core.signals import lesson_deleted, notification_requested
 from app.core.text import plain_text
 from app.extensions import db
-from app.records.services import LessonFacts, entries_for, progress_map
+from app.records.services import LessonFacts, credited_for_course, progress_map
 from courses import files
 from courses.models import (
     CATEGORIES,
@@ -805,16 +805,6 @@ def lesson_share_for(user_id: int, course_id: int, lesson_id: int) -> Decimal:
     course = _course_with_lessons(course_id)
     share = credit_shares(course, assets_for(course.lessons(), with_renditions=False))[lesson_id]
     return max(Decimal("0"), min(share, course.credit_hours - credited_for_course(user_id, course_id)))
-
-
-def credited_for_course(user_id: int, course_id: int) -> Decimal:
-    """学时 the ledger holds for ``user_id`` from ``course_id`` (net of reversals), read through
-    records' own query of a member's entries (records has no per-course total to ask for yet)."""
-    entries = entries_for(user_id).order_by(None).subquery()
-    total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(entries.c.hours), 0)).where(entries.c.course_id == course_id)
-    )
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums NUMERIC as a float
 
 
 # --- catalog, course page, my learning ------------------------------------------------------------

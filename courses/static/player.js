@@ -43,7 +43,7 @@
     if (!result) return;
     const percent = Math.min(100, Math.round((result.covered_ratio || 0) * 100));
     if (progressBar) progressBar.style.width = percent + "%";
-    if (progressLabel) progressLabel.textContent = result.completed ? "已完成" : "已学 " + percent + "%";
+    if (progressLabel) progressLabel.textContent = result.completed ? hkT("已完成") : hkT("已学 {percent}%", { percent: percent });
   }
 
   function send(event, position, rate, visible) {
@@ -71,18 +71,18 @@
           if (json.data.presence_check) askPresence(json.data.presence_check);
           if (json.data.presence_stopped) {
             stopped = true;
-            showNotice("多次未完成学习确认，本次播放已停止计时，请刷新页面后继续学习。");
+            showNotice(hkT("多次未完成学习确认，本次播放已停止计时，请刷新页面后继续学习。"));
             if (media && !media.paused) media.pause();
           }
           if (json.data.active === false) {
             stopped = true;
-            showNotice("已在其他页面播放，本页面不再记录学习进度。");
+            showNotice(hkT("已在其他页面播放，本页面不再记录学习进度。"));
             if (media && !media.paused) media.pause();
           }
         } else if (status === 403 || status === 404) {
           stopped = true;
           const message = json && json.errors && json.errors[0] ? json.errors[0].message : "";
-          showNotice(message || "无法记录学习进度。");
+          showNotice(message || hkT("无法记录学习进度。"));
         }
       })
       .catch(() => { /* offline for a moment: the next heartbeat carries the position */ });
@@ -186,7 +186,7 @@
         media.src = data.fallback;
         if (qualitySelect) qualitySelect.disabled = true;
       } else {
-        showNotice("您的浏览器无法播放此视频。");
+        showNotice(hkT("您的浏览器无法播放此视频。"));
       }
     }
 
@@ -211,7 +211,7 @@
       const length = media.duration || duration;
       if (at >= 1 && (!length || at < length - 1)) {
         media.currentTime = at;
-        say("已从上次位置 " + clock(at) + " 继续");
+        say(hkT("已从上次位置 {time} 继续", { time: clock(at) }));
       }
     }
     media.addEventListener("loadedmetadata", resume);
@@ -280,7 +280,7 @@
       media.currentTime = target;
       const hint = document.getElementById("seek-hint");
       if (hint) {
-        hint.textContent = (seconds > 0 ? "+" : "") + seconds + " 秒";
+        hint.textContent = hkT("{seconds} 秒", { seconds: (seconds > 0 ? "+" : "") + seconds });
         hint.classList.add("show");
         setTimeout(() => hint.classList.remove("show"), 600);
       }

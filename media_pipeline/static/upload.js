@@ -41,7 +41,7 @@
   }
   function errorText(result) {
     const errors = result.body && result.body.errors;
-    return errors && errors.length ? errors[0].message : "上传失败（HTTP " + result.status + "）";
+    return errors && errors.length ? errors[0].message : hkT("上传失败（HTTP {status}）", { status: result.status });
   }
 
   // One chunk through XMLHttpRequest, for a progress bar that moves within the chunk.
@@ -87,18 +87,18 @@
   async function run() {
     const file = input.files[0];
     if (!file || running) return;
-    if (file.size === 0) { say("文件是空的（0 字节），请重新选择文件。", "error"); return; }
-    if (file.size > maxBytes) { say("文件超过大小上限。", "error"); return; }
+    if (file.size === 0) { say(hkT("文件是空的（0 字节），请重新选择文件。"), "error"); return; }
+    if (file.size > maxBytes) { say(hkT("文件超过大小上限。"), "error"); return; }
     running = true; paused = false;
     startButton.disabled = true; pauseButton.disabled = false; input.disabled = true;
     try {
       const upload = await openUpload(file);
       let offset = upload.received;
-      if (offset > 0) say("从断点继续上传……");
-      else say("正在上传……");
+      if (offset > 0) say(hkT("从断点继续上传……"));
+      else say(hkT("正在上传……"));
       let failures = 0;
       while (offset < file.size) {
-        if (paused) { say("已暂停，点击“开始上传”继续。"); return; }
+        if (paused) { say(hkT("已暂停，点击“开始上传”继续。")); return; }
         const result = await putChunk(upload.url, file, offset, upload.chunk);
         if (result.status === 200) {
           offset = result.body.data.received; failures = 0;
@@ -108,7 +108,7 @@
         } else if (result.status === 0 || result.status >= 500) {
           failures += 1;
           const wait = Math.min(30, 2 ** failures);
-          say("网络中断，" + wait + " 秒后自动重试（第 " + failures + " 次）……", "error");
+          say(hkT("网络中断，{wait} 秒后自动重试（第 {failures} 次）……", { wait: wait, failures: failures }), "error");
           await sleep(wait * 1000);
           const state = await json("GET", upload.url).catch(() => ({ status: 0 }));
           if (state.status === 200) offset = state.body.data.received;
@@ -117,12 +117,12 @@
         }
         show(offset, file.size);
       }
-      say("上传完成，正在检测文件……");
+      say(hkT("上传完成，正在检测文件……"));
       const done = await json("POST", upload.url + "/complete");
       localStorage.removeItem(storageKey(file));
       localStorage.removeItem(storageKey(file) + ":chunk");
       if (done.status !== 201) throw new Error(errorText(done));
-      say("文件检测通过，已开始转码。", "ok");
+      say(hkT("文件检测通过，已开始转码。"), "ok");
       window.location.href = box.dataset.startUrl.replace(/uploads$/, "") + done.body.data.id;
     } catch (error) {
       say(error.message || String(error), "error");

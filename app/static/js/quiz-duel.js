@@ -32,10 +32,10 @@
     var list = el("div", { class: "d-flex gap-2 mb-3", "data-testid": "duel-players" });
     state.players.forEach(function (p) {
       var card = el("div", { class: "card p-2 flex-fill text-center small" + (p.is_me ? " border border-danger" : "") });
-      card.appendChild(el("div", { class: "fw-bold text-truncate" }, p.name + (p.is_me ? "（我）" : "")));
+      card.appendChild(el("div", { class: "fw-bold text-truncate" }, p.name + (p.is_me ? hkT("（我）") : "")));
       card.appendChild(el("div", { class: "text-muted text-truncate" }, p.branch));
       card.appendChild(el("div", { class: "fs-4 text-danger" }, String(p.score)));
-      card.appendChild(el("div", { class: "text-muted" }, p.left ? "已离开" : (state.status === "active" ? (p.answered ? "已作答" : "思考中…") : "")));
+      card.appendChild(el("div", { class: "text-muted" }, p.left ? hkT("已离开") : (state.status === "active" ? (p.answered ? hkT("已作答") : hkT("思考中…")) : "")));
       list.appendChild(card);
     });
     return list;
@@ -44,7 +44,7 @@
   function clock() {
     var badge = room.querySelector('[data-testid="duel-timer"]');
     if (!badge || deadline === null) return;
-    badge.textContent = Math.max(0, Math.round((deadline - Date.now()) / 1000)) + " 秒";
+    badge.textContent = hkT("{seconds} 秒", { seconds: Math.max(0, Math.round((deadline - Date.now()) / 1000)) });
   }
 
   function draw(state) {
@@ -57,21 +57,21 @@
     room.innerHTML = "";
     room.appendChild(fresh);
     if (state.status === "waiting") {
-      room.appendChild(el("p", { class: "text-center", "data-testid": "duel-waiting" }, "正在等待对手加入（" + state.players.length + "/" + state.capacity + "）…"));
+      room.appendChild(el("p", { class: "text-center", "data-testid": "duel-waiting" }, hkT("正在等待对手加入（{joined}/{capacity}）…", { joined: state.players.length, capacity: state.capacity })));
       if (state.invite_code) {
         var link = root.dataset.joinUrl.replace("CODE", state.invite_code);
-        room.appendChild(el("p", { class: "small text-muted text-break" }, "邀请链接：" + link));
+        room.appendChild(el("p", { class: "small text-muted text-break" }, hkT("邀请链接：{link}", { link: link })));
       }
     } else if (state.status === "active") {
       room.appendChild(el("div", { class: "d-flex justify-content-between mb-2" }));
       var bar = room.lastChild;
-      bar.appendChild(el("span", { class: "small" }, "第 " + state.round + " / " + state.rounds + " 题"));
+      bar.appendChild(el("span", { class: "small" }, hkT("第 {round} / {rounds} 题", { round: state.round, rounds: state.rounds })));
       bar.appendChild(el("span", { class: "badge text-bg-danger", "data-testid": "duel-timer" }));
       deadline = state.seconds_left === null ? null : Date.now() + state.seconds_left * 1000; clock();
       var box = el("div"); room.appendChild(box);
       if (state.my_answer) {
         Q.renderFeedback(box, state.my_answer);
-        box.appendChild(el("p", { class: "small text-muted text-center" }, "等待本轮结束…"));
+        box.appendChild(el("p", { class: "small text-muted text-center" }, hkT("等待本轮结束…")));
       } else if (state.question) {
         Q.renderQuestion(box, state.question, null, function (answer) {
           Q.api(url("answerUrl"), "POST", { question_id: state.question.id, answer: answer }).then(function (res) {
@@ -83,19 +83,19 @@
     } else {
       deadline = null;
       var result = el("div", { class: "card p-4 text-center", "data-testid": "duel-result" });
-      var text = state.status === "cancelled" ? "房间已关闭" : state.winner ? (state.winner.is_me ? "你赢了！" : "胜者：" + state.winner.name) : (state.draw ? "平局" : "对战结束");
+      var text = state.status === "cancelled" ? hkT("房间已关闭") : state.winner ? (state.winner.is_me ? hkT("你赢了！") : hkT("胜者：{name}", { name: state.winner.name })) : (state.draw ? hkT("平局") : hkT("对战结束"));
       result.appendChild(el("h2", { class: "h4", "data-testid": "duel-winner" }, text));
-      if (state.winner) result.appendChild(el("p", { class: "small text-muted", "data-testid": "duel-winner-name" }, "获胜者：" + state.winner.name));
-      if (state.status === "finished") result.appendChild(el("p", { class: "text-danger fw-bold" }, "+" + (state.my_points || 0) + " 积分"));
-      var again = el("a", { class: "btn btn-danger", href: root.dataset.lobbyUrl }, "再来一局");
+      if (state.winner) result.appendChild(el("p", { class: "small text-muted", "data-testid": "duel-winner-name" }, hkT("获胜者：{name}", { name: state.winner.name })));
+      if (state.status === "finished") result.appendChild(el("p", { class: "text-danger fw-bold" }, hkT("+{points} 积分", { points: state.my_points || 0 })));
+      var again = el("a", { class: "btn btn-danger", href: root.dataset.lobbyUrl }, hkT("再来一局"));
       result.appendChild(again);
       room.appendChild(result);
       stop();
     }
     if (state.status === "waiting" || state.status === "active") {
-      var leave = el("button", { class: "btn btn-link btn-sm text-muted w-100 mt-3", type: "button", "data-testid": "duel-leave" }, state.status === "waiting" ? "取消匹配" : "退出对战（判负）");
+      var leave = el("button", { class: "btn btn-link btn-sm text-muted w-100 mt-3", type: "button", "data-testid": "duel-leave" }, state.status === "waiting" ? hkT("取消匹配") : hkT("退出对战（判负）"));
       leave.addEventListener("click", function () {
-        if (state.status === "active" && !confirm("退出即判负，确定退出吗？")) return;
+        if (state.status === "active" && !confirm(hkT("退出即判负，确定退出吗？"))) return;
         Q.api(url("leaveUrl"), "POST").then(function (res) { if (res.success) draw(res.data); });
       });
       room.appendChild(leave);

@@ -29,7 +29,7 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ answers: answers }),
     }).then(function (r) { return r.json(); }).then(function (res) {
-      status.textContent = res.success ? "已自动保存" : res.errors[0].message;
-    }, function () { status.textContent = "网络异常，答案将在交卷时提交"; });
+      status.textContent = res.success ? hkT("已自动保存") : res.errors[0].message;
+    }, function () { status.textContent = hkT("网络异常，答案将在交卷时提交"); });
   });
 })();

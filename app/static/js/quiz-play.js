@@ -11,9 +11,9 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(function (response) {
-      return response.json().catch(function () { return { success: false, errors: [{ message: "网络异常，请重试。" }] }; })
+      return response.json().catch(function () { return { success: false, errors: [{ message: hkT("网络异常，请重试。") }] }; })
         .then(function (json) { json.status = response.status; return json; });
-    }, function () { return { success: false, status: 0, errors: [{ message: "网络连接中断，请检查网络后重试。" }] }; });
+    }, function () { return { success: false, status: 0, errors: [{ message: hkT("网络连接中断，请检查网络后重试。") }] }; });
   }
 
   function el(tag, attrs, text) {
@@ -23,13 +23,13 @@
     return node;
   }
 
-  var KIND = { single: "单选题", multiple: "多选题", true_false: "判断题", fill: "填空题" };
+  var KIND = { single: hkT("单选题"), multiple: hkT("多选题"), true_false: hkT("判断题"), fill: hkT("填空题") };
 
   function showAnswer(value) {
-    if (value === true) return "正确";
-    if (value === false) return "错误";
+    if (value === true) return hkT("正确");
+    if (value === false) return hkT("错误");
     if (Array.isArray(value)) return value.join(value.length && value[0].length === 1 ? "" : " | ");
-    return value === null || value === undefined ? "未作答" : String(value);
+    return value === null || value === undefined ? hkT("未作答") : String(value);
   }
 
   /* Render one question; onAnswer(answer) is called with what the member chose. */
@@ -40,7 +40,7 @@
     var stem = el("p", { class: "fs-6 fw-semibold mb-3" }, q.stem);
     card.appendChild(head); card.appendChild(stem);
     var chosen = [];
-    var submit = el("button", { class: "btn btn-danger w-100 mt-2", type: "button", "data-testid": "submit-answer" }, "提交答案");
+    var submit = el("button", { class: "btn btn-danger w-100 mt-2", type: "button", "data-testid": "submit-answer" }, hkT("提交答案"));
     submit.disabled = true;
     function send(answer) {
       Array.prototype.forEach.call(card.querySelectorAll("button,input"), function (b) { b.disabled = true; });
@@ -48,14 +48,14 @@
     }
     if (q.kind === "true_false") {
       var row = el("div", { class: "d-flex gap-2" });
-      [[true, "正确"], [false, "错误"]].forEach(function (pair) {
+      [[true, hkT("正确")], [false, hkT("错误")]].forEach(function (pair) {
         var b = el("button", { class: "btn btn-outline-danger btn-lg flex-fill hk-option", type: "button" }, pair[1]);
         b.addEventListener("click", function () { send(pair[0]); });
         row.appendChild(b);
       });
       card.appendChild(row);
     } else if (q.kind === "fill") {
-      var input = el("input", { class: "form-control form-control-lg", "aria-label": "填写答案", autocomplete: "off", "data-testid": "fill-input" });
+      var input = el("input", { class: "form-control form-control-lg", "aria-label": hkT("填写答案"), autocomplete: "off", "data-testid": "fill-input" });
       input.addEventListener("input", function () { submit.disabled = !input.value.trim(); });
       input.addEventListener("keydown", function (e) { if (e.key === "Enter" && input.value.trim()) send(input.value); });
       submit.addEventListener("click", function () { send(input.value); });
@@ -83,9 +83,9 @@
   function renderFeedback(box, result) {
     var ok = result.correct;
     var card = el("div", { class: "alert " + (ok ? "alert-success" : "alert-danger"), role: "status", "data-testid": "feedback" });
-    card.appendChild(el("div", { class: "fw-bold" }, ok ? "回答正确" + (result.points_awarded ? "  +" + result.points_awarded + " 积分" : "") : "回答错误"));
-    card.appendChild(el("div", { class: "small" }, "正确答案：" + showAnswer(result.correct_answer)));
-    if (result.explanation) card.appendChild(el("div", { class: "small mt-1" }, "解析：" + result.explanation));
+    card.appendChild(el("div", { class: "fw-bold" }, ok ? hkT("回答正确") + (result.points_awarded ? "  " + hkT("+{points} 积分", { points: result.points_awarded }) : "") : hkT("回答错误")));
+    card.appendChild(el("div", { class: "small" }, hkT("正确答案：{answer}", { answer: showAnswer(result.correct_answer) })));
+    if (result.explanation) card.appendChild(el("div", { class: "small mt-1" }, hkT("解析：{text}", { text: result.explanation })));
     box.appendChild(card);
     return card;
   }
@@ -136,7 +136,7 @@
       q = state.questions.filter(function (x) { return !done[x.id]; })[0];
     }
     if (!q) return summary();
-    var label = mode === "challenge" ? "第 " + (state.answered + 1) + " 题" : (state.answered + 1) + " / " + state.question_count;
+    var label = mode === "challenge" ? hkT("第 {n} 题", { n: state.answered + 1 }) : (state.answered + 1) + " / " + state.question_count;
     renderQuestion(area, q, label, function (answer) {
       api(answerUrl(), "POST", { question_id: q.id, answer: answer }).then(function (res) {
         if (!res.success) {
@@ -148,7 +148,7 @@
         state.results.push(r);
         ["finished", "answered", "correct_count", "points", "seconds_left", "next", "end_reason"].forEach(function (k) { if (k in r) state[k] = r[k]; });
         renderFeedback(area, r);
-        var next = el("button", { class: "btn btn-danger w-100", type: "button", "data-testid": "next" }, state.finished ? "查看结果" : "下一题");
+        var next = el("button", { class: "btn btn-danger w-100", type: "button", "data-testid": "next" }, state.finished ? hkT("查看结果") : hkT("下一题"));
         next.addEventListener("click", function () { if (mode === "challenge") setClock(state.seconds_left); nextQuestion(); });
         area.appendChild(next);
         next.focus();
@@ -160,15 +160,15 @@
     setClock(null); bar.style.width = "100%";
     area.innerHTML = "";
     var card = el("div", { class: "card p-4 text-center", "data-testid": "summary" });
-    var title = { daily: "今日答题完成", challenge: "挑战结束", contest: "竞赛答题完成" }[mode];
-    if (state.end_reason === "timeout") title += "（时间到）";
+    var title = { daily: hkT("今日答题完成"), challenge: hkT("挑战结束"), contest: hkT("竞赛答题完成") }[mode];
+    if (state.end_reason === "timeout") title += hkT("（时间到）");
     card.appendChild(el("h2", { class: "h5" }, title));
-    var line = mode === "challenge" ? "连续答对 " + state.correct_count + " 题" : "答对 " + state.correct_count + " / " + state.question_count + " 题";
+    var line = mode === "challenge" ? hkT("连续答对 {n} 题", { n: state.correct_count }) : hkT("答对 {correct} / {total} 题", { correct: state.correct_count, total: state.question_count });
     card.appendChild(el("p", { class: "mb-1" }, line));
-    card.appendChild(el("p", { class: "fs-4 text-danger fw-bold", "data-testid": "points-earned" }, "+" + state.points + " 积分"));
+    card.appendChild(el("p", { class: "fs-4 text-danger fw-bold", "data-testid": "points-earned" }, hkT("+{points} 积分", { points: state.points })));
     var links = el("div", { class: "d-grid gap-2" });
-    links.appendChild(el("a", { class: "btn btn-outline-danger", href: root.dataset.pointsUrl }, "查看我的积分"));
-    links.appendChild(el("a", { class: "btn btn-link", href: root.dataset.homeUrl }, "返回答题"));
+    links.appendChild(el("a", { class: "btn btn-outline-danger", href: root.dataset.pointsUrl }, hkT("查看我的积分")));
+    links.appendChild(el("a", { class: "btn btn-link", href: root.dataset.homeUrl }, hkT("返回答题")));
     card.appendChild(links);
     area.appendChild(card);
   }

@@ -1,5 +1,6 @@
 """Hongke (红课): the Flask application factory."""
 
+import importlib
 import logging
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_url_converters(app)
-    register_blueprints(app)
+    register_domains(app)
     register_errorhandlers(app)
     register_request_guards(app)
     register_template_helpers(app)
@@ -62,7 +63,7 @@ def _select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.accounts import passwords
+    from app.core import models as core_models  # noqa: F401 -- the shared tables (the audit log)
     from app.core.tasks import init_celery
 
     db.init_app(app)
@@ -82,30 +83,6 @@ def register_extensions(app: Flask) -> None:
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
             sa.event.listen(db.engine, "begin", _sqlite_begin)
     init_celery(app)
-    passwords.init_app(app)
-
-    # Import the models so the metadata knows every table (Alembic autogenerate, relationships),
-    # and each domain's search adapter (``*.search``: how its rows become search documents).
-    import app.accounts.models
-    import app.accounts.tasks
-    import app.core.models
-    import app.kb.models
-    import app.kb.search
-    import app.org.models
-    import app.portal.models
-    import app.portal.search
-    import app.portal.tasks
-    import app.qa.models
-    import app.qa.search
-    import app.quiz.models
-    import app.quiz.tasks
-    import app.records.models
-    import app.records.receivers
-    import courses.models
-    import courses.search
-    import courses.tasks  # noqa: F401
-    import media_pipeline.models  # noqa: F401
-    import search_index.tasks  # noqa: F401 -- the tables, adapters and tasks, as above
 
 
 def register_url_converters(app: Flask) -> None:
@@ -114,30 +91,28 @@ def register_url_converters(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any route is added: rules bind it then
 
 
-def register_blueprints(app: Flask) -> None:
-    from app.accounts.views import bp as accounts_bp
-    from app.api import bp as api_bp
-    from app.kb.views import bp as kb_bp
-    from app.org.views import bp as org_bp
-    from app.portal.views import bp as portal_bp
-    from app.qa.views import bp as qa_bp
-    from app.quiz.views import bp as quiz_bp
-    from app.records.views import bp as records_bp
-    from courses.views import bp as courses_bp
-    from media_pipeline.views import bp as media_bp
-    from search_index.views import bp as search_bp
+#: The domains, in the order they are wired. Each package's ``init_app(app)`` registers everything
+#: it contributes — models, blueprints, signal receivers, home panels, health checks, search
+#: adapters, media viewer checks, CLI groups and beat entries — and importing a module registers
+#: nothing (tests/core/test_wiring.py holds both to that).
+DOMAINS = (
+    "app.portal",
+    "app.accounts",
+    "app.org",
+    "app.kb",
+    "app.qa",
+    "app.quiz",
+    "app.records",
+    "app.api",
+    "media_pipeline",
+    "courses",
+    "search_index",
+)
 
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(org_bp)
-    app.register_blueprint(kb_bp)
-    app.register_blueprint(qa_bp)
-    app.register_blueprint(quiz_bp)
-    app.register_blueprint(records_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(search_bp)
+
+def register_domains(app: Flask) -> None:
+    for name in DOMAINS:
+        importlib.import_module(name).init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -159,16 +134,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.accounts.cli import users_cli
-    from app.demo import seed_demo_command
-    from app.quiz.cli import quiz_cli
-    from app.records.cli import records_cli
-    from media_pipeline.cli import media_cli
-    from search_index.cli import search_cli
+    from app.demo import seed_demo_command  # the demo spans every domain: it is the shell's
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(records_cli)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(quiz_cli)
-    app.cli.add_command(media_cli)
-    app.cli.add_command(search_cli)

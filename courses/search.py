@@ -63,16 +63,18 @@ def _lessons_of_courses(course_ids: list[int]) -> list[int]:
     return list(db.session.scalars(sa.select(Lesson.id).where(Lesson.course_id.in_(course_ids))))
 
 
-register(Adapter(type="course", label=_l("课程"), model=Course, to_document=course_document, order=10))
-register(
-    Adapter(
-        type="lesson",
-        label=_l("课时"),
-        model=Lesson,
-        to_document=lesson_document,
-        load=_load_lessons,
-        stamps=_lesson_stamps,
-        follows={Course: _lessons_of_courses},
-        order=20,
+def register_search() -> None:
+    """Make these rows searchable (called from the domain's ``init_app``)."""
+    register(Adapter(type="course", label=_l("课程"), model=Course, to_document=course_document, order=10))
+    register(
+        Adapter(
+            type="lesson",
+            label=_l("课时"),
+            model=Lesson,
+            to_document=lesson_document,
+            load=_load_lessons,
+            stamps=_lesson_stamps,
+            follows={Course: _lessons_of_courses},
+            order=20,
+        )
     )
-)

@@ -74,9 +74,7 @@ bp = Blueprint(
 )
 
 
-@bp.record_once
-def _connect(state) -> None:
-    services.connect()
+def register_panels() -> None:
     register_panel("courses.learning", member_panel, roles=("member",), order=10)
     register_panel("courses.teaching", trainer_panel, roles=("trainer",), order=20)
 

@@ -42,7 +42,7 @@ from app.extensions import db
 from media_pipeline import services
 from media_pipeline.models import AssetStatus, MediaAsset
 from media_pipeline.probe import MediaInputError
-from media_pipeline.tasks import check_visibility_timeout, queue_asset
+from media_pipeline.tasks import queue_asset
 
 bp = Blueprint(
     "media_pipeline",
@@ -64,11 +64,6 @@ MIME_TYPES = {
 }
 _OUTPUT_KEY = re.compile(r"^\d{1,12}-[0-9a-f]{12}$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
-
-
-@bp.record_once
-def _check_settings(state) -> None:
-    check_visibility_timeout(state.app.config)
 
 
 def _json_error(message: str, status: int, **extra):

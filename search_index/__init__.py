@@ -11,4 +11,17 @@ Committed changes then reach the index by themselves (:mod:`search_index.indexin
 
 from search_index.registry import Adapter, SearchDocument, Visibility, register
 
-__all__ = ["Adapter", "SearchDocument", "Visibility", "register"]
+__all__ = ["Adapter", "SearchDocument", "Visibility", "init_app", "register"]
+
+
+def init_app(app) -> None:
+    from app.core.tasks import schedule
+    from search_index import tasks  # noqa: F401 -- the tasks
+    from search_index.cli import search_cli
+    from search_index.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(search_cli)
+    # Index vs database: repairs changes whose message was lost (on the search queue, whose one
+    # worker is the index's only writer).
+    schedule(app, "search-reconcile", "search_index.reconcile", 60.0 * app.config["SEARCH_RECONCILE_MINUTES"])

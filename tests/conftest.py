@@ -22,6 +22,7 @@ from app.config import TestConfig
 from app.core.tasks import init_celery
 from app.extensions import db
 from app.org import services as org_services
+from tests.helpers import config_set
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Passw0rd-test"
@@ -216,3 +217,22 @@ def count_queries(app):
             sa.event.remove(target, "before_cursor_execute", listener)
 
     return counter
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    """CSRF protection switched on, as in production (the test configuration turns it off)."""
+    with config_set(app, WTF_CSRF_ENABLED=True):
+        yield
+
+
+@pytest.fixture
+def login_as(create_user, login):
+    """``login_as(role, branch=None)`` → a new user holding ``role``, signed in on the test client."""
+
+    def factory(*roles, branch=None, **fields):
+        user = create_user(*roles, branch=branch, **fields)
+        login(user)
+        return user
+
+    return factory

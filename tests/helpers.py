@@ -3,7 +3,6 @@
 import re
 from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
 from werkzeug.routing import Rule
 
@@ -50,25 +49,6 @@ def add_test_route(app, rule: str, endpoint: str, view, methods=("GET",)) -> Non
 def count(model, *where) -> int:
     """Rows of ``model`` matching ``where``, read fresh from the database."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def csrf_enabled(app):
-    """CSRF protection switched on, as in production (the test configuration turns it off)."""
-    with config_set(app, WTF_CSRF_ENABLED=True):
-        yield
-
-
-@pytest.fixture
-def login_as(create_user, login):
-    """``login_as(role, branch=None)`` → a new user holding ``role``, signed in on the test client."""
-
-    def factory(*roles, branch=None, **fields):
-        user = create_user(*roles, branch=branch, **fields)
-        login(user)
-        return user
-
-    return factory
 
 
 def chinese_pdf(pages: list[list[str]], *, size: int = 28) -> bytes:

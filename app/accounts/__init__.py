@@ -1,1 +1,13 @@
 """Accounts: users, roles, login and throttling, passwords, API tokens, bulk member import."""
+
+
+def init_app(app) -> None:
+    from app.accounts import models, passwords, tasks  # noqa: F401 -- the tables and the tasks
+    from app.accounts.cli import users_cli
+    from app.accounts.views import bp
+    from app.core.tasks import schedule
+
+    passwords.init_app(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    schedule(app, "purge-login-failures", "accounts.purge_login_failures", 3600.0)

@@ -85,3 +85,7 @@ def no_session_cookie_for_tokens(response):
 
 
 from app.api import accounts, articles, courses, media, notices, org, points, progress, quiz, records, search  # noqa: E402,F401  (resources register their routes on bp)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -1,7 +1,6 @@
 """Celery bound to the Flask application: every task runs inside an app context."""
 
 from celery import Task
-from celery.schedules import crontab
 from flask import current_app, has_app_context
 from kombu import Exchange, Queue
 
@@ -35,6 +34,18 @@ def _forget_connections() -> None:
         celery.amqp._producer_pool = None
 
 
+def schedule(app, name: str, task: str, every, **options) -> None:
+    """Run ``task`` periodically from beat: ``every`` seconds, or a ``crontab``. Called by a domain's
+    ``init_app``; ``options`` (e.g. ``queue``) go to the task's message. Kept on the app, so binding
+    Celery to it again (:func:`init_celery`) brings its schedule back."""
+    entry = {"task": task, "schedule": every}
+    if options:
+        entry["options"] = options
+    app.extensions.setdefault("hongke_beat", {})[name] = entry
+    if getattr(celery, "flask_app", None) is app:
+        celery.conf.beat_schedule = dict(app.extensions["hongke_beat"])
+
+
 def init_celery(app) -> None:
     broker = app.config["CELERY_BROKER_URL"]
     _forget_connections()
@@ -66,38 +77,8 @@ def init_celery(app) -> None:
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
         beat_schedule_filename=app.config["CELERY_BEAT_SCHEDULE_FILE"],
-        beat_schedule={
-            "purge-login-failures": {"task": "accounts.purge_login_failures", "schedule": 3600.0},
-            # Duel rooms nobody polls any more still end; abandoned daily quizzes and contests get graded.
-            "quiz-sweep": {"task": "quiz.sweep", "schedule": 30.0},
-            # Proof of life for the admin's health panel (on the default queue, like most work).
-            "portal-heartbeat": {
-                "task": "portal.heartbeat",
-                "schedule": float(app.config["PORTAL_HEARTBEAT_SECONDS"]),
-            },
-            "portal-purge-read-notifications": {
-                "task": "portal.purge_read_notifications",
-                "schedule": 24 * 3600.0,
-            },
-            # Every daytime hour (Asia/Shanghai): the first run of a day reminds, the others find
-            # nothing new (one reminder per member, assignment and day), and a missed run catches up.
-            "courses-due-reminders": {
-                "task": "courses.send_due_reminders",
-                "schedule": crontab(minute=0, hour="9-20"),
-            },
-            # Index vs database: repairs changes whose message was lost (on the search queue, whose
-            # one worker is the index's only writer).
-            "search-reconcile": {
-                "task": "search_index.reconcile",
-                "schedule": 60.0 * app.config["SEARCH_RECONCILE_MINUTES"],
-            },
-            # On the default queue: the media queue may be busy with hours of transcoding.
-            "media-sweep": {
-                "task": "media_pipeline.sweep",
-                "schedule": 300.0,
-                "options": {"queue": "default"},
-            },
-        },
+        # Each domain adds its periodic tasks from its init_app (see :func:`schedule`).
+        beat_schedule=dict(app.extensions.get("hongke_beat", {})),
     )
     if broker.startswith("sqla+"):
         # kombu's SQLAlchemy transport hands these to create_engine: the web process, the worker and

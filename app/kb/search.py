@@ -33,13 +33,15 @@ def _load(ids: list[int]):
     return db.session.scalars(sa.select(Article).where(Article.id.in_(ids))).unique()
 
 
-register(
-    Adapter(
-        type="article",
-        label=_l("知识百科"),
-        model=Article,
-        to_document=article_document,
-        load=_load,
-        order=30,
+def register_search() -> None:
+    """Make these rows searchable (called from the domain's ``init_app``)."""
+    register(
+        Adapter(
+            type="article",
+            label=_l("知识百科"),
+            model=Article,
+            to_document=article_document,
+            load=_load,
+            order=30,
+        )
     )
-)

@@ -1,1 +1,16 @@
 """Home pages by role, news and notices, notifications; and the admin's audit log."""
+
+
+def init_app(app) -> None:
+    from app.core.tasks import schedule
+    from app.portal import health, home, models, notifications, search, tasks  # noqa: F401 -- tables, tasks
+    from app.portal.views import bp
+
+    app.register_blueprint(bp)
+    home.register_portal_panels()
+    health.register_builtin_checks()
+    search.register_search()
+    notifications.init_app(app)  # the notification receiver and the site's delivery channels
+    # Proof of life for the admin's health panel (on the default queue, like most work).
+    schedule(app, "portal-heartbeat", "portal.heartbeat", float(app.config["PORTAL_HEARTBEAT_SECONDS"]))
+    schedule(app, "portal-purge-read-notifications", "portal.purge_read_notifications", 24 * 3600.0)

@@ -35,13 +35,15 @@ def _notices_of_branches(branch_ids: list[int]) -> list[int]:
     return list(db.session.scalars(sa.select(Notice.id).where(Notice.branch_id.in_(branch_ids))))
 
 
-register(
-    Adapter(
-        type="notice",
-        label=_l("党务公开"),
-        model=Notice,
-        to_document=notice_document,
-        follows={Branch: _notices_of_branches},
-        order=50,
+def register_search() -> None:
+    """Make these rows searchable (called from the domain's ``init_app``)."""
+    register(
+        Adapter(
+            type="notice",
+            label=_l("党务公开"),
+            model=Notice,
+            to_document=notice_document,
+            follows={Branch: _notices_of_branches},
+            order=50,
+        )
     )
-)

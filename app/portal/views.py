@@ -15,18 +15,12 @@ from app.core.text import plain_text, render_markdown
 from app.extensions import db
 from app.portal import notifications, services
 from app.portal.forms import NoticeForm
-from app.portal.health import register_builtin_checks
-from app.portal.home import register_portal_panels
 from app.portal.models import KIND_LABELS, Notification
 from app.portal.panels import sections_for
 
 bp = Blueprint("portal", __name__)
 bp.add_app_template_filter(render_markdown, "markdown")
 bp.add_app_template_filter(plain_text, "plain")
-register_portal_panels()
-register_builtin_checks()
-#: The notification receiver and the site's delivery channels, set up with the app (web and worker).
-bp.record_once(lambda state: notifications.init_app(state.app))
 
 SECTION_TITLES = {
     "admin": "系统概况",

@@ -57,15 +57,17 @@ def _load(ids: list[int]) -> list[_Thread]:
     return [_Thread(q.id, q, answers[q.id]) for q in questions]
 
 
-register(
-    Adapter(
-        type="question",
-        label=_l("党务问答"),
-        model=Question,
-        to_document=question_document,
-        load=_load,
-        # An answer written, edited or hidden changes its question's document.
-        touches={Answer: lambda answer: [answer.question_id]},
-        order=40,
+def register_search() -> None:
+    """Make these rows searchable (called from the domain's ``init_app``)."""
+    register(
+        Adapter(
+            type="question",
+            label=_l("党务问答"),
+            model=Question,
+            to_document=question_document,
+            load=_load,
+            # An answer written, edited or hidden changes its question's document.
+            touches={Answer: lambda answer: [answer.question_id]},
+            order=40,
+        )
     )
-)

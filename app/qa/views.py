@@ -24,10 +24,8 @@ from app.kb import services as kb_services
 from app.kb.models import Tag
 from app.qa import services
 from app.qa.forms import AnswerForm, CommentForm, ExpertForm, QuestionForm, ReasonForm
-from app.qa.panels import register_qa_panels
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
-register_qa_panels()
 
 TABS = ("latest", "unanswered", "solved", "mine")
 SEEN_LIMIT = 100

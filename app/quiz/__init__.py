@@ -5,3 +5,15 @@ answer means and what may be shown), ``play`` (the shared attempt engine), ``qui
 quizzes and exams), ``contests`` (daily quiz, challenge, timed contests), ``duels``, ``points``
 (the ledger, caps, leaderboards); ``views``, ``forms``, ``cli``, ``tasks``.
 """
+
+
+def init_app(app) -> None:
+    from app.core.tasks import schedule
+    from app.quiz import models, tasks, views  # noqa: F401 -- the tables and the tasks
+    from app.quiz.cli import quiz_cli
+
+    app.register_blueprint(views.bp)
+    views.register_panels()
+    app.cli.add_command(quiz_cli)
+    # Duel rooms nobody polls any more still end; abandoned daily quizzes and contests get graded.
+    schedule(app, "quiz-sweep", "quiz.sweep", 30.0)

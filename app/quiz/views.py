@@ -104,7 +104,8 @@ def member_panel(user):
     }
 
 
-register_panel("quiz.member", member_panel, roles=("member",), order=30)
+def register_panels() -> None:
+    register_panel("quiz.member", member_panel, roles=("member",), order=30)
 
 
 @bp.route("/")

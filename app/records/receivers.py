@@ -12,12 +12,15 @@ from app.records.models import LessonProgress, PlaybackSession
 logger = logging.getLogger(__name__)
 
 
-@quiz_passed.connect
+def connect() -> None:
+    quiz_passed.connect(_on_quiz_passed)
+    lesson_deleted.connect(_on_lesson_deleted)
+
+
 def _on_quiz_passed(sender, user_id: int, quiz_id: int, attempt_id: int | None = None, score=None, **extra):
     services.note_quiz_passed(user_id, quiz_id, attempt_id, score)
 
 
-@lesson_deleted.connect
 def _on_lesson_deleted(sender, lesson_id: int, course_id: int | None = None, **extra):
     forget_lesson(lesson_id)
 

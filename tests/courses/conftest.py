@@ -9,7 +9,6 @@ from app.core.signals import notification_requested
 from app.extensions import db
 from courses import services
 from media_pipeline.models import AssetStatus, MediaAsset, MediaRendition, RenditionKind
-from tests.helpers import csrf_enabled, login_as  # noqa: F401 -- fixtures, found by name
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 
 from app.extensions import db
 from media_pipeline import services
-from tests.helpers import csrf_enabled, login_as  # noqa: F401 -- fixtures, found by name
 
 FFMPEG = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
 SINE = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration={d}"]

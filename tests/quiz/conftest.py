@@ -7,7 +7,6 @@ import pytest
 from app.core import clock as clock_module
 from app.extensions import db
 from app.quiz import bank
-from tests.helpers import csrf_enabled, login_as  # noqa: F401 -- fixtures, found by name
 
 #: Every question carries markers that must never reach a member before they answer it.
 EXPLANATION = "解析标记{n}号"

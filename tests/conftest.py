@@ -236,3 +236,33 @@ def login_as(create_user, login):
         return user
 
     return factory
+
+
+@pytest.fixture
+def shared_app(app, tmp_path):
+    """An app on its own database (a file, or a scratch PostgreSQL one) that threads really share:
+    for tests that fire many requests or service calls at once. Its data is committed, not rolled
+    back, and the database is dropped afterwards."""
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        context = _scratch_database(base)
+        url = context.__enter__()
+    else:
+        context, url = None, f"sqlite:///{tmp_path / 'shared.sqlite'}"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = (
+            {"pool_size": 60, "max_overflow": 0} if url.startswith("postgresql") else {}
+        )
+
+    shared = side_app(Config, app)
+    with shared.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        db.session.remove()
+    yield shared
+    with shared.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if context is not None:
+        context.__exit__(None, None, None)

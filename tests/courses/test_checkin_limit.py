@@ -1,23 +1,19 @@
 """Finding 9: a six-digit check-in code could be tried 57 times a second. Wrong codes are limited per
 member and class session; past the limit even the right code waits for the window to pass."""
 
-import os
 import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask_migrate import upgrade
 
 from app.accounts import services as accounts
-from app.config import TestConfig
 from app.core.clock import utcnow
 from app.extensions import db
 from app.records.models import HoursEntry
 from courses import classes, services
 from courses.models import Attendance, CheckinFailure, ClassSession
-from tests.conftest import ROOT, _scratch_database, side_app
 from tests.courses.test_classes import flipped  # noqa: F401 -- a fixture
 from tests.helpers import count
 
@@ -105,34 +101,6 @@ def test_finding9_an_honest_typo_or_two_still_checks_in(
         f"/courses/classes/{session.id}/checkin", data={"code": code}, follow_redirects=True
     )
     assert "签到成功" in response.get_data(as_text=True)
-
-
-@pytest.fixture
-def shared_app(app, tmp_path):
-    """An app on its own database (a file, or a scratch PostgreSQL one) that threads really share."""
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        context = _scratch_database(base)
-        url = context.__enter__()
-    else:
-        context, url = None, f"sqlite:///{tmp_path / 'checkin.sqlite'}"
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = (
-            {"pool_size": 40, "max_overflow": 0} if url.startswith("postgresql") else {}
-        )
-
-    shared = side_app(Config, app)
-    with shared.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        db.session.remove()
-    yield shared
-    with shared.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if context is not None:
-        context.__exit__(None, None, None)
 
 
 @pytest.mark.integration

@@ -1,50 +1,19 @@
 """Fifty identical heartbeats at once credit exactly once, on the configured database."""
 
-import os
 import threading
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask_migrate import upgrade
 
 from app.accounts import services as accounts
-from app.config import TestConfig
 from app.extensions import db
 from app.records import services
 from app.records.models import HoursEntry, LessonProgress
-from tests.conftest import ROOT, _scratch_database, side_app
 from tests.records.conftest import START
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def shared_app(app, tmp_path):
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        context = _scratch_database(base)
-        url = context.__enter__()
-    else:
-        context, url = None, f"sqlite:///{tmp_path / 'concurrency.sqlite'}"
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = (
-            {"pool_size": 60, "max_overflow": 0} if url.startswith("postgresql") else {}
-        )
-
-    shared = side_app(Config, app)
-    with shared.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        db.session.remove()
-    yield shared
-    with shared.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if context is not None:
-        context.__exit__(None, None, None)
 
 
 def test_fifty_identical_heartbeats_at_once_credit_exactly_once(shared_app):

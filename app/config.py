@@ -153,8 +153,9 @@ class Config:
     HEARTBEAT_TOLERANCE_SECONDS = float(_env("HEARTBEAT_TOLERANCE_SECONDS", "3"))
     #: Fastest playback rate that still counts in full; faster playback counts up to this rate.
     PLAYBACK_MAX_RATE = float(_env("PLAYBACK_MAX_RATE", "2.0"))
-    #: 防挂机: at random intervals the server asks the member to type the digits drawn in an image
-    #: (never sent as text) and credits nothing until they do.
+    #: 防挂机: after a random 10–25 minutes of credited media time (carried across playback sessions)
+    #: the server asks the member to type the digits drawn in an image (never sent as text) and
+    #: credits nothing until they do.
     PRESENCE_CHECK_ENABLED = _env_bool("PRESENCE_CHECK_ENABLED", True)
     PRESENCE_CHECK_MIN_MINUTES = _env_int("PRESENCE_CHECK_MIN_MINUTES", 10)
     PRESENCE_CHECK_MAX_MINUTES = _env_int("PRESENCE_CHECK_MAX_MINUTES", 25)

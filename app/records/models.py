@@ -41,8 +41,10 @@ class PlaybackSession(db.Model):
     budget_seconds: Mapped[float] = mapped_column(default=0.0)
     #: Media time this session has credited so far (counted against the budget).
     credited_seconds: Mapped[float] = mapped_column(default=0.0)
-    #: Presence check (防挂机): when the next challenge is due; while one is open nothing counts.
-    presence_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Presence check (防挂机): the next challenge falls due when ``credited_seconds`` reaches this.
+    #: A new session takes over what is left of the member's previous one, so reloading the page
+    #: (or a script starting a fresh session every few minutes) never resets it.
+    presence_due_seconds: Mapped[float | None]
     #: Challenges missed in a row (wrong or expired); past the limit the session credits nothing more.
     presence_misses: Mapped[int] = mapped_column(default=0)
     #: The challenge waiting for an answer, if any (kept here so a heartbeat needs no lookup).

@@ -1,6 +1,7 @@
 """The presence check (防挂机): a person, not a script, must be watching for time to count.
 
-At a random moment of a playback session the server opens a challenge in its answer to a heartbeat:
+After a random stretch of credited media time (the member's, carried from one playback session to the
+next, so a fresh session resets nothing) the server opens a challenge in its answer to a heartbeat:
 four digits drawn, with noise, in a PNG image that only the member may fetch. No payload carries the
 digits as text, so a script that echoes what it receives cannot answer. While a challenge is open,
 nothing is credited; an answer that is wrong, or none before it expires, is a miss and a new
@@ -23,8 +24,6 @@ from app.extensions import db
 from app.records.models import LessonProgress, PlaybackSession, PresenceChallenge
 
 CODE_LENGTH = 4
-#: A member's last miss this recent makes a new session ask at once (reloading dodges nothing).
-CARRY_OVER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,10 @@ class PresencePolicy:
         )
 
 
-def _next_due(policy: PresencePolicy, now: datetime) -> datetime:
+def _interval(policy: PresencePolicy) -> float:
+    """Seconds of credited media time until the next question: a random draw in the window."""
     minutes = policy.min_minutes + secrets.randbelow(policy.max_minutes - policy.min_minutes + 1)
-    return now + timedelta(minutes=minutes)
+    return 60.0 * minutes
 
 
 def open_challenge(session: PlaybackSession) -> PresenceChallenge | None:
@@ -79,14 +79,29 @@ def _close(session: PlaybackSession, challenge: PresenceChallenge, outcome: str)
         session.presence_open_id = None
 
 
-def _missed_recently(user_id: int, now: datetime) -> bool:
-    last = db.session.scalars(
-        sa.select(PresenceChallenge.outcome)
-        .where(PresenceChallenge.user_id == user_id, PresenceChallenge.issued_at >= now - CARRY_OVER)
-        .order_by(PresenceChallenge.id.desc())
+def _take_over(session: PlaybackSession, policy: PresencePolicy) -> None:
+    """A session's first heartbeat: carry on the member's schedule from their previous session.
+
+    A question still open (or missed) there is asked again at once; otherwise the new session owes
+    what the old one had left before its next question. Starting a fresh session resets nothing.
+    """
+    previous = db.session.scalars(
+        sa.select(PlaybackSession)
+        .where(PlaybackSession.user_id == session.user_id, PlaybackSession.id != session.id)
+        .order_by(PlaybackSession.id.desc())
         .limit(1)
     ).first()
-    return last is not None and last != "passed"
+    if previous is None or previous.presence_due_seconds is None:
+        session.presence_due_seconds = _interval(policy)
+        return
+    left_open = open_challenge(previous)
+    if left_open is not None:
+        _close(previous, left_open, "expired")  # abandoned by reloading: a miss, asked again here
+        session.presence_due_seconds = 0.0
+    elif previous.presence_misses > 0:
+        session.presence_due_seconds = 0.0
+    else:
+        session.presence_due_seconds = max(0.0, previous.presence_due_seconds - previous.credited_seconds)
 
 
 def gate(
@@ -101,11 +116,8 @@ def gate(
         return False, None
     if session.presence_misses >= policy.max_misses:
         return True, None  # this session has stopped counting; a new page asks again at once
-    if session.presence_due_at is None:
-        # The first heartbeat of a session: schedule the first question (at once after a miss).
-        session.presence_due_at = now if _missed_recently(session.user_id, now) else _next_due(policy, now)
-        if session.presence_due_at > now:
-            return False, None
+    if session.presence_due_seconds is None:
+        _take_over(session, policy)
     challenge = open_challenge(session)
     if challenge is not None:
         if now >= challenge.expires_at:
@@ -115,7 +127,7 @@ def gate(
                 return True, None
             challenge = _issue(session, policy, now)
         return True, challenge
-    if now >= session.presence_due_at:
+    if session.credited_seconds >= session.presence_due_seconds:
         return False, _issue(session, policy, now)
     return False, None
 
@@ -174,7 +186,7 @@ def answer(user_id: int, public_id: str, code: str, policy: PresencePolicy) -> A
     if secrets.compare_digest(code.encode(), challenge.code.encode()):
         _close(session, challenge, "passed")
         session.presence_misses = 0
-        session.presence_due_at = _next_due(policy, now)
+        session.presence_due_seconds = session.credited_seconds + _interval(policy)
         # The stretch while the question was open never counts: the next one starts now.
         session.last_seen_at = now
         db.session.flush()

@@ -25,7 +25,9 @@ def upgrade():
         batch_op.add_column(sa.Column("credited_seconds", sa.Float(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("presence_misses", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("presence_open_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("presence_due_seconds", sa.Float(), nullable=True))
         batch_op.drop_column("presence_token")
+        batch_op.drop_column("presence_due_at")
 
     op.create_table(
         "presence_challenge",
@@ -108,6 +110,10 @@ def downgrade():
     op.drop_table("presence_challenge")
     with op.batch_alter_table("playback_session", schema=None) as batch_op:
         batch_op.add_column(sa.Column("presence_token", sa.String(length=16), nullable=True))
+        batch_op.add_column(
+            sa.Column("presence_due_at", app.core.types.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.drop_column("presence_due_seconds")
         batch_op.drop_column("presence_open_id")
         batch_op.drop_column("presence_misses")
         batch_op.drop_column("credited_seconds")

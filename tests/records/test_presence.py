@@ -208,3 +208,43 @@ def test_finding2_concurrent_right_answers_pass_once(app, create_user, make_fact
     with pytest.raises(presence.PresenceError):
         presence.answer(p.user.id, state.presence_check.public_id, _code(state), soon.presence)
     assert db.session.scalar(sa.select(PlaybackSession.presence_misses)) == 0
+
+
+def test_finding2_a_fresh_session_every_few_minutes_does_not_escape_the_check(
+    create_user, make_facts, clock, soon
+):
+    """The reviewer's script: a new playback session before each check falls due."""
+    member = create_user()
+    facts = make_facts(duration=7200)
+    position, asked = 0.0, None
+    for n in range(6):
+        p = Player(member, facts, soon, clock, session_id=f"tab-dodge-{n:04d}")
+        p.answers_presence = False
+        p.position = position
+        p.send("play")
+        state = p.watch(45)  # each session stops short of the one minute the check waits for
+        position = p.position
+        asked = asked or state.presence_check
+        if asked:
+            break
+    assert asked is not None, "the check fell due across sessions"
+    assert n <= 1
+
+
+def test_finding2_an_ignored_question_is_asked_again_in_the_next_session(
+    create_user, make_facts, clock, soon
+):
+    member = create_user()
+    facts = make_facts(duration=7200)
+    p = Player(member, facts, soon, clock)
+    p.answers_presence = False
+    p.send("play")
+    first = p.watch(75).presence_check
+    assert first is not None
+    p.clock.advance(2 * 3600)  # wait it out, then start again
+    again = Player(member, facts, soon, clock, session_id="tab-later-0002")
+    assert again.send("play").presence_check is not None
+    outcomes = dict(
+        db.session.execute(sa.select(PresenceChallenge.public_id, PresenceChallenge.outcome)).all()
+    )
+    assert outcomes[first.public_id] == "expired"

@@ -36,7 +36,9 @@ from courses.models import (
     HomeworkSubmission,
     Lesson,
 )
-from courses.services import CourseError, enrollment_for, get_course_for, page_url, progress_for
+from courses.services.access import enrollment_for, get_course_for
+from courses.services.base import CourseError, page_url
+from courses.services.enrolment import progress_for
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from app.core.clock import utcnow
 from app.core.signals import notification_requested
 from app.extensions import db
 from courses.models import CommentReport, Course, Lesson, LessonComment
-from courses.services import CourseError, enrollment_for, get_lesson_for, page_url
+from courses.services.access import enrollment_for, get_lesson_for
+from courses.services.base import CourseError, page_url
 
 BODY_MAX = 2000
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from app.core.text import plain_text
 from app.extensions import db
 from courses.models import Course, CourseStatus, Lesson
-from courses.services import page_url
+from courses.services.base import page_url
 from search_index import Adapter, SearchDocument, Visibility, register
 
 _VISIBILITY = {

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +27,7 @@ from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import lesson_completed
 from app.core.transactions import insert_or_skip
 from app.extensions import db
-from app.records import presence
+from app.records import presence, sources
 from app.records.models import (
     HoursEntry,
     HoursTotal,
@@ -97,16 +97,18 @@ class HoursPolicy:
 
 @dataclass(frozen=True)
 class LessonFacts:
-    """What records needs to know of a lesson; built by ``courses.services.lesson_facts_for``."""
+    """What records needs to know of a lesson, complete and immutable: the producer (the courses
+    domain) builds it; records decides with it alone and never calls the producer back."""
 
     lesson_id: int
     course_id: int
     kind: str  # video | audio | article | document
     duration: float  # seconds: the media's length, or the estimated reading time
     completion_threshold: float  # 0–1
-    #: This lesson's share of the course's 学时; called only once coverage reaches the threshold
-    #: (working it out reads the whole course, which the other heartbeats need not pay for).
-    credit_share: Callable[[], Decimal]
+    #: This lesson's share of the course's 学时 (the producer computes it once per course version).
+    credit_share: Decimal
+    #: The course's 学时: no member's lessons of the course are credited more than this in all.
+    course_credit_hours: Decimal
     gating_quiz_id: int | None = None
     title: str = ""
 
@@ -425,10 +427,22 @@ def record_heartbeat(
     if hb.event == "ended":
         progress.reached_end = True
     if progress.completed_at is None and progress.covered_ratio + 1e-9 >= progress.completion_threshold:
-        progress.credit_hours = facts.credit_share()  # kept for a gating quiz passed later
+        progress.credit_hours = _capped_share(user.id, facts)  # kept for a gating quiz passed later
     _maybe_complete(user, progress, now)
     db.session.flush()
     return _state(progress, True, challenge, session.presence_misses >= presence_policy.max_misses)
+
+
+def _capped_share(user_id: int, facts: LessonFacts) -> Decimal:
+    """What completing the lesson credits the member: its share of the course's 学时, but never
+    more than the course's 学时 less what the member already holds from the course — so however
+    the 学时 or the shares change after some members finished lessons, no member's lessons add up
+    to more than the course states. Asked once the lesson's coverage reaches its threshold, inside
+    the transaction that credits it: the member's ledger head is locked first, so two lessons of one
+    course completing at once are counted one after the other."""
+    _locked_heads([user_id])
+    held = credited_for_course(user_id, facts.course_id)
+    return max(Decimal("0"), min(facts.credit_share, facts.course_credit_hours - held))
 
 
 def _credit_stretch(
@@ -934,21 +948,19 @@ class CompletedCourse:
 
 
 def completed_courses(user_id: int) -> list[CompletedCourse]:
-    """Courses the member completed (the courses domain marks the enrolment; read here, never
-    written) with the hours the ledger credited for them — one query."""
-    from courses.models import Course, Enrollment
-
-    credited = (
-        sa.select(HoursEntry.course_id, sa.func.sum(HoursEntry.hours).label("hours"))
-        .where(HoursEntry.user_id == user_id, HoursEntry.course_id.is_not(None))
-        .group_by(HoursEntry.course_id)
-        .subquery()
+    """Courses the member completed (their producer says which, see :mod:`app.records.sources`)
+    with the hours the ledger credited for them — two queries."""
+    done = sources.course_completions(user_id)
+    if not done:
+        return []
+    credited = dict(
+        db.session.execute(
+            sa.select(HoursEntry.course_id, sa.func.sum(HoursEntry.hours))
+            .where(HoursEntry.user_id == user_id, HoursEntry.course_id.in_({c.course_id for c in done}))
+            .group_by(HoursEntry.course_id)
+        ).all()
     )
-    rows = db.session.execute(
-        sa.select(Course.id, Course.title, Enrollment.completed_at, sa.func.coalesce(credited.c.hours, 0))
-        .join(Enrollment, Enrollment.course_id == Course.id)
-        .outerjoin(credited, credited.c.course_id == Course.id)
-        .where(Enrollment.user_id == user_id, Enrollment.completed_at.is_not(None))
-        .order_by(Enrollment.completed_at.desc())
-    ).all()
-    return [CompletedCourse(cid, title, done, Decimal(hours)) for cid, title, done, hours in rows]
+    return [
+        CompletedCourse(c.course_id, c.title, c.completed_at, Decimal(credited.get(c.course_id) or 0))
+        for c in done
+    ]

@@ -64,6 +64,38 @@ def test_issue13_a_heartbeat_that_completes_nothing_touches_no_courses_code_afte
     assert after == []
 
 
+def test_issue13_a_heartbeat_past_the_threshold_waiting_for_a_quiz_touches_no_courses_code(
+    client,
+    login,
+    trainer,
+    member,
+    make_course,
+    clock,  # noqa: F811 -- the clock fixture
+):
+    """Before: every tick past the threshold of a lesson held back by its quiz asked courses for the
+    share again (reading the whole course); now the share came with the facts."""
+    course = make_course(trainer, lessons=[("video", 30)])
+    lesson = course.chapters[0].lessons[0]
+    lesson.gating_quiz_id = 424242  # never passed: the lesson stays incomplete
+    services.enrol(course, member)
+    db.session.commit()
+    login(member)
+    url = f"/api/v1/lessons/{lesson.id}/progress"
+    beat = {"session_id": "tab-contract-03", "seq": 0, "position": 0, "rate": 1, "visible": True}
+    client.post(url, json=beat | {"event": "play"})
+    for seq, position in ((1, 15), (2, 30)):
+        clock.advance(15)
+        client.post(url, json=beat | {"seq": seq, "position": position, "event": "tick"})
+    clock.advance(15)
+    _before, after = _calls_into_courses_after_facts(
+        client, url, beat | {"seq": 3, "position": 30, "event": "tick"}
+    )
+    replay = client.post(url, json=beat | {"seq": 3, "position": 30, "event": "tick"})  # the state, unchanged
+    assert replay.get_json()["data"]["covered_ratio"] == 1
+    assert replay.get_json()["data"]["completed"] is False
+    assert after == []
+
+
 def test_issue13_a_completing_heartbeat_reaches_courses_only_through_the_signal(
     client,
     login,

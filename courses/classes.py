@@ -23,7 +23,7 @@ from app.accounts.models import User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
 from app.extensions import db
-from app.records.services import credit_offline_hours
+from app.records.services.ledger import credit_offline_hours
 from courses import files
 from courses.models import (
     Attendance,

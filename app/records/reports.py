@@ -14,7 +14,8 @@ from app.org.models import Branch
 from app.org.services import containing, ordered_tree, scope_path, visible_branches
 from app.records import sources
 from app.records.models import HoursTotal
-from app.records.services import HoursPolicy, target_expression
+from app.records.services.base import HoursPolicy
+from app.records.services.targets import target_expression
 
 
 def year_fraction(today: date) -> Decimal:

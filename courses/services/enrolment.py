@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
 from app.extensions import db
-from app.records.services import LessonFacts, progress_map
+from app.records.services.accounting import LessonFacts, progress_map
 from app.records.sources import CourseCompletion
 from courses.models import (
     MEDIA_KINDS,

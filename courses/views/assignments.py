@@ -50,9 +50,7 @@ def _branch_choices():
     ]
 
 
-@bp.route("/assignments/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
-def create_assignment():
+def _assignment_form() -> AssignmentForm:
     form = AssignmentForm()
     published = db.session.scalars(
         sa.select(Course)
@@ -65,17 +63,27 @@ def create_assignment():
         form.start_on.data = localtoday()
         if request.args.get("course", type=int):
             form.course_ids.data = [request.args.get("course", type=int)]
+    return form
+
+
+def _members_named(text: str) -> list[int]:
+    """The ids of the members whose 工号 (or login) ``text`` lists, split by commas or lines."""
+    numbers = [n for n in (text or "").replace("，", ",").replace("\n", ",").split(",") if n.strip()]
+    member_ids, unknown = [], []
+    for number in numbers:
+        user = find_user_by_login(number.strip())
+        (member_ids.append(user.id) if user else unknown.append(number.strip()))
+    if unknown:
+        raise services.CourseError(_("找不到这些工号：%(numbers)s", numbers="、".join(unknown[:10])))
+    return member_ids
+
+
+@bp.route("/assignments/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def create_assignment():
+    form = _assignment_form()
     if form.validate_on_submit():
-        numbers = [
-            n for n in (form.members.data or "").replace("，", ",").replace("\n", ",").split(",") if n.strip()
-        ]
-        member_ids, unknown = [], []
-        for number in numbers:
-            user = find_user_by_login(number.strip())
-            (member_ids.append(user.id) if user else unknown.append(number.strip()))
         try:
-            if unknown:
-                raise services.CourseError(_("找不到这些工号：%(numbers)s", numbers="、".join(unknown[:10])))
             assignment = assignment_services.create_assignment(
                 assignment_services.AssignmentData(
                     title=form.title.data,
@@ -83,7 +91,7 @@ def create_assignment():
                     start_on=form.start_on.data,
                     due_on=form.due_on.data,
                     branch_id=form.branch_id.data or None,
-                    member_ids=member_ids,
+                    member_ids=_members_named(form.members.data),
                     note=form.note.data or "",
                 ),
                 current_user,

@@ -28,6 +28,18 @@ from media_pipeline.views import asset_urls
 # --- the lesson player ----------------------------------------------------------------------------
 
 
+def _playable_media(lesson) -> dict | None:
+    """What the player needs of a lesson's media once it is ready: URLs, rungs, audio only."""
+    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
+    if asset is None or asset.status != AssetStatus.READY:
+        return None
+    return {
+        "urls": asset_urls(asset),
+        "renditions": sorted({r.height for r in asset.hls_variants() if r.height}, reverse=True),
+        "audio_only": asset.is_audio_only,
+    }
+
+
 @bp.get("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id: int):
@@ -50,14 +62,6 @@ def lesson(lesson_id: int):
     outline = services.course_outline(course, current_user.id if enrollment else None)
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
     previous, following = services.neighbours(course, lesson)
-    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
-    media = None
-    if asset is not None and asset.status == AssetStatus.READY:
-        media = {
-            "urls": asset_urls(asset),
-            "renditions": sorted({r.height for r in asset.hls_variants() if r.height}, reverse=True),
-            "audio_only": asset.is_audio_only,
-        }
     config = current_app.config
     return render_template(
         "courses/lesson.html",
@@ -65,7 +69,7 @@ def lesson(lesson_id: int):
         lesson=lesson,
         row=row,
         outline=outline,
-        media=media,
+        media=_playable_media(lesson),
         previous=previous,
         following=following,
         preview=preview,

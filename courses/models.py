@@ -104,7 +104,7 @@ class Course(TimestampMixin, db.Model):
     category: Mapped[str] = mapped_column(sa.String(32), index=True)
     #: Tags joined with commas and wrapped in them (",党史,二十大,") so one LIKE finds a tag.
     tags: Mapped[str] = mapped_column(sa.String(255), default="")
-    #: 学时 a member earns for the whole course; lessons share it (see services.credit_shares).
+    #: 学时 a member earns for the whole course; lessons share it (see services.shares.credit_shares).
     credit_hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal("1.00"))
     #: Changes (a fresh random stamp) on every flush that may change the lessons' shares of
     #: :attr:`credit_hours`; the shares are cached per (course id, stamp), see ``courses.shares``.

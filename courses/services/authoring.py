@@ -100,7 +100,7 @@ def update_course(course: Course, data: CourseData, actor: User) -> Course:
     """Change a course. Its 学时 may not fall below the shares its trainers set on lessons; a change
     of 学时 once the course is out of draft is audited on its own with the old and new values
     (members already credited keep what they earned, and no one's lessons can add up to more than
-    the course's 学时: see :func:`lesson_share_for`)."""
+    the course's 学时: records caps each lesson's credit, see ``app.records.services.accounting``)."""
     data = _validate_course(data)
     if course.status != CourseStatus.DRAFT and CourseKind(data.kind) != course.kind:
         raise CourseError("已发布的课程不能更改课程类型。")

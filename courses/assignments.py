@@ -21,6 +21,7 @@ from app.core.clock import localtoday, utcnow
 from app.core.signals import notification_requested
 from app.core.transactions import insert_or_skip
 from app.core.types import UTCDateTime
+from app.core.urls import site_path
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import can_manage_branch, scope_path
@@ -33,7 +34,7 @@ from courses.models import (
     CourseStatus,
     Enrollment,
 )
-from courses.services.base import CourseError, page_url
+from courses.services.base import CourseError
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -279,7 +280,7 @@ def on_user_arrived(sender, actor=None, **_extra) -> None:
 
 
 def notify_members(user_ids: list[int], title: str, body: str, kind: str) -> None:
-    url = page_url("courses.my_learning")
+    url = site_path("courses.my_learning")
     for start in range(0, len(user_ids), BATCH):
         notification_requested.send(
             "courses", user_ids=user_ids[start : start + BATCH], title=title, body=body, url=url, kind=kind

@@ -49,7 +49,6 @@ from courses.services.base import (  # noqa: F401 -- re-exported
     DEFAULT_DOCUMENT_MINUTES,
     TITLE_MAX,
     CourseError,
-    page_url,
 )
 from courses.services.enrolment import (  # noqa: F401 -- re-exported
     TEACHERS_EARN_NOTHING,

@@ -1,6 +1,4 @@
-"""What every courses service shares: the domain's error and URLs built outside a request."""
-
-from flask import current_app, has_request_context, url_for
+"""What every courses service shares: the domain's error and its limits."""
 
 TITLE_MAX = 120
 DEFAULT_DOCUMENT_MINUTES = 10
@@ -12,10 +10,3 @@ class CourseError(ValueError):
     def __init__(self, message: str, status: int = 422):
         super().__init__(message)
         self.status = status
-
-
-def page_url(endpoint: str, **values) -> str:
-    """A page's path, inside a request or not (a worker sending a notification)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("").build(endpoint, values)

@@ -4,13 +4,13 @@ members arriving), wired by :func:`connect`."""
 import sqlalchemy as sa
 
 from app.core.signals import notification_requested
+from app.core.urls import site_path
 from app.extensions import db
 from courses.models import (
     Course,
     Lesson,
 )
 from courses.services.access import can_view_lesson_media
-from courses.services.base import page_url
 from courses.services.enrolment import complete_enrollment_if_done, course_completions
 from courses.services.shares import listen_for_share_changes
 from media_pipeline.models import MediaAsset
@@ -47,7 +47,7 @@ def on_media_failed(sender, asset_id: int, error: str = "", **_extra) -> None:
 def _notify_owners(lessons: list[Lesson], kind: str, title: str, body: str) -> None:
     for lesson in lessons:
         course = db.session.get(Course, lesson.course_id)
-        url = page_url("courses.edit_lesson", lesson_id=lesson.id)
+        url = site_path("courses.edit_lesson", lesson_id=lesson.id)
         notification_requested.send(
             "courses",
             user_ids=[course.owner_id, *[t.id for t in course.co_trainers]],

@@ -81,11 +81,8 @@ def connect() -> None:
         user_created,
     )
     from app.records import sources
-    from courses.assignments import (  # assignments imports this package
-        assigned_course_tallies,
-        on_members_imported,
-        on_user_arrived,
-    )
+    from courses.assignment_report import assigned_course_tallies
+    from courses.assignments import on_members_imported, on_user_arrived  # they import this package
     from media_pipeline.services import register_viewer_check
 
     media_ready.connect(on_media_ready)

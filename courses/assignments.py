@@ -4,17 +4,15 @@ Members who arrive in an assigned subtree while the assignment is open (a new ac
 from another branch) join it as if they had been there (:func:`add_newcomer`).
 
 Overdue is never stored: an assigned member is overdue when today (Asia/Shanghai) is after the
-due date and one of the assignment's courses is not completed. Reminders are idempotent: a row per
-(assignment, member, day) under a unique constraint, inserted with ON CONFLICT DO NOTHING, and only
-the rows this run inserted are notified, so two beat runs never remind anyone twice.
+due date and one of the assignment's courses is not completed (:func:`is_past_due`). Reminders
+are in :mod:`courses.reminders`.
 """
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
@@ -23,22 +21,22 @@ from app.core.clock import localtoday, utcnow
 from app.core.signals import notification_requested
 from app.core.transactions import insert_or_skip
 from app.core.types import UTCDateTime
+from app.core.urls import site_path
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import can_manage_branch, scope_path
 from courses.models import (
     AssignmentCourse,
     AssignmentMember,
-    AssignmentReminder,
     Course,
     CourseAssignment,
     CourseStatus,
     Enrollment,
 )
-from courses.services import CourseError, page_url
+from courses.services.base import CourseError
 
 logger = logging.getLogger(__name__)
-_BATCH = 500
+BATCH = 500
 
 
 def can_assign(user) -> bool:
@@ -210,7 +208,7 @@ def _add_members(assignment: CourseAssignment, courses: list[Course], candidates
 
 
 def _announce(assignment: CourseAssignment, courses: list[Course], user_ids: list[int]) -> None:
-    _notify(
+    notify_members(
         user_ids,
         "新的学习任务",
         f"「{assignment.title}」：{'、'.join('《' + c.title + '》' for c in courses)}，"
@@ -246,8 +244,8 @@ def add_newcomers(user_ids: list[int], actor: User | None) -> list[CourseAssignm
     for assignment in open_assignments:
         courses = list(assignment.courses)
         added = []
-        for start in range(0, len(user_ids), _BATCH):  # an import brings up to 50,000
-            chunk = user_ids[start : start + _BATCH]
+        for start in range(0, len(user_ids), BATCH):  # an import brings up to 50,000
+            chunk = user_ids[start : start + BATCH]
             added += _add_members(
                 assignment, courses, _active_in_subtree(assignment.branch.path).where(User.id.in_(chunk))
             )
@@ -280,18 +278,24 @@ def on_user_arrived(sender, actor=None, **_extra) -> None:
     add_newcomer(sender, actor)
 
 
-def _notify(user_ids: list[int], title: str, body: str, kind: str) -> None:
-    url = page_url("courses.my_learning")
-    for start in range(0, len(user_ids), _BATCH):
+def notify_members(user_ids: list[int], title: str, body: str, kind: str) -> None:
+    url = site_path("courses.my_learning")
+    for start in range(0, len(user_ids), BATCH):
         notification_requested.send(
-            "courses", user_ids=user_ids[start : start + _BATCH], title=title, body=body, url=url, kind=kind
+            "courses", user_ids=user_ids[start : start + BATCH], title=title, body=body, url=url, kind=kind
         )
 
 
 # --- completion and overdue (derived) -------------------------------------------------------------
 
 
-def _incomplete_course_exists(assignment_id, user_id_column):
+def is_past_due(due_on: date, today: date | None = None) -> bool:
+    """The overdue rule, in one place: a member is late once today (Asia/Shanghai) is after the
+    due date and the course (or one of the assignment's courses) is not completed."""
+    return (today or localtoday()) > due_on
+
+
+def incomplete_course_exists(assignment_id, user_id_column):
     """SQL: the member has a course of the assignment not completed."""
     completed = (
         sa.select(Enrollment.id)
@@ -323,7 +327,7 @@ class AssignmentSummary:
 
     @property
     def is_overdue(self) -> bool:
-        return localtoday() > self.assignment.due_on and self.completed < self.members
+        return is_past_due(self.assignment.due_on) and self.completed < self.members
 
 
 def summaries(assignments: list[CourseAssignment]) -> list[AssignmentSummary]:
@@ -331,7 +335,7 @@ def summaries(assignments: list[CourseAssignment]) -> list[AssignmentSummary]:
     if not assignments:
         return []
     ids = [a.id for a in assignments]
-    done = ~_incomplete_course_exists(AssignmentMember.assignment_id, AssignmentMember.user_id)
+    done = ~incomplete_course_exists(AssignmentMember.assignment_id, AssignmentMember.user_id)
     rows = db.session.execute(
         sa.select(
             AssignmentMember.assignment_id,
@@ -382,7 +386,7 @@ def member_statuses(assignment: CourseAssignment, page: int, per_page: int):
         if ids
         else {}
     )
-    past_due = localtoday() > assignment.due_on
+    past_due = is_past_due(assignment.due_on)
     statuses = []
     for user in pagination.items:
         count = done.get(user.id, 0)
@@ -420,7 +424,7 @@ class AssignedCourse:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.completed and self.days_left < 0
+        return not self.completed and is_past_due(self.assignment.due_on)
 
 
 def assigned_courses(user_id: int, *, open_only: bool = False) -> list[AssignedCourse]:
@@ -437,86 +441,3 @@ def assigned_courses(user_id: int, *, open_only: bool = False) -> list[AssignedC
     if open_only:
         query = query.where(Enrollment.completed_at.is_(None))
     return [AssignedCourse(a, c, done is not None) for a, c, done in db.session.execute(query).all()]
-
-
-# --- reminders ------------------------------------------------------------------------------------
-
-
-def _days(setting: str) -> list[int]:
-    return sorted({int(part) for part in str(setting or "").split(",") if part.strip().isdigit()})
-
-
-def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
-    """Insert reminder rows, skipping any (assignment, member, day) already there; the user ids inserted."""
-    inserted: list[int] = []
-    for start in range(0, len(rows), _BATCH):
-        statement = (
-            insert_or_skip(AssignmentReminder, ["assignment_id", "user_id", "on_day"])
-            .values(rows[start : start + _BATCH])
-            .returning(AssignmentReminder.user_id)
-        )
-        inserted.extend(db.session.scalars(statement))
-    return inserted
-
-
-def send_due_reminders(today: date | None = None) -> dict[str, int]:
-    """Remind members who have not finished an assignment N days before and after its due date.
-    Safe to run any number of times a day, from any number of processes."""
-    today = today or localtoday()
-    config = current_app.config
-    offsets = {d: "before" for d in _days(config["COURSES_REMIND_DAYS_BEFORE"])}
-    offsets.update({-d: "after" for d in _days(config["COURSES_REMIND_DAYS_AFTER"]) if d > 0})
-    if not offsets:
-        return {"assignments": 0, "reminded": 0}
-    due_days = {today + timedelta(days=d): d for d in offsets}
-    assignments = db.session.scalars(
-        sa.select(CourseAssignment).where(CourseAssignment.due_on.in_(list(due_days)))
-    ).all()
-    reminded = 0
-    now = utcnow()
-    for assignment in assignments:
-        days_to_due = due_days[assignment.due_on]
-        pending = list(
-            db.session.scalars(
-                sa.select(AssignmentMember.user_id)
-                .join(User, User.id == AssignmentMember.user_id)
-                .where(
-                    AssignmentMember.assignment_id == assignment.id,
-                    User.is_active_account.is_(True),
-                    _incomplete_course_exists(assignment.id, AssignmentMember.user_id),
-                )
-            )
-        )
-        if not pending:
-            continue
-        fresh = _insert_ignoring_duplicates(
-            [
-                {
-                    "assignment_id": assignment.id,
-                    "user_id": uid,
-                    "on_day": today,
-                    "days_to_due": days_to_due,
-                    "sent_at": now,
-                }
-                for uid in pending
-            ]
-        )
-        if not fresh:
-            continue
-        titles = "、".join(f"《{c.title}》" for c in assignment.courses)
-        if days_to_due > 0:
-            title = f"学习任务还有 {days_to_due} 天截止"
-            body = f"「{assignment.title}」（{titles}）将于 {assignment.due_on} 截止，请抓紧完成。"
-        else:
-            title = "学习任务已逾期"
-            body = (
-                f"「{assignment.title}」（{titles}）已于 {assignment.due_on} 截止，您尚未完成，请尽快补学。"
-            )
-        _notify(sorted(fresh), title, body, "course.reminder")
-        audit.record(
-            None, "course.remind", assignment, f"提醒 {len(fresh)} 名成员（距截止 {days_to_due} 天）"
-        )
-        reminded += len(fresh)
-    db.session.flush()
-    logger.info("assignment reminders for %s: %s members", today, reminded)
-    return {"assignments": len(assignments), "reminded": reminded}

@@ -22,8 +22,9 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
+from app.core.urls import site_path
 from app.extensions import db
-from app.records.services import credit_offline_hours
+from app.records.services.ledger import credit_offline_hours
 from courses import files
 from courses.models import (
     Attendance,
@@ -36,7 +37,9 @@ from courses.models import (
     HomeworkSubmission,
     Lesson,
 )
-from courses.services import CourseError, enrollment_for, get_course_for, page_url, progress_for
+from courses.services.access import enrollment_for, get_course_for
+from courses.services.base import CourseError
+from courses.services.enrolment import progress_for
 
 logger = logging.getLogger(__name__)
 
@@ -469,7 +472,7 @@ def review_homework(
         user_ids=[submission.user_id],
         title="作业已批阅",
         body=f"课堂「{session.title}」的作业得分 {score}。{submission.comment}",
-        url=page_url("courses.class_session", session_id=session.id),
+        url=site_path("courses.class_session", session_id=session.id),
         kind="course.homework_reviewed",
     )
     return submission

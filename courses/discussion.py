@@ -13,9 +13,11 @@ from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
+from app.core.urls import site_path
 from app.extensions import db
 from courses.models import CommentReport, Course, Lesson, LessonComment
-from courses.services import CourseError, enrollment_for, get_lesson_for, page_url
+from courses.services.access import enrollment_for, get_lesson_for
+from courses.services.base import CourseError
 
 BODY_MAX = 2000
 
@@ -58,7 +60,7 @@ def add_comment(lesson: Lesson, user: User, body: str, parent: LessonComment | N
             user_ids=[parent.user_id],
             title="您的评论有了新回复",
             body=f"{user.name} 回复了您在《{lesson.title}》下的评论。",
-            url=page_url("courses.lesson", lesson_id=lesson.id) + f"#comment-{parent.id}",
+            url=site_path("courses.lesson", lesson_id=lesson.id) + f"#comment-{parent.id}",
             kind="course.comment_reply",
         )
     return comment
@@ -105,7 +107,7 @@ def report_comment(comment: LessonComment, user: User, reason: str) -> None:
             user_ids=[course.owner_id, *[t.id for t in course.co_trainers]],
             title="课时评论被举报",
             body=f"《{lesson.title}》下的一条评论被举报，请查看并处理。",
-            url=page_url("courses.lesson", lesson_id=lesson.id) + f"#comment-{comment.id}",
+            url=site_path("courses.lesson", lesson_id=lesson.id) + f"#comment-{comment.id}",
             kind="course.comment_reported",
         )
 

@@ -7,6 +7,7 @@ What a member has watched is not stored here; the records domain owns progress a
 """
 
 import enum
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,6 +18,11 @@ from app.core.clock import utcnow
 from app.core.models import TimestampMixin
 from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
+
+
+def new_shares_version() -> str:
+    """A stamp no other state of any course ever had (course ids may be reused, stamps are not)."""
+    return uuid.uuid4().hex
 
 
 class CourseKind(enum.StrEnum):
@@ -98,8 +104,11 @@ class Course(TimestampMixin, db.Model):
     category: Mapped[str] = mapped_column(sa.String(32), index=True)
     #: Tags joined with commas and wrapped in them (",党史,二十大,") so one LIKE finds a tag.
     tags: Mapped[str] = mapped_column(sa.String(255), default="")
-    #: 学时 a member earns for the whole course; lessons share it (see services.credit_shares).
+    #: 学时 a member earns for the whole course; lessons share it (see services.shares.credit_shares).
     credit_hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal("1.00"))
+    #: Changes (a fresh random stamp) on every flush that may change the lessons' shares of
+    #: :attr:`credit_hours`; the shares are cached per (course id, stamp), see ``courses.shares``.
+    shares_version: Mapped[str] = mapped_column(sa.String(32), default=new_shares_version, server_default="")
     kind: Mapped[CourseKind] = mapped_column(enum_column(CourseKind, "course_kind"), default=CourseKind.MOOC)
     status: Mapped[CourseStatus] = mapped_column(
         enum_column(CourseStatus, "course_status"), default=CourseStatus.DRAFT

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.core.text import plain_text
+from app.core.urls import site_path
 from app.extensions import db
 from courses.models import Course, CourseStatus, Lesson
-from courses.services import page_url
 from search_index import Adapter, SearchDocument, Visibility, register
 
 _VISIBILITY = {
@@ -25,7 +25,7 @@ def course_document(course: Course) -> SearchDocument:
         title=course.title,
         body=plain_text(course.summary),
         tags=[*course.tag_list, course.category_label, course.kind_label],
-        url=page_url("courses.course_detail", course_id=course.id),
+        url=site_path("courses.course_detail", course_id=course.id),
         updated_at=course.updated_at,
         visibility=_VISIBILITY.get(course.status, Visibility.HIDDEN),
         owner_id=course.owner_id,
@@ -40,7 +40,7 @@ def lesson_document(lesson: Lesson) -> SearchDocument:
         title=lesson.title,
         body=plain_text(lesson.body),
         tags=[lesson.kind_label],
-        url=page_url("courses.lesson", lesson_id=lesson.id),
+        url=site_path("courses.lesson", lesson_id=lesson.id),
         # A lesson is searchable while its course is: the later of the two changes counts.
         updated_at=max(lesson.updated_at, course.updated_at),
         visibility=_VISIBILITY.get(course.status, Visibility.HIDDEN),

@@ -1,7 +1,7 @@
 """Background work of the courses domain: thin wrappers that take ids (or nothing) and call services."""
 
 from app.extensions import celery, db
-from courses.assignments import send_due_reminders
+from courses.reminders import send_due_reminders
 
 
 @celery.task(name="courses.send_due_reminders")

@@ -35,7 +35,9 @@ def _check_json(check: records.OpenCheck | None) -> dict | None:
 
 @bp.post("/lessons/<int:lesson_id>/progress")
 def post_progress(lesson_id: int):
-    from courses.services import lesson_facts_for  # courses registers after records; imported on use
+    from courses.services.enrolment import (
+        lesson_facts_for,  # courses registers after records; imported on use
+    )
 
     payload = _json_body()
     try:

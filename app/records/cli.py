@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.records.services import verify_ledger
+from app.records.services.ledger import verify_ledger
 
 records_cli = AppGroup("records", help="学时账本。")
 

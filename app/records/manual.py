@@ -21,7 +21,8 @@ from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Branch
 from app.records.models import HoursEntry, ManualHoursRequest
-from app.records.services import RecordsError, append_entry, check_day, occurred_at_noon
+from app.records.services.base import RecordsError
+from app.records.services.ledger import append_entry, check_day, occurred_at_noon
 
 logger = logging.getLogger(__name__)
 

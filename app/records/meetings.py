@@ -18,15 +18,15 @@ from app.core import audit
 from app.extensions import db
 from app.org.models import Branch
 from app.records.models import HoursEntry, Meeting
-from app.records.services import (
+from app.records.services.base import RecordsError
+from app.records.services.ledger import (
     EntryDraft,
-    RecordsError,
     append_entries,
     check_day,
     hours_for_minutes,
     occurred_at_noon,
-    record_statement,
 )
+from app.records.services.xapi import record_statement
 
 KINDS = {
     "assembly": "支部党员大会",

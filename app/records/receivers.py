@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.core.signals import lesson_deleted, quiz_passed
 from app.extensions import db
-from app.records import services
 from app.records.models import LessonProgress, PlaybackSession
+from app.records.services.accounting import note_quiz_passed
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def connect() -> None:
 
 
 def _on_quiz_passed(sender, user_id: int, quiz_id: int, attempt_id: int | None = None, score=None, **extra):
-    services.note_quiz_passed(user_id, quiz_id, attempt_id, score)
+    note_quiz_passed(user_id, quiz_id, attempt_id, score)
 
 
 def _on_lesson_deleted(sender, lesson_id: int, course_id: int | None = None, **extra):

@@ -12,8 +12,10 @@ from app.core import spreadsheets
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import containing, ordered_tree, scope_path, visible_branches
+from app.records import sources
 from app.records.models import HoursTotal
-from app.records.services import HoursPolicy, target_expression
+from app.records.services.base import HoursPolicy
+from app.records.services.targets import target_expression
 
 
 def year_fraction(today: date) -> Decimal:
@@ -158,7 +160,7 @@ def write_xlsx(query, year: int, batch: int = 1000):
     return spreadsheets.xlsx_file([sheet])
 
 
-# --- assigned courses (学习任务): read from the courses domain's tables, never written here -------------
+# --- assigned courses (学习任务): the producer counts, records rolls up the tree -----------------------
 
 
 @dataclass
@@ -180,71 +182,23 @@ class AssignmentRollup:
 
 
 def assignment_completion(user: User, today: date, branches: list[Branch]):
-    """Assigned-course completion per visible branch (rolled up the tree) and per course. A pair
-    (assigned member × assigned course) is overdue when its assignment's due date has passed and the
-    course is not completed — the courses domain's rule; its tables are read here, never written.
-
-    Never a join over every pair (50,000 members × 20 courses is a million): the pairs are counted
-    as members per (branch, assignment) times the assignment's courses, and only the completed
-    enrolments are joined to the assignments they belong to."""
-    from courses.models import AssignmentCourse, AssignmentMember, Course, CourseAssignment, Enrollment
-
+    """Assigned-course completion per visible branch (rolled up the tree) and per course, for the
+    active members ``user`` may see. Completion and the overdue rule belong to the courses domain,
+    which counts per (branch, course) through :func:`app.records.sources.assigned_courses`."""
     active = [User.is_active_account.is_(True)]
     prefix = scope_path(user)
     if prefix:
         active.append(User.branch_id.in_(sa.select(Branch.id).where(Branch.subtree_filter(prefix))))
-    assigned = db.session.execute(
-        sa.select(User.branch_id, AssignmentMember.assignment_id, sa.func.count())
-        .join(User, User.id == AssignmentMember.user_id)
-        .where(*active)
-        .group_by(User.branch_id, AssignmentMember.assignment_id)
-    ).all()
-    courses_of: dict[int, list[tuple[int, bool]]] = {}
-    for assignment_id, course_id, due_on in db.session.execute(
-        sa.select(AssignmentCourse.assignment_id, AssignmentCourse.course_id, CourseAssignment.due_on)
-        .join(CourseAssignment, CourseAssignment.id == AssignmentCourse.assignment_id)
-        .where(AssignmentCourse.assignment_id.in_({a for _, a, _ in assigned}))
-    ):
-        courses_of.setdefault(assignment_id, []).append((course_id, due_on < today))
-    completed = db.session.execute(
-        sa.select(User.branch_id, Enrollment.course_id, CourseAssignment.due_on, sa.func.count())
-        .select_from(Enrollment)
-        .join(AssignmentMember, AssignmentMember.user_id == Enrollment.user_id)
-        .join(
-            AssignmentCourse,
-            sa.and_(
-                AssignmentCourse.assignment_id == AssignmentMember.assignment_id,
-                AssignmentCourse.course_id == Enrollment.course_id,
-            ),
-        )
-        .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
-        .join(User, User.id == Enrollment.user_id)
-        .where(Enrollment.completed_at.is_not(None), *active)
-        .group_by(User.branch_id, Enrollment.course_id, CourseAssignment.due_on)
-    ).all()
-
-    # (branch id, course id) → [pairs, completed, overdue]
-    tally: dict[tuple[int, int], list[int]] = {}
-    for branch_id, assignment_id, members in assigned:
-        for course_id, past_due in courses_of.get(assignment_id, []):
-            counts = tally.setdefault((branch_id, course_id), [0, 0, 0])
-            counts[0] += members
-            counts[2] += members if past_due else 0
-    for branch_id, course_id, due_on, done in completed:
-        counts = tally.setdefault((branch_id, course_id), [0, 0, 0])
-        counts[1] += done
-        counts[2] -= done if due_on < today else 0
+    assigned = sources.assigned_courses(today, active)
 
     by_id = {b.id: b for b in branches}
     per_branch = {b.id: AssignmentRollup() for b in branches}
     per_course: dict[int, AssignmentRollup] = {}
-    for (branch_id, course_id), (pairs, done, overdue) in tally.items():
-        per_course.setdefault(course_id, AssignmentRollup()).add(pairs, done, overdue)
-        if branch_id in by_id:
-            for branch in containing(by_id, by_id[branch_id].path):
-                per_branch[branch.id].add(pairs, done, overdue)
-    titles = dict(
-        db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(per_course))).all()
-    )
+    for t in assigned.tallies:
+        per_course.setdefault(t.course_id, AssignmentRollup()).add(t.pairs, t.completed, t.overdue)
+        if t.branch_id in by_id:
+            for branch in containing(by_id, by_id[t.branch_id].path):
+                per_branch[branch.id].add(t.pairs, t.completed, t.overdue)
+    titles = assigned.titles
     courses = sorted(((titles.get(cid, ""), cid, r) for cid, r in per_course.items()), key=lambda t: t[0])
     return per_branch, courses

@@ -290,6 +290,19 @@ def meeting_list():
     return render_template("records/meetings.html", page=page, kinds=meetings.KINDS)
 
 
+def _meeting_form() -> MeetingForm:
+    form = MeetingForm()
+    form.kind.choices = [("", _("请选择")), *meetings.KINDS.items()]
+    if request.method == "GET" and form.held_on.data is None:
+        form.held_on.data = localtoday()
+    return form
+
+
+def _active_members(branch) -> list[User]:
+    query = org_services.members_query(current_user, branch).where(User.is_active_account.is_(True))
+    return db.session.scalars(query).all()
+
+
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def new_meeting():
@@ -297,17 +310,8 @@ def new_meeting():
     branches = org_services.ordered_tree(org_services.visible_branches(current_user))
     branch_id = request.values.get("branch", type=int)
     branch = org_services.get_branch_for(branch_id, current_user) if branch_id else None
-    form = MeetingForm()
-    form.kind.choices = [("", _("请选择")), *meetings.KINDS.items()]
-    if request.method == "GET" and form.held_on.data is None:
-        form.held_on.data = localtoday()
-    people = (
-        db.session.scalars(
-            org_services.members_query(current_user, branch).where(User.is_active_account.is_(True))
-        ).all()
-        if branch
-        else []
-    )
+    form = _meeting_form()
+    people = _active_members(branch) if branch else []
     chosen = set(request.form.getlist("member", type=int)) if request.method == "POST" else None
     status = 200
     if request.method == "POST":

@@ -30,6 +30,7 @@ from app.core import signals
 from app.portal import health, panels
 from media_pipeline import services as media
 from search_index import registry
+from app.records import sources
 from app.extensions import celery
 print(json.dumps({
     "modules": len(names),
@@ -37,6 +38,7 @@ print(json.dumps({
     "health_checks": sorted(health._checks),
     "search_adapters": sorted(registry._adapters),
     "viewer_checks": len(media._viewer_checks),
+    "records_sources": [sources._completions is not None, sources._assignments is not None],
     "signal_receivers": {
         name: len(sig.receivers)
         for name, sig in vars(signals).items()
@@ -60,6 +62,7 @@ def test_importing_every_module_registers_nothing():
         "health_checks": [],
         "search_adapters": [],
         "viewer_checks": 0,
+        "records_sources": [False, False],
         "signal_receivers": {},
         "beat": [],
     }

@@ -7,7 +7,7 @@ import time_machine
 
 from app.core.signals import notification_requested
 from app.extensions import db
-from courses import services
+from courses import files, services
 from media_pipeline.models import AssetStatus, MediaAsset, MediaRendition, RenditionKind
 
 
@@ -97,7 +97,7 @@ def make_course(make_asset):
             if kind == "document":
                 services.set_lesson_document(
                     chapter.lessons[-1],
-                    services.files.StoredFile("courses/documents/x.pdf", "x.pdf", 10),
+                    files.StoredFile("courses/documents/x.pdf", "x.pdf", 10),
                     owner,
                 )
         if publish:

@@ -13,6 +13,7 @@ from app.core.clock import localtoday, utcnow
 from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
 from courses import assignments
+from courses import reminders as remind
 from courses.models import AssignmentMember, AssignmentReminder, CourseAssignment, Enrollment
 from tests.helpers import config_set, count
 
@@ -152,8 +153,8 @@ def test_reminders_before_and_after_the_due_date_are_sent_once(app, org, notific
     db.session.commit()
     notifications.clear()
     with config_set(app, COURSES_REMIND_DAYS_BEFORE="3,1", COURSES_REMIND_DAYS_AFTER="1"):
-        first = assignments.send_due_reminders()
-        again = assignments.send_due_reminders()  # the hourly beat runs again the same day
+        first = remind.send_due_reminders()
+        again = remind.send_due_reminders()  # the hourly beat runs again the same day
         db.session.commit()
         reminders = [n for n in notifications if n["kind"] == "course.reminder"]
         assert first["reminded"] == 2
@@ -162,16 +163,12 @@ def test_reminders_before_and_after_the_due_date_are_sent_once(app, org, notific
         assert set(reminders[0]["user_ids"]) == {org["a1"][0].id, org["a1"][1].id}  # not the one who finished
         assert "3 天" in reminders[0]["title"]
 
-        assert (
-            assignments.send_due_reminders(localtoday() + timedelta(days=1))["reminded"] == 0
-        )  # 2 days: no rule
-        assert (
-            assignments.send_due_reminders(localtoday() + timedelta(days=2))["reminded"] == 2
-        )  # 1 day before
-        overdue = assignments.send_due_reminders(localtoday() + timedelta(days=4))  # 1 day after
+        assert remind.send_due_reminders(localtoday() + timedelta(days=1))["reminded"] == 0  # 2 days: no rule
+        assert remind.send_due_reminders(localtoday() + timedelta(days=2))["reminded"] == 2  # 1 day before
+        overdue = remind.send_due_reminders(localtoday() + timedelta(days=4))  # 1 day after
         assert overdue["reminded"] == 2
         assert "已逾期" in notifications[-1]["title"]
-        assert assignments.send_due_reminders(localtoday() + timedelta(days=4))["reminded"] == 0
+        assert remind.send_due_reminders(localtoday() + timedelta(days=4))["reminded"] == 0
     assert count(AssignmentReminder, AssignmentReminder.assignment_id == assignment.id) == 6
 
 

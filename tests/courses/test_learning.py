@@ -231,9 +231,9 @@ def test_lesson_facts_follow_the_rule(trainer, member, make_course, create_user)
     assert facts.duration == 90.0
     assert facts.course_id == course.id
     assert facts.completion_threshold == 0.95
-    assert str(facts.credit_share()) == "0.33"  # 90 s of 270 s of one 学时
+    assert str(facts.credit_share) == "0.33"  # 90 s of 270 s of one 学时
     article = services.lesson_facts_for(course.chapters[0].lessons[1].id, member)
-    assert (article.kind, article.duration, str(article.credit_share())) == ("article", 180.0, "0.67")
+    assert (article.kind, article.duration, str(article.credit_share)) == ("article", 180.0, "0.67")
     archived = services.archive_course(course, trainer)
     assert archived.status == CourseStatus.ARCHIVED
     assert services.lesson_facts_for(video.id, member).lesson_id == video.id  # enrolled members may finish

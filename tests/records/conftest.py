@@ -50,7 +50,8 @@ def make_facts():
             kind=kind,
             duration=duration,
             completion_threshold=threshold,
-            credit_share=lambda: Decimal(hours),
+            credit_share=Decimal(hours),
+            course_credit_hours=Decimal("100.00"),
             gating_quiz_id=quiz,
             title="两学一做专题党课",
         )

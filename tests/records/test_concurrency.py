@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_fifty_identical_heartbeats_at_once_credit_exactly_once(shared_app):
-    facts = services.LessonFacts(1, 1, "video", 60.0, 0.95, lambda: Decimal("1.25"), None, "三会一课")
+    facts = services.LessonFacts(
+        1, 1, "video", 60.0, 0.95, Decimal("1.25"), Decimal("1.25"), None, "三会一课"
+    )
     policy = services.AccountingPolicy.from_config(shared_app.config)
     with time_machine.travel(START, tick=False) as traveller, shared_app.app_context():
         member = accounts.create_user(
@@ -99,7 +101,7 @@ def _at_once(shared_app, n, work):
 
 
 def test_finding1_forty_ticks_at_once_credit_no_more_than_the_wall_clock_allows(shared_app):
-    facts = services.LessonFacts(2, 1, "video", 600.0, 0.95, lambda: Decimal("1"), None, "并发刷课")
+    facts = services.LessonFacts(2, 1, "video", 600.0, 0.95, Decimal("1"), Decimal("1"), None, "并发刷课")
     policy = services.AccountingPolicy.from_config(shared_app.config)
     with time_machine.travel(START, tick=False) as traveller, shared_app.app_context():
         member = accounts.create_user(

@@ -1,0 +1,353 @@
+"""The append-only, hash-chained ledger of hours: appending, offline hours, reversals, verification."""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.core import audit
+from app.core.clock import LOCAL_TZ, utcnow
+from app.core.transactions import insert_or_skip
+from app.extensions import db
+from app.records.models import (
+    HoursEntry,
+    HoursTotal,
+    LedgerHead,
+)
+from app.records.services.base import GENESIS_HASH, HoursPolicy, RecordsError
+from app.records.services.xapi import record_statement
+
+# --- the ledger ---------------------------------------------------------------------------------
+
+
+def _entry_digest(prev_hash: str, e: HoursEntry) -> str:
+    fields = [
+        prev_hash,
+        str(e.user_id),
+        str(e.chain_index),
+        str(e.year),
+        f"{Decimal(e.hours):.2f}",
+        e.source_kind,
+        e.source_ref,
+        str(e.course_id or ""),
+        e.title or "",
+        e.reason or "",
+        str(e.recorded_by_id or ""),
+        e.occurred_on.astimezone(LOCAL_TZ).isoformat(),
+        str(e.reverses_id or ""),
+    ]
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """One entry to append to a member's chain (see :func:`append_entries`)."""
+
+    member_id: int
+    hours: Decimal
+    source_kind: str
+    source_ref: str
+    reason: str
+    occurred_at: datetime
+    course_id: int | None = None
+    title: str = ""
+    reverses_id: int | None = None
+
+
+def append_entry(
+    member: User,
+    *,
+    hours: Decimal,
+    source_kind: str,
+    source_ref: str,
+    actor: User | None,
+    reason: str,
+    occurred_at: datetime,
+    course_id: int | None = None,
+    title: str = "",
+    reverses_id: int | None = None,
+) -> HoursEntry | None:
+    """Append to ``member``'s chain; ``None`` when this source was already credited (exactly once)."""
+    draft = EntryDraft(
+        member.id, hours, source_kind, source_ref, reason, occurred_at, course_id, title, reverses_id
+    )
+    return append_entries([draft], actor)[0]
+
+
+def append_entries(drafts: list[EntryDraft], actor: User | None) -> list[HoursEntry | None]:
+    """Append each draft to its member's chain, in a handful of statements however many members
+    (a meeting's attendance): the members' ledger heads are locked in id order (so concurrent
+    appends queue per member and never deadlock), then entries, heads and yearly totals are written
+    in batches. A source is credited once per member: ``None`` stands in the result for a draft
+    already credited (or repeated within ``drafts``)."""
+    if not drafts:
+        return []
+    _refuse_self_recorded(drafts, actor)
+    member_ids = sorted({d.member_id for d in drafts})
+    heads = locked_heads(member_ids)
+    credited = set(
+        db.session.execute(
+            sa.select(HoursEntry.user_id, HoursEntry.source_kind, HoursEntry.source_ref).where(
+                HoursEntry.user_id.in_(member_ids),
+                HoursEntry.source_ref.in_({d.source_ref for d in drafts}),
+            )
+        ).all()
+    )
+    results: list[HoursEntry | None] = []
+    appended: list[HoursEntry] = []
+    for d in drafts:
+        key = (d.member_id, d.source_kind, d.source_ref)
+        if key in credited:
+            results.append(None)
+            continue
+        credited.add(key)
+        head = heads[d.member_id]
+        entry = HoursEntry(
+            user_id=d.member_id,
+            year=d.occurred_at.astimezone(LOCAL_TZ).year,
+            hours=Decimal(d.hours).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            source_kind=d.source_kind,
+            source_ref=d.source_ref,
+            course_id=d.course_id,
+            title=d.title[:200],
+            reason=d.reason[:500],
+            recorded_by_id=actor.id if actor else None,
+            occurred_on=d.occurred_at,
+            created_at=utcnow(),
+            reverses_id=d.reverses_id,
+            chain_index=head.length + 1,
+            prev_hash=head.last_hash,
+            hash="",
+        )
+        entry.hash = _entry_digest(head.last_hash, entry)
+        head.last_hash, head.length = entry.hash, entry.chain_index
+        results.append(entry)
+        appended.append(entry)
+    if appended:
+        db.session.add_all(appended)
+        db.session.flush()
+        for entry in appended:
+            heads[entry.user_id].last_entry_id = entry.id
+        _add_to_totals(appended)
+        db.session.flush()
+    return results
+
+
+#: Sources that exist only because a person said so: nobody may be their own beneficiary. (A member's
+#: own check-in to a class is verified by a code the trainer shows, and lessons by the server.)
+RECORDED_BY_OTHERS = frozenset({"manual", "meeting", "reversal"})
+
+
+def _refuse_self_recorded(drafts: list[EntryDraft], actor: User | None) -> None:
+    if actor is None:
+        return
+    if any(d.member_id == actor.id and d.source_kind in RECORDED_BY_OTHERS for d in drafts):
+        raise RecordsError("不能为自己记录或冲销学时，请由其他组织员办理", 403, "member")
+
+
+def locked_heads(member_ids: list[int]) -> dict[int, LedgerHead]:
+    """The members' ledger heads, locked in id order; a member's first append creates theirs."""
+    query = (
+        sa.select(LedgerHead)
+        .where(LedgerHead.user_id.in_(member_ids))
+        .order_by(LedgerHead.user_id)
+        .with_for_update()
+    )
+    heads = {h.user_id: h for h in db.session.scalars(query)}
+    missing = [i for i in member_ids if i not in heads]
+    if missing:
+        db.session.execute(
+            insert_or_skip(LedgerHead, ["user_id"]),
+            [{"user_id": i, "last_entry_id": None, "last_hash": GENESIS_HASH, "length": 0} for i in missing],
+        )
+        heads = {h.user_id: h for h in db.session.scalars(query)}
+    return heads
+
+
+def _add_to_totals(entries: list[HoursEntry]) -> None:
+    """Add the entries to their members' yearly totals; the caller holds those members' heads."""
+    sums: dict[tuple[int, int], Decimal] = {}
+    for e in entries:
+        sums[(e.user_id, e.year)] = sums.get((e.user_id, e.year), Decimal(0)) + e.hours
+    table = HoursTotal.__table__
+    db.session.execute(
+        insert_or_skip(HoursTotal, ["user_id", "year"]),
+        [{"user_id": u, "year": y, "hours": Decimal(0)} for u, y in sums],
+    )
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.user_id == sa.bindparam("u"), table.c.year == sa.bindparam("y"))
+        .values(hours=table.c.hours + sa.bindparam("h")),
+        [{"u": u, "y": y, "h": h} for (u, y), h in sums.items()],
+    )
+
+
+def hours_for_minutes(minutes: int, policy: HoursPolicy | None = None) -> Decimal:
+    policy = policy or HoursPolicy.from_config()
+    return (Decimal(minutes) / Decimal(policy.minutes_per_hour_unit)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def credit_offline_hours(
+    member: User,
+    *,
+    source_kind: str,
+    source_ref: str,
+    minutes: int,
+    actor: User | None,
+    reason: str,
+    occurred_on: date | None = None,
+    title: str = "",
+) -> HoursEntry | None:
+    """Credit timed offline activity (class attendance, a 三会一课 meeting) at the 学时 conversion rate."""
+    if minutes <= 0 or minutes > 24 * 60:
+        raise RecordsError("时长须在 1–1440 分钟之间", 422, "minutes")
+    when = occurred_at_noon(occurred_on)
+    entry = append_entry(
+        member,
+        hours=hours_for_minutes(minutes),
+        source_kind=source_kind,
+        source_ref=source_ref,
+        actor=actor,
+        reason=reason,
+        occurred_at=when,
+        title=title or reason,
+    )
+    if entry is not None:
+        verb = "attended" if source_kind in ("class_attendance", "meeting") else "experienced"
+        record_statement(
+            member.id, verb, source_kind, source_ref, title or reason, {"duration": f"PT{minutes}M"}
+        )
+        if actor is not None:
+            audit.record(
+                actor, f"hours.{source_kind}", entry, f"为 {member} 记录 {entry.hours} 学时：{reason}"
+            )
+    return entry
+
+
+EARLIEST_DAY = date(2000, 1, 1)  # the records pages show years from 2000 on
+
+
+def check_day(day: date, field: str) -> None:
+    """Refuse a day an offline activity cannot have happened on: in the future, or before 2000."""
+    if day > utcnow().astimezone(LOCAL_TZ).date():
+        raise RecordsError("日期不能晚于今天", 422, field)
+    if day < EARLIEST_DAY:
+        raise RecordsError(f"日期不能早于 {EARLIEST_DAY.year} 年", 422, field)
+
+
+def occurred_at_noon(day: date | None) -> datetime:
+    """When an offline activity of ``day`` counts: noon that day, local time (now when no day)."""
+    if day is None:
+        return utcnow()
+    return datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ).astimezone(utcnow().tzinfo)
+
+
+def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
+    """Cancel an entry with a reversing entry: the ledger is never edited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordsError("冲销必须填写原因", 422, "reason")
+    if entry.source_kind == "reversal":
+        raise RecordsError("冲销记录不能再冲销", 422)
+    member = db.session.get(User, entry.user_id)
+    reversal = append_entry(
+        member,
+        hours=-entry.hours,
+        source_kind="reversal",
+        source_ref=f"entry:{entry.id}",
+        actor=actor,
+        reason=reason,
+        occurred_at=entry.occurred_on,  # cancels the hours in the year they were counted
+        course_id=entry.course_id,
+        title=f"冲销：{entry.title}",
+        reverses_id=entry.id,
+    )
+    if reversal is None:
+        raise RecordsError("该记录已被冲销", 409)
+    audit.record(actor, "hours.reverse", reversal, f"冲销 {member} 的学时记录 #{entry.id}：{reason}")
+    return reversal
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    user_id: int
+    entry_id: int | None
+    message: str
+
+
+def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
+    """Walk every member's chain; yield each modified, inserted or deleted entry found, then each
+    yearly total that no longer matches its entries."""
+    heads = {h.user_id: h for h in db.session.scalars(sa.select(LedgerHead))}
+    seen_users: set[int] = set()
+    current_user, prev_hash, expected_index, last = None, GENESIS_HASH, 1, None
+    query = sa.select(HoursEntry).order_by(HoursEntry.user_id, HoursEntry.chain_index, HoursEntry.id)
+
+    def close_chain(user_id, last_entry):
+        head = heads.get(user_id)
+        if head is None:
+            yield ChainProblem(user_id, None, "账本头缺失：该成员的记录不在任何链上")
+        elif last_entry is None or head.last_entry_id != last_entry.id or head.last_hash != last_entry.hash:
+            yield ChainProblem(
+                user_id, head.last_entry_id, f"链尾不符：末条记录 #{head.last_entry_id} 被删除或改动"
+            )
+
+    for entry in db.session.execute(query.execution_options(yield_per=batch)).scalars():
+        if entry.user_id != current_user:
+            if current_user is not None:
+                yield from close_chain(current_user, last)
+            current_user, prev_hash, expected_index, last = entry.user_id, GENESIS_HASH, 1, None
+            seen_users.add(entry.user_id)
+        if entry.chain_index != expected_index:
+            if entry.chain_index > expected_index:
+                yield ChainProblem(
+                    entry.user_id,
+                    entry.id,
+                    f"记录 #{entry.id} 之前缺少 {entry.chain_index - expected_index} 条记录（被删除）",
+                )
+            else:
+                yield ChainProblem(entry.user_id, entry.id, f"记录 #{entry.id} 的序号重复（被插入）")
+        if entry.prev_hash != prev_hash:
+            yield ChainProblem(
+                entry.user_id,
+                entry.id,
+                f"记录 #{entry.id} 与前一条记录接不上（前面有记录被删除、插入或改动）",
+            )
+        if _entry_digest(entry.prev_hash, entry) != entry.hash:
+            yield ChainProblem(entry.user_id, entry.id, f"记录 #{entry.id} 的内容被改动（哈希不符）")
+        prev_hash, expected_index, last = entry.hash, entry.chain_index + 1, entry
+    if current_user is not None:
+        yield from close_chain(current_user, last)
+    for user_id, head in heads.items():
+        if user_id not in seen_users and head.length > 0:
+            yield ChainProblem(user_id, head.last_entry_id, f"成员的 {head.length} 条记录全部缺失（被删除）")
+    yield from _verify_totals()
+
+
+def _verify_totals() -> Iterator[ChainProblem]:
+    """Each member's yearly total against the sum of their entries of that year."""
+    sums = {
+        (user_id, year): Decimal(hours)
+        for user_id, year, hours in db.session.execute(
+            sa.select(HoursEntry.user_id, HoursEntry.year, sa.func.sum(HoursEntry.hours)).group_by(
+                HoursEntry.user_id, HoursEntry.year
+            )
+        )
+    }
+    totals = {
+        (t.user_id, t.year): Decimal(t.hours)
+        for t in db.session.execute(sa.select(HoursTotal.user_id, HoursTotal.year, HoursTotal.hours))
+    }
+    for user_id, year in sorted(sums.keys() | totals.keys()):
+        summed, total = sums.get((user_id, year), Decimal(0)), totals.get((user_id, year))
+        if total is None or total != summed:
+            shown = "缺失" if total is None else f"{total:.2f}"
+            yield ChainProblem(
+                user_id, None, f"{year} 年学时合计（{shown}）与记录之和（{summed:.2f}）不符：合计被改动"
+            )

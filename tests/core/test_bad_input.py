@@ -175,3 +175,19 @@ def test_finding9_json_of_ordinary_depth_and_brackets_inside_strings_pass(client
     response = client.post("/api/v1/duels", data=body, content_type="application/json")
     assert response.status_code != 400 or "嵌套" not in response.get_data(as_text=True)
     assert response.status_code < 500
+
+
+def test_review_a_body_of_escaped_quotes_is_read_in_one_pass(client, login_as):
+    """Half a megabyte of ``\\"`` took the depth check (a regular expression) about forty minutes."""
+    login_as("member")
+    body = b'"' + b'\\"' * 256 * 1024
+    response = client.post("/api/v1/lessons/1/progress", data=body, content_type="application/json")
+    assert 400 <= response.status_code < 500
+
+
+def test_review_a_json_body_over_two_megabytes_is_refused(client, login_as):
+    login_as("member")
+    body = b'{"x": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+    response = client.post("/api/v1/lessons/1/progress", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert "过大" in response.get_json()["errors"][0]["message"]

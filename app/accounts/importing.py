@@ -440,7 +440,11 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
 def reveal_import_slips(job: ImportJob, actor: User) -> list[tuple[User, str]]:
     """The activation codes of the members ``job`` created, derived once more and never again: the
     secret is erased here. Members activated meanwhile or given a new code are left out."""
-    secret, job.slip_secret = job.slip_secret, None
+    # Locked and read afresh: two requests at once must not both see the secret.
+    secret = db.session.scalars(
+        sa.select(ImportJob.slip_secret).where(ImportJob.id == job.id).with_for_update()
+    ).one()
+    job.slip_secret = None
     job.slip_shown_at = utcnow()
     slips: list[tuple[User, str]] = []
     ids = job.created_user_ids or []

@@ -81,6 +81,8 @@ def password_problem(
         return "密码不能包含您的工号"
     if mobile and mobile in password:
         return "密码不能包含您的手机号"
+    if mobile and len(mobile) >= 6 and mobile[-6:] in password:  # the old initial password
+        return "密码不能包含手机号的后六位"
     return None
 
 

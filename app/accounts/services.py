@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import ApiToken, LoginFailure, LoginSession, LoginThrottle, Role, User
 from app.accounts.passwords import (
@@ -129,8 +130,15 @@ def _check_secret(user: User | None, typed: str, now: datetime) -> Secret:
     return Secret.WRONG
 
 
-def _throttle_key(user: User | None, identifier: str) -> str:
-    return f"u:{user.id}" if user is not None else f"n:{identifier.strip()[:78]}"
+def _throttle_key(identifier: str) -> str:
+    """Failures are counted by the login name as typed (a mobile in any spelling counts as one), for
+    real and unknown accounts alike: a count shared by an account's 工号 and mobile would tell a
+    guesser that the two belong together."""
+    name = (identifier or "").strip()
+    mobile = normalize_mobile(name)
+    if mobile and MOBILE_RE.match(mobile):
+        name = mobile
+    return f"n:{name[:78]}"
 
 
 def _locked_throttle(key: str, ip: str, now: datetime) -> LoginThrottle:
@@ -209,7 +217,7 @@ def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -
     """
     now = utcnow()
     user = find_user_by_login(identifier)
-    key = _throttle_key(user, identifier)
+    key = _throttle_key(identifier)
     throttle = _refuse_if_waiting(key, ip, now, policy)
 
     result = _check_secret(user, password, now)
@@ -239,7 +247,7 @@ def reauthenticate(user: User, password: str, ip: str, policy: LoginPolicy) -> N
     """Ask a signed-in user for their password again before a sensitive step (a new API token):
     a copied session cookie alone must not be enough. Throttled like a login."""
     now = utcnow()
-    key = _throttle_key(user, user.employee_no)
+    key = _throttle_key(user.employee_no)
     throttle = _refuse_if_waiting(key, ip, now, policy)
     if _check_secret(user, password, now) is not Secret.PASSWORD:
         refusal = _record_failure(user, key, throttle, user.employee_no, ip, now, policy)
@@ -337,10 +345,17 @@ def end_all_sessions(user: User, actor: User | None, reason: str | None = None) 
     cookie, and the rows are marked revoked so the sessions page is truthful. Audited with
     ``reason`` when given (callers that audit their own change, e.g. a password reset, pass none)."""
     user.auth_nonce = secrets.token_hex(16)
+    now = utcnow()
     db.session.execute(
         sa.update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
+    )
+    # API tokens too: one minted with a stolen password must not outlive the owner's reset.
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
     if reason:
         audit.record(actor, "user.sessions_end", user, reason)
@@ -354,7 +369,8 @@ def _is_self(user: User, actor: User | None) -> bool:
 
 def unlock_user(user: User, actor: User) -> None:
     """Lift every source's wait for ``user`` (the owner asked an admin for help)."""
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == _throttle_key(user, "")))
+    names = [_throttle_key(user.employee_no)] + ([_throttle_key(user.mobile)] if user.mobile else [])
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(names)))
     user.failed_logins = 0
     user.locked_until = None
     audit.record(actor, "user.unlock", user, f"解锁账户 {user}")
@@ -394,6 +410,10 @@ def issue_activation_code(user: User, actor: User | None, *, days: int) -> str:
     """
     if user.password_hash is not None:
         raise AccountError("该成员已设置密码，无需激活码；如忘记密码请联系管理员重置。")
+    if actor is not None and not actor.is_admin and user.roles - {Role.MEMBER}:
+        # Whoever holds the code holds the account: a coordinator must not open a trainer's,
+        # a fellow coordinator's or an admin's account that way.
+        raise Forbidden("只有管理员可以为讲师、组织员或管理员账户生成激活码。")
     code = new_activation_code()
     set_activation_code(user, hash_activation_code(code), utcnow() + timedelta(days=days))
     user.must_change_password = True

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 from openpyxl import Workbook
@@ -185,3 +186,28 @@ def test_finding8_cli_activation_code_command(runner, org_tree, client):
     result = runner.invoke(args=["users", "activation-code", "CLIACT1"])
     assert result.exit_code == 0, result.output
     assert sign_in(client, "CLIACT1", result.output.strip().splitlines()[-1]).status_code == 302
+
+
+@pytest.mark.parametrize("roles", [["admin"], ["coordinator", "member"], ["trainer", "member"]])
+def test_review_a_coordinator_cannot_open_a_privileged_account_with_a_code(org_tree, client, login_as, roles):
+    """Whoever holds the code holds the account: a not-yet-activated admin in one's branch was takeable."""
+    target = services.create_user(
+        services.UserData(employee_no="PRV001", name="未激活", branch_id=org_tree["a1"].id), roles, actor=None
+    )
+    db.session.commit()
+    login_as("coordinator", branch=org_tree["a"])
+    response = client.post(f"/users/{target.id}/activation-code")
+    assert response.status_code == 403
+    assert by_no("PRV001").activation_code_hash is None
+
+
+def test_review_an_admin_may_issue_a_code_for_a_new_trainer(org_tree, client, login_as):
+    target = services.create_user(
+        services.UserData(employee_no="PRV002", name="新讲师", branch_id=org_tree["a1"].id),
+        ["trainer", "member"],
+        actor=None,
+    )
+    db.session.commit()
+    login_as("admin", branch=org_tree["root"])
+    assert client.post(f"/users/{target.id}/activation-code").status_code == 200
+    assert by_no("PRV002").activation_code_hash is not None

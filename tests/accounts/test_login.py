@@ -138,12 +138,20 @@ def test_ten_wrong_passwords_make_that_source_wait_until_the_wait_expires(client
     assert user.locked_until is None
 
 
-def test_the_wait_also_holds_for_the_mobile_login_name(client, create_user):
+def test_review_a_wait_on_the_employee_number_says_nothing_about_the_mobile(client, create_user):
+    """Counting both login names of an account together told a guesser that they belong together:
+    the wait is per login name as typed (and per source), like an unknown name's."""
     user = create_user(mobile="13700000001")
     for attempt in range(10):
         post_login(client, user.employee_no, f"Wrong-{attempt}")
-    response = post_login(client, "13700000001", PASSWORD)
-    assert response.status_code == 429
+    assert post_login(client, user.employee_no, "Wrong-again").status_code == 429
+    wrong = post_login(client, "13700000001", "Wrong-mobile")
+    unknown = post_login(client, "13700000999", "Wrong-mobile")
+    assert wrong.status_code == unknown.status_code == 401
+    # The mobile spelt another way is the same login name.
+    for attempt in range(10):
+        post_login(client, "+86 137-0000-0001", f"Wrong-{attempt}")
+    assert post_login(client, "13700000001", PASSWORD).status_code == 429
 
 
 def test_wrong_password_after_a_wait_doubles_the_next_wait(client, create_user, app):

@@ -108,3 +108,8 @@ def test_finding9_cli_user_create_refuses_a_common_password(runner):
     result = runner.invoke(args=["users", "create", "CLI9", "--name", "张三", "--password", "password1"])
     assert result.exit_code != 0
     assert "常见" in result.output
+
+
+def test_review_the_old_initial_password_inside_a_new_one_is_refused():
+    assert "后六位" in password_problem("Abc-123456-x", mobile="13900123456")
+    assert password_problem("Abc-123457-x", mobile="13900123456") is None

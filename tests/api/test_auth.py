@@ -287,9 +287,27 @@ def test_finding8_must_change_password_holds_on_the_api_with_a_session(client, c
 
 
 def test_finding8_must_change_password_holds_on_the_api_with_a_token(client, token_user, create_user):
-    user, token = token_user
+    user, _old = token_user
     services.set_password(
         db.session.get(type(user), user.id), "Reset-by-admin1", actor=create_user("admin"), must_change=True
     )
+    _token, token = services.issue_api_token(user, "重置后", actor=None)  # e.g. `flask users token`
     db.session.commit()
     assert_json_error(client.get("/api/v1/me", headers=bearer(token)), 403, "请先在网页上设置新密码")
+
+
+@pytest.mark.parametrize("how", ["reset", "own change", "everywhere"])
+def test_review_a_token_does_not_outlive_a_password_reset_or_logging_out_everywhere(
+    client, token_user, create_user, how
+):
+    user, token = token_user
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    member = db.session.get(type(user), user.id)
+    if how == "reset":
+        services.set_password(member, "Reset-by-admin1", actor=create_user("admin"), must_change=True)
+    elif how == "own change":
+        services.set_password(member, "Changed-by-me-7", actor=member)
+    else:
+        services.end_all_sessions(member, member, "在所有设备上退出")
+    db.session.commit()
+    assert_json_error(client.get("/api/v1/me", headers=bearer(token)), 401)

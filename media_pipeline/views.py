@@ -34,6 +34,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import ClientDisconnected
 
@@ -171,7 +172,7 @@ def retranscode(asset_id: int):
         return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
     db.session.commit()
     queue_asset(asset_id)
-    flash("已重新开始转码。", "success")
+    flash(_("已重新开始转码。"), "success")
     return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
 
 

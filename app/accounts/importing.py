@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from app.accounts.models import (
@@ -30,6 +31,7 @@ from app.accounts.passwords import derived_activation_code, hash_activation_code
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.signals import members_imported
 from app.extensions import db
 from app.org.models import Branch
@@ -47,7 +49,7 @@ _POSITION_BY_LABEL = {v: k for k, v in POSITION_LABELS.items()}
 _GENDER_BY_LABEL = {v: k for k, v in GENDER_LABELS.items()}
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file as a whole cannot be imported; the message says why, in Chinese."""
 
 
@@ -114,9 +116,9 @@ def read_rows(path: Path, filename: str) -> Iterator[list[str]]:
     :class:`ImportFileError` when unreadable or over a limit."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件，请下载模板填写。"))
     if path.stat().st_size == 0:
-        raise ImportFileError("文件是空的，请使用模板填写后再上传。")
+        raise ImportFileError(_("文件是空的，请使用模板填写后再上传。"))
     limits = spreadsheets.ReadLimits.from_config(current_app.config["MEMBER_IMPORT_MAX_ROWS"])
     try:
         yield from spreadsheets.read_rows(path, suffix[1:], limits)
@@ -427,7 +429,7 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
     """Save an uploaded file under ``import_dir`` (streamed, not read into memory) and record the job."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件，请下载模板填写。"))
     stored = imports.save_upload(stream, suffix, import_dir)
     job = ImportJob(
         created_by_id=actor.id if actor else None, filename=filename[:255], stored_path=str(stored)

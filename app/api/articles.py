@@ -7,6 +7,7 @@ Anything wrong answers 422 with a message and the field, and writes nothing.
 """
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
@@ -56,23 +57,23 @@ def article_json(article: Article, user) -> dict:
 def _payload(required: tuple[str, ...]) -> dict:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ApiError("请求体必须是 JSON 对象")
+        raise ApiError(_("请求体必须是 JSON 对象"))
     unknown = sorted(set(payload) - FIELDS)
     if unknown:
-        raise ApiError(f"不认识的字段：{', '.join(unknown)}", field=unknown[0])
+        raise ApiError(_("不认识的字段：%(fields)s", fields=", ".join(unknown)), field=unknown[0])
     for name in required:
         if name not in payload:
-            raise ApiError(f"缺少字段 {name}", field=name)
+            raise ApiError(_("缺少字段 %(name)s", name=name), field=name)
     for name in ("title", "body", "summary", "status"):
         if name in payload and not isinstance(payload[name], str):
-            raise ApiError(f"{name} 必须是字符串", field=name)
+            raise ApiError(_("%(name)s 必须是字符串", name=name), field=name)
     if "tags" in payload and not (
         isinstance(payload["tags"], list) and all(isinstance(t, str) for t in payload["tags"])
     ):
-        raise ApiError("tags 必须是字符串数组", field="tags")
+        raise ApiError(_("tags 必须是字符串数组"), field="tags")
     category = payload.get("category")
     if isinstance(category, bool) or not (category is None or isinstance(category, int | str)):
-        raise ApiError("category 必须是分类编号或分类名称", field="category")
+        raise ApiError(_("category 必须是分类编号或分类名称"), field="category")
     return payload
 
 
@@ -84,7 +85,7 @@ def _fail(exc: services.KbError):
 @bp.post("/articles")
 def create_article():
     if not services.can_write(current_user):
-        raise Forbidden("只有讲师、组织员和管理员可以撰写文章。")
+        raise Forbidden(_("只有讲师、组织员和管理员可以撰写文章。"))
     payload = _payload(("title", "body"))
     try:
         article = services.create_article(

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import Role, User, UserRole
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.signals import notification_requested
 from app.core.text import plain_text, render_markdown
 from app.core.transactions import on_transaction_end
@@ -46,12 +48,8 @@ from app.org.models import Branch
 logger = logging.getLogger(__name__)
 
 
-class KbError(ValueError):
-    """A problem the user caused, with a message in Chinese; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class KbError(DomainError):
+    """A problem the user caused; ``field`` names the input at fault."""
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -99,16 +97,19 @@ def parse_tags(value: str | Iterable[str] | None) -> list[str]:
     names: list[str] = []
     for item in raw:
         if not isinstance(item, str):
-            raise KbError("标签必须是文字", "tags")
+            raise KbError(_("标签必须是文字"), field="tags")
         name = _SPACES.sub(" ", item).strip().lstrip("#＃").strip()
         if not name:
             continue
         if len(name) > TAG_MAX:
-            raise KbError(f"标签「{name[:TAG_MAX]}…」太长，不能超过 {TAG_MAX} 个字", "tags")
+            raise KbError(
+                _("标签「%(name)s…」太长，不能超过 %(tag_max)s 个字", name=name[:TAG_MAX], tag_max=TAG_MAX),
+                field="tags",
+            )
         if name.lower() not in {n.lower() for n in names}:
             names.append(name)
     if len(names) > TAGS_PER_ITEM:
-        raise KbError(f"标签最多 {TAGS_PER_ITEM} 个", "tags")
+        raise KbError(_("标签最多 %(tags_per_item)s 个", tags_per_item=TAGS_PER_ITEM), field="tags")
     return names
 
 
@@ -159,7 +160,7 @@ def find_category(reference: int | str | None) -> ArticleCategory | None:
     if reference is None or reference == "":
         return None
     if isinstance(reference, bool) or not isinstance(reference, int | str):
-        raise KbError("分类应为分类编号或分类名称", "category")
+        raise KbError(_("分类应为分类编号或分类名称"), field="category")
     if isinstance(reference, int) or (reference.isascii() and reference.isdigit()):
         category_id = id_from(reference)
         category = db.session.get(ArticleCategory, category_id) if category_id else None
@@ -169,23 +170,25 @@ def find_category(reference: int | str | None) -> ArticleCategory | None:
         )
         category = matches[0] if len(matches) == 1 else None
         if len(matches) > 1:
-            raise KbError(f"有多个名为「{reference}」的分类，请用分类编号", "category")
+            raise KbError(
+                _("有多个名为「%(reference)s」的分类，请用分类编号", reference=reference), field="category"
+            )
     if category is None:
-        raise KbError(f"分类「{reference}」不存在", "category")
+        raise KbError(_("分类「%(reference)s」不存在", reference=reference), field="category")
     return category
 
 
 def create_category(name: str, parent: ArticleCategory | None, actor: User) -> ArticleCategory:
     name = _SPACES.sub(" ", name or "").strip()
     if not name:
-        raise KbError("分类名称不能为空", "name")
+        raise KbError(_("分类名称不能为空"), field="name")
     if len(name) > 50:
-        raise KbError("分类名称不能超过 50 个字", "name")
+        raise KbError(_("分类名称不能超过 50 个字"), field="name")
     same_parent = (
         ArticleCategory.parent_id.is_(None) if parent is None else ArticleCategory.parent_id == parent.id
     )
     if db.session.scalar(sa.select(ArticleCategory.id).where(ArticleCategory.name == name, same_parent)):
-        raise KbError(f"同一上级下已有名为「{name}」的分类", "name")
+        raise KbError(_("同一上级下已有名为「%(name)s」的分类", name=name), field="name")
     category = ArticleCategory(name=name, parent=parent, depth=(parent.depth + 1) if parent else 0)
     db.session.add(category)
     db.session.flush()
@@ -197,9 +200,9 @@ def create_category(name: str, parent: ArticleCategory | None, actor: User) -> A
 
 def delete_category(category: ArticleCategory, actor: User) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(ArticleCategory.parent_id == category.id)):
-        raise KbError(f"「{category.name}」下还有子分类，不能删除")
+        raise KbError(_("「%(name)s」下还有子分类，不能删除", name=category.name))
     if db.session.scalar(sa.select(sa.func.count()).where(Article.category_id == category.id)):
-        raise KbError(f"「{category.name}」下还有文章，请先移走文章再删除")
+        raise KbError(_("「%(name)s」下还有文章，请先移走文章再删除", name=category.name))
     audit.record(actor, "kb.category.delete", category, f"删除知识分类 {category.name}")
     db.session.delete(category)
     db.session.flush()
@@ -297,19 +300,22 @@ def published_article_choices(text: str | None = None, limit: int = 50) -> list[
 
 def _clean_text(title: str, summary: str, body: str) -> tuple[str, str, str]:
     if not isinstance(title, str) or not title.strip():
-        raise KbError("请填写标题", "title")
+        raise KbError(_("请填写标题"), field="title")
     title = _SPACES.sub(" ", title).strip()
     if len(title) > TITLE_MAX:
-        raise KbError(f"标题不能超过 {TITLE_MAX} 个字（现有 {len(title)} 个）", "title")
+        raise KbError(
+            _("标题不能超过 %(title_max)s 个字（现有 %(count)s 个）", title_max=TITLE_MAX, count=len(title)),
+            field="title",
+        )
     if not isinstance(summary, str):
-        raise KbError("摘要必须是文字", "summary")
+        raise KbError(_("摘要必须是文字"), field="summary")
     summary = _SPACES.sub(" ", summary).strip()
     if len(summary) > SUMMARY_MAX:
-        raise KbError(f"摘要不能超过 {SUMMARY_MAX} 个字", "summary")
+        raise KbError(_("摘要不能超过 %(summary_max)s 个字", summary_max=SUMMARY_MAX), field="summary")
     if not isinstance(body, str) or not body.strip():
-        raise KbError("请填写正文", "body")
+        raise KbError(_("请填写正文"), field="body")
     if len(body) > BODY_MAX:
-        raise KbError(f"正文不能超过 {BODY_MAX} 个字", "body")
+        raise KbError(_("正文不能超过 %(body_max)s 个字", body_max=BODY_MAX), field="body")
     return title, summary, body.replace("\r\n", "\n")
 
 
@@ -373,7 +379,7 @@ def create_article(
     """Write a new article. ``status`` is what the writer asks for: a trainer asking to publish
     gets ``review`` (an approver must approve it); an approver's ``published`` goes live at once."""
     if not can_write(actor):
-        raise Forbidden("只有讲师、组织员和管理员可以撰写文章。")
+        raise Forbidden(_("只有讲师、组织员和管理员可以撰写文章。"))
     title, summary, body = _clean_text(title, summary, body)
     wanted = _wanted_status(status)
     tag_rows = get_or_create_tags(parse_tags(list(tags)))
@@ -394,7 +400,9 @@ def _wanted_status(status: str | ArticleStatus) -> ArticleStatus:
     try:
         return ArticleStatus(status)
     except ValueError:
-        raise KbError("状态只能是 draft（草稿）、review（送审）或 published（发布）", "status") from None
+        raise KbError(
+            _("状态只能是 draft（草稿）、review（送审）或 published（发布）"), field="status"
+        ) from None
 
 
 def _apply_wanted_status(article: Article, actor: User, wanted: ArticleStatus) -> None:
@@ -431,7 +439,7 @@ def update_article(
     When a trainer edits a published article it goes back to review; readers keep the approved text.
     """
     if not can_edit(actor, article):
-        raise Forbidden("您不能编辑这篇文章。")
+        raise Forbidden(_("您不能编辑这篇文章。"))
     new_title, new_summary, new_body = _clean_text(
         article.title if title is None else title,
         article.summary if summary is None else summary,
@@ -472,7 +480,7 @@ def submit_article(article: Article, actor: User) -> Article:
     if not can_edit(actor, article):
         raise Forbidden()
     if article.status != ArticleStatus.DRAFT:
-        raise KbError("只有草稿可以送审")
+        raise KbError(_("只有草稿可以送审"))
     _apply_wanted_status(article, actor, ArticleStatus.REVIEW)
     db.session.flush()
     audit.record(actor, "kb.article.submit", article, f"送审文章《{article.title}》")
@@ -481,9 +489,9 @@ def submit_article(article: Article, actor: User) -> Article:
 
 def approve_article(article: Article, actor: User) -> Article:
     if not can_approve(actor):
-        raise Forbidden("只有组织员和管理员可以审核文章。")
+        raise Forbidden(_("只有组织员和管理员可以审核文章。"))
     if article.status == ArticleStatus.PUBLISHED:
-        raise KbError("这篇文章已经发布")
+        raise KbError(_("这篇文章已经发布"))
     _go_live(article, actor)
     db.session.flush()
     audit.record(
@@ -506,12 +514,12 @@ def approve_article(article: Article, actor: User) -> Article:
 
 def reject_article(article: Article, actor: User, note: str) -> Article:
     if not can_approve(actor):
-        raise Forbidden("只有组织员和管理员可以审核文章。")
+        raise Forbidden(_("只有组织员和管理员可以审核文章。"))
     if article.status != ArticleStatus.REVIEW:
-        raise KbError("只有待审核的文章可以退回")
+        raise KbError(_("只有待审核的文章可以退回"))
     note = (note or "").strip()
     if not note:
-        raise KbError("请写明退回原因", "note")
+        raise KbError(_("请写明退回原因"), field="note")
     article.status = ArticleStatus.DRAFT
     article.review_note = note[:500]
     db.session.flush()
@@ -532,7 +540,7 @@ def unpublish_article(article: Article, actor: User) -> Article:
     if not can_approve(actor):
         raise Forbidden()
     if not article.is_live:
-        raise KbError("这篇文章尚未发布")
+        raise KbError(_("这篇文章尚未发布"))
     article.live_revision_number = None
     article.status = ArticleStatus.DRAFT
     db.session.flush()
@@ -544,7 +552,7 @@ def delete_article(article: Article, actor: User) -> None:
     """Delete an article with its revisions and files. Approvers only, or the author of a draft
     that was never published."""
     if not (can_approve(actor) or (can_edit(actor, article) and not article.is_live)):
-        raise Forbidden("您不能删除这篇文章。")
+        raise Forbidden(_("您不能删除这篇文章。"))
     files = [a.stored_name for a in article.attachments] + (
         [article.cover_file] if article.cover_file else []
     )
@@ -606,7 +614,7 @@ def restore_revision(article: Article, number: int, actor: User) -> Article:
     """Bring back an old revision's text as a new revision (history is never rewritten)."""
     revision = get_revision(article, number)
     if number == article.revision_number:
-        raise KbError("这已经是当前版本")
+        raise KbError(_("这已经是当前版本"))
     return update_article(
         article,
         actor,
@@ -644,9 +652,11 @@ def stored_path(stored_name: str) -> Path:
 def _read_upload(stream, limit: int, what: str) -> bytes:
     data = stream.read(limit + 1)
     if not data:
-        raise KbError(f"{what}是空的", "file")
+        raise KbError(_("%(what)s是空的", what=what), field="file")
     if len(data) > limit:
-        raise KbError(f"{what}不能超过 {limit // (1024 * 1024)} MB", "file")
+        raise KbError(
+            _("%(what)s不能超过 %(limit)s MB", what=what, limit=limit // (1024 * 1024)), field="file"
+        )
     return data
 
 
@@ -681,7 +691,7 @@ def add_attachment(article: Article, actor: User, stream, filename: str) -> Arti
         raise Forbidden()
     data = _read_upload(stream, current_app.config["KB_MAX_ATTACHMENT_BYTES"], "附件")
     if not data.startswith(b"%PDF-"):
-        raise KbError("附件只能是 PDF 文件", "file")
+        raise KbError(_("附件只能是 PDF 文件"), field="file")
     filename = Path((filename or "").replace("\\", "/")).name.strip() or "附件.pdf"
     if not filename.lower().endswith(".pdf"):
         filename += ".pdf"
@@ -721,7 +731,7 @@ def set_cover(article: Article, actor: User, stream) -> Article:
     if extension is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         extension = ".webp"
     if extension is None:
-        raise KbError("封面只能是 PNG、JPEG、GIF 或 WebP 图片", "file")
+        raise KbError(_("封面只能是 PNG、JPEG、GIF 或 WebP 图片"), field="file")
     old = article.cover_file
     article.cover_file = _write_file(data, extension)
     db.session.flush()

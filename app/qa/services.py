@@ -9,11 +9,13 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import Role, User, UserRole
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.models import AuditEntry
 from app.core.signals import notification_requested
 from app.core.text import plain_text
@@ -38,12 +40,8 @@ from app.qa.models import (
 )
 
 
-class QaError(ValueError):
-    """A problem the user caused, with a message in Chinese; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class QaError(DomainError):
+    """A problem the user caused; ``field`` names the input at fault."""
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -118,12 +116,12 @@ _SPACES = re.compile(r"\s+")
 
 def _check_body(body: str, limit: int, what: str, required: bool = True) -> str:
     if not isinstance(body, str):
-        raise QaError(f"{what}必须是文字", "body")
+        raise QaError(_("%(what)s必须是文字", what=what), field="body")
     body = body.replace("\r\n", "\n")
     if required and not body.strip():
-        raise QaError(f"请填写{what}", "body")
+        raise QaError(_("请填写%(what)s", what=what), field="body")
     if len(body) > limit:
-        raise QaError(f"{what}不能超过 {limit} 个字", "body")
+        raise QaError(_("%(what)s不能超过 %(limit)s 个字", what=what, limit=limit), field="body")
     return body
 
 
@@ -161,17 +159,20 @@ def ask_question(
     actor: User, title: str, body: str, tags: Iterable[str] | str = (), is_private: bool = False
 ) -> Question:
     if not isinstance(title, str) or not title.strip():
-        raise QaError("请填写问题标题", "title")
+        raise QaError(_("请填写问题标题"), field="title")
     title = _SPACES.sub(" ", title).strip()
     if len(title) < 4:
-        raise QaError("问题标题太短，请至少写 4 个字", "title")
+        raise QaError(_("问题标题太短，请至少写 4 个字"), field="title")
     if len(title) > QUESTION_TITLE_MAX:
-        raise QaError(f"问题标题不能超过 {QUESTION_TITLE_MAX} 个字", "title")
+        raise QaError(
+            _("问题标题不能超过 %(question_title_max)s 个字", question_title_max=QUESTION_TITLE_MAX),
+            field="title",
+        )
     body = _check_body(body or "", QUESTION_BODY_MAX, "问题描述", required=False)
     try:
         tag_rows = kb_services.get_or_create_tags(kb_services.parse_tags(tags))
     except kb_services.KbError as exc:
-        raise QaError(str(exc), "tags") from None
+        raise QaError(str(exc), field="tags") from None
     question = Question(title=title, body=body, author_id=actor.id, is_private=bool(is_private))
     question.tags = tag_rows
     db.session.add(question)
@@ -191,7 +192,7 @@ def answer_question(question: Question, actor: User, body: str) -> Answer:
     if not can_see_question(actor, question):
         raise NotFound()
     if question.is_hidden:
-        raise QaError("这个问题已被隐藏，不能再回答")
+        raise QaError(_("这个问题已被隐藏，不能再回答"))
     body = _check_body(body, ANSWER_BODY_MAX, "回答")
     answer = Answer(question_id=question.id, author_id=actor.id, body=body)
     db.session.add(answer)
@@ -222,7 +223,7 @@ def add_comment(question: Question, actor: User, body: str, answer: Answer | Non
     if answer is not None and answer.question_id != question.id:
         raise NotFound()
     if question.is_hidden:
-        raise QaError("这个问题已被隐藏，不能再评论")
+        raise QaError(_("这个问题已被隐藏，不能再评论"))
     body = _check_body(body, COMMENT_BODY_MAX, "评论").strip()
     comment = Comment(
         question_id=question.id, answer_id=answer.id if answer else None, author_id=actor.id, body=body
@@ -289,11 +290,11 @@ def accept_answer(answer: Answer, actor: User) -> Answer:
     """The asker (or an admin) marks the best answer; accepting another moves the mark."""
     question = answer.question
     if question.author_id != actor.id and not is_moderator(actor):
-        raise Forbidden("只有提问人可以采纳回答。")
+        raise Forbidden(_("只有提问人可以采纳回答。"))
     if answer.is_hidden:
-        raise QaError("被隐藏的回答不能采纳")
+        raise QaError(_("被隐藏的回答不能采纳"))
     if answer.is_accepted:
-        raise QaError("已经采纳了这个回答")
+        raise QaError(_("已经采纳了这个回答"))
     # One statement flips every answer of the question: never two accepted at once.
     db.session.execute(
         sa.update(Answer)
@@ -325,11 +326,11 @@ def vote_answer(answer: Answer, actor: User, value: int) -> int:
     the same transaction with ``score = score + delta``, which concurrent voters cannot lose.
     """
     if value not in (1, -1):
-        raise QaError("投票只能是赞同或反对")
+        raise QaError(_("投票只能是赞同或反对"))
     if answer.author_id == actor.id:
-        raise QaError("不能给自己的回答投票")
+        raise QaError(_("不能给自己的回答投票"))
     if answer.is_hidden:
-        raise QaError("被隐藏的回答不能投票")
+        raise QaError(_("被隐藏的回答不能投票"))
     key = {"answer_id": answer.id, "user_id": actor.id}
     delta = 0
     existing = db.session.get(AnswerVote, (answer.id, actor.id), populate_existing=True)
@@ -380,13 +381,13 @@ def designate_expert(trainer: User, tag_names: Iterable[str] | str, actor: User)
     if not is_moderator(actor):
         raise Forbidden()
     if not trainer.has_role(Role.TRAINER):
-        raise QaError(f"{trainer.name} 不是讲师，只能指定讲师为专家", "employee_no")
+        raise QaError(_("%(name)s 不是讲师，只能指定讲师为专家", name=trainer.name), field="employee_no")
     try:
         tags = kb_services.get_or_create_tags(kb_services.parse_tags(tag_names))
     except kb_services.KbError as exc:
-        raise QaError(str(exc), "tags") from None
+        raise QaError(str(exc), field="tags") from None
     if not tags:
-        raise QaError("请填写至少一个标签", "tags")
+        raise QaError(_("请填写至少一个标签"), field="tags")
     have = set(expert_tag_ids(trainer))
     new = [t for t in tags if t.id not in have]
     if new:
@@ -499,12 +500,15 @@ def report_content(item, actor: User, reason: str) -> Report:
     ):
         raise NotFound()
     if item.author_id == actor.id:
-        raise QaError("不能举报自己的内容")
+        raise QaError(_("不能举报自己的内容"))
     reason = _SPACES.sub(" ", reason or "").strip()
     if not reason:
-        raise QaError("请写明举报理由", "reason")
+        raise QaError(_("请写明举报理由"), field="reason")
     if len(reason) > REPORT_REASON_MAX:
-        raise QaError(f"举报理由不能超过 {REPORT_REASON_MAX} 个字", "reason")
+        raise QaError(
+            _("举报理由不能超过 %(report_reason_max)s 个字", report_reason_max=REPORT_REASON_MAX),
+            field="reason",
+        )
     target_type = _target_type(item)
     already = db.session.scalar(
         sa.select(Report.id).where(
@@ -512,13 +516,13 @@ def report_content(item, actor: User, reason: str) -> Report:
         )
     )
     if already:
-        raise QaError("您已经举报过这条内容，管理员会尽快处理")
+        raise QaError(_("您已经举报过这条内容，管理员会尽快处理"))
     report = Report(target_type=target_type, target_id=item.id, reporter_id=actor.id, reason=reason)
     try:
         with db.session.begin_nested():
             db.session.add(report)
     except sa.exc.IntegrityError:
-        raise QaError("您已经举报过这条内容，管理员会尽快处理") from None
+        raise QaError(_("您已经举报过这条内容，管理员会尽快处理")) from None
     audit.record(actor, "qa.report", item, f"举报：{reason[:100]}", {"report_id": report.id})
     moderators = db.session.scalars(sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN)).all()
     _notify(moderators, "有新的举报待处理", f"《{question.title}》：{reason[:80]}", question, "qa.report")
@@ -552,12 +556,12 @@ def _adjust_answer_count(item, delta: int) -> None:
 def hide_content(item, actor: User, reason: str) -> None:
     """Hide a question, answer or comment (kept and restorable); resolves its open reports."""
     if not is_moderator(actor):
-        raise Forbidden("只有管理员可以隐藏内容。")
+        raise Forbidden(_("只有管理员可以隐藏内容。"))
     if item.is_hidden:
-        raise QaError("这条内容已经隐藏")
+        raise QaError(_("这条内容已经隐藏"))
     reason = _SPACES.sub(" ", reason or "").strip()[:REPORT_REASON_MAX]
     if not reason:
-        raise QaError("请写明隐藏原因", "reason")
+        raise QaError(_("请写明隐藏原因"), field="reason")
     item.is_hidden = True
     _adjust_answer_count(item, -1)
     resolved = _resolve_reports(item, actor, "hidden")
@@ -576,9 +580,9 @@ def hide_content(item, actor: User, reason: str) -> None:
 
 def restore_content(item, actor: User) -> None:
     if not is_moderator(actor):
-        raise Forbidden("只有管理员可以恢复内容。")
+        raise Forbidden(_("只有管理员可以恢复内容。"))
     if not item.is_hidden:
-        raise QaError("这条内容没有被隐藏")
+        raise QaError(_("这条内容没有被隐藏"))
     item.is_hidden = False
     _adjust_answer_count(item, +1)
     db.session.flush()
@@ -590,7 +594,7 @@ def dismiss_reports(item, actor: User) -> int:
         raise Forbidden()
     count = _resolve_reports(item, actor, "dismissed")
     if not count:
-        raise QaError("这条内容没有待处理的举报")
+        raise QaError(_("这条内容没有待处理的举报"))
     audit.record(actor, "qa.report.dismiss", item, f"驳回 {count} 条举报")
     return count
 
@@ -674,14 +678,14 @@ def moderation_queue(limit: int = 50) -> list[dict]:
 def convert_to_article(question: Question, actor: User):
     """Turn an answered question into a knowledge-base article draft (FAQ), through the KB's service."""
     if not kb_services.can_write(actor):
-        raise Forbidden("只有讲师、组织员和管理员可以整理文章。")
+        raise Forbidden(_("只有讲师、组织员和管理员可以整理文章。"))
     if question.article_id is not None:
-        raise QaError("这个问题已经整理成文章了")
+        raise QaError(_("这个问题已经整理成文章了"))
     if question.is_private or question.is_hidden:
-        raise QaError("不公开或已隐藏的问题不能整理成文章")
+        raise QaError(_("不公开或已隐藏的问题不能整理成文章"))
     answers = [a for a in answers_for(question, actor) if not a.is_hidden]
     if not answers:
-        raise QaError("还没有回答的问题不能整理成文章")
+        raise QaError(_("还没有回答的问题不能整理成文章"))
     best = answers[0]
     body = (
         (question.body.strip() + "\n\n" if question.body.strip() else "") + "## 解答\n\n" + best.body.strip()

@@ -588,9 +588,9 @@ def _quiz_data(form: QuizForm) -> quizzes.QuizData:
         part = part.strip()
         if part:
             if not (part.isascii() and part.isdigit()):
-                raise quizzes.QuizError(f"题目编号「{part}」不是数字")
+                raise quizzes.QuizError(_("题目编号「%(part)s」不是数字", part=part))
             if (question_id := id_from(part)) is None:
-                raise quizzes.QuizError(f"题目 {part} 不存在或已停用")
+                raise quizzes.QuizError(_("题目 %(part)s 不存在或已停用", part=part))
             ids.append(question_id)
     return quizzes.QuizData(
         title=form.title.data,

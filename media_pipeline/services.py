@@ -49,6 +49,8 @@ class UploadError(MediaInputError):
         super().__init__(message, status, field)
         #: How many bytes of the file arrived before the refusal (a resumable upload's offset).
         self.received = received
+        if received is not None:
+            self.extra = {"received": received}
 
 
 class LeaseLost(RuntimeError):

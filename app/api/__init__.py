@@ -4,13 +4,13 @@ Callers authenticate with ``Authorization: Bearer <personal token>``; the browse
 may use their session instead, with the CSRF token in an ``X-CSRFToken`` header for writes.
 """
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from app.accounts.services import TokenRefused, authenticate_api_token
-from app.core.errors import DomainError
+from app.core.errors import DomainError, json_ok
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,9 +18,7 @@ csrf.exempt(bp)
 
 
 def ok(data, status: int = 200):
-    response = jsonify({"success": True, "data": data})
-    response.status_code = status
-    return response
+    return json_ok(data, status)
 
 
 class ApiError(DomainError):

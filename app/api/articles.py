@@ -77,28 +77,20 @@ def _payload(required: tuple[str, ...]) -> dict:
     return payload
 
 
-def _fail(exc: services.KbError):
-    db.session.rollback()
-    raise ApiError(str(exc), field=exc.field) from None
-
-
 @bp.post("/articles")
 def create_article():
     if not services.can_write(current_user):
         raise Forbidden(_("只有讲师、组织员和管理员可以撰写文章。"))
     payload = _payload(("title", "body"))
-    try:
-        article = services.create_article(
-            current_user,
-            title=payload["title"],
-            body=payload["body"],
-            summary=payload.get("summary", ""),
-            category=services.find_category(payload.get("category")),
-            tags=services.parse_tags(payload.get("tags") or []),
-            status=payload.get("status", "draft"),
-        )
-    except services.KbError as exc:
-        _fail(exc)
+    article = services.create_article(  # a KbError answers 422 with its field (app.core.errors)
+        current_user,
+        title=payload["title"],
+        body=payload["body"],
+        summary=payload.get("summary", ""),
+        category=services.find_category(payload.get("category")),
+        tags=services.parse_tags(payload.get("tags") or []),
+        status=payload.get("status", "draft"),
+    )
     db.session.commit()
     return ok(
         {
@@ -144,13 +136,10 @@ def update_article(article_id: int):
     article = services.get_article_for(article_id, current_user, edit=True)
     payload = _payload(())
     changes = {k: payload[k] for k in ("title", "body", "summary", "status") if k in payload}
-    try:
-        if "category" in payload:
-            changes["category"] = services.find_category(payload["category"])
-        if "tags" in payload:
-            changes["tags"] = services.parse_tags(payload["tags"])
-        services.update_article(article, current_user, **changes)
-    except services.KbError as exc:
-        _fail(exc)
+    if "category" in payload:
+        changes["category"] = services.find_category(payload["category"])
+    if "tags" in payload:
+        changes["tags"] = services.parse_tags(payload["tags"])
+    services.update_article(article, current_user, **changes)
     db.session.commit()
     return ok(article_json(article, current_user))

@@ -17,20 +17,18 @@ from app.api import ApiError, bp, ok
 from app.extensions import db
 from app.quiz import contests, duels, play, quizzes
 from app.quiz.models import Attempt, AttemptKind, Contest
-from app.quiz.play import LateAnswer, PlayError
+from app.quiz.play import LateAnswer
 
 
 @contextmanager
 def playing():
-    """Turn a member's mistake into a JSON error. A late answer still ends the attempt (committed)."""
+    """A member's mistake answers as any domain error does (app.core.errors); a late answer still
+    ends the attempt, so that is committed first."""
     try:
         yield
-    except PlayError as exc:
-        if isinstance(exc, LateAnswer):
-            db.session.commit()
-        else:
-            db.session.rollback()
-        raise ApiError(str(exc), exc.status) from None
+    except LateAnswer:
+        db.session.commit()
+        raise
 
 
 def own_attempt(attempt_id: int, *kinds: AttemptKind) -> Attempt:

@@ -4,18 +4,18 @@ JSON; never a stack trace.
 
 How a view uses it (the rule every domain follows):
 
-- A view that re-renders its form catches the domain error and answers ``refused(exc)``'s status
-  with the form (the message is flashed, the session rolled back; a wrong form is 422).
-- Every other view catches nothing. To go back to a page on refusal it wraps the service call in
-  ``with back_to(url):``; otherwise the handler redirects a form post back to the page it came from
-  (same origin only) and shows the generic error page for anything else.
+- A view that re-renders its form catches the domain error and answers ``refused(exc, form)``'s
+  status with the form (the session rolled back, the message under the field at fault or flashed).
+  A form that does not validate is 422, like every refusal of what was sent.
+- Every other view catches nothing. To go back to a page on refusal (the message flashed there),
+  it wraps the service call in ``with back_to(url):``; otherwise the handler shows the generic
+  error page with the error's status and message.
 - JSON clients (``/api/`` and anyone who asks for JSON) always get
   ``{"success": false, "errors": [{"message": ..., "field": ...}]}`` with the error's status.
 """
 
 import logging
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -58,15 +58,11 @@ class DomainError(ValueError):
         #: Where a person goes back to on refusal (set by :func:`back_to`), and the flash category.
         self.back: str | None = None
         self.category = "danger"
+        #: Top-level keys a JSON client relies on beside ``errors`` (an upload's ``received``).
+        self.extra: dict = {}
 
     def __str__(self) -> str:
         return str(self.message)
-
-    def as_json(self) -> dict:
-        error = {"message": str(self.message)}
-        if self.field:
-            error["field"] = self.field
-        return error
 
 
 @contextmanager
@@ -79,10 +75,17 @@ def back_to(url: str, category: str = "danger"):
         raise
 
 
-def refused(exc: DomainError, category: str = "danger") -> int:
-    """For a view that re-renders its form: roll back, flash the message, return the status."""
+def refused(exc: DomainError, form=None, field: str | None = None, category: str = "danger") -> int:
+    """For a view that re-renders its form: roll back, show the message and return the status.
+
+    The message goes under the form's field the error names (or ``field``, when the error names
+    none the form has); without a form field to put it under, it is flashed."""
     db.session.rollback()
-    flash(str(exc), category)
+    name = exc.field if form is not None and exc.field and exc.field in form else field
+    if form is not None and name:
+        form[name].errors = [*form[name].errors, str(exc)]
+    else:
+        flash(str(exc), category)
     return exc.status
 
 
@@ -92,45 +95,53 @@ def wants_json() -> bool:
     )
 
 
-def json_error(status: int, message, field: str | None = None):
-    """The API envelope for one error, outside any exception (a JSON endpoint that refuses)."""
+# --- the JSON envelope: every JSON answer, in /api/v1 or not, is shaped the same -------------------
+
+
+def json_ok(data, status: int = 200, **extra):
+    """``{"success": true, "data": ...}`` (plus any ``extra`` top-level keys a client relies on)."""
+    response = jsonify({"success": True, "data": data, **extra})
+    response.status_code = status
+    return response
+
+
+def json_error(status: int, message, field: str | None = None, **extra):
+    """``{"success": false, "errors": [{"message", "field"?}]}`` for a JSON endpoint that refuses
+    without raising (``extra``: top-level keys a client relies on, such as an upload's offset)."""
     error = {"message": str(message)}
     if field:
         error["field"] = field
-    return error_response(status, errors=[error])
+    return _envelope(status, [error], **extra)
+
+
+def json_refusal(exc: DomainError):
+    """The envelope for a domain error, for a view that must answer JSON whatever the client accepts."""
+    return json_error(exc.status, exc.message, exc.field, **exc.extra)
+
+
+def _envelope(status: int, errors: list[dict], **extra):
+    response = jsonify({"success": False, "errors": errors, **extra})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hongke"'
+    return response
 
 
 def error_response(status: int, message=None, errors: list | None = None):
     message = str(message or MESSAGES.get(status) or _l("请求无法完成。"))
     if wants_json():
-        body = {"success": False, "errors": errors or [{"message": message}]}
-        response = jsonify(body)
-        response.status_code = status
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="hongke"'
-        return response
+        return _envelope(status, errors or [{"message": message}])
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     return render_template(template, status=status, message=message), status
-
-
-def _same_origin_referrer() -> str | None:
-    referrer = request.referrer
-    if not referrer:
-        return None
-    parts = urlsplit(referrer)
-    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
-        return None
-    return referrer
 
 
 def domain_error_response(exc: DomainError):
     db.session.rollback()  # never half-written data
     if wants_json():
-        return error_response(exc.status, errors=[exc.as_json()])
-    back = exc.back or (_same_origin_referrer() if request.method == "POST" else None)
-    if back:
+        return json_refusal(exc)
+    if exc.back:
         flash(str(exc), exc.category)
-        return redirect(back, 302 if exc.back else 303)
+        return redirect(exc.back)
     return error_response(exc.status, str(exc))
 
 

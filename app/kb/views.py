@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from app.accounts.models import Role
+from app.core.errors import back_to, refused
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from app.kb import services
@@ -110,8 +111,7 @@ def _article_form_page(form: ArticleForm, article=None):
         try:
             saved = _save_article(form, article)
         except services.KbError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "body").errors.append(str(exc))
+            refused(exc, form, field="body")
         else:
             db.session.commit()
             messages = {
@@ -121,7 +121,7 @@ def _article_form_page(form: ArticleForm, article=None):
             }
             flash(messages[saved.status], "success")
             return redirect(url_for("kb.article", article_id=saved.id))
-    status = 400 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200
     return render_template(
         "kb/article_form.html", form=form, article=article, can_approve=services.can_approve(current_user)
     ), status
@@ -151,14 +151,10 @@ def edit_article(article_id: int):
 
 def _workflow(article_id: int, action, success: str, edit: bool = True):
     article = services.get_article_for(article_id, current_user, edit=edit)
-    try:
+    with back_to(url_for("kb.article", article_id=article_id)):
         action(article)
-    except services.KbError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    db.session.commit()
+    flash(success, "success")
     return redirect(url_for("kb.article", article_id=article_id))
 
 
@@ -269,13 +265,12 @@ def _upload(article_id: int, target: str, action, success: str):
         try:
             action(article, form.file.data)
         except services.KbError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
+            refused(exc, form, field="file")
         else:
             db.session.commit()
             flash(success, "success")
             return redirect(url_for("kb.files", article_id=article_id))
-    return _files_page(article, form, target, 400)
+    return _files_page(article, form, target, 422)
 
 
 @bp.route("/articles/<int:article_id>/attachments", methods=["POST"])
@@ -357,13 +352,12 @@ def categories():
         try:
             services.create_category(form.name.data, parent, current_user)
         except services.KbError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
+            refused(exc, form, field="name")
         else:
             db.session.commit()
             flash(_("已创建分类。"), "success")
             return redirect(url_for("kb.categories"))
-    status = 400 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200
     return render_template("kb/categories.html", form=form, categories=services.category_tree()), status
 
 
@@ -373,12 +367,8 @@ def delete_category(category_id: int):
     category = db.session.get(ArticleCategory, category_id)
     if category is None:
         abort(404)
-    try:
+    with back_to(url_for("kb.categories")):
         services.delete_category(category, current_user)
-    except services.KbError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已删除分类。"), "success")
+    db.session.commit()
+    flash(_("已删除分类。"), "success")
     return redirect(url_for("kb.categories"))

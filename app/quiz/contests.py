@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
+from app.core.errors import DomainError
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path
@@ -27,7 +28,7 @@ RECENT_DAYS = 7
 UNRANKED_REASON = "您是本次竞赛抽题范围内题目的作者或共同编辑者，可以参赛，但成绩不计入排名，也不获得积分。"
 
 
-class ContestError(ValueError):
+class ContestError(DomainError):
     """A trainer's or coordinator's mistake when setting up a contest (Chinese message)."""
 
 

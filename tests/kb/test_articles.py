@@ -199,7 +199,7 @@ def test_not_a_pdf_is_refused_and_nothing_is_kept(as_user, people, app, content,
         data={"file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(ArticleAttachment) == 0
     with app.app_context():
@@ -215,7 +215,7 @@ def test_cover_image_is_checked_by_content(as_user, people):
         data={"file": (io.BytesIO(svg), "cover.png")},
         content_type="multipart/form-data",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "封面只能是 PNG、JPEG、GIF 或 WebP 图片" in refused.get_data(as_text=True)
     accepted = trainer.post(
         f"/kb/articles/{article.id}/cover",
@@ -257,7 +257,7 @@ def test_category_tree_filters_include_subcategories(as_user, people):
     client.post(f"/kb/categories/{parent.id}/delete")
     assert "还有子分类" in client.get("/kb/categories").get_data(as_text=True)
     response = client.post("/kb/categories", data={"name": "准则条例", "parent_id": parent.id})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "同一上级下已有名为「准则条例」的分类" in response.get_data(as_text=True)
 
 

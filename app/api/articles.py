@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden
 from app.api import ApiError, bp, ok
 from app.core.text import render_markdown
 from app.extensions import db
-from app.kb import services
+from app.kb import authoring, services
 from app.kb.models import Article
 
 FIELDS = {"title", "body", "summary", "category", "tags", "status"}
@@ -82,7 +82,7 @@ def create_article():
     if not services.can_write(current_user):
         raise Forbidden(_("只有讲师、组织员和管理员可以撰写文章。"))
     payload = _payload(("title", "body"))
-    article = services.create_article(  # a KbError answers 422 with its field (app.core.errors)
+    article = authoring.create_article(  # a KbError answers 422 with its field (app.core.errors)
         current_user,
         title=payload["title"],
         body=payload["body"],
@@ -140,6 +140,6 @@ def update_article(article_id: int):
         changes["category"] = services.find_category(payload["category"])
     if "tags" in payload:
         changes["tags"] = services.parse_tags(payload["tags"])
-    services.update_article(article, current_user, **changes)
+    authoring.update_article(article, current_user, **changes)
     db.session.commit()
     return ok(article_json(article, current_user))

@@ -21,6 +21,8 @@ from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from app.kb import services as kb_services
 from app.kb.models import Tag
+from app.qa import experts as qa_experts
+from app.qa import moderation as qa_moderation
 from app.qa import services
 from app.qa.forms import AnswerForm, CommentForm, ExpertForm, QuestionForm, ReasonForm
 from app.qa.panels import register_qa_panels
@@ -188,11 +190,11 @@ def vote(answer_id: int):
 @bp.route("/report/<target_type>/<int:target_id>", methods=["POST"])
 @login_required
 def report(target_type: str, target_id: int):
-    item = services.load_target(target_type, target_id)
+    item = qa_moderation.load_target(target_type, target_id)
     form = ReasonForm()
     back = _question_url(item.id if target_type == "question" else item.question_id)
     with back_to(back, "warning"):
-        services.report_content(item, current_user, form.reason.data or "")
+        qa_moderation.report_content(item, current_user, form.reason.data or "")
     db.session.commit()
     flash(_("已举报，感谢您的反馈。管理员会尽快处理。"), "success")
     return redirect(back)
@@ -215,11 +217,13 @@ def to_article(question_id: int):
 @bp.route("/moderation")
 @roles_required(Role.ADMIN)
 def moderation():
-    return render_template("qa/moderation.html", rows=services.moderation_queue(), reason_form=ReasonForm())
+    return render_template(
+        "qa/moderation.html", rows=qa_moderation.moderation_queue(), reason_form=ReasonForm()
+    )
 
 
 def _moderate(target_type: str, target_id: int, action, success: str):
-    item = services.load_target(target_type, target_id)
+    item = qa_moderation.load_target(target_type, target_id)
     if request.form.get("back") == "question":
         back = _question_url(item.id if target_type == "question" else item.question_id)
     else:
@@ -236,7 +240,7 @@ def _moderate(target_type: str, target_id: int, action, success: str):
 def hide(target_type: str, target_id: int):
     reason = ReasonForm().reason.data or ""
     return _moderate(
-        target_type, target_id, lambda i: services.hide_content(i, current_user, reason), _("已隐藏。")
+        target_type, target_id, lambda i: qa_moderation.hide_content(i, current_user, reason), _("已隐藏。")
     )
 
 
@@ -244,7 +248,7 @@ def hide(target_type: str, target_id: int):
 @roles_required(Role.ADMIN)
 def restore(target_type: str, target_id: int):
     return _moderate(
-        target_type, target_id, lambda i: services.restore_content(i, current_user), _("已恢复显示。")
+        target_type, target_id, lambda i: qa_moderation.restore_content(i, current_user), _("已恢复显示。")
     )
 
 
@@ -252,7 +256,7 @@ def restore(target_type: str, target_id: int):
 @roles_required(Role.ADMIN)
 def dismiss(target_type: str, target_id: int):
     return _moderate(
-        target_type, target_id, lambda i: services.dismiss_reports(i, current_user), _("已驳回举报。")
+        target_type, target_id, lambda i: qa_moderation.dismiss_reports(i, current_user), _("已驳回举报。")
     )
 
 
@@ -271,7 +275,7 @@ def experts():
             form.employee_no.errors.append(_("没有这个工号的用户"))
         else:
             try:
-                services.designate_expert(trainer, form.tags.data, current_user)
+                qa_experts.designate_expert(trainer, form.tags.data, current_user)
             except services.QaError as exc:
                 refused(exc, form, field="tags")
             else:
@@ -279,7 +283,7 @@ def experts():
                 flash(_("已指定 %(name)s 为专家。", name=trainer.name), "success")
                 return redirect(url_for("qa.experts"))
     return render_template(
-        "qa/experts.html", form=form, rows=services.expert_rows()
+        "qa/experts.html", form=form, rows=qa_experts.expert_rows()
     ), 422 if form.is_submitted() else 200
 
 
@@ -289,7 +293,7 @@ def remove_expert(user_id: int, tag_id: int):
     trainer, tag = db.session.get(User, user_id), db.session.get(Tag, tag_id)
     if trainer is None or tag is None:
         abort(404)
-    services.remove_expert(trainer, tag, current_user)
+    qa_experts.remove_expert(trainer, tag, current_user)
     db.session.commit()
     flash(_("已取消。"), "success")
     return redirect(url_for("qa.experts"))

@@ -196,9 +196,9 @@ def parse_aiken(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
             else:
                 options[-1] += " " + line.strip()  # a wrapped option
         if None in options:
-            parsed.append(ParsedRow(start, error="选项字母不连续（应为 A、B、C……）"))
+            parsed.append(ParsedRow(start, error=_("选项字母不连续（应为 A、B、C……）")))
         elif answer is None:
-            parsed.append(ParsedRow(start, error="缺少 ANSWER: 行"))
+            parsed.append(ParsedRow(start, error=_("缺少 ANSWER: 行")))
         else:
             parsed.append(
                 _clean(

@@ -67,7 +67,7 @@ def create_media():
         except MediaToolError as exc:
             raise ApiError(str(exc), 503) from exc
         except MediaInputError as exc:
-            raise ApiError(str(exc), getattr(exc, "status", 422), field="file") from exc
+            raise ApiError(exc.message, exc.status, field="file") from exc
     finally:
         for path in parts:
             path.unlink(missing_ok=True)  # moved into the store, or not needed

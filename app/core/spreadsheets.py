@@ -259,7 +259,7 @@ def _csv_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
             lines.chars = 0
             yield [unguard(cell.strip()) for cell in row[: limits.max_columns]]
     except csv.Error as exc:
-        raise SpreadsheetError(_("CSV 文件格式有误：%(exc)s", exc=exc)) from exc
+        raise SpreadsheetError(_("CSV 文件格式有误：%(reason)s", reason=exc)) from exc
     finally:
         if isinstance(source, Path | bytes | bytearray):
             text.close()

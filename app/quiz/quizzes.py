@@ -257,7 +257,9 @@ def save_answers(attempt: Attempt, responses: dict) -> int:
         try:
             parsed[item.id] = parse_response(item.question, raw, item.option_order)
         except AnswerError as exc:
-            raise PlayError(_("第 %(position)s 题：%(exc)s", position=item.position + 1, exc=exc)) from None
+            raise PlayError(
+                _("第 %(position)s 题：%(reason)s", position=item.position + 1, reason=exc)
+            ) from None
     for item_id, response in parsed.items():
         db.session.execute(
             sa.update(AttemptItem)

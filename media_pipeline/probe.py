@@ -14,6 +14,10 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from flask_babel import gettext as _
+
+from app.core.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 #: ffprobe ``color_transfer`` values of HDR video: PQ (HDR10, Dolby Vision base) and HLG (iPhone).
@@ -53,7 +57,7 @@ ALLOWED_DEMUXERS = (
 INPUT_GUARDS = ("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS))
 
 
-class MediaInputError(ValueError):
+class MediaInputError(DomainError):
     """The file cannot become a lesson: not media, damaged, too long... (message in Chinese)."""
 
 
@@ -136,13 +140,15 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
     try:
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
-        raise MediaToolError(f"无法运行 {argv[0]}：{exc.strerror}") from exc
+        raise MediaToolError(
+            _("无法运行 %(argv)s：%(strerror)s", argv=argv[0], strerror=exc.strerror)
+        ) from exc
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise MediaInputError("检测文件超时：文件可能已损坏或格式异常。") from None
+        raise MediaInputError(_("检测文件超时：文件可能已损坏或格式异常。")) from None
     except BaseException:  # a Celery soft time limit, KeyboardInterrupt: never leave ffprobe behind
         process.kill()
         process.wait()
@@ -177,12 +183,12 @@ def error_for_ffprobe(returncode: int, stderr: str, header: bytes = b"") -> Medi
     for a PDF renamed to .mp4, and only the header tells them apart."""
     text = stderr.lower()
     if returncode < 0:
-        return MediaToolError(f"ffprobe 被信号 {-returncode} 终止。")
+        return MediaToolError(_("ffprobe 被信号 %(signal)s 终止。", signal=-returncode))
     if "no such file" in text or "permission denied" in text:
-        return MediaToolError("服务器无法读取上传的文件。")
+        return MediaToolError(_("服务器无法读取上传的文件。"))
     for magic, name in _NOT_MEDIA:
         if header.startswith(magic):
-            return MediaInputError(f"该文件是 {name}，不是音视频文件，请上传视频或音频。")
+            return MediaInputError(_("该文件是 %(name)s，不是音视频文件，请上传视频或音频。", name=name))
     if "not on whitelist" in text:
         return MediaInputError(UNSUPPORTED)
     if "moov atom not found" in text:
@@ -191,7 +197,7 @@ def error_for_ffprobe(returncode: int, stderr: str, header: bytes = b"") -> Medi
         return MediaInputError(TRUNCATED)
     if "invalid data found" in text or "could not find codec" in text or "unknown format" in text:
         return MediaInputError(UNRECOGNISED)
-    return MediaInputError("无法读取该文件，文件可能已损坏或不是音视频文件。")
+    return MediaInputError(_("无法读取该文件，文件可能已损坏或不是音视频文件。"))
 
 
 def _fraction(value: str | None) -> Fraction | None:
@@ -251,7 +257,7 @@ def parse_probe(data: dict) -> ProbeFacts:
     videos = [s for s in streams if playable(s, "video")]
     audios = [s for s in streams if playable(s, "audio")]
     if not videos and not audios:
-        raise MediaInputError("文件中没有视频或音频（例如只有字幕或数据轨道），无法作为课程音视频。")
+        raise MediaInputError(_("文件中没有视频或音频（例如只有字幕或数据轨道），无法作为课程音视频。"))
 
     def default_first(candidates: list[dict]) -> dict | None:
         return next((s for s in candidates if (s.get("disposition") or {}).get("default")), None) or (
@@ -262,7 +268,7 @@ def parse_probe(data: dict) -> ProbeFacts:
     durations = [_float(fmt.get("duration"))] + [_float(s.get("duration")) for s in (video, audio) if s]
     duration = max((d for d in durations if d), default=None)
     if not duration or duration <= 0:
-        raise MediaInputError("无法读取媒体时长，文件可能已损坏。")
+        raise MediaInputError(_("无法读取媒体时长，文件可能已损坏。"))
 
     facts: dict = {
         "duration": duration,
@@ -301,19 +307,30 @@ def check_facts(facts: ProbeFacts, limits: ProbeLimits) -> None:
     """Refuse media the platform does not take: too long, absurd dimensions."""
     if facts.duration > limits.max_duration:
         raise MediaInputError(
-            f"时长 {_hms(facts.duration)} 超过上限 {_hms(limits.max_duration)}，请剪辑或分段后上传。"
+            _(
+                "时长 %(value)s 超过上限 %(value2)s，请剪辑或分段后上传。",
+                value=_hms(facts.duration),
+                value2=_hms(limits.max_duration),
+            )
         )
     if facts.duration < 0.1:
-        raise MediaInputError("媒体时长过短，无法作为课程音视频。")
+        raise MediaInputError(_("媒体时长过短，无法作为课程音视频。"))
     if facts.has_video:
         width, height = facts.width or 0, facts.height or 0
         if min(width, height) < MIN_DIMENSION or max(width, height) > limits.max_dimension:
             raise MediaInputError(
-                f"视频尺寸 {width}×{height} 超出支持范围"
-                f"（每边 {MIN_DIMENSION}–{limits.max_dimension} 像素）。"
+                _(
+                    "视频尺寸 %(width)s×%(height)s 超出支持范围（每边 %(least)s–%(most)s 像素）。",
+                    width=width,
+                    height=height,
+                    least=MIN_DIMENSION,
+                    most=limits.max_dimension,
+                )
             )
         if max(width, height) / min(width, height) > MAX_ASPECT:
-            raise MediaInputError(f"视频尺寸 {width}×{height} 的宽高比异常，无法处理。")
+            raise MediaInputError(
+                _("视频尺寸 %(width)s×%(height)s 的宽高比异常，无法处理。", width=width, height=height)
+            )
 
 
 def _hms(seconds: float) -> str:
@@ -365,14 +382,14 @@ def probe_file(path: str | os.PathLike, ffprobe_bin: str, timeout: float, limits
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise MediaToolError("服务器无法读取上传的文件。") from exc
+        raise MediaToolError(_("服务器无法读取上传的文件。")) from exc
     if size == 0:
-        raise MediaInputError("文件是空的（0 字节），请重新选择文件。")
+        raise MediaInputError(_("文件是空的（0 字节），请重新选择文件。"))
     with path.open("rb") as head:
         header = head.read(16)
     for magic, name in _NOT_MEDIA:  # ffprobe can mistake some for raw audio (a ZIP as AMR)
         if header.startswith(magic):
-            raise MediaInputError(f"该文件是 {name}，不是音视频文件，请上传视频或音频。")
+            raise MediaInputError(_("该文件是 %(name)s，不是音视频文件，请上传视频或音频。", name=name))
     argv = [
         ffprobe_bin,
         "-v",
@@ -392,7 +409,7 @@ def probe_file(path: str | os.PathLike, ffprobe_bin: str, timeout: float, limits
     try:
         data = json.loads(result.stdout or b"{}")
     except ValueError as exc:
-        raise MediaInputError("无法读取该文件，文件可能已损坏或不是音视频文件。") from exc
+        raise MediaInputError(_("无法读取该文件，文件可能已损坏或不是音视频文件。")) from exc
     score = int(_float((data.get("format") or {}).get("probe_score")) or 100)
     if score < MIN_PROBE_SCORE:
         logger.info(

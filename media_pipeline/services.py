@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import audit
@@ -42,9 +43,14 @@ OLD_OUTPUT_GRACE = timedelta(hours=1)
 class UploadError(MediaInputError):
     """A refused upload step; ``status`` is the HTTP status a view answers with."""
 
-    def __init__(self, message: str, status: int = 422, received: int | None = None):
-        super().__init__(message)
-        self.status, self.received = status, received
+    def __init__(
+        self, message, status: int | None = None, field: str | None = None, *, received: int | None = None
+    ):
+        super().__init__(message, status, field)
+        #: How many bytes of the file arrived before the refusal (a resumable upload's offset).
+        self.received = received
+        if received is not None:
+            self.extra = {"received": received}
 
 
 class LeaseLost(RuntimeError):
@@ -98,16 +104,19 @@ def can_upload(user) -> bool:
 def _check_size(size: int) -> None:
     limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
     if size <= 0:
-        raise UploadError("文件是空的（0 字节），请重新选择文件。")
+        raise UploadError(_("文件是空的（0 字节），请重新选择文件。"))
     if size > limit:
-        raise UploadError(f"文件大小 {_human_size(size)} 超过上限 {_human_size(limit)}。", status=413)
+        raise UploadError(
+            _("文件大小 %(size)s 超过上限 %(limit)s。", size=_human_size(size), limit=_human_size(limit)),
+            status=413,
+        )
 
 
 def start_upload(owner, filename: str, size: int) -> MediaUpload:
     """Open a resumable upload of ``size`` bytes; chunks follow with :func:`append_chunk`."""
     filename = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
     if not filename:
-        raise UploadError("缺少文件名。")
+        raise UploadError(_("缺少文件名。"))
     _check_size(size)
     upload = MediaUpload(id=os.urandom(16).hex(), owner_id=owner.id, filename=filename, size=size, received=0)
     db.session.add(upload)
@@ -127,15 +136,15 @@ def append_chunk(upload: MediaUpload, offset: int, stream: BinaryIO, length: int
     in memory). A chunk must start where the last one ended; bytes of an interrupted chunk are
     kept up to where the connection dropped, so the client resumes from there."""
     if upload.asset_id is not None:
-        raise UploadError("该上传已完成。", status=409, received=upload.received)
+        raise UploadError(_("该上传已完成。"), status=409, received=upload.received)
     if offset != upload.received:
         raise UploadError(
-            "分片位置不连续，请从服务器已收到的位置继续。", status=409, received=upload.received
+            _("分片位置不连续，请从服务器已收到的位置继续。"), status=409, received=upload.received
         )
     if length <= 0:
-        raise UploadError("分片为空。")
+        raise UploadError(_("分片为空。"))
     if offset + length > upload.size:
-        raise UploadError("分片超出声明的文件大小。", status=413, received=upload.received)
+        raise UploadError(_("分片超出声明的文件大小。"), status=413, received=upload.received)
     part = media_store().upload_part(upload.id)
     written = 0
     with part.open("r+b" if part.exists() else "w+b") as out:
@@ -154,7 +163,7 @@ def append_chunk(upload: MediaUpload, offset: int, stream: BinaryIO, length: int
             db.session.flush()
     if written < length:
         raise UploadError(
-            "连接中断，分片未传完；将从已收到的位置继续。", status=400, received=upload.received
+            _("连接中断，分片未传完；将从已收到的位置继续。"), status=400, received=upload.received
         )
     return upload
 
@@ -163,7 +172,7 @@ def complete_upload(upload: MediaUpload, actor, *, commit: Callable, enqueue: Ca
     if upload.asset_id is not None:
         return db.session.get(MediaAsset, upload.asset_id)
     if upload.received != upload.size:
-        raise UploadError("文件尚未上传完整。", status=409, received=upload.received)
+        raise UploadError(_("文件尚未上传完整。"), status=409, received=upload.received)
     part = media_store().upload_part(upload.id)
     asset = ingest_file(
         part, upload.filename, actor, actor, move=True, commit=commit, enqueue=enqueue, upload=upload
@@ -285,9 +294,9 @@ def prepare_rerun(asset: MediaAsset, actor) -> MediaAsset:
     """Make a finished (or stuck) asset run again from its original: ``flask media retranscode``
     and the trainer's "重新转码" button. The current outputs stay served until the new ones land."""
     if asset.original_path is None or not media_store().path(asset.original_path).is_file():
-        raise MediaInputError("原始文件已按保留期限删除，无法重新转码，请重新上传。")
+        raise MediaInputError(_("原始文件已按保留期限删除，无法重新转码，请重新上传。"))
     if asset.lease_is_live():
-        raise MediaInputError("该音视频正在处理中，请稍后再试。")
+        raise MediaInputError(_("该音视频正在处理中，请稍后再试。"))
     asset.status = AssetStatus.TRANSCODING if asset.probe else AssetStatus.UPLOADED
     asset.progress, asset.error, asset.attempts = 0, None, 0
     asset.queued_at, asset.finished_at = utcnow(), None
@@ -414,7 +423,7 @@ def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
         commit()  # from here on nothing reads the row, so no transaction (on SQLite, no lock) is held
 
         if not source.is_file():
-            raise MediaInputError("原始文件不存在，请重新上传。")
+            raise MediaInputError(_("原始文件不存在，请重新上传。"))
         work_dir = store.new_work_dir(asset_id)
         last_write = [0.0]
 

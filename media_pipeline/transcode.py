@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ffmpeg
+from flask_babel import gettext as _
 
 from media_pipeline.ladder import (
     AUDIO_SAMPLE_RATE,
@@ -241,12 +242,12 @@ def run_ffmpeg(
                 preexec_fn=_die_with_parent,
             )
         except OSError as exc:
-            raise MediaToolError(f"无法运行 ffmpeg：{exc.strerror}") from exc
+            raise MediaToolError(_("无法运行 ffmpeg：%(strerror)s", strerror=exc.strerror)) from exc
     try:
         last_report = time.monotonic()
         buffer = b""
         while True:
-            ready, _, _ = select.select([process.stdout], [], [], 1.0)
+            ready, _writable, _errored = select.select([process.stdout], [], [], 1.0)
             if ready:
                 chunk = process.stdout.read1(65536)
                 if not chunk:
@@ -255,11 +256,13 @@ def run_ffmpeg(
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    key, _, value = line.decode("ascii", "replace").strip().partition("=")
+                    key, _sep, value = line.decode("ascii", "replace").strip().partition("=")
                     if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress and duration > 0:
                         on_progress(min(1.0, max(0.0, int(value) / 1e6 / duration)))
             elif time.monotonic() - last_report > stall_seconds:
-                raise MediaToolError(f"ffmpeg 超过 {int(stall_seconds)} 秒没有进展，已终止。")
+                raise MediaToolError(
+                    _("ffmpeg 超过 %(seconds)s 秒没有进展，已终止。", seconds=int(stall_seconds))
+                )
         returncode = process.wait()
     finally:
         if process.poll() is None:
@@ -270,8 +273,8 @@ def run_ffmpeg(
         tail = _log_tail(log_path)
         logger.warning("ffmpeg exited with %s: %s", returncode, tail[-1500:])
         if returncode < 0 or any(marker in tail.lower() for marker in _TRANSIENT):
-            raise MediaToolError(f"ffmpeg 异常退出（{returncode}）。")
-        raise MediaInputError("转码失败：文件中的音视频数据无法解码，文件可能已损坏。")
+            raise MediaToolError(_("ffmpeg 异常退出（%(returncode)s）。", returncode=returncode))
+        raise MediaInputError(_("转码失败：文件中的音视频数据无法解码，文件可能已损坏。"))
 
 
 _STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^#\n][^\n]*)")
@@ -336,7 +339,7 @@ def transcode(
 
     master = out_dir / MASTER_PLAYLIST
     if not master.is_file():
-        raise MediaToolError("ffmpeg 没有写出主播放列表。")
+        raise MediaToolError(_("ffmpeg 没有写出主播放列表。"))
     bandwidths = dict(read_master(master))
     output = TranscodeOutput(master_playlist=MASTER_PLAYLIST)
     sizes = {r.name: r for r in plan.renditions}
@@ -344,7 +347,7 @@ def transcode(
         playlist = f"{name}/index.m3u8"
         text = (out_dir / playlist).read_text() if (out_dir / playlist).is_file() else ""
         if "#EXT-X-ENDLIST" not in text or playlist not in bandwidths:
-            raise MediaToolError(f"渲染 {name} 不完整。")
+            raise MediaToolError(_("渲染 %(name)s 不完整。", name=name))
         rendition = sizes.get(name)
         output.renditions.append(
             RenditionOutput(
@@ -362,7 +365,7 @@ def transcode(
         _remux_fallback(out_dir / f"{fallback.name}/index.m3u8", target, settings, log_path)
         kind, width, height = "mp4", fallback.width, fallback.height
         if not (out_dir / POSTER).is_file():
-            raise MediaToolError("ffmpeg 没有写出封面图。")
+            raise MediaToolError(_("ffmpeg 没有写出封面图。"))
         output.poster = POSTER
         output.thumbnails = sorted(
             p.relative_to(out_dir).as_posix() for p in (out_dir / THUMBNAIL_DIR).glob("*.jpg")
@@ -373,7 +376,7 @@ def transcode(
         kind, width, height = "audio", None, None
     size = target.stat().st_size if target.is_file() else 0
     if size == 0:
-        raise MediaToolError("没有生成备用播放文件。")
+        raise MediaToolError(_("没有生成备用播放文件。"))
     output.renditions.append(
         RenditionOutput(
             kind=kind,

@@ -27,16 +27,17 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import ClientDisconnected
 
+from app.core.errors import back_to, json_error, json_ok, json_refusal
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from media_pipeline import services
@@ -64,17 +65,6 @@ MIME_TYPES = {
 }
 _OUTPUT_KEY = re.compile(r"^\d{1,12}-[0-9a-f]{12}$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
-
-
-def _json_error(message: str, status: int, **extra):
-    response = jsonify({"success": False, "errors": [{"message": message}], **extra})
-    response.status_code = status
-    return response
-
-
-def _upload_error(exc: services.UploadError):
-    extra = {"received": exc.received} if exc.received is not None else {}
-    return _json_error(str(exc), exc.status, **extra)
 
 
 def get_asset_for(asset_id: int, user, manage: bool = False) -> MediaAsset:
@@ -152,21 +142,18 @@ def detail(asset_id: int):
 @login_required
 def status(asset_id: int):
     asset = get_asset_for(asset_id, current_user, manage=True)
-    return jsonify({"success": True, "data": status_json(asset)})
+    return json_ok(status_json(asset))
 
 
 @bp.post("/<int:asset_id>/retranscode")
 @roles_required("trainer")
 def retranscode(asset_id: int):
     asset = get_asset_for(asset_id, current_user, manage=True)
-    try:
+    with back_to(url_for("media_pipeline.detail", asset_id=asset_id)):
         services.prepare_rerun(asset, current_user)
-    except MediaInputError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
     db.session.commit()
     queue_asset(asset_id)
-    flash("已重新开始转码。", "success")
+    flash(_("已重新开始转码。"), "success")
     return redirect(url_for("media_pipeline.detail", asset_id=asset_id))
 
 
@@ -189,7 +176,7 @@ def _upload_for(upload_id: str):
 def start_upload():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error('请提交 JSON 对象：{"filename": …, "size": …}。', 400)
+        return json_error(400, _('请提交 JSON 对象：{"filename": …, "size": …}。'))
     size = body.get("size", -1)
     if isinstance(size, bool) or not isinstance(size, int | str):
         size = -1  # a float (Infinity included: int() overflows) or anything else is no byte count
@@ -200,32 +187,25 @@ def start_upload():
     try:
         upload = services.start_upload(current_user, str(body.get("filename") or ""), size)
     except services.UploadError as exc:
-        return _upload_error(exc)
+        return json_refusal(exc)
     db.session.commit()
-    return jsonify(
+    return json_ok(
         {
-            "success": True,
-            "data": {
-                "upload_id": upload.id,
-                "received": 0,
-                "size": upload.size,
-                "chunk_size": current_app.config["MEDIA_UPLOAD_CHUNK_BYTES"],
-                "url": url_for("media_pipeline.upload_chunk", upload_id=upload.id),
-            },
-        }
-    ), 201
+            "upload_id": upload.id,
+            "received": 0,
+            "size": upload.size,
+            "chunk_size": current_app.config["MEDIA_UPLOAD_CHUNK_BYTES"],
+            "url": url_for("media_pipeline.upload_chunk", upload_id=upload.id),
+        },
+        201,
+    )
 
 
 @bp.get("/uploads/<upload_id>")
 @login_required
 def upload_state(upload_id: str):
     upload = _upload_for(upload_id)
-    return jsonify(
-        {
-            "success": True,
-            "data": {"received": upload.received, "size": upload.size, "asset_id": upload.asset_id},
-        }
-    )
+    return json_ok({"received": upload.received, "size": upload.size, "asset_id": upload.asset_id})
 
 
 @bp.put("/uploads/<upload_id>")
@@ -237,20 +217,20 @@ def upload_chunk(upload_id: str):
     match = _CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
     length = request.content_length or 0
     if not match:
-        return _json_error("缺少或错误的 Content-Range 请求头。", 400)
+        return json_error(400, _("缺少或错误的 Content-Range 请求头。"))
     start, end, total = (int(g) for g in match.groups())
     if total != upload.size or end - start + 1 != length:
-        return _json_error("Content-Range 与文件大小或分片长度不符。", 400, received=upload.received)
+        return json_error(400, _("Content-Range 与文件大小或分片长度不符。"), received=upload.received)
     try:
         services.append_chunk(upload, start, request.stream, length)
     except services.UploadError as exc:
         db.session.commit()  # keep what did arrive of an interrupted chunk
-        return _upload_error(exc)
+        return json_refusal(exc)
     except ClientDisconnected:
         db.session.commit()  # the bytes that arrived count: the client resumes from there
-        return _json_error("连接中断。", 400, received=upload.received)
+        return json_error(400, _("连接中断。"), received=upload.received)
     db.session.commit()
-    return jsonify({"success": True, "data": {"received": upload.received, "size": upload.size}})
+    return json_ok({"received": upload.received, "size": upload.size})
 
 
 @bp.post("/uploads/<upload_id>/complete")
@@ -259,13 +239,11 @@ def complete_upload(upload_id: str):
     upload = _upload_for(upload_id)
     try:
         asset = services.complete_upload(upload, current_user, commit=db.session.commit, enqueue=queue_asset)
-    except services.UploadError as exc:
-        return _upload_error(exc)
-    except MediaInputError as exc:
-        return _json_error(str(exc), 422)
+    except MediaInputError as exc:  # an UploadError too
+        return json_refusal(exc)
     if asset.status == AssetStatus.FAILED:
-        return _json_error(asset.error or "文件无法处理。", 422, data=status_json(asset))
-    return jsonify({"success": True, "data": status_json(asset)}), 201
+        return json_error(422, asset.error or _("文件无法处理。"), data=status_json(asset))
+    return json_ok(status_json(asset), 201)
 
 
 # --- serving ---------------------------------------------------------------------------------------------

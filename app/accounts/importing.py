@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from app.accounts.models import (
@@ -30,6 +31,7 @@ from app.accounts.passwords import derived_activation_code, hash_activation_code
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.signals import members_imported
 from app.extensions import db
 from app.org.models import Branch
@@ -47,7 +49,7 @@ _POSITION_BY_LABEL = {v: k for k, v in POSITION_LABELS.items()}
 _GENDER_BY_LABEL = {v: k for k, v in GENDER_LABELS.items()}
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file as a whole cannot be imported; the message says why, in Chinese."""
 
 
@@ -114,9 +116,9 @@ def read_rows(path: Path, filename: str) -> Iterator[list[str]]:
     :class:`ImportFileError` when unreadable or over a limit."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件，请下载模板填写。"))
     if path.stat().st_size == 0:
-        raise ImportFileError("文件是空的，请使用模板填写后再上传。")
+        raise ImportFileError(_("文件是空的，请使用模板填写后再上传。"))
     limits = spreadsheets.ReadLimits.from_config(current_app.config["MEMBER_IMPORT_MAX_ROWS"])
     try:
         yield from spreadsheets.read_rows(path, suffix[1:], limits)
@@ -181,51 +183,88 @@ def _validate_rows(
         employee_no, name = get(row, "工号"), get(row, "姓名")
         mobile = normalize_mobile(get(row, "手机号")) or ""
         if not employee_no:
-            error(number, "工号", "工号不能为空")
+            error(number, "工号", _("工号不能为空"))
         elif not EMPLOYEE_NO_RE.match(employee_no):
-            error(number, "工号", f"工号「{employee_no}」只能包含字母、数字、下划线或连字符，最长 32 位")
+            error(
+                number,
+                "工号",
+                _(
+                    "工号「%(employee_no)s」只能包含字母、数字、下划线或连字符，最长 32 位",
+                    employee_no=employee_no,
+                ),
+            )
         elif employee_no in seen_employee:
-            error(number, "工号", f"工号 {employee_no} 在文件中重复（与第 {seen_employee[employee_no]} 行）")
+            error(
+                number,
+                "工号",
+                _(
+                    "工号 %(employee_no)s 在文件中重复（与第 %(seen_employee)s 行）",
+                    employee_no=employee_no,
+                    seen_employee=seen_employee[employee_no],
+                ),
+            )
         else:
             seen_employee[employee_no] = number
             if not may_update(employee_no):
-                error(number, "工号", f"工号 {employee_no} 是您管辖范围以外的成员，不能通过导入修改")
+                error(
+                    number,
+                    "工号",
+                    _(
+                        "工号 %(employee_no)s 是您管辖范围以外的成员，不能通过导入修改",
+                        employee_no=employee_no,
+                    ),
+                )
         if not name:
-            error(number, "姓名", "姓名不能为空")
+            error(number, "姓名", _("姓名不能为空"))
         elif len(name) > 64:
-            error(number, "姓名", "姓名不能超过 64 个字")
+            error(number, "姓名", _("姓名不能超过 64 个字"))
         elif spreadsheets.starts_like_formula(name):
-            error(number, "姓名", "姓名不能以 =、+、-、@、制表符或回车开头")
+            error(number, "姓名", _("姓名不能以 =、+、-、@、制表符或回车开头"))
         if not mobile:
-            error(number, "手机号", "手机号不能为空")
+            error(number, "手机号", _("手机号不能为空"))
         elif not MOBILE_RE.match(mobile):
-            error(number, "手机号", f"手机号「{mobile}」格式不正确，应为 11 位大陆手机号")
+            error(number, "手机号", _("手机号「%(mobile)s」格式不正确，应为 11 位大陆手机号", mobile=mobile))
         elif mobile in seen_mobile:
-            error(number, "手机号", f"手机号 {mobile} 在文件中重复（与第 {seen_mobile[mobile]} 行）")
+            error(
+                number,
+                "手机号",
+                _(
+                    "手机号 %(mobile)s 在文件中重复（与第 %(seen_mobile)s 行）",
+                    mobile=mobile,
+                    seen_mobile=seen_mobile[mobile],
+                ),
+            )
         else:
             seen_mobile[mobile] = number
             owner = mobile_owner.get(mobile)
             if owner is not None and owner != employee_no:
-                error(number, "手机号", f"手机号 {mobile} 已被工号 {owner} 使用")
+                error(
+                    number,
+                    "手机号",
+                    _("手机号 %(mobile)s 已被工号 %(owner)s 使用", mobile=mobile, owner=owner),
+                )
 
         branch_ref = get(row, "所属组织")
         branch = None
         if not branch_ref:
-            error(number, "所属组织", "所属组织不能为空")
+            error(number, "所属组织", _("所属组织不能为空"))
         else:
             if branch_ref not in resolved_cache:
                 resolved_cache[branch_ref] = resolve_branch_reference(branch_ref, branches)
             found = resolved_cache[branch_ref]
             if found is None:
-                error(number, "所属组织", f"找不到组织「{branch_ref}」")
+                error(number, "所属组织", _("找不到组织「%(branch_ref)s」", branch_ref=branch_ref))
             elif isinstance(found, list):
                 error(
                     number,
                     "所属组织",
-                    f"有多个组织名为「{branch_ref}」，请填写完整路径，如「上级组织/{branch_ref}」",
+                    _(
+                        "有多个组织名为「%(branch_ref)s」，请填写完整路径，如「上级组织/%(branch_ref)s」",
+                        branch_ref=branch_ref,
+                    ),
                 )
             elif actor is not None and not can_manage_branch(actor, found):
-                error(number, "所属组织", f"您无权向「{branch_ref}」导入成员")
+                error(number, "所属组织", _("您无权向「%(branch_ref)s」导入成员", branch_ref=branch_ref))
             else:
                 branch = found
 
@@ -237,17 +276,26 @@ def _validate_rows(
         ):
             text = get(row, column)
             if text and text not in mapping:
-                error(number, column, f"「{text}」不是有效的{column}，可选：{'、'.join(mapping)}")
+                error(
+                    number,
+                    column,
+                    _(
+                        "「%(text)s」不是有效的%(column)s，可选：%(choices)s",
+                        text=text,
+                        column=column,
+                        choices="、".join(mapping),
+                    ),
+                )
             choices[column] = mapping.get(text).value if text in mapping else None
         joined = None
         if text := get(row, "入党日期"):
             try:
                 joined = _parse_date(text)
             except ValueError:
-                error(number, "入党日期", f"「{text}」不是有效日期，请写成 2010-07-01")
+                error(number, "入党日期", _("「%(text)s」不是有效日期，请写成 2010-07-01", text=text))
             else:
                 if joined > utcnow().date():
-                    error(number, "入党日期", "入党日期不能晚于今天")
+                    error(number, "入党日期", _("入党日期不能晚于今天"))
 
         if len(report.errors) == errors_before:
             valid.append(
@@ -283,7 +331,7 @@ def import_members(
     """
     report = ImportReport()
     if actor is not None and scope_path(actor) is None:
-        report.message = "您无权导入成员。"
+        report.message = _("您无权导入成员。")
         return report
     try:
         all_rows = list(read_rows(path, filename))  # bounded: the reader stops at the row limit
@@ -293,20 +341,22 @@ def import_members(
     while all_rows and not any(all_rows[-1]):
         all_rows.pop()
     if not all_rows or not any(all_rows[0]):
-        report.message = "文件是空的，请使用模板填写后再上传。"
+        report.message = _("文件是空的，请使用模板填写后再上传。")
         return report
     header = [cell.strip().lstrip("*") for cell in all_rows[0]]
     header_index = {name: i for i, name in enumerate(header) if name}
     missing = [c for c in REQUIRED_COLUMNS if c not in header_index]
     if missing:
-        report.message = (
-            f"表头缺少必需的列：{'、'.join(missing)}。请下载模板，表头须为：{'、'.join(COLUMNS)}。"
+        report.message = _(
+            "表头缺少必需的列：%(missing)s。请下载模板，表头须为：%(columns)s。",
+            missing="、".join(missing),
+            columns="、".join(COLUMNS),
         )
         return report
     data_rows = all_rows[1:]
     report.total_rows = sum(1 for r in data_rows if any(c.strip() for c in r))
     if report.total_rows == 0:
-        report.message = "文件中没有成员数据（只有表头）。"
+        report.message = _("文件中没有成员数据（只有表头）。")
         return report
 
     valid, existing = _validate_rows(data_rows, header_index, actor, report)
@@ -427,7 +477,7 @@ def create_import_job(stream, filename: str, actor: User | None, import_dir: str
     """Save an uploaded file under ``import_dir`` (streamed, not read into memory) and record the job."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
-        raise ImportFileError("只支持 .xlsx 或 .csv 文件，请下载模板填写。")
+        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件，请下载模板填写。"))
     stored = imports.save_upload(stream, suffix, import_dir)
     job = ImportJob(
         created_by_id=actor.id if actor else None, filename=filename[:255], stored_path=str(stored)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 _hasher = PasswordHasher()
 #: A hash of a password nobody knows: logins for unknown accounts are verified against it, so they
@@ -68,21 +69,21 @@ def password_problem(
     names (工号, mobile), which anyone in the branch may know.
     """
     if len(password) < MIN_LENGTH:
-        return f"密码至少 {MIN_LENGTH} 位"
+        return _("密码至少 %(least)s 位", least=MIN_LENGTH)
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "密码须同时包含字母和数字"
+        return _("密码须同时包含字母和数字")
     if len(password) > 128:
-        return "密码不能超过 128 位"
+        return _("密码不能超过 128 位")
     lowered = password.lower()
     if lowered in common_passwords():
-        return "该密码过于常见，很容易被猜中，请换一个"
+        return _("该密码过于常见，很容易被猜中，请换一个")
     employee_no = (employee_no or "").strip().lower()
     if employee_no and (lowered == employee_no or (len(employee_no) >= 4 and employee_no in lowered)):
-        return "密码不能包含您的工号"
+        return _("密码不能包含您的工号")
     if mobile and mobile in password:
-        return "密码不能包含您的手机号"
+        return _("密码不能包含您的手机号")
     if mobile and len(mobile) >= 6 and mobile[-6:] in password:  # the old initial password
-        return "密码不能包含手机号的后六位"
+        return _("密码不能包含手机号的后六位")
     return None
 
 

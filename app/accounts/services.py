@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from werkzeug.exceptions import Forbidden
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import ApiToken, LoginFailure, LoginSession, LoginThrottle, Role, User
 from app.accounts.passwords import (
@@ -24,6 +25,7 @@ from app.accounts.passwords import (
 )
 from app.core import audit, spreadsheets
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
 
@@ -33,23 +35,23 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMPLOYEE_NO_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 #: How often a live session's ``last_seen_at`` is written: page views do not each cost a write.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
-WRONG_CREDENTIALS = "账号或密码错误。"
+WRONG_CREDENTIALS = _l("账号或密码错误。")
 
 
-class AccountError(ValueError):
-    """A problem the user caused, with a message in Chinese."""
+class AccountError(DomainError):
+    """A problem the user caused."""
 
 
 class LoginRefused(AccountError):
     """Login refused; ``status`` is the HTTP status a view should answer with."""
 
-    def __init__(self, message: str, status: int = 401):
-        super().__init__(message)
-        self.status = status
+    status = 401
 
 
 class TokenRefused(AccountError):
     """An API token that does not authenticate (unknown, revoked, expired, disabled account)."""
+
+    status = 401
 
 
 @dataclass(frozen=True)
@@ -162,11 +164,19 @@ def _refuse_if_waiting(key: str, ip: str, now: datetime, policy: LoginPolicy) ->
         sa.select(sa.func.count()).where(LoginFailure.ip == ip, LoginFailure.occurred_at > window_start)
     )
     if ip_failures >= policy.ip_max_failures:
-        raise LoginRefused(f"登录失败次数过多，请 {policy.ip_window_minutes} 分钟后再试。", status=429)
+        raise LoginRefused(
+            _(
+                "登录失败次数过多，请 %(ip_window_minutes)s 分钟后再试。",
+                ip_window_minutes=policy.ip_window_minutes,
+            ),
+            status=429,
+        )
     throttle = _locked_throttle(key, ip, now)
     if throttle.wait_until is not None and throttle.wait_until > now:
         minutes = max(1, math.ceil((throttle.wait_until - now).total_seconds() / 60))
-        raise LoginRefused(f"该账号从您的网络登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
+        raise LoginRefused(
+            _("该账号从您的网络登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=minutes), status=429
+        )
     return throttle
 
 
@@ -190,7 +200,12 @@ def _record_failure(
         throttle.wait_until = now + wait
         minutes = math.ceil(wait.total_seconds() / 60)
         refusal = LoginRefused(
-            f"{WRONG_CREDENTIALS}从您的网络登录该账号失败次数过多，请 {minutes} 分钟后再试。", status=429
+            _(
+                "%(wrong)s从您的网络登录该账号失败次数过多，请 %(minutes)s 分钟后再试。",
+                wrong=WRONG_CREDENTIALS,
+                minutes=minutes,
+            ),
+            status=429,
         )
     if user is not None:
         user.failed_logins += 1
@@ -222,14 +237,14 @@ def authenticate(identifier: str, password: str, ip: str, policy: LoginPolicy) -
 
     result = _check_secret(user, password, now)
     if result is Secret.EXPIRED_CODE:
-        raise LoginRefused("激活码已过期，请联系本单位组织员重新获取。")
+        raise LoginRefused(_("激活码已过期，请联系本单位组织员重新获取。"))
     if result is Secret.USED_CODE:
-        raise LoginRefused("该激活码已经使用过，请用您设置的密码登录；忘记密码请联系组织员或管理员。")
+        raise LoginRefused(_("该激活码已经使用过，请用您设置的密码登录；忘记密码请联系组织员或管理员。"))
     if result is Secret.WRONG:
         raise _record_failure(user, key, throttle, identifier, ip, now, policy)
 
     if not user.is_active_account:
-        raise LoginRefused("账户已停用，请联系管理员。", status=403)
+        raise LoginRefused(_("账户已停用，请联系管理员。"), status=403)
 
     db.session.delete(throttle)  # this source starts afresh; other sources keep their count
     user.failed_logins = 0
@@ -252,8 +267,8 @@ def reauthenticate(user: User, password: str, ip: str, policy: LoginPolicy) -> N
     if _check_secret(user, password, now) is not Secret.PASSWORD:
         refusal = _record_failure(user, key, throttle, user.employee_no, ip, now, policy)
         if refusal.status == 429:
-            raise LoginRefused(str(refusal).replace(WRONG_CREDENTIALS, "密码不正确。"), status=429)
-        raise LoginRefused("密码不正确。", status=422)
+            raise LoginRefused(str(refusal).replace(str(WRONG_CREDENTIALS), _("密码不正确。")), status=429)
+        raise LoginRefused(_("密码不正确。"), status=422)
 
 
 # --- login sessions -----------------------------------------------------------------------------
@@ -397,9 +412,9 @@ def set_password(user: User, new_password: str, actor: User | None, *, must_chan
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The member's own change; the current password is the activation code before the first one."""
     if _check_secret(user, current_password, utcnow()) not in {Secret.PASSWORD, Secret.ACTIVATION_CODE}:
-        raise AccountError("当前密码不正确")
+        raise AccountError(_("当前密码不正确"))
     if current_password == new_password:
-        raise AccountError("新密码不能与当前密码相同")
+        raise AccountError(_("新密码不能与当前密码相同"))
     set_password(user, new_password, actor=user)
 
 
@@ -409,11 +424,11 @@ def issue_activation_code(user: User, actor: User | None, *, days: int) -> str:
     Replaces any earlier code and ends sessions opened with it (it may have been seen by others).
     """
     if user.password_hash is not None:
-        raise AccountError("该成员已设置密码，无需激活码；如忘记密码请联系管理员重置。")
+        raise AccountError(_("该成员已设置密码，无需激活码；如忘记密码请联系管理员重置。"))
     if actor is not None and not actor.is_admin and user.roles - {Role.MEMBER}:
         # Whoever holds the code holds the account: a coordinator must not open a trainer's,
         # a fellow coordinator's or an admin's account that way.
-        raise Forbidden("只有管理员可以为讲师、组织员或管理员账户生成激活码。")
+        raise AccountError(_("只有管理员可以为讲师、组织员或管理员账户生成激活码。"), 403)
     code = new_activation_code()
     set_activation_code(user, hash_activation_code(code), utcnow() + timedelta(days=days))
     user.must_change_password = True
@@ -447,13 +462,13 @@ def _check_unique(data: UserData, user: User | None) -> None:
     if user is not None:
         query = query.where(User.id != user.id)
     if db.session.scalar(query) is not None:
-        raise AccountError(f"工号 {data.employee_no} 已被使用")
+        raise AccountError(_("工号 %(employee_no)s 已被使用", employee_no=data.employee_no))
     if data.mobile:
         query = sa.select(User.id).where(User.mobile == data.mobile)
         if user is not None:
             query = query.where(User.id != user.id)
         if db.session.scalar(query) is not None:
-            raise AccountError(f"手机号 {data.mobile} 已被其他账户使用")
+            raise AccountError(_("手机号 %(mobile)s 已被其他账户使用", mobile=data.mobile))
 
 
 def _validate(data: UserData) -> UserData:
@@ -461,15 +476,15 @@ def _validate(data: UserData) -> UserData:
     data.name = (data.name or "").strip()
     data.mobile = normalize_mobile(data.mobile)
     if not EMPLOYEE_NO_RE.match(data.employee_no):
-        raise AccountError("工号须为 1–32 位字母、数字、下划线或连字符")
+        raise AccountError(_("工号须为 1–32 位字母、数字、下划线或连字符"))
     if not data.name:
-        raise AccountError("姓名不能为空")
+        raise AccountError(_("姓名不能为空"))
     if len(data.name) > 64:
-        raise AccountError("姓名不能超过 64 个字")
+        raise AccountError(_("姓名不能超过 64 个字"))
     if spreadsheets.starts_like_formula(data.name):  # it would run as a formula in an export
-        raise AccountError("姓名不能以 =、+、-、@ 开头")
+        raise AccountError(_("姓名不能以 =、+、-、@ 开头"))
     if data.mobile and not MOBILE_RE.match(data.mobile):
-        raise AccountError(f"手机号 {data.mobile} 格式不正确，应为 11 位大陆手机号")
+        raise AccountError(_("手机号 %(mobile)s 格式不正确，应为 11 位大陆手机号", mobile=data.mobile))
     return data
 
 
@@ -523,7 +538,7 @@ def update_user(user: User, data: UserData, roles, actor: User) -> User:
             and Role.ADMIN in before["roles"]
             and Role.ADMIN not in {Role(r) for r in roles}
         ):
-            raise AccountError("不能取消自己的管理员角色")
+            raise AccountError(_("不能取消自己的管理员角色"))
         user.set_roles(roles)
     db.session.flush()
     after = {
@@ -541,7 +556,7 @@ def update_user(user: User, data: UserData, roles, actor: User) -> User:
 
 def set_user_active(user: User, is_active: bool, actor: User) -> None:
     if _is_self(user, actor) and not is_active:
-        raise AccountError("不能停用自己的账户")
+        raise AccountError(_("不能停用自己的账户"))
     user.is_active_account = is_active
     audit.record(
         actor,
@@ -564,9 +579,9 @@ def issue_api_token(
     """
     name = (name or "").strip() or "API"
     if len(name) > 64:
-        raise AccountError("令牌名称不能超过 64 个字")
+        raise AccountError(_("令牌名称不能超过 64 个字"))
     if not 1 <= days <= 366:
-        raise AccountError("令牌有效期须为 1–366 天")
+        raise AccountError(_("令牌有效期须为 1–366 天"))
     plain = "hk_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -592,15 +607,15 @@ def revoke_api_token(token: ApiToken, actor: User) -> None:
 def authenticate_api_token(plain: str) -> ApiToken:
     """The live token ``plain`` of an active account, or :class:`TokenRefused` saying why."""
     if not plain.startswith("hk_") or len(plain) > 100:
-        raise TokenRefused("API 令牌无效或已吊销。")
+        raise TokenRefused(_("API 令牌无效或已吊销。"))
     token = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(plain))
     ).first()
     if token is None or token.revoked_at is not None or not token.user.is_active_account:
-        raise TokenRefused("API 令牌无效或已吊销。")
+        raise TokenRefused(_("API 令牌无效或已吊销。"))
     now = utcnow()
     if token.expires_at <= now:
-        raise TokenRefused("API 令牌已过期，请在“API 令牌”页面创建新令牌。")
+        raise TokenRefused(_("API 令牌已过期，请在“API 令牌”页面创建新令牌。"))
     # Written at most once a minute, so scripts polling the API do not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now

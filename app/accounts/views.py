@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -35,6 +34,7 @@ from app.accounts.tasks import import_members_task
 from app.config import Config
 from app.core import imports
 from app.core.clock import utcnow
+from app.core.errors import back_to, json_ok, refused
 from app.core.permissions import login_required, roles_required
 from app.extensions import db, login_manager
 from app.org import services as org_services
@@ -120,14 +120,13 @@ def login():
             )
         except services.LoginRefused as exc:
             db.session.commit()  # the failure counts and waits must persist
-            flash(str(exc), "danger")
-            status = exc.status
+            status = refused(exc)
         else:
             _fresh_session()
             _sign_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
-        status = 400
+        status = 422
     return render_template("accounts/login.html", form=form), status
 
 
@@ -184,7 +183,7 @@ def change_password():
             return redirect(url_for("portal.home"))
     return render_template(
         "accounts/change_password.html", form=form, activating=activating
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/account/sessions")
@@ -346,7 +345,7 @@ def create_user():
                 password=form.password.data or None,
             )
         except services.AccountError as exc:
-            flash(str(exc), "danger")
+            refused(exc)
         else:
             if form.password.data:
                 db.session.commit()
@@ -361,7 +360,7 @@ def create_user():
         form.roles.data = [Role.MEMBER.value]
     return render_template(
         "accounts/user_form.html", form=form, member=None
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -380,15 +379,14 @@ def edit_user(user_id: int):
         try:
             services.update_user(member, _user_data(form), form.roles.data, actor=current_user)
         except services.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            refused(exc)
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("accounts.user_detail", user_id=member.id))
     return render_template(
         "accounts/user_form.html", form=form, member=member
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
@@ -405,14 +403,12 @@ def unlock_user(user_id: int):
 @roles_required(Role.ADMIN)
 def set_user_active(user_id: int):
     member = org_services.get_member_for(user_id, current_user)
-    try:
+    back = url_for("accounts.user_detail", user_id=member.id)
+    with back_to(back):
         services.set_user_active(member, request.form.get("active") == "1", actor=current_user)
-    except services.AccountError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("账户已启用。") if member.is_active_account else _("账户已停用。"), "success")
-    return redirect(url_for("accounts.user_detail", user_id=member.id))
+    db.session.commit()
+    flash(_("账户已启用。") if member.is_active_account else _("账户已停用。"), "success")
+    return redirect(back)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -420,17 +416,15 @@ def set_user_active(user_id: int):
 def reset_password(user_id: int):
     member = org_services.get_member_for(user_id, current_user)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(member, form.new_password.data, actor=current_user, must_change=True)
-        except services.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("密码已重置，用户下次登录时须修改。"), "success")
-    else:
+    back = url_for("accounts.user_detail", user_id=member.id)
+    if not form.validate_on_submit():
         flash(_("新密码至少 8 位。"), "danger")
-    return redirect(url_for("accounts.user_detail", user_id=member.id))
+        return redirect(back)
+    with back_to(back):
+        services.set_password(member, form.new_password.data, actor=current_user, must_change=True)
+    db.session.commit()
+    flash(_("密码已重置，用户下次登录时须修改。"), "success")
+    return redirect(back)
 
 
 def _activation_slips(slips: list[tuple[User, str]], back: str, job: ImportJob | None = None):
@@ -447,15 +441,13 @@ def _activation_slips(slips: list[tuple[User, str]], back: str, job: ImportJob |
 @roles_required(Role.COORDINATOR)
 def issue_activation_code(user_id: int):
     member = org_services.get_member_for(user_id, current_user)
-    try:
+    back = url_for("accounts.user_detail", user_id=member.id)
+    with back_to(back):
         code = services.issue_activation_code(
             member, actor=current_user, days=current_app.config["ACTIVATION_CODE_DAYS"]
         )
-    except services.AccountError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("accounts.user_detail", user_id=member.id))
     db.session.commit()
-    return _activation_slips([(member, code)], back=url_for("accounts.user_detail", user_id=member.id))
+    return _activation_slips([(member, code)], back=back)
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -483,7 +475,7 @@ def import_users():
         .order_by(ImportJob.id.desc())
         .limit(10)
     ).all()
-    status = 200 if request.method == "GET" else 400
+    status = 200 if request.method == "GET" else 422
     return render_template("accounts/import.html", form=form, recent=recent), status
 
 
@@ -501,7 +493,7 @@ def _get_import_job(job_id: int) -> ImportJob:
 def import_status(job_id: int):
     job = _get_import_job(job_id)
     if request.args.get("format") == "json":
-        return jsonify({"success": True, "data": imports.job_status(job)})
+        return json_ok(imports.job_status(job))
     return render_template("accounts/import_status.html", job=job)
 
 

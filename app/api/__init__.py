@@ -4,11 +4,13 @@ Callers authenticate with ``Authorization: Bearer <personal token>``; the browse
 may use their session instead, with the CSRF token in an ``X-CSRFToken`` header for writes.
 """
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, current_app, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from app.accounts.services import TokenRefused, authenticate_api_token
+from app.core.errors import DomainError, json_ok
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -16,27 +18,12 @@ csrf.exempt(bp)
 
 
 def ok(data, status: int = 200):
-    response = jsonify({"success": True, "data": data})
-    response.status_code = status
-    return response
+    return json_ok(data, status)
 
 
-class ApiError(Exception):
-    """Raise from a resource to answer ``{"success": false, "errors": [...]}`` with ``status``."""
-
-    def __init__(self, message: str, status: int = 422, field: str | None = None):
-        super().__init__(message)
-        self.status, self.field = status, field
-
-
-@bp.errorhandler(ApiError)
-def api_error(exc: ApiError):
-    error = {"message": str(exc)}
-    if exc.field:
-        error["field"] = exc.field
-    response = jsonify({"success": False, "errors": [error]})
-    response.status_code = exc.status
-    return response
+class ApiError(DomainError):
+    """Raise from a resource to answer ``{"success": false, "errors": [...]}`` with ``status``
+    (the one handler in :mod:`app.core.errors` answers it)."""
 
 
 #: Methods a read-only token may use.
@@ -47,25 +34,25 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 def authenticate():
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, plain = header.partition(" ")
+        scheme, _sep, plain = header.partition(" ")
         if scheme.lower() != "bearer":
-            raise Unauthorized("API 令牌无效或已吊销。")
+            raise Unauthorized(_("API 令牌无效或已吊销。"))
         try:
             token = authenticate_api_token(plain.strip())
         except TokenRefused as exc:
             raise Unauthorized(str(exc)) from exc
         if token.is_read_only and request.method not in READ_METHODS:
-            raise Forbidden("该 API 令牌为只读令牌，只能查询，不能修改数据。")
+            raise Forbidden(_("该 API 令牌为只读令牌，只能查询，不能修改数据。"))
         # last_used_at, when it moved, is committed after the response is built (see below): a commit
         # here would expire the user and cost the view a second round of queries.
         g.api_token_touched = bool(db.session.dirty)
         login_user(token.user)  # for this request only: Flask-Login writes no cookie for API responses
         g.api_token_auth = True
     elif not current_user.is_authenticated:
-        raise Unauthorized("请提供 API 令牌：Authorization: Bearer <token>。")
+        raise Unauthorized(_("请提供 API 令牌：Authorization: Bearer <token>。"))
     # An activation code or a reset password opens nothing but the password page, here as on pages.
     if current_user.must_change_password:
-        raise Forbidden("为了账户安全，请先在网页上设置新密码，然后再使用 API。")
+        raise Forbidden(_("为了账户安全，请先在网页上设置新密码，然后再使用 API。"))
     # Same switch as every form: ``protect()`` itself ignores WTF_CSRF_ENABLED.
     if (
         not g.get("api_token_auth")

@@ -7,13 +7,14 @@ Anything wrong answers 422 with a message and the field, and writes nothing.
 """
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from app.api import ApiError, bp, ok
 from app.core.text import render_markdown
 from app.extensions import db
-from app.kb import services
+from app.kb import authoring, services
 from app.kb.models import Article
 
 FIELDS = {"title", "body", "summary", "category", "tags", "status"}
@@ -56,48 +57,40 @@ def article_json(article: Article, user) -> dict:
 def _payload(required: tuple[str, ...]) -> dict:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ApiError("请求体必须是 JSON 对象")
+        raise ApiError(_("请求体必须是 JSON 对象"))
     unknown = sorted(set(payload) - FIELDS)
     if unknown:
-        raise ApiError(f"不认识的字段：{', '.join(unknown)}", field=unknown[0])
+        raise ApiError(_("不认识的字段：%(fields)s", fields=", ".join(unknown)), field=unknown[0])
     for name in required:
         if name not in payload:
-            raise ApiError(f"缺少字段 {name}", field=name)
+            raise ApiError(_("缺少字段 %(name)s", name=name), field=name)
     for name in ("title", "body", "summary", "status"):
         if name in payload and not isinstance(payload[name], str):
-            raise ApiError(f"{name} 必须是字符串", field=name)
+            raise ApiError(_("%(name)s 必须是字符串", name=name), field=name)
     if "tags" in payload and not (
         isinstance(payload["tags"], list) and all(isinstance(t, str) for t in payload["tags"])
     ):
-        raise ApiError("tags 必须是字符串数组", field="tags")
+        raise ApiError(_("tags 必须是字符串数组"), field="tags")
     category = payload.get("category")
     if isinstance(category, bool) or not (category is None or isinstance(category, int | str)):
-        raise ApiError("category 必须是分类编号或分类名称", field="category")
+        raise ApiError(_("category 必须是分类编号或分类名称"), field="category")
     return payload
-
-
-def _fail(exc: services.KbError):
-    db.session.rollback()
-    raise ApiError(str(exc), field=exc.field) from None
 
 
 @bp.post("/articles")
 def create_article():
     if not services.can_write(current_user):
-        raise Forbidden("只有讲师、组织员和管理员可以撰写文章。")
+        raise Forbidden(_("只有讲师、组织员和管理员可以撰写文章。"))
     payload = _payload(("title", "body"))
-    try:
-        article = services.create_article(
-            current_user,
-            title=payload["title"],
-            body=payload["body"],
-            summary=payload.get("summary", ""),
-            category=services.find_category(payload.get("category")),
-            tags=services.parse_tags(payload.get("tags") or []),
-            status=payload.get("status", "draft"),
-        )
-    except services.KbError as exc:
-        _fail(exc)
+    article = authoring.create_article(  # a KbError answers 422 with its field (app.core.errors)
+        current_user,
+        title=payload["title"],
+        body=payload["body"],
+        summary=payload.get("summary", ""),
+        category=services.find_category(payload.get("category")),
+        tags=services.parse_tags(payload.get("tags") or []),
+        status=payload.get("status", "draft"),
+    )
     db.session.commit()
     return ok(
         {
@@ -143,13 +136,10 @@ def update_article(article_id: int):
     article = services.get_article_for(article_id, current_user, edit=True)
     payload = _payload(())
     changes = {k: payload[k] for k in ("title", "body", "summary", "status") if k in payload}
-    try:
-        if "category" in payload:
-            changes["category"] = services.find_category(payload["category"])
-        if "tags" in payload:
-            changes["tags"] = services.parse_tags(payload["tags"])
-        services.update_article(article, current_user, **changes)
-    except services.KbError as exc:
-        _fail(exc)
+    if "category" in payload:
+        changes["category"] = services.find_category(payload["category"])
+    if "tags" in payload:
+        changes["tags"] = services.parse_tags(payload["tags"])
+    authoring.update_article(article, current_user, **changes)
     db.session.commit()
     return ok(article_json(article, current_user))

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
@@ -26,12 +27,12 @@ ENVELOPE_BYTES = 1024 * 1024
 @bp.post("/media")
 def create_media():
     if not services.can_upload(current_user):
-        raise ApiError("只有讲师或管理员可以上传音视频。", 403)
+        raise ApiError(_("只有讲师或管理员可以上传音视频。"), 403)
     limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
     if request.content_length is None:
-        raise ApiError("请求缺少 Content-Length。", 411)
+        raise ApiError(_("请求缺少 Content-Length。"), 411)
     if request.content_length > limit + ENVELOPE_BYTES:
-        raise ApiError(f"文件超过大小上限（{limit // 1024**2} MiB）。", 413)
+        raise ApiError(_("文件超过大小上限（%(limit)s MiB）。", limit=limit // 1024**2), 413)
 
     store = services.media_store()
     parts = []
@@ -47,10 +48,10 @@ def create_media():
                 request.environ, stream_factory=stream_factory, max_content_length=limit + ENVELOPE_BYTES
             )
         except RequestEntityTooLarge as exc:
-            raise ApiError(f"文件超过大小上限（{limit // 1024**2} MiB）。", 413) from exc
+            raise ApiError(_("文件超过大小上限（%(limit)s MiB）。", limit=limit // 1024**2), 413) from exc
         upload = files.get("file")
         if upload is None or not upload.filename:
-            raise ApiError("请在表单字段 file 中上传音视频文件。", 422, field="file")
+            raise ApiError(_("请在表单字段 file 中上传音视频文件。"), 422, field="file")
         upload.stream.close()
         source = Path(upload.stream.name)  # the part file stream_factory opened for it
         try:
@@ -66,7 +67,7 @@ def create_media():
         except MediaToolError as exc:
             raise ApiError(str(exc), 503) from exc
         except MediaInputError as exc:
-            raise ApiError(str(exc), getattr(exc, "status", 422), field="file") from exc
+            raise ApiError(exc.message, exc.status, field="file") from exc
     finally:
         for path in parts:
             path.unlink(missing_ok=True)  # moved into the store, or not needed

@@ -4,6 +4,7 @@ A notice outside the caller's audience is 404, exactly like one that does not ex
 """
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import ApiError, bp, ok
@@ -37,7 +38,7 @@ def _page_args() -> tuple[int, int]:
 def list_notices():
     kind = request.args.get("kind")
     if kind and kind not in KIND_LABELS:
-        raise ApiError(f"kind 只能是 {', '.join(KIND_LABELS)}", field="kind")
+        raise ApiError(_("kind 只能是 %(kinds)s", kinds=", ".join(KIND_LABELS)), field="kind")
     page, per_page = _page_args()
     result = db.paginate(
         services.visible_notices_query(current_user, kind), page=page, per_page=per_page, error_out=False
@@ -64,7 +65,7 @@ def get_notice(notice_id: int):
 def confirm_notice(notice_id: int):
     notice = services.get_notice_for(notice_id, current_user)
     if not services.reaches(current_user, notice):
-        raise ApiError("这条公开不是发给您的，无需回执。", status=400)
+        raise ApiError(_("这条公开不是发给您的，无需回执。"), status=400)
     services.mark_notice_read(notice, current_user, confirm=True)
     db.session.commit()
     return ok({"id": notice.id, "has_read": True})

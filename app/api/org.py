@@ -1,4 +1,5 @@
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
@@ -22,7 +23,7 @@ def branch_json(branch: Branch) -> dict:
 @bp.get("/branches")
 def list_branches():
     if scope_path(current_user) is None:
-        raise Forbidden("只有组织员和管理员可以查看组织列表。")
+        raise Forbidden(_("只有组织员和管理员可以查看组织列表。"))
     return ok([branch_json(b) for b in visible_branches(current_user)])
 
 

@@ -1,6 +1,7 @@
 """Points (积分): the caller's total, today's points by action (with caps) and recent entries."""
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import ApiError, bp, ok
@@ -30,6 +31,6 @@ def leaderboard():
     kind = request.args.get("kind", "branch")
     if kind == "personal":
         if not current_app.config["POINTS_PERSONAL_RANKING"]:
-            raise ApiError("个人排名未开启，排行榜按支部显示。", 404)
+            raise ApiError(_("个人排名未开启，排行榜按支部显示。"), 404)
         return ok(points.personal_leaderboard())
     return ok(points.branch_leaderboard())

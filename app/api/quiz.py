@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
@@ -16,33 +17,31 @@ from app.api import ApiError, bp, ok
 from app.extensions import db
 from app.quiz import contests, duels, play, quizzes
 from app.quiz.models import Attempt, AttemptKind, Contest
-from app.quiz.play import LateAnswer, PlayError
+from app.quiz.play import LateAnswer
 
 
 @contextmanager
 def playing():
-    """Turn a member's mistake into a JSON error. A late answer still ends the attempt (committed)."""
+    """A member's mistake answers as any domain error does (app.core.errors); a late answer still
+    ends the attempt, so that is committed first."""
     try:
         yield
-    except PlayError as exc:
-        if isinstance(exc, LateAnswer):
-            db.session.commit()
-        else:
-            db.session.rollback()
-        raise ApiError(str(exc), exc.status) from None
+    except LateAnswer:
+        db.session.commit()
+        raise
 
 
 def own_attempt(attempt_id: int, *kinds: AttemptKind) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != current_user.id or (kinds and attempt.kind not in kinds):
-        raise ApiError("答题记录不存在。", 404)
+        raise ApiError(_("答题记录不存在。"), 404)
     return attempt
 
 
 def _answer_body() -> tuple:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "question_id" not in body or "answer" not in body:
-        raise ApiError('请提交 JSON：{"question_id": …, "answer": …}', 400)
+        raise ApiError(_('请提交 JSON：{"question_id": …, "answer": …}'), 400)
     return body["question_id"], body["answer"]
 
 
@@ -118,7 +117,7 @@ def list_contests():
 def start_contest(contest_id: int):
     contest = db.session.get(Contest, contest_id)
     if contest is None:
-        raise ApiError("竞赛不存在。", 404)
+        raise ApiError(_("竞赛不存在。"), 404)
     with playing():
         attempt = contests.start_contest(contest, current_user)
     db.session.commit()
@@ -129,11 +128,11 @@ def start_contest(contest_id: int):
 def contest_ranking(contest_id: int):
     contest = db.session.get(Contest, contest_id)
     if contest is None:
-        raise ApiError("竞赛不存在。", 404)
+        raise ApiError(_("竞赛不存在。"), 404)
     if not contests.can_see_contest(current_user, contest):
-        raise ApiError("本次竞赛只面向指定组织的成员。", 403)
+        raise ApiError(_("本次竞赛只面向指定组织的成员。"), 403)
     if not contest.is_closed(play.now()):
-        raise ApiError("竞赛结束后公布排名。", 409)
+        raise ApiError(_("竞赛结束后公布排名。"), 409)
     limit = min(request.args.get("limit", 50, type=int), 200)
     rows = db.session.scalars(contests.contest_ranking_query(contest).limit(limit)).unique().all()
     ranking = [
@@ -157,7 +156,7 @@ def save_quiz_answers(attempt_id: int):
     attempt = own_attempt(attempt_id, AttemptKind.QUIZ)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
-        raise ApiError('请提交 JSON：{"answers": {"题目编号": 答案}}', 400)
+        raise ApiError(_('请提交 JSON：{"answers": {"题目编号": 答案}}'), 400)
     with playing():
         saved = quizzes.save_answers(attempt, body["answers"])
     db.session.commit()
@@ -174,7 +173,7 @@ def _room_request() -> tuple[dict, int]:
     if body is None:
         body = {}
     if not isinstance(body, dict):
-        raise ApiError("请求体须为 JSON 对象。", 400)
+        raise ApiError(_("请求体须为 JSON 对象。"), 400)
     capacity = body.get("capacity", 2)
     sizes = {2: 2, 4: 4, "2": 2, "4": 4}
     return body, sizes.get(capacity, 0) if isinstance(capacity, int | str) else 0
@@ -200,7 +199,7 @@ def create_duel():
     if body.get("invite"):
         invitee = db.session.scalar(sa.select(User).where(User.employee_no == str(body["invite"]).strip()))
         if invitee is None:
-            raise ApiError("找不到这个工号的成员。", 422, field="invite")
+            raise ApiError(_("找不到这个工号的成员。"), 422, field="invite")
     with playing():
         duel = duels.create_duel(current_user, capacity, is_open=False, invitee=invitee)
     return _duel_state(duel)

@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+
+from app.core.errors import DomainError
 
 #: What makes Excel, LibreOffice or WPS read a cell as a formula (OWASP's list for CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,7 +38,7 @@ _UTF8_BOM = "\ufeff"
 _READ_CHUNK = 1024 * 1024
 
 
-class SpreadsheetError(ValueError):
+class SpreadsheetError(DomainError):
     """The file cannot be read within the limits; the message (Chinese) says why."""
 
 
@@ -127,7 +130,10 @@ def read_rows(source: Path | bytes | IO[bytes], kind: str, limits: ReadLimits) -
         filled += 1
         if filled > limits.max_rows + 1:  # the header and max_rows data rows
             raise SpreadsheetError(
-                f"一次最多导入 {limits.max_rows} 行，本文件超过了这个数量，请拆分后分批导入。"
+                _(
+                    "一次最多导入 %(max_rows)s 行，本文件超过了这个数量，请拆分后分批导入。",
+                    max_rows=limits.max_rows,
+                )
             )
         yield row
 
@@ -149,16 +155,18 @@ def check_archive(handle: IO[bytes], limits: ReadLimits) -> None:
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SpreadsheetError("无法读取文件：它不是有效的 Excel (.xlsx) 文件。") from exc
+        raise SpreadsheetError(_("无法读取文件：它不是有效的 Excel (.xlsx) 文件。")) from exc
     total = 0
     for info in archive.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
-            raise SpreadsheetError("文件内容的压缩比异常（疑似压缩炸弹），已拒绝读取。")
+            raise SpreadsheetError(_("文件内容的压缩比异常（疑似压缩炸弹），已拒绝读取。"))
         if total > limits.max_uncompressed_bytes:
             limit_mb = limits.max_uncompressed_bytes // (1024 * 1024)
-            raise SpreadsheetError(f"工作簿解压后超过 {limit_mb} MB，请拆分后分批导入。")
+            raise SpreadsheetError(
+                _("工作簿解压后超过 %(limit_mb)s MB，请拆分后分批导入。", limit_mb=limit_mb)
+            )
     handle.seek(0)
 
 
@@ -169,7 +177,7 @@ def _xlsx_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, ...) for a broken file
-            raise SpreadsheetError("无法读取文件：它不是有效的 Excel (.xlsx) 文件。") from exc
+            raise SpreadsheetError(_("无法读取文件：它不是有效的 Excel (.xlsx) 文件。")) from exc
         try:
             if not workbook.worksheets:
                 return
@@ -182,7 +190,7 @@ def _xlsx_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
             except SpreadsheetError:
                 raise
             except Exception as exc:  # a malformed sheet found while streaming it
-                raise SpreadsheetError("无法读取文件：工作表内容已损坏。") from exc
+                raise SpreadsheetError(_("无法读取文件：工作表内容已损坏。")) from exc
         finally:
             workbook.close()
     finally:
@@ -195,7 +203,7 @@ def detect_encoding(handle: IO[bytes], what: str = "CSV 文件") -> str:
     chunks; :class:`SpreadsheetError` for binary data or bytes no encoding explains."""
     handle.seek(0)
     if b"\x00" in handle.read(4096):
-        raise SpreadsheetError(f"无法读取文件：它不是文本格式的 {what}。")
+        raise SpreadsheetError(_("无法读取文件：它不是文本格式的 %(what)s。", what=what))
     for encoding in ("utf-8-sig", "gb18030"):
         handle.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -208,7 +216,7 @@ def detect_encoding(handle: IO[bytes], what: str = "CSV 文件") -> str:
         handle.seek(0)
         return encoding
     named = f" {what}" if what[:1].isascii() else what  # a space between Latin and Chinese only
-    raise SpreadsheetError(f"无法识别{named}的编码，请另存为 UTF-8 或 GBK 编码。")
+    raise SpreadsheetError(_("无法识别%(named)s的编码，请另存为 UTF-8 或 GBK 编码。", named=named))
 
 
 class BoundedLines:
@@ -221,7 +229,9 @@ class BoundedLines:
         while line := self.text.readline(self.max_chars + 1):
             self.chars += len(line)
             if self.chars > self.max_chars:
-                raise SpreadsheetError(f"文件中有一行超过 {self.max_chars} 个字符，请检查文件内容。")
+                raise SpreadsheetError(
+                    _("文件中有一行超过 %(max_chars)s 个字符，请检查文件内容。", max_chars=self.max_chars)
+                )
             yield line
 
 
@@ -249,7 +259,7 @@ def _csv_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
             lines.chars = 0
             yield [unguard(cell.strip()) for cell in row[: limits.max_columns]]
     except csv.Error as exc:
-        raise SpreadsheetError(f"CSV 文件格式有误：{exc}") from exc
+        raise SpreadsheetError(_("CSV 文件格式有误：%(reason)s", reason=exc)) from exc
     finally:
         if isinstance(source, Path | bytes | bytearray):
             text.close()

@@ -7,36 +7,26 @@ Who may do what:
 * a trainer's change to a published article waits in review while readers keep the approved text.
 """
 
-import difflib
 import logging
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.accounts.models import Role, User, UserRole
+from app.accounts.models import Role, User
 from app.core import audit
-from app.core.clock import utcnow
-from app.core.signals import notification_requested
+from app.core.errors import DomainError
 from app.core.text import plain_text, render_markdown
-from app.core.transactions import on_transaction_end
-from app.core.urls import id_from, site_path
+from app.core.urls import id_from
 from app.extensions import db
 from app.kb.models import (
-    BODY_MAX,
-    SUMMARY_MAX,
     TAG_MAX,
     TAGS_PER_ITEM,
-    TITLE_MAX,
     Article,
-    ArticleAttachment,
     ArticleCategory,
-    ArticleRevision,
     ArticleStatus,
     Tag,
     article_tag,
@@ -46,12 +36,8 @@ from app.org.models import Branch
 logger = logging.getLogger(__name__)
 
 
-class KbError(ValueError):
-    """A problem the user caused, with a message in Chinese; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class KbError(DomainError):
+    """A problem the user caused; ``field`` names the input at fault."""
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -99,16 +85,19 @@ def parse_tags(value: str | Iterable[str] | None) -> list[str]:
     names: list[str] = []
     for item in raw:
         if not isinstance(item, str):
-            raise KbError("标签必须是文字", "tags")
+            raise KbError(_("标签必须是文字"), field="tags")
         name = _SPACES.sub(" ", item).strip().lstrip("#＃").strip()
         if not name:
             continue
         if len(name) > TAG_MAX:
-            raise KbError(f"标签「{name[:TAG_MAX]}…」太长，不能超过 {TAG_MAX} 个字", "tags")
+            raise KbError(
+                _("标签「%(name)s…」太长，不能超过 %(tag_max)s 个字", name=name[:TAG_MAX], tag_max=TAG_MAX),
+                field="tags",
+            )
         if name.lower() not in {n.lower() for n in names}:
             names.append(name)
     if len(names) > TAGS_PER_ITEM:
-        raise KbError(f"标签最多 {TAGS_PER_ITEM} 个", "tags")
+        raise KbError(_("标签最多 %(tags_per_item)s 个", tags_per_item=TAGS_PER_ITEM), field="tags")
     return names
 
 
@@ -159,7 +148,7 @@ def find_category(reference: int | str | None) -> ArticleCategory | None:
     if reference is None or reference == "":
         return None
     if isinstance(reference, bool) or not isinstance(reference, int | str):
-        raise KbError("分类应为分类编号或分类名称", "category")
+        raise KbError(_("分类应为分类编号或分类名称"), field="category")
     if isinstance(reference, int) or (reference.isascii() and reference.isdigit()):
         category_id = id_from(reference)
         category = db.session.get(ArticleCategory, category_id) if category_id else None
@@ -169,23 +158,25 @@ def find_category(reference: int | str | None) -> ArticleCategory | None:
         )
         category = matches[0] if len(matches) == 1 else None
         if len(matches) > 1:
-            raise KbError(f"有多个名为「{reference}」的分类，请用分类编号", "category")
+            raise KbError(
+                _("有多个名为「%(reference)s」的分类，请用分类编号", reference=reference), field="category"
+            )
     if category is None:
-        raise KbError(f"分类「{reference}」不存在", "category")
+        raise KbError(_("分类「%(reference)s」不存在", reference=reference), field="category")
     return category
 
 
 def create_category(name: str, parent: ArticleCategory | None, actor: User) -> ArticleCategory:
     name = _SPACES.sub(" ", name or "").strip()
     if not name:
-        raise KbError("分类名称不能为空", "name")
+        raise KbError(_("分类名称不能为空"), field="name")
     if len(name) > 50:
-        raise KbError("分类名称不能超过 50 个字", "name")
+        raise KbError(_("分类名称不能超过 50 个字"), field="name")
     same_parent = (
         ArticleCategory.parent_id.is_(None) if parent is None else ArticleCategory.parent_id == parent.id
     )
     if db.session.scalar(sa.select(ArticleCategory.id).where(ArticleCategory.name == name, same_parent)):
-        raise KbError(f"同一上级下已有名为「{name}」的分类", "name")
+        raise KbError(_("同一上级下已有名为「%(name)s」的分类", name=name), field="name")
     category = ArticleCategory(name=name, parent=parent, depth=(parent.depth + 1) if parent else 0)
     db.session.add(category)
     db.session.flush()
@@ -197,9 +188,9 @@ def create_category(name: str, parent: ArticleCategory | None, actor: User) -> A
 
 def delete_category(category: ArticleCategory, actor: User) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(ArticleCategory.parent_id == category.id)):
-        raise KbError(f"「{category.name}」下还有子分类，不能删除")
+        raise KbError(_("「%(name)s」下还有子分类，不能删除", name=category.name))
     if db.session.scalar(sa.select(sa.func.count()).where(Article.category_id == category.id)):
-        raise KbError(f"「{category.name}」下还有文章，请先移走文章再删除")
+        raise KbError(_("「%(name)s」下还有文章，请先移走文章再删除", name=category.name))
     audit.record(actor, "kb.category.delete", category, f"删除知识分类 {category.name}")
     db.session.delete(category)
     db.session.flush()
@@ -290,446 +281,3 @@ def published_article_choices(text: str | None = None, limit: int = 50) -> list[
     """``(id, title)`` of live articles, for a lesson editor's picker."""
     query = live_articles_query(text=text).limit(limit)
     return [(a.id, a.live.title if a.live else a.title) for a in db.session.scalars(query)]
-
-
-# --- writing --------------------------------------------------------------------------------------
-
-
-def _clean_text(title: str, summary: str, body: str) -> tuple[str, str, str]:
-    if not isinstance(title, str) or not title.strip():
-        raise KbError("请填写标题", "title")
-    title = _SPACES.sub(" ", title).strip()
-    if len(title) > TITLE_MAX:
-        raise KbError(f"标题不能超过 {TITLE_MAX} 个字（现有 {len(title)} 个）", "title")
-    if not isinstance(summary, str):
-        raise KbError("摘要必须是文字", "summary")
-    summary = _SPACES.sub(" ", summary).strip()
-    if len(summary) > SUMMARY_MAX:
-        raise KbError(f"摘要不能超过 {SUMMARY_MAX} 个字", "summary")
-    if not isinstance(body, str) or not body.strip():
-        raise KbError("请填写正文", "body")
-    if len(body) > BODY_MAX:
-        raise KbError(f"正文不能超过 {BODY_MAX} 个字", "body")
-    return title, summary, body.replace("\r\n", "\n")
-
-
-def _add_revision(article: Article, actor: User | None, note: str = "") -> ArticleRevision:
-    article.revision_number += 1
-    revision = ArticleRevision(
-        article_id=article.id,
-        number=article.revision_number,
-        title=article.title,
-        summary=article.summary,
-        body=article.body,
-        editor_id=actor.id if actor else None,
-        note=note[:200],
-    )
-    db.session.add(revision)
-    return revision
-
-
-def _approver_ids() -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(UserRole.user_id)
-            .join(User, User.id == UserRole.user_id)
-            .where(UserRole.role.in_([Role.ADMIN, Role.COORDINATOR]), User.is_active_account.is_(True))
-            .distinct()
-        )
-    )
-
-
-def _notify(user_ids: list[int], title: str, body: str, article: Article, kind: str) -> None:
-    if user_ids:
-        notification_requested.send(
-            "kb",
-            user_ids=user_ids,
-            title=title,
-            body=body,
-            url=site_path("kb.article", article_id=article.id),
-            kind=kind,
-        )
-
-
-def _go_live(article: Article, actor: User) -> None:
-    first_time = article.live_revision_number is None
-    article.status = ArticleStatus.PUBLISHED
-    article.live_revision_number = article.revision_number
-    article.approved_by_id = actor.id
-    article.review_note = ""
-    if first_time:
-        article.published_at = utcnow()
-
-
-def create_article(
-    actor: User,
-    title: str,
-    body: str,
-    summary: str = "",
-    category: ArticleCategory | None = None,
-    tags: Iterable[str] = (),
-    status: str = ArticleStatus.DRAFT,
-) -> Article:
-    """Write a new article. ``status`` is what the writer asks for: a trainer asking to publish
-    gets ``review`` (an approver must approve it); an approver's ``published`` goes live at once."""
-    if not can_write(actor):
-        raise Forbidden("只有讲师、组织员和管理员可以撰写文章。")
-    title, summary, body = _clean_text(title, summary, body)
-    wanted = _wanted_status(status)
-    tag_rows = get_or_create_tags(parse_tags(list(tags)))
-    article = Article(title=title, summary=summary, body=body, category=category, author_id=actor.id)
-    article.tags = tag_rows
-    db.session.add(article)
-    db.session.flush()
-    _add_revision(article, actor, "创建")
-    _apply_wanted_status(article, actor, wanted)
-    db.session.flush()
-    audit.record(
-        actor, "kb.article.create", article, f"撰写文章《{title}》", {"status": article.status.value}
-    )
-    return article
-
-
-def _wanted_status(status: str | ArticleStatus) -> ArticleStatus:
-    try:
-        return ArticleStatus(status)
-    except ValueError:
-        raise KbError("状态只能是 draft（草稿）、review（送审）或 published（发布）", "status") from None
-
-
-def _apply_wanted_status(article: Article, actor: User, wanted: ArticleStatus) -> None:
-    if wanted == ArticleStatus.PUBLISHED and can_approve(actor):
-        _go_live(article, actor)
-    elif wanted in (ArticleStatus.PUBLISHED, ArticleStatus.REVIEW):
-        article.status = ArticleStatus.REVIEW
-        db.session.flush()
-        _notify(
-            [i for i in _approver_ids() if i != actor.id],
-            "有文章等待审核",
-            f"{actor.name} 提交了《{article.title}》，请审核。",
-            article,
-            "kb.review",
-        )
-    else:
-        article.status = ArticleStatus.DRAFT
-
-
-def update_article(
-    article: Article,
-    actor: User,
-    *,
-    title: str | None = None,
-    body: str | None = None,
-    summary: str | None = None,
-    category: ArticleCategory | type[...] | None = ...,
-    tags: Iterable[str] | None = None,
-    status: str | None = None,
-    note: str = "",
-) -> Article:
-    """Change an article; text changes make a new revision. Arguments left out stay as they are.
-
-    When a trainer edits a published article it goes back to review; readers keep the approved text.
-    """
-    if not can_edit(actor, article):
-        raise Forbidden("您不能编辑这篇文章。")
-    new_title, new_summary, new_body = _clean_text(
-        article.title if title is None else title,
-        article.summary if summary is None else summary,
-        article.body if body is None else body,
-    )
-    wanted = _wanted_status(status) if status is not None else None
-    tag_rows = get_or_create_tags(parse_tags(list(tags))) if tags is not None else None
-    text_changed = (new_title, new_summary, new_body) != (article.title, article.summary, article.body)
-    changes = []
-    if text_changed:
-        article.title, article.summary, article.body = new_title, new_summary, new_body
-        _add_revision(article, actor, note)
-        changes.append("正文")
-    if category is not ... and category != article.category:
-        article.category = category
-        changes.append("分类")
-    if tag_rows is not None and {t.id for t in tag_rows} != {t.id for t in article.tags}:
-        article.tags = tag_rows
-        changes.append("标签")
-    db.session.flush()
-    if wanted is not None and (wanted != article.status or text_changed):
-        _apply_wanted_status(article, actor, wanted)
-    elif text_changed and article.status == ArticleStatus.PUBLISHED:
-        # An approver's edit stays live; anyone else's waits for approval.
-        _apply_wanted_status(article, actor, ArticleStatus.PUBLISHED)
-    db.session.flush()
-    audit.record(
-        actor,
-        "kb.article.update",
-        article,
-        f"修改文章《{article.title}》" + (f"（{'、'.join(changes)}）" if changes else ""),
-        {"revision": article.revision_number, "status": article.status.value},
-    )
-    return article
-
-
-def submit_article(article: Article, actor: User) -> Article:
-    if not can_edit(actor, article):
-        raise Forbidden()
-    if article.status != ArticleStatus.DRAFT:
-        raise KbError("只有草稿可以送审")
-    _apply_wanted_status(article, actor, ArticleStatus.REVIEW)
-    db.session.flush()
-    audit.record(actor, "kb.article.submit", article, f"送审文章《{article.title}》")
-    return article
-
-
-def approve_article(article: Article, actor: User) -> Article:
-    if not can_approve(actor):
-        raise Forbidden("只有组织员和管理员可以审核文章。")
-    if article.status == ArticleStatus.PUBLISHED:
-        raise KbError("这篇文章已经发布")
-    _go_live(article, actor)
-    db.session.flush()
-    audit.record(
-        actor,
-        "kb.article.approve",
-        article,
-        f"审核通过《{article.title}》",
-        {"revision": article.revision_number},
-    )
-    if article.author_id and article.author_id != actor.id:
-        _notify(
-            [article.author_id],
-            "文章已发布",
-            f"您的文章《{article.title}》已审核通过并发布。",
-            article,
-            "kb.approved",
-        )
-    return article
-
-
-def reject_article(article: Article, actor: User, note: str) -> Article:
-    if not can_approve(actor):
-        raise Forbidden("只有组织员和管理员可以审核文章。")
-    if article.status != ArticleStatus.REVIEW:
-        raise KbError("只有待审核的文章可以退回")
-    note = (note or "").strip()
-    if not note:
-        raise KbError("请写明退回原因", "note")
-    article.status = ArticleStatus.DRAFT
-    article.review_note = note[:500]
-    db.session.flush()
-    audit.record(actor, "kb.article.reject", article, f"退回文章《{article.title}》", {"note": note[:500]})
-    if article.author_id and article.author_id != actor.id:
-        _notify(
-            [article.author_id],
-            "文章被退回修改",
-            f"《{article.title}》：{note[:200]}",
-            article,
-            "kb.rejected",
-        )
-    return article
-
-
-def unpublish_article(article: Article, actor: User) -> Article:
-    """Take an article off the column (back to draft); its revisions stay."""
-    if not can_approve(actor):
-        raise Forbidden()
-    if not article.is_live:
-        raise KbError("这篇文章尚未发布")
-    article.live_revision_number = None
-    article.status = ArticleStatus.DRAFT
-    db.session.flush()
-    audit.record(actor, "kb.article.unpublish", article, f"撤下文章《{article.title}》")
-    return article
-
-
-def delete_article(article: Article, actor: User) -> None:
-    """Delete an article with its revisions and files. Approvers only, or the author of a draft
-    that was never published."""
-    if not (can_approve(actor) or (can_edit(actor, article) and not article.is_live)):
-        raise Forbidden("您不能删除这篇文章。")
-    files = [a.stored_name for a in article.attachments] + (
-        [article.cover_file] if article.cover_file else []
-    )
-    audit.record(actor, "kb.article.delete", article, f"删除文章《{article.title}》")
-    db.session.delete(article)
-    db.session.flush()
-    _remove_files_after_commit(files)
-
-
-# --- revisions ------------------------------------------------------------------------------------
-
-
-def revisions(article: Article) -> list[ArticleRevision]:
-    return list(
-        db.session.scalars(
-            sa.select(ArticleRevision)
-            .where(ArticleRevision.article_id == article.id)
-            .order_by(ArticleRevision.number.desc())
-        )
-    )
-
-
-def get_revision(article: Article, number: int) -> ArticleRevision:
-    revision = db.session.scalars(
-        sa.select(ArticleRevision).where(
-            ArticleRevision.article_id == article.id, ArticleRevision.number == number
-        )
-    ).first()
-    if revision is None:
-        raise NotFound()
-    return revision
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    #: ``add``, ``remove``, ``context`` or ``hunk`` (a ``@@`` position line).
-    kind: str
-    text: str
-
-
-def revision_diff(old: ArticleRevision, new: ArticleRevision) -> list[DiffLine]:
-    """A unified line diff of title, summary and body between two revisions (text, for escaping)."""
-
-    def lines(r: ArticleRevision) -> list[str]:
-        return [f"# {r.title}", *([f"> {r.summary}"] if r.summary else []), "", *r.body.split("\n")]
-
-    out = []
-    for line in difflib.unified_diff(
-        lines(old), lines(new), f"第 {old.number} 版", f"第 {new.number} 版", lineterm=""
-    ):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"@": "hunk", "+": "add", "-": "remove"}.get(line[:1], "context")
-        out.append(DiffLine(kind, line[1:] if kind != "hunk" else line))
-    return out
-
-
-def restore_revision(article: Article, number: int, actor: User) -> Article:
-    """Bring back an old revision's text as a new revision (history is never rewritten)."""
-    revision = get_revision(article, number)
-    if number == article.revision_number:
-        raise KbError("这已经是当前版本")
-    return update_article(
-        article,
-        actor,
-        title=revision.title,
-        summary=revision.summary,
-        body=revision.body,
-        note=f"恢复到第 {number} 版",
-    )
-
-
-# --- files ----------------------------------------------------------------------------------------
-
-PDF_TYPE = "application/pdf"
-#: Magic numbers of the cover image formats every browser shows (never SVG: it can carry scripts).
-IMAGE_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"GIF87a": ("image/gif", ".gif"),
-    b"GIF89a": ("image/gif", ".gif"),
-}
-IMAGE_TYPES = {ext: mime for mime, ext in IMAGE_SIGNATURES.values()} | {".webp": "image/webp"}
-
-
-def upload_dir() -> Path:
-    """Where covers and attachments live: ``KB_UPLOAD_DIR``, by default ``MEDIA_ROOT/kb``."""
-    folder = Path(current_app.config.get("KB_UPLOAD_DIR") or Path(current_app.config["MEDIA_ROOT"]) / "kb")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def stored_path(stored_name: str) -> Path:
-    return upload_dir() / stored_name
-
-
-def _read_upload(stream, limit: int, what: str) -> bytes:
-    data = stream.read(limit + 1)
-    if not data:
-        raise KbError(f"{what}是空的", "file")
-    if len(data) > limit:
-        raise KbError(f"{what}不能超过 {limit // (1024 * 1024)} MB", "file")
-    return data
-
-
-def _write_file(data: bytes, extension: str) -> str:
-    name = f"{secrets.token_hex(16)}{extension}"
-    path = upload_dir() / name
-    path.write_bytes(data)
-    _remove_files_on_rollback([name])
-    return name
-
-
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            (upload_dir() / name).unlink(missing_ok=True)
-        except OSError:
-            logger.warning("could not remove knowledge-base file %s", name)
-
-
-def _remove_files_after_commit(names: list[str]) -> None:
-    if names:
-        on_transaction_end(on_commit=lambda: _remove_files(names))
-
-
-def _remove_files_on_rollback(names: list[str]) -> None:
-    on_transaction_end(on_rollback=lambda: _remove_files(names))
-
-
-def add_attachment(article: Article, actor: User, stream, filename: str) -> ArticleAttachment:
-    """Attach a PDF (checked by content, not by name)."""
-    if not can_edit(actor, article):
-        raise Forbidden()
-    data = _read_upload(stream, current_app.config["KB_MAX_ATTACHMENT_BYTES"], "附件")
-    if not data.startswith(b"%PDF-"):
-        raise KbError("附件只能是 PDF 文件", "file")
-    filename = Path((filename or "").replace("\\", "/")).name.strip() or "附件.pdf"
-    if not filename.lower().endswith(".pdf"):
-        filename += ".pdf"
-    attachment = ArticleAttachment(
-        article=article,
-        filename=filename[-255:],
-        stored_name=_write_file(data, ".pdf"),
-        content_type=PDF_TYPE,
-        size=len(data),
-        uploaded_by_id=actor.id,
-    )
-    db.session.add(attachment)
-    db.session.flush()
-    audit.record(actor, "kb.attachment.add", article, f"为《{article.title}》添加附件 {filename}")
-    return attachment
-
-
-def delete_attachment(attachment: ArticleAttachment, actor: User) -> None:
-    article = attachment.article
-    if not can_edit(actor, article):
-        raise Forbidden()
-    audit.record(
-        actor, "kb.attachment.delete", article, f"删除《{article.title}》的附件 {attachment.filename}"
-    )
-    name = attachment.stored_name
-    article.attachments.remove(attachment)
-    db.session.flush()
-    _remove_files_after_commit([name])
-
-
-def set_cover(article: Article, actor: User, stream) -> Article:
-    """Set the cover image (PNG, JPEG, GIF or WebP, recognised by content)."""
-    if not can_edit(actor, article):
-        raise Forbidden()
-    data = _read_upload(stream, current_app.config["KB_MAX_COVER_BYTES"], "封面图片")
-    extension = next((ext for magic, (_m, ext) in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
-    if extension is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        extension = ".webp"
-    if extension is None:
-        raise KbError("封面只能是 PNG、JPEG、GIF 或 WebP 图片", "file")
-    old = article.cover_file
-    article.cover_file = _write_file(data, extension)
-    db.session.flush()
-    audit.record(actor, "kb.article.cover", article, f"更换《{article.title}》的封面")
-    if old:
-        _remove_files_after_commit([old])
-    return article
-
-
-def cover_content_type(article: Article) -> str:
-    return IMAGE_TYPES.get(Path(article.cover_file or "").suffix, "application/octet-stream")

@@ -17,9 +17,11 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from app.accounts.models import Role
+from app.core.errors import back_to, refused
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
-from app.kb import services
+from app.kb import authoring, services
+from app.kb import files as kb_files
 from app.kb.forms import ArticleForm, CategoryForm, RejectForm, UploadForm
 from app.kb.models import ArticleAttachment, ArticleCategory, ArticleStatus, Tag
 
@@ -99,10 +101,10 @@ def _save_article(form: ArticleForm, article=None):
         "tags": services.parse_tags(form.tags.data),
     }
     if article is None:
-        return services.create_article(current_user, status=wanted, **fields)
+        return authoring.create_article(current_user, status=wanted, **fields)
     # "Save" keeps a published article published (an approver's edit) or sends it to review.
     status = None if form.save.data and article.status != ArticleStatus.DRAFT else wanted
-    return services.update_article(article, current_user, status=status, note=form.note.data or "", **fields)
+    return authoring.update_article(article, current_user, status=status, note=form.note.data or "", **fields)
 
 
 def _article_form_page(form: ArticleForm, article=None):
@@ -110,8 +112,7 @@ def _article_form_page(form: ArticleForm, article=None):
         try:
             saved = _save_article(form, article)
         except services.KbError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "body").errors.append(str(exc))
+            refused(exc, form, field="body")
         else:
             db.session.commit()
             messages = {
@@ -121,7 +122,7 @@ def _article_form_page(form: ArticleForm, article=None):
             }
             flash(messages[saved.status], "success")
             return redirect(url_for("kb.article", article_id=saved.id))
-    status = 400 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200
     return render_template(
         "kb/article_form.html", form=form, article=article, can_approve=services.can_approve(current_user)
     ), status
@@ -151,27 +152,25 @@ def edit_article(article_id: int):
 
 def _workflow(article_id: int, action, success: str, edit: bool = True):
     article = services.get_article_for(article_id, current_user, edit=edit)
-    try:
+    with back_to(url_for("kb.article", article_id=article_id)):
         action(article)
-    except services.KbError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    db.session.commit()
+    flash(success, "success")
     return redirect(url_for("kb.article", article_id=article_id))
 
 
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])
 @login_required
 def submit_article(article_id: int):
-    return _workflow(article_id, lambda a: services.submit_article(a, current_user), _("已提交审核。"))
+    return _workflow(article_id, lambda a: authoring.submit_article(a, current_user), _("已提交审核。"))
 
 
 @bp.route("/articles/<int:article_id>/approve", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def approve_article(article_id: int):
-    return _workflow(article_id, lambda a: services.approve_article(a, current_user), _("已审核通过并发布。"))
+    return _workflow(
+        article_id, lambda a: authoring.approve_article(a, current_user), _("已审核通过并发布。")
+    )
 
 
 @bp.route("/articles/<int:article_id>/reject", methods=["POST"])
@@ -180,7 +179,7 @@ def reject_article(article_id: int):
     form = RejectForm()
     note = form.note.data if form.validate_on_submit() else ""
     return _workflow(
-        article_id, lambda a: services.reject_article(a, current_user, note), _("已退回作者修改。")
+        article_id, lambda a: authoring.reject_article(a, current_user, note), _("已退回作者修改。")
     )
 
 
@@ -188,7 +187,7 @@ def reject_article(article_id: int):
 @roles_required(Role.COORDINATOR)
 def unpublish_article(article_id: int):
     return _workflow(
-        article_id, lambda a: services.unpublish_article(a, current_user), _("已撤下，文章转为草稿。")
+        article_id, lambda a: authoring.unpublish_article(a, current_user), _("已撤下，文章转为草稿。")
     )
 
 
@@ -196,7 +195,7 @@ def unpublish_article(article_id: int):
 @login_required
 def delete_article(article_id: int):
     article = services.get_article_for(article_id, current_user, edit=True)
-    services.delete_article(article, current_user)
+    authoring.delete_article(article, current_user)
     db.session.commit()
     flash(_("已删除文章。"), "success")
     return redirect(url_for("kb.workbench"))
@@ -223,7 +222,7 @@ def workbench():
 @login_required
 def history(article_id: int):
     article = services.get_article_for(article_id, current_user, edit=True)
-    return render_template("kb/history.html", article=article, revisions=services.revisions(article))
+    return render_template("kb/history.html", article=article, revisions=authoring.revisions(article))
 
 
 @bp.route("/articles/<int:article_id>/diff")
@@ -232,10 +231,10 @@ def diff(article_id: int):
     article = services.get_article_for(article_id, current_user, edit=True)
     new_number = request.args.get("to", article.revision_number, type=int)
     old_number = request.args.get("from", new_number - 1, type=int)
-    old = services.get_revision(article, old_number)
-    new = services.get_revision(article, new_number)
+    old = authoring.get_revision(article, old_number)
+    new = authoring.get_revision(article, new_number)
     return render_template(
-        "kb/diff.html", article=article, old=old, new=new, lines=services.revision_diff(old, new)
+        "kb/diff.html", article=article, old=old, new=new, lines=authoring.revision_diff(old, new)
     )
 
 
@@ -244,7 +243,7 @@ def diff(article_id: int):
 def restore(article_id: int, number: int):
     return _workflow(
         article_id,
-        lambda a: services.restore_revision(a, number, current_user),
+        lambda a: authoring.restore_revision(a, number, current_user),
         _("已恢复到第 %(number)s 版（作为新版本保存）。", number=number),
     )
 
@@ -269,13 +268,12 @@ def _upload(article_id: int, target: str, action, success: str):
         try:
             action(article, form.file.data)
         except services.KbError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
+            refused(exc, form, field="file")
         else:
             db.session.commit()
             flash(success, "success")
             return redirect(url_for("kb.files", article_id=article_id))
-    return _files_page(article, form, target, 400)
+    return _files_page(article, form, target, 422)
 
 
 @bp.route("/articles/<int:article_id>/attachments", methods=["POST"])
@@ -284,7 +282,7 @@ def add_attachment(article_id: int):
     return _upload(
         article_id,
         "attachment",
-        lambda a, f: services.add_attachment(a, current_user, f.stream, f.filename),
+        lambda a, f: kb_files.add_attachment(a, current_user, f.stream, f.filename),
         _("已添加附件。"),
     )
 
@@ -293,7 +291,7 @@ def add_attachment(article_id: int):
 @login_required
 def set_cover(article_id: int):
     return _upload(
-        article_id, "cover", lambda a, f: services.set_cover(a, current_user, f.stream), _("已更换封面。")
+        article_id, "cover", lambda a, f: kb_files.set_cover(a, current_user, f.stream), _("已更换封面。")
     )
 
 
@@ -312,7 +310,7 @@ def cover(article_id: int):
     article = services.get_article_for(article_id, current_user)
     if not article.cover_file:
         abort(404)
-    return _protected_file(services.stored_path(article.cover_file), services.cover_content_type(article))
+    return _protected_file(kb_files.stored_path(article.cover_file), kb_files.cover_content_type(article))
 
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -323,7 +321,7 @@ def attachment(attachment_id: int):
         abort(404)
     services.get_article_for(item.article_id, current_user)  # 404 unless the reader may see the article
     return _protected_file(
-        services.stored_path(item.stored_name),
+        kb_files.stored_path(item.stored_name),
         item.content_type,
         as_attachment=True,
         download_name=item.filename,
@@ -338,7 +336,7 @@ def delete_attachment(attachment_id: int):
         abort(404)
     article_id = item.article_id
     services.get_article_for(article_id, current_user, edit=True)
-    services.delete_attachment(item, current_user)
+    kb_files.delete_attachment(item, current_user)
     db.session.commit()
     flash(_("已删除附件。"), "success")
     return redirect(url_for("kb.files", article_id=article_id))
@@ -357,13 +355,12 @@ def categories():
         try:
             services.create_category(form.name.data, parent, current_user)
         except services.KbError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
+            refused(exc, form, field="name")
         else:
             db.session.commit()
             flash(_("已创建分类。"), "success")
             return redirect(url_for("kb.categories"))
-    status = 400 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200
     return render_template("kb/categories.html", form=form, categories=services.category_tree()), status
 
 
@@ -373,12 +370,8 @@ def delete_category(category_id: int):
     category = db.session.get(ArticleCategory, category_id)
     if category is None:
         abort(404)
-    try:
+    with back_to(url_for("kb.categories")):
         services.delete_category(category, current_user)
-    except services.KbError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已删除分类。"), "success")
+    db.session.commit()
+    flash(_("已删除分类。"), "success")
     return redirect(url_for("kb.categories"))

@@ -5,16 +5,18 @@ branch and everything under it; anyone else sees no one but themselves.
 """
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import Role, User
 from app.core import audit
+from app.core.errors import DomainError
 from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 
 
-class BranchError(ValueError):
+class BranchError(DomainError):
     """A problem the user caused, with a message in Chinese."""
 
 
@@ -24,15 +26,15 @@ class BranchError(ValueError):
 def _check_name(name: str, parent_id: int | None, branch_id: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise BranchError("组织名称不能为空")
+        raise BranchError(_("组织名称不能为空"))
     if len(name) > 100:
-        raise BranchError("组织名称不能超过 100 个字")
+        raise BranchError(_("组织名称不能超过 100 个字"))
     same_parent = Branch.parent_id.is_(None) if parent_id is None else Branch.parent_id == parent_id
     query = sa.select(Branch.id).where(Branch.name == name, same_parent)
     if branch_id is not None:
         query = query.where(Branch.id != branch_id)
     if db.session.scalar(query) is not None:
-        raise BranchError(f"同一上级下已有名为「{name}」的组织")
+        raise BranchError(_("同一上级下已有名为「%(name)s」的组织", name=name))
     return name
 
 
@@ -55,7 +57,7 @@ def update_branch(
     """Rename, re-kind or move a branch; moving rewrites the paths of its whole subtree in one UPDATE."""
     name = _check_name(name, parent.id if parent else None, branch.id)
     if parent is not None and branch.contains(parent):
-        raise BranchError("不能把组织移动到它自己或它的下级组织之下")
+        raise BranchError(_("不能把组织移动到它自己或它的下级组织之下"))
     old_path, old_parent_id = branch.path, branch.parent_id
     branch.name = name
     branch.kind = BranchKind(kind)
@@ -83,9 +85,9 @@ def update_branch(
 
 def delete_branch(branch: Branch, actor: User) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(Branch.parent_id == branch.id)):
-        raise BranchError(f"「{branch.name}」下还有下级组织，不能删除")
+        raise BranchError(_("「%(name)s」下还有下级组织，不能删除", name=branch.name))
     if db.session.scalar(sa.select(sa.func.count()).where(User.branch_id == branch.id)):
-        raise BranchError(f"「{branch.name}」下还有成员，请先调出成员再删除")
+        raise BranchError(_("「%(name)s」下还有成员，请先调出成员再删除", name=branch.name))
     audit.record(actor, "branch.delete", branch, f"删除组织 {branch.name}")
     db.session.delete(branch)
     db.session.flush()

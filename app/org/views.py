@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.core.errors import back_to, refused
 from app.core.permissions import roles_required
 from app.extensions import db
 from app.org import services
@@ -48,14 +49,14 @@ def create_branch():
                 form.name.data, form.kind.data, _parent_from(form), actor=current_user
             )
         except services.BranchError as exc:
-            form.name.errors.append(str(exc))
+            refused(exc, form, field="name")
         else:
             db.session.commit()
             flash(_("已创建组织「%(name)s」。", name=branch.name), "success")
             return redirect(url_for("org.branches"))
     return render_template(
         "org/branch_form.html", form=form, branch=None
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
@@ -73,26 +74,22 @@ def edit_branch(branch_id: int):
                 branch, form.name.data, form.kind.data, _parent_from(form), actor=current_user
             )
         except services.BranchError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
+            refused(exc, form, field="name")
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("org.branches"))
     return render_template(
         "org/branch_form.html", form=form, branch=branch
-    ), 200 if request.method == "GET" else 400
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/branches/<int:branch_id>/delete", methods=["POST"])
 @roles_required(Role.ADMIN)
 def delete_branch(branch_id: int):
     branch = services.get_branch_for(branch_id, current_user)
-    try:
+    with back_to(url_for("org.branches")):
         services.delete_branch(branch, actor=current_user)
-    except services.BranchError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已删除组织。"), "success")
+    db.session.commit()
+    flash(_("已删除组织。"), "success")
     return redirect(url_for("org.branches"))

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.core.signals import notification_requested
 from app.core.text import plain_text
 from app.core.urls import site_path
@@ -24,12 +26,8 @@ from app.org.services import can_manage_branch, scope_path
 from app.portal.models import NOTICE_BODY_MAX, NOTICE_TITLE_MAX, Notice, NoticeKind, NoticeRead
 
 
-class NoticeError(ValueError):
-    """A problem the user caused, with a message in Chinese."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class NoticeError(DomainError):
+    """A problem the user caused; ``field`` names the input at fault."""
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -158,31 +156,35 @@ def _check(data: NoticeData, actor: User) -> tuple[NoticeKind, Branch | None]:
     try:
         kind = NoticeKind(data.kind)
     except ValueError:
-        raise NoticeError("请选择类别", "kind") from None
+        raise NoticeError(_("请选择类别"), field="kind") from None
     if not (data.title or "").strip():
-        raise NoticeError("请填写标题", "title")
+        raise NoticeError(_("请填写标题"), field="title")
     if len(data.title.strip()) > NOTICE_TITLE_MAX:
-        raise NoticeError(f"标题不能超过 {NOTICE_TITLE_MAX} 个字", "title")
+        raise NoticeError(
+            _("标题不能超过 %(notice_title_max)s 个字", notice_title_max=NOTICE_TITLE_MAX), field="title"
+        )
     if not (data.body or "").strip():
-        raise NoticeError("请填写正文", "body")
+        raise NoticeError(_("请填写正文"), field="body")
     if len(data.body) > NOTICE_BODY_MAX:
-        raise NoticeError(f"正文不能超过 {NOTICE_BODY_MAX} 个字", "body")
+        raise NoticeError(
+            _("正文不能超过 %(notice_body_max)s 个字", notice_body_max=NOTICE_BODY_MAX), field="body"
+        )
     if len(data.location or "") > 200:
-        raise NoticeError("地点不能超过 200 个字", "location")
+        raise NoticeError(_("地点不能超过 200 个字"), field="location")
     if data.branch_id:
         branch = db.session.get(Branch, data.branch_id)
         if branch is None or not can_manage_branch(actor, branch):
-            raise NoticeError("您只能向自己管理的组织发布", "branch_id")
+            raise NoticeError(_("您只能向自己管理的组织发布"), field="branch_id")
     else:
         if not actor.is_admin:
-            raise NoticeError("只有管理员可以向全公司发布，请选择组织", "branch_id")
+            raise NoticeError(_("只有管理员可以向全公司发布，请选择组织"), field="branch_id")
         branch = None
     return kind, branch
 
 
 def create_notice(data: NoticeData, actor: User, publish: bool = False) -> Notice:
     if not can_publish(actor):
-        raise Forbidden("只有组织员和管理员可以发布党务公开。")
+        raise Forbidden(_("只有组织员和管理员可以发布党务公开。"))
     kind, branch = _check(data, actor)
     notice = Notice(
         kind=kind,
@@ -210,7 +212,7 @@ def update_notice(notice: Notice, data: NoticeData, actor: User) -> Notice:
     kind, branch = _check(data, actor)
     if notice.is_published and (branch.id if branch else None) != notice.branch_id:
         # Narrowing a published notice would leave receipts (and notifications) outside its audience.
-        raise NoticeError("已发布的公开不能改变发布范围；请撤回后重新发布", "branch_id")
+        raise NoticeError(_("已发布的公开不能改变发布范围；请撤回后重新发布"), field="branch_id")
     notice.kind, notice.branch = kind, branch
     notice.title, notice.body = data.title.strip(), data.body.replace("\r\n", "\n")
     notice.requires_receipt = bool(data.requires_receipt)
@@ -238,7 +240,7 @@ def publish_notice(notice: Notice, actor: User) -> Notice:
     if not can_manage(actor, notice):
         raise Forbidden()
     if notice.is_published:
-        raise NoticeError("已经发布过了")
+        raise NoticeError(_("已经发布过了"))
     notice.published_at = utcnow()
     db.session.flush()
     audit.record(
@@ -264,7 +266,7 @@ def withdraw_notice(notice: Notice, actor: User) -> Notice:
     if not can_manage(actor, notice):
         raise Forbidden()
     if not notice.is_published:
-        raise NoticeError("这条公开还没有发布")
+        raise NoticeError(_("这条公开还没有发布"))
     notice.published_at = None
     db.session.flush()
     audit.record(actor, "notice.withdraw", notice, f"撤回党务公开《{notice.title}》")

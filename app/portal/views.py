@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.core.clock import LOCAL_TZ
+from app.core.errors import back_to, refused
 from app.core.models import AuditEntry
 from app.core.permissions import login_required, roles_required
 from app.core.text import plain_text, render_markdown
@@ -197,15 +198,14 @@ def _notice_form(form: NoticeForm, notice=None):
                 if form.publish.data and not notice.is_published:
                     services.publish_notice(notice, current_user)
         except services.NoticeError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "title").errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(_("已发布。") if notice.is_published else _("已保存草稿。"), "success")
             return redirect(url_for("portal.notice", notice_id=notice.id))
     return render_template(
         "portal/notice_form.html", form=form, notice=notice
-    ), 400 if form.is_submitted() else 200
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
@@ -232,12 +232,8 @@ def edit_notice(notice_id: int):
 
 def _manage_action(notice_id: int, action, success: str, to_list: bool = False):
     notice = services.get_notice_for(notice_id, current_user, manage=True)
-    try:
+    with back_to(url_for("portal.notice", notice_id=notice_id)):
         action(notice)
-    except services.NoticeError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("portal.notice", notice_id=notice_id))
     db.session.commit()
     flash(success, "success")
     return redirect(url_for("portal.notices") if to_list else url_for("portal.notice", notice_id=notice_id))

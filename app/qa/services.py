@@ -9,16 +9,18 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.accounts.models import Role, User, UserRole
+from app.accounts.models import Role, User
 from app.core import audit
 from app.core.clock import utcnow
-from app.core.models import AuditEntry
+from app.core.errors import DomainError
 from app.core.signals import notification_requested
 from app.core.text import plain_text
 from app.core.urls import site_path
 from app.extensions import db
+from app.kb import authoring as kb_authoring
 from app.kb import services as kb_services
 from app.kb.models import Tag
 from app.qa.models import (
@@ -26,24 +28,16 @@ from app.qa.models import (
     COMMENT_BODY_MAX,
     QUESTION_BODY_MAX,
     QUESTION_TITLE_MAX,
-    REPORT_REASON_MAX,
     Answer,
     AnswerVote,
     Comment,
     Question,
-    Report,
-    ReportTarget,
     expert_tag,
-    question_tag,
 )
 
 
-class QaError(ValueError):
-    """A problem the user caused, with a message in Chinese; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class QaError(DomainError):
+    """A problem the user caused; ``field`` names the input at fault."""
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -118,12 +112,12 @@ _SPACES = re.compile(r"\s+")
 
 def _check_body(body: str, limit: int, what: str, required: bool = True) -> str:
     if not isinstance(body, str):
-        raise QaError(f"{what}必须是文字", "body")
+        raise QaError(_("%(what)s必须是文字", what=what), field="body")
     body = body.replace("\r\n", "\n")
     if required and not body.strip():
-        raise QaError(f"请填写{what}", "body")
+        raise QaError(_("请填写%(what)s", what=what), field="body")
     if len(body) > limit:
-        raise QaError(f"{what}不能超过 {limit} 个字", "body")
+        raise QaError(_("%(what)s不能超过 %(limit)s 个字", what=what, limit=limit), field="body")
     return body
 
 
@@ -161,17 +155,20 @@ def ask_question(
     actor: User, title: str, body: str, tags: Iterable[str] | str = (), is_private: bool = False
 ) -> Question:
     if not isinstance(title, str) or not title.strip():
-        raise QaError("请填写问题标题", "title")
+        raise QaError(_("请填写问题标题"), field="title")
     title = _SPACES.sub(" ", title).strip()
     if len(title) < 4:
-        raise QaError("问题标题太短，请至少写 4 个字", "title")
+        raise QaError(_("问题标题太短，请至少写 4 个字"), field="title")
     if len(title) > QUESTION_TITLE_MAX:
-        raise QaError(f"问题标题不能超过 {QUESTION_TITLE_MAX} 个字", "title")
+        raise QaError(
+            _("问题标题不能超过 %(question_title_max)s 个字", question_title_max=QUESTION_TITLE_MAX),
+            field="title",
+        )
     body = _check_body(body or "", QUESTION_BODY_MAX, "问题描述", required=False)
     try:
         tag_rows = kb_services.get_or_create_tags(kb_services.parse_tags(tags))
     except kb_services.KbError as exc:
-        raise QaError(str(exc), "tags") from None
+        raise QaError(str(exc), field="tags") from None
     question = Question(title=title, body=body, author_id=actor.id, is_private=bool(is_private))
     question.tags = tag_rows
     db.session.add(question)
@@ -191,7 +188,7 @@ def answer_question(question: Question, actor: User, body: str) -> Answer:
     if not can_see_question(actor, question):
         raise NotFound()
     if question.is_hidden:
-        raise QaError("这个问题已被隐藏，不能再回答")
+        raise QaError(_("这个问题已被隐藏，不能再回答"))
     body = _check_body(body, ANSWER_BODY_MAX, "回答")
     answer = Answer(question_id=question.id, author_id=actor.id, body=body)
     db.session.add(answer)
@@ -222,7 +219,7 @@ def add_comment(question: Question, actor: User, body: str, answer: Answer | Non
     if answer is not None and answer.question_id != question.id:
         raise NotFound()
     if question.is_hidden:
-        raise QaError("这个问题已被隐藏，不能再评论")
+        raise QaError(_("这个问题已被隐藏，不能再评论"))
     body = _check_body(body, COMMENT_BODY_MAX, "评论").strip()
     comment = Comment(
         question_id=question.id, answer_id=answer.id if answer else None, author_id=actor.id, body=body
@@ -289,11 +286,11 @@ def accept_answer(answer: Answer, actor: User) -> Answer:
     """The asker (or an admin) marks the best answer; accepting another moves the mark."""
     question = answer.question
     if question.author_id != actor.id and not is_moderator(actor):
-        raise Forbidden("只有提问人可以采纳回答。")
+        raise Forbidden(_("只有提问人可以采纳回答。"))
     if answer.is_hidden:
-        raise QaError("被隐藏的回答不能采纳")
+        raise QaError(_("被隐藏的回答不能采纳"))
     if answer.is_accepted:
-        raise QaError("已经采纳了这个回答")
+        raise QaError(_("已经采纳了这个回答"))
     # One statement flips every answer of the question: never two accepted at once.
     db.session.execute(
         sa.update(Answer)
@@ -325,11 +322,11 @@ def vote_answer(answer: Answer, actor: User, value: int) -> int:
     the same transaction with ``score = score + delta``, which concurrent voters cannot lose.
     """
     if value not in (1, -1):
-        raise QaError("投票只能是赞同或反对")
+        raise QaError(_("投票只能是赞同或反对"))
     if answer.author_id == actor.id:
-        raise QaError("不能给自己的回答投票")
+        raise QaError(_("不能给自己的回答投票"))
     if answer.is_hidden:
-        raise QaError("被隐藏的回答不能投票")
+        raise QaError(_("被隐藏的回答不能投票"))
     key = {"answer_id": answer.id, "user_id": actor.id}
     delta = 0
     existing = db.session.get(AnswerVote, (answer.id, actor.id), populate_existing=True)
@@ -356,71 +353,6 @@ def vote_answer(answer: Answer, actor: User, value: int) -> int:
     db.session.flush()
     db.session.refresh(answer, ["score"])
     return answer.score
-
-
-# --- experts --------------------------------------------------------------------------------------
-
-
-def expert_rows() -> list[tuple[Tag, User]]:
-    return list(
-        db.session.execute(
-            sa.select(Tag, User)
-            .join(expert_tag, expert_tag.c.tag_id == Tag.id)
-            .join(User, User.id == expert_tag.c.user_id)
-            .order_by(Tag.name, User.employee_no)
-        ).all()
-    )
-
-
-def expert_tag_ids(user: User) -> list[int]:
-    return list(db.session.scalars(sa.select(expert_tag.c.tag_id).where(expert_tag.c.user_id == user.id)))
-
-
-def designate_expert(trainer: User, tag_names: Iterable[str] | str, actor: User) -> list[Tag]:
-    if not is_moderator(actor):
-        raise Forbidden()
-    if not trainer.has_role(Role.TRAINER):
-        raise QaError(f"{trainer.name} 不是讲师，只能指定讲师为专家", "employee_no")
-    try:
-        tags = kb_services.get_or_create_tags(kb_services.parse_tags(tag_names))
-    except kb_services.KbError as exc:
-        raise QaError(str(exc), "tags") from None
-    if not tags:
-        raise QaError("请填写至少一个标签", "tags")
-    have = set(expert_tag_ids(trainer))
-    new = [t for t in tags if t.id not in have]
-    if new:
-        db.session.execute(sa.insert(expert_tag), [{"user_id": trainer.id, "tag_id": t.id} for t in new])
-    audit.record(
-        actor, "qa.expert.add", trainer, f"指定 {trainer.name} 为专家：{'、'.join(t.name for t in tags)}"
-    )
-    return tags
-
-
-def remove_expert(trainer: User, tag: Tag, actor: User) -> None:
-    if not is_moderator(actor):
-        raise Forbidden()
-    db.session.execute(
-        sa.delete(expert_tag).where(expert_tag.c.user_id == trainer.id, expert_tag.c.tag_id == tag.id)
-    )
-    audit.record(actor, "qa.expert.remove", trainer, f"取消 {trainer.name} 的专家标签：{tag.name}")
-
-
-def unanswered_in_tags(user: User, limit: int = 5) -> tuple[list[Question], int]:
-    """Unanswered questions in the tags ``user`` is an expert for, newest first, with the total."""
-    tag_ids = expert_tag_ids(user)
-    if not tag_ids:
-        return [], 0
-    condition = sa.and_(
-        Question.answer_count == 0,
-        Question.is_hidden.is_(False),
-        Question.id.in_(sa.select(question_tag.c.question_id).where(question_tag.c.tag_id.in_(tag_ids))),
-    )
-    total = db.session.scalar(sa.select(sa.func.count(Question.id)).where(condition))
-    items = list(
-        db.session.scalars(sa.select(Question).where(condition).order_by(Question.id.desc()).limit(limit))
-    )
-    return items, total
 
 
 # --- duplicates -----------------------------------------------------------------------------------
@@ -468,225 +400,25 @@ def similar_questions(
     return [row[3] for row in scored[:limit]]
 
 
-# --- moderation -----------------------------------------------------------------------------------
-
-_TARGETS = {ReportTarget.QUESTION: Question, ReportTarget.ANSWER: Answer, ReportTarget.COMMENT: Comment}
-
-
-def load_target(target_type: str, target_id: int):
-    try:
-        model = _TARGETS[ReportTarget(target_type)]
-    except ValueError:
-        raise NotFound() from None
-    item = db.session.get(model, target_id)
-    if item is None:
-        raise NotFound()
-    return item
-
-
-def _question_of(item) -> Question:
-    return item if isinstance(item, Question) else db.session.get(Question, item.question_id)
-
-
-def _target_type(item) -> ReportTarget:
-    return next(t for t, model in _TARGETS.items() if isinstance(item, model))
-
-
-def report_content(item, actor: User, reason: str) -> Report:
-    question = _question_of(item)
-    if not can_see_question(actor, question) or (
-        not isinstance(item, Question) and not can_see_item(actor, item)
-    ):
-        raise NotFound()
-    if item.author_id == actor.id:
-        raise QaError("不能举报自己的内容")
-    reason = _SPACES.sub(" ", reason or "").strip()
-    if not reason:
-        raise QaError("请写明举报理由", "reason")
-    if len(reason) > REPORT_REASON_MAX:
-        raise QaError(f"举报理由不能超过 {REPORT_REASON_MAX} 个字", "reason")
-    target_type = _target_type(item)
-    already = db.session.scalar(
-        sa.select(Report.id).where(
-            Report.target_type == target_type, Report.target_id == item.id, Report.reporter_id == actor.id
-        )
-    )
-    if already:
-        raise QaError("您已经举报过这条内容，管理员会尽快处理")
-    report = Report(target_type=target_type, target_id=item.id, reporter_id=actor.id, reason=reason)
-    try:
-        with db.session.begin_nested():
-            db.session.add(report)
-    except sa.exc.IntegrityError:
-        raise QaError("您已经举报过这条内容，管理员会尽快处理") from None
-    audit.record(actor, "qa.report", item, f"举报：{reason[:100]}", {"report_id": report.id})
-    moderators = db.session.scalars(sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN)).all()
-    _notify(moderators, "有新的举报待处理", f"《{question.title}》：{reason[:80]}", question, "qa.report")
-    return report
-
-
-def _resolve_reports(item, actor: User, resolution: str) -> int:
-    result = db.session.execute(
-        sa.update(Report)
-        .where(
-            Report.target_type == _target_type(item),
-            Report.target_id == item.id,
-            Report.resolved_at.is_(None),
-        )
-        .values(resolved_at=utcnow(), resolved_by_id=actor.id, resolution=resolution)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
-def _adjust_answer_count(item, delta: int) -> None:
-    if isinstance(item, Answer):
-        db.session.execute(
-            sa.update(Question)
-            .where(Question.id == item.question_id)
-            .values(answer_count=Question.answer_count + delta)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def hide_content(item, actor: User, reason: str) -> None:
-    """Hide a question, answer or comment (kept and restorable); resolves its open reports."""
-    if not is_moderator(actor):
-        raise Forbidden("只有管理员可以隐藏内容。")
-    if item.is_hidden:
-        raise QaError("这条内容已经隐藏")
-    reason = _SPACES.sub(" ", reason or "").strip()[:REPORT_REASON_MAX]
-    if not reason:
-        raise QaError("请写明隐藏原因", "reason")
-    item.is_hidden = True
-    _adjust_answer_count(item, -1)
-    resolved = _resolve_reports(item, actor, "hidden")
-    db.session.flush()
-    audit.record(actor, "qa.hide", item, f"隐藏：{reason}", {"reason": reason, "reports_resolved": resolved})
-    question = _question_of(item)
-    what = {Question: "问题", Answer: "回答", Comment: "评论"}[type(item)]
-    _notify(
-        [item.author_id],
-        f"您的{what}已被管理员隐藏",
-        f"《{question.title}》：{reason}",
-        question,
-        "qa.hidden",
-    )
-
-
-def restore_content(item, actor: User) -> None:
-    if not is_moderator(actor):
-        raise Forbidden("只有管理员可以恢复内容。")
-    if not item.is_hidden:
-        raise QaError("这条内容没有被隐藏")
-    item.is_hidden = False
-    _adjust_answer_count(item, +1)
-    db.session.flush()
-    audit.record(actor, "qa.restore", item, "恢复显示")
-
-
-def dismiss_reports(item, actor: User) -> int:
-    if not is_moderator(actor):
-        raise Forbidden()
-    count = _resolve_reports(item, actor, "dismissed")
-    if not count:
-        raise QaError("这条内容没有待处理的举报")
-    audit.record(actor, "qa.report.dismiss", item, f"驳回 {count} 条举报")
-    return count
-
-
-def open_report_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.resolved_at.is_(None)))
-
-
-def moderation_queue(limit: int = 50) -> list[dict]:
-    """Reported items still open (grouped: one row per item, its reports and its audit trail), then
-    the hidden items; a fixed number of queries whatever the queue length."""
-    reports = list(
-        db.session.scalars(
-            sa.select(Report).where(Report.resolved_at.is_(None)).order_by(Report.id).limit(limit * 5)
-        )
-    )
-    keys: list[tuple[ReportTarget, int]] = list(dict.fromkeys((r.target_type, r.target_id) for r in reports))[
-        :limit
-    ]
-    hidden: list[tuple[ReportTarget, int]] = []
-    for target_type, model in _TARGETS.items():
-        hidden += [
-            (target_type, i)
-            for i in db.session.scalars(
-                sa.select(model.id).where(model.is_hidden.is_(True)).order_by(model.id.desc()).limit(limit)
-            )
-        ]
-    all_keys = list(dict.fromkeys(keys + hidden))
-    items: dict[tuple[ReportTarget, int], object] = {}
-    for target_type, model in _TARGETS.items():
-        ids = [i for t, i in all_keys if t == target_type]
-        if ids:
-            items |= {
-                (target_type, row.id): row
-                for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))
-            }
-    question_ids = {getattr(item, "question_id", None) or item.id for item in items.values()}
-    questions = (
-        {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(question_ids)))}
-        if question_ids
-        else {}
-    )
-    trail: dict[tuple[str, int], list[AuditEntry]] = {}
-    if all_keys:
-        table_names = {t: _TARGETS[t].__tablename__ for t in _TARGETS}
-        conditions = [
-            sa.and_(
-                AuditEntry.target_type == table_names[t],
-                AuditEntry.target_id.in_([i for tt, i in all_keys if tt == t]),
-            )
-            for t in _TARGETS
-            if any(tt == t for tt, _i in all_keys)
-        ]
-        for entry in db.session.scalars(
-            sa.select(AuditEntry)
-            .where(sa.or_(*conditions), AuditEntry.action.startswith("qa."))
-            .order_by(AuditEntry.id)
-        ):
-            trail.setdefault((entry.target_type, entry.target_id), []).append(entry)
-    rows = []
-    for key in all_keys:
-        item = items.get(key)
-        if item is None:
-            continue
-        target_type, target_id = key
-        rows.append(
-            {
-                "type": target_type,
-                "item": item,
-                "question": questions.get(getattr(item, "question_id", None) or item.id),
-                "reports": [r for r in reports if (r.target_type, r.target_id) == key],
-                "trail": trail.get((_TARGETS[target_type].__tablename__, target_id), []),
-            }
-        )
-    return rows
-
-
 # --- FAQ ------------------------------------------------------------------------------------------
 
 
 def convert_to_article(question: Question, actor: User):
     """Turn an answered question into a knowledge-base article draft (FAQ), through the KB's service."""
     if not kb_services.can_write(actor):
-        raise Forbidden("只有讲师、组织员和管理员可以整理文章。")
+        raise Forbidden(_("只有讲师、组织员和管理员可以整理文章。"))
     if question.article_id is not None:
-        raise QaError("这个问题已经整理成文章了")
+        raise QaError(_("这个问题已经整理成文章了"))
     if question.is_private or question.is_hidden:
-        raise QaError("不公开或已隐藏的问题不能整理成文章")
+        raise QaError(_("不公开或已隐藏的问题不能整理成文章"))
     answers = [a for a in answers_for(question, actor) if not a.is_hidden]
     if not answers:
-        raise QaError("还没有回答的问题不能整理成文章")
+        raise QaError(_("还没有回答的问题不能整理成文章"))
     best = answers[0]
     body = (
         (question.body.strip() + "\n\n" if question.body.strip() else "") + "## 解答\n\n" + best.body.strip()
     )
-    article = kb_services.create_article(
+    article = kb_authoring.create_article(
         actor,
         title=question.title,
         body=body,

@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -17,11 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role, User
-from app.core.errors import wants_json
+from app.core.errors import back_to, json_ok, refused, wants_json
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from app.kb import services as kb_services
 from app.kb.models import Tag
+from app.qa import experts as qa_experts
+from app.qa import moderation as qa_moderation
 from app.qa import services
 from app.qa.forms import AnswerForm, CommentForm, ExpertForm, QuestionForm, ReasonForm
 
@@ -59,13 +60,12 @@ def ask():
                 form.is_private.data,
             )
         except services.QaError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "title").errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(_("已提交问题。有人回答时会通知您。"), "success")
             return redirect(url_for("qa.question", question_id=question.id))
-    return render_template("qa/ask.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("qa/ask.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/similar")
@@ -74,20 +74,17 @@ def similar():
     """Questions like the title being typed (the ask page calls this, debounced)."""
     title = request.args.get("title", "")[:200]
     found = services.similar_questions(title, current_user) if len(title.strip()) >= 2 else []
-    return jsonify(
-        {
-            "success": True,
-            "data": [
-                {
-                    "id": q.id,
-                    "title": q.title,
-                    "url": url_for("qa.question", question_id=q.id),
-                    "answers": q.answer_count,
-                    "is_solved": q.is_solved,
-                }
-                for q in found
-            ],
-        }
+    return json_ok(
+        [
+            {
+                "id": q.id,
+                "title": q.title,
+                "url": url_for("qa.question", question_id=q.id),
+                "answers": q.answer_count,
+                "is_solved": q.is_solved,
+            }
+            for q in found
+        ]
     )
 
 
@@ -123,8 +120,12 @@ def question(question_id: int):
     return _question_page(question)
 
 
+def _question_url(question_id: int, anchor: str = "") -> str:
+    return url_for("qa.question", question_id=question_id) + anchor
+
+
 def _back_to(question_id: int, anchor: str = ""):
-    return redirect(url_for("qa.question", question_id=question_id) + anchor)
+    return redirect(_question_url(question_id, anchor))
 
 
 @bp.route("/<int:question_id>/answers", methods=["POST"])
@@ -136,8 +137,7 @@ def answer(question_id: int):
         try:
             answer = services.answer_question(question, current_user, form.body.data)
         except services.QaError as exc:
-            db.session.rollback()
-            form.body.errors.append(str(exc))
+            refused(exc, form, field="body")
         else:
             db.session.commit()
             flash(_("已提交回答。"), "success")
@@ -154,11 +154,7 @@ def comment(question_id: int, answer_id: int | None = None):
     form = CommentForm()
     if not form.validate_on_submit():
         abort(422, description=form.body.errors[0] if form.body.errors else _("请填写评论。"))
-    try:
-        services.add_comment(question, current_user, form.body.data, answer)
-    except services.QaError as exc:
-        db.session.rollback()
-        abort(422, description=str(exc))
+    services.add_comment(question, current_user, form.body.data, answer)
     db.session.commit()
     return _back_to(question_id, f"#answer-{answer_id}" if answer_id else "#comments")
 
@@ -167,14 +163,10 @@ def comment(question_id: int, answer_id: int | None = None):
 @login_required
 def accept(answer_id: int):
     answer = services.get_answer_for(answer_id, current_user)
-    try:
+    with back_to(_question_url(answer.question_id, f"#answer-{answer_id}"), "warning"):
         services.accept_answer(answer, current_user)
-    except services.QaError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(_("已采纳这个回答。"), "success")
+    db.session.commit()
+    flash(_("已采纳这个回答。"), "success")
     return _back_to(answer.question_id, f"#answer-{answer_id}")
 
 
@@ -185,47 +177,33 @@ def vote(answer_id: int):
     value = {"up": 1, "down": -1}.get(request.form.get("value", ""))
     if value is None:
         abort(422, description=_("投票只能是赞同或反对。"))
-    try:
+    with back_to(_question_url(answer.question_id, f"#answer-{answer_id}"), "warning"):
         score = services.vote_answer(answer, current_user, value)
-    except services.QaError as exc:
-        db.session.rollback()
-        if wants_json():
-            return jsonify({"success": False, "errors": [{"message": str(exc)}]}), 422
-        flash(str(exc), "warning")
-        return _back_to(answer.question_id, f"#answer-{answer_id}")
     db.session.commit()
     if wants_json():
-        return jsonify({"success": True, "data": {"score": score}})
+        return json_ok({"score": score})
     return _back_to(answer.question_id, f"#answer-{answer_id}")
 
 
 @bp.route("/report/<target_type>/<int:target_id>", methods=["POST"])
 @login_required
 def report(target_type: str, target_id: int):
-    item = services.load_target(target_type, target_id)
+    item = qa_moderation.load_target(target_type, target_id)
     form = ReasonForm()
-    try:
-        services.report_content(item, current_user, form.reason.data or "")
-    except services.QaError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(_("已举报，感谢您的反馈。管理员会尽快处理。"), "success")
-    question_id = item.id if target_type == "question" else item.question_id
-    return _back_to(question_id)
+    back = _question_url(item.id if target_type == "question" else item.question_id)
+    with back_to(back, "warning"):
+        qa_moderation.report_content(item, current_user, form.reason.data or "")
+    db.session.commit()
+    flash(_("已举报，感谢您的反馈。管理员会尽快处理。"), "success")
+    return redirect(back)
 
 
 @bp.route("/<int:question_id>/to-article", methods=["POST"])
 @roles_required(Role.TRAINER, Role.COORDINATOR)
 def to_article(question_id: int):
     question = services.get_question_for(question_id, current_user)
-    try:
+    with back_to(_question_url(question_id), "warning"):
         article = services.convert_to_article(question, current_user)
-    except services.QaError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return _back_to(question_id)
     db.session.commit()
     flash(_("已整理为知识文章草稿，请完善后提交审核。"), "success")
     return redirect(url_for("kb.edit_article", article_id=article.id))
@@ -237,23 +215,22 @@ def to_article(question_id: int):
 @bp.route("/moderation")
 @roles_required(Role.ADMIN)
 def moderation():
-    return render_template("qa/moderation.html", rows=services.moderation_queue(), reason_form=ReasonForm())
+    return render_template(
+        "qa/moderation.html", rows=qa_moderation.moderation_queue(), reason_form=ReasonForm()
+    )
 
 
 def _moderate(target_type: str, target_id: int, action, success: str):
-    item = services.load_target(target_type, target_id)
-    try:
-        action(item)
-    except services.QaError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    item = qa_moderation.load_target(target_type, target_id)
     if request.form.get("back") == "question":
-        question_id = item.id if target_type == "question" else item.question_id
-        return _back_to(question_id)
-    return redirect(url_for("qa.moderation"))
+        back = _question_url(item.id if target_type == "question" else item.question_id)
+    else:
+        back = url_for("qa.moderation")
+    with back_to(back, "warning"):
+        action(item)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(back)
 
 
 @bp.route("/moderate/<target_type>/<int:target_id>/hide", methods=["POST"])
@@ -261,7 +238,7 @@ def _moderate(target_type: str, target_id: int, action, success: str):
 def hide(target_type: str, target_id: int):
     reason = ReasonForm().reason.data or ""
     return _moderate(
-        target_type, target_id, lambda i: services.hide_content(i, current_user, reason), _("已隐藏。")
+        target_type, target_id, lambda i: qa_moderation.hide_content(i, current_user, reason), _("已隐藏。")
     )
 
 
@@ -269,7 +246,7 @@ def hide(target_type: str, target_id: int):
 @roles_required(Role.ADMIN)
 def restore(target_type: str, target_id: int):
     return _moderate(
-        target_type, target_id, lambda i: services.restore_content(i, current_user), _("已恢复显示。")
+        target_type, target_id, lambda i: qa_moderation.restore_content(i, current_user), _("已恢复显示。")
     )
 
 
@@ -277,7 +254,7 @@ def restore(target_type: str, target_id: int):
 @roles_required(Role.ADMIN)
 def dismiss(target_type: str, target_id: int):
     return _moderate(
-        target_type, target_id, lambda i: services.dismiss_reports(i, current_user), _("已驳回举报。")
+        target_type, target_id, lambda i: qa_moderation.dismiss_reports(i, current_user), _("已驳回举报。")
     )
 
 
@@ -296,17 +273,16 @@ def experts():
             form.employee_no.errors.append(_("没有这个工号的用户"))
         else:
             try:
-                services.designate_expert(trainer, form.tags.data, current_user)
+                qa_experts.designate_expert(trainer, form.tags.data, current_user)
             except services.QaError as exc:
-                db.session.rollback()
-                getattr(form, exc.field if exc.field in form else "tags").errors.append(str(exc))
+                refused(exc, form, field="tags")
             else:
                 db.session.commit()
                 flash(_("已指定 %(name)s 为专家。", name=trainer.name), "success")
                 return redirect(url_for("qa.experts"))
     return render_template(
-        "qa/experts.html", form=form, rows=services.expert_rows()
-    ), 400 if form.is_submitted() else 200
+        "qa/experts.html", form=form, rows=qa_experts.expert_rows()
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/experts/<int:user_id>/<int:tag_id>/remove", methods=["POST"])
@@ -315,7 +291,7 @@ def remove_expert(user_id: int, tag_id: int):
     trainer, tag = db.session.get(User, user_id), db.session.get(Tag, tag_id)
     if trainer is None or tag is None:
         abort(404)
-    services.remove_expert(trainer, tag, current_user)
+    qa_experts.remove_expert(trainer, tag, current_user)
     db.session.commit()
     flash(_("已取消。"), "success")
     return redirect(url_for("qa.experts"))

@@ -10,9 +10,11 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
+from app.core.errors import DomainError
 from app.extensions import db
 from app.quiz.grading import FALSE_WORDS, TRUE_WORDS, normalize_text
 from app.quiz.models import (
@@ -39,16 +41,12 @@ _SPLIT_TAGS = re.compile(r"[,，、;；\s]+")
 _SPLIT_ANSWERS = re.compile(r"[|｜]")
 
 
-class QuestionError(ValueError):
+class QuestionError(DomainError):
     """A question that cannot be saved; the message (Chinese) says why."""
 
 
-class GrantError(ValueError):
+class GrantError(DomainError):
     """A co-editing grant that cannot be given; ``status`` is 403 (not yours to grant) or 422."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -77,7 +75,7 @@ def fingerprint(kind: QuestionKind, stem: str, options: list[str]) -> str:
 def parse_kind(value) -> QuestionKind:
     word = unicodedata.normalize("NFKC", str(value or "")).strip().lower()
     if word not in _KIND_WORDS:
-        raise QuestionError(f"未知题型「{value}」，应为单选题、多选题、判断题或填空题")
+        raise QuestionError(_("未知题型「%(value)s」，应为单选题、多选题、判断题或填空题", value=value))
     return _KIND_WORDS[word]
 
 
@@ -90,9 +88,11 @@ def parse_difficulty(value) -> int:
     try:
         level = int(float(text))
     except ValueError:
-        raise QuestionError(f"难度「{value}」无效，应为 1–5 或 易、较易、中、较难、难") from None
+        raise QuestionError(
+            _("难度「%(value)s」无效，应为 1–5 或 易、较易、中、较难、难", value=value)
+        ) from None
     if not 1 <= level <= 5:
-        raise QuestionError(f"难度「{value}」无效，应为 1–5")
+        raise QuestionError(_("难度「%(value)s」无效，应为 1–5", value=value))
     return level
 
 
@@ -102,11 +102,13 @@ def _choice_keys(value, count: int) -> list[str]:
     )
     keys = [k for k in re.sub(r"[\s,;、，；]", "", text).upper()]
     if not keys:
-        raise QuestionError("答案不能为空")
+        raise QuestionError(_("答案不能为空"))
     allowed = OPTION_KEYS[:count]
     wrong = [k for k in keys if k not in allowed]
     if wrong:
-        raise QuestionError(f"答案「{''.join(wrong)}」不在选项 {'、'.join(allowed)} 中")
+        raise QuestionError(
+            _("答案「%(wrong)s」不在选项 %(options)s 中", wrong="".join(wrong), options="、".join(allowed))
+        )
     return sorted(set(keys))
 
 
@@ -117,24 +119,24 @@ def clean_question(
     kind = kind if isinstance(kind, QuestionKind) else parse_kind(kind)
     stem = (stem or "").strip()
     if not stem:
-        raise QuestionError("题干不能为空")
+        raise QuestionError(_("题干不能为空"))
     if len(stem) > MAX_STEM:
-        raise QuestionError(f"题干不能超过 {MAX_STEM} 字")
+        raise QuestionError(_("题干不能超过 %(max_stem)s 字", max_stem=MAX_STEM))
     options = ["" if o is None else str(o).strip() for o in (options or [])]
     while options and not options[-1]:
         options.pop()
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         if len(options) < 2:
-            raise QuestionError("选择题至少需要两个选项")
+            raise QuestionError(_("选择题至少需要两个选项"))
         if len(options) > len(OPTION_KEYS):
-            raise QuestionError("选项最多 8 个（A–H）")
+            raise QuestionError(_("选项最多 8 个（A–H）"))
         if any(not o for o in options):
-            raise QuestionError("选项之间不能有空选项")
+            raise QuestionError(_("选项之间不能有空选项"))
         if len({normalize_text(o) for o in options}) != len(options):
-            raise QuestionError("选项有重复")
+            raise QuestionError(_("选项有重复"))
         keys = _choice_keys(answer, len(options))
         if kind == QuestionKind.SINGLE and len(keys) != 1:
-            raise QuestionError("单选题只能有一个正确答案")
+            raise QuestionError(_("单选题只能有一个正确答案"))
         cleaned = keys[0] if kind == QuestionKind.SINGLE else keys
     elif kind == QuestionKind.TRUE_FALSE:
         options = []
@@ -146,13 +148,13 @@ def clean_question(
         elif word in FALSE_WORDS:
             cleaned = False
         else:
-            raise QuestionError(f"判断题答案「{answer}」无效，应为 正确/错误（对/错）")
+            raise QuestionError(_("判断题答案「%(answer)s」无效，应为 正确/错误（对/错）", answer=answer))
     else:
         options = []
         accepted = answer if isinstance(answer, list) else _SPLIT_ANSWERS.split(str(answer or ""))
         cleaned = [a.strip() for a in accepted if str(a).strip()]
         if not cleaned:
-            raise QuestionError("填空题至少需要一个参考答案（多个答案用 | 分隔）")
+            raise QuestionError(_("填空题至少需要一个参考答案（多个答案用 | 分隔）"))
     return QuestionFields(
         kind=kind,
         stem=stem,
@@ -191,7 +193,7 @@ def _apply(question: Question, fields: QuestionFields) -> None:
 
 def create_question(fields: QuestionFields, actor: User | None) -> Question:
     if (same := find_duplicate(fields)) is not None:
-        raise QuestionError(f"题库中已有相同的题目（编号 {same.id}）")
+        raise QuestionError(_("题库中已有相同的题目（编号 %(id)s）", id=same.id))
     question = Question(created_by_id=actor.id if actor else None, owner_id=actor.id if actor else None)
     _apply(question, fields)
     db.session.add(question)
@@ -202,7 +204,7 @@ def create_question(fields: QuestionFields, actor: User | None) -> Question:
 
 def update_question(question: Question, fields: QuestionFields, actor: User) -> Question:
     if (same := find_duplicate(fields, exclude_id=question.id)) is not None:
-        raise QuestionError(f"题库中已有相同的题目（编号 {same.id}）")
+        raise QuestionError(_("题库中已有相同的题目（编号 %(id)s）", id=same.id))
     before = {"stem": question.stem, "answer": question.answer}
     _apply(question, fields)
     db.session.flush()
@@ -289,12 +291,12 @@ def can_edit_question(user: User, question: Question) -> bool:
 def grant_category(owner: User, category: str, grantee: User, actor: User) -> QuestionGrant:
     """Let ``grantee`` co-edit ``owner``'s questions in ``category``. Only the owner or an admin grants."""
     if not (actor.is_admin or (actor.id == owner.id and actor.has_role("trainer"))):
-        raise GrantError("只有题目的作者本人或管理员可以授权共同编辑。", 403)
+        raise GrantError(_("只有题目的作者本人或管理员可以授权共同编辑。"), 403)
     category = (category or "").strip()[:64]
     if not grantee.has_role("trainer") or not grantee.is_active_account:
-        raise GrantError(f"只能授权给讲师：「{grantee.name}」不是讲师。")
+        raise GrantError(_("只能授权给讲师：「%(name)s」不是讲师。", name=grantee.name))
     if grantee.id == owner.id:
-        raise GrantError("不能授权给题目的作者本人。")
+        raise GrantError(_("不能授权给题目的作者本人。"))
     existing = db.session.scalar(
         sa.select(QuestionGrant).where(
             QuestionGrant.owner_id == owner.id,
@@ -318,7 +320,7 @@ def grant_category(owner: User, category: str, grantee: User, actor: User) -> Qu
 
 def revoke_grant(grant: QuestionGrant, actor: User) -> None:
     if not (actor.is_admin or actor.id == grant.owner_id):
-        raise GrantError("只有题目的作者本人或管理员可以取消授权。", 403)
+        raise GrantError(_("只有题目的作者本人或管理员可以取消授权。"), 403)
     audit.record(actor, "quiz.grant_revoke", grant, f"取消 {grant.grantee.name} 的共同编辑授权")
     db.session.delete(grant)
     db.session.flush()

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
+from app.core.errors import DomainError
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path
@@ -26,7 +28,7 @@ RECENT_DAYS = 7
 UNRANKED_REASON = "您是本次竞赛抽题范围内题目的作者或共同编辑者，可以参赛，但成绩不计入排名，也不获得积分。"
 
 
-class ContestError(ValueError):
+class ContestError(DomainError):
     """A trainer's or coordinator's mistake when setting up a contest (Chinese message)."""
 
 
@@ -55,7 +57,7 @@ def start_daily_quiz(user: User) -> Attempt:
         current_app.config["QUIZ_DAILY_SIZE"], avoid_ids=_recent_question_ids(user.id, at)
     )
     if not questions:
-        raise PlayError("题库里还没有可用的题目，请稍后再来。", 409)
+        raise PlayError(_("题库里还没有可用的题目，请稍后再来。"), 409)
     attempt = play.new_attempt(
         user,
         AttemptKind.DAILY,
@@ -89,7 +91,7 @@ def start_challenge(user: User) -> Attempt:
             return attempt
     questions = play.draw_questions(current_app.config["QUIZ_CHALLENGE_MAX"])
     if not questions:
-        raise PlayError("题库里还没有可用的题目，请稍后再来。", 409)
+        raise PlayError(_("题库里还没有可用的题目，请稍后再来。"), 409)
     return play.new_attempt(
         user,
         AttemptKind.CHALLENGE,
@@ -131,7 +133,7 @@ def update_contest(contest: Contest, data: dict, actor: User) -> Contest:
             if data.get(k) != getattr(contest, k)
         }
         if changing:
-            raise ContestError("已有成员参赛，不能再修改题量、限时或抽题范围")
+            raise ContestError(_("已有成员参赛，不能再修改题量、限时或抽题范围"))
     _apply_contest(contest, data)
     db.session.flush()
     audit.record(actor, "quiz.contest_update", contest, f"修改竞赛 {contest.title}")
@@ -141,16 +143,22 @@ def update_contest(contest: Contest, data: dict, actor: User) -> Contest:
 def _apply_contest(contest: Contest, data: dict) -> None:
     title = (data.get("title") or "").strip()
     if not title:
-        raise ContestError("请填写竞赛名称")
+        raise ContestError(_("请填写竞赛名称"))
     if data["closes_at"] <= data["opens_at"]:
-        raise ContestError("结束时间必须晚于开始时间")
+        raise ContestError(_("结束时间必须晚于开始时间"))
     if not 1 <= int(data["question_count"]) <= 100:
-        raise ContestError("题量应在 1 到 100 之间")
+        raise ContestError(_("题量应在 1 到 100 之间"))
     if not 10 <= int(data["time_limit_seconds"]) <= 24 * 3600:
-        raise ContestError("答题限时应在 10 秒到 24 小时之间")
+        raise ContestError(_("答题限时应在 10 秒到 24 小时之间"))
     available = db.session.scalar(_available_count(data))
     if available < int(data["question_count"]):
-        raise ContestError(f"抽题范围内只有 {available} 道可用题目，少于题量 {data['question_count']}")
+        raise ContestError(
+            _(
+                "抽题范围内只有 %(available)s 道可用题目，少于题量 %(data)s",
+                available=available,
+                data=data["question_count"],
+            )
+        )
     contest.title = title[:200]
     contest.description = data.get("description") or ""
     contest.opens_at, contest.closes_at = data["opens_at"], data["closes_at"]
@@ -218,14 +226,14 @@ def start_contest(contest: Contest, user: User) -> Attempt:
     if (attempt := play.find_once(user.id, once_key)) is not None:
         return sync_attempt(attempt, at)
     if not can_enter_contest(user, contest):
-        raise PlayError("本次竞赛只面向指定组织的成员。", 403)
+        raise PlayError(_("本次竞赛只面向指定组织的成员。"), 403)
     if at < contest.opens_at:
-        raise PlayError("竞赛尚未开始。", 409)
+        raise PlayError(_("竞赛尚未开始。"), 409)
     if contest.is_closed(at):
-        raise LateAnswer("竞赛已经结束。")
+        raise LateAnswer(_("竞赛已经结束。"))
     questions = play.draw_questions(contest.question_count, contest.draw_category, contest.draw_difficulty)
     if not questions:
-        raise PlayError("题库里没有符合本次竞赛范围的题目。", 409)
+        raise PlayError(_("题库里没有符合本次竞赛范围的题目。"), 409)
     attempt = play.new_attempt(
         user,
         AttemptKind.CONTEST,
@@ -297,15 +305,18 @@ def answer_question(attempt: Attempt, question_id, raw) -> dict:
     """
     at = play.now()
     if attempt.kind not in (AttemptKind.DAILY, AttemptKind.CHALLENGE, AttemptKind.CONTEST):
-        raise PlayError("这不是逐题作答的答题。", 404)
+        raise PlayError(_("这不是逐题作答的答题。"), 404)
     try:
         item, is_new = play.answer_item(attempt, question_id, raw, at)
     except LateAnswer:
         sync_attempt(attempt, at)
         if attempt.kind == AttemptKind.CHALLENGE:
             raise LateAnswer(
-                f"本题已超时（限时 {current_app.config['QUIZ_CHALLENGE_SECONDS']} 秒），"
-                f"挑战结束，连续答对 {attempt.correct_count} 题。"
+                _(
+                    "本题已超时（限时 %(value)s 秒），挑战结束，连续答对 %(correct_count)s 题。",
+                    value=current_app.config["QUIZ_CHALLENGE_SECONDS"],
+                    correct_count=attempt.correct_count,
+                )
             ) from None
         raise
     if is_new:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -57,12 +58,12 @@ def player_of(duel: Duel, user: User) -> DuelPlayer | None:
 def create_duel(user: User, capacity: int = 2, is_open: bool = True, invitee: User | None = None) -> Duel:
     """A new room hosted by ``user``; an invitation (``is_open=False``) is joined only by its code."""
     if capacity not in (2, 4):
-        raise PlayError("房间人数只能是 2 或 4 人。")
+        raise PlayError(_("房间人数只能是 2 或 4 人。"))
     if invitee is not None and invitee.id == user.id:
-        raise PlayError("不能邀请自己。")
+        raise PlayError(_("不能邀请自己。"))
     questions = play.draw_questions(current_app.config["QUIZ_DUEL_QUESTIONS"])
     if not questions:
-        raise PlayError("题库里还没有可用的题目，请稍后再来。", 409)
+        raise PlayError(_("题库里还没有可用的题目，请稍后再来。"), 409)
     at = play.now()
     duel = Duel(
         capacity=capacity,
@@ -118,9 +119,9 @@ def join_duel(duel_id: int, user: User) -> bool:
 def join_by_code(code: str, user: User) -> Duel:
     duel = db.session.scalar(sa.select(Duel).where(Duel.invite_code == code))
     if duel is None:
-        raise PlayError("邀请链接无效。", 404)
+        raise PlayError(_("邀请链接无效。"), 404)
     if player_of(duel, user) is None and not join_duel(duel.id, user):
-        raise PlayError("房间已满或对战已经结束。", 409)
+        raise PlayError(_("房间已满或对战已经结束。"), 409)
     return duel
 
 
@@ -285,10 +286,10 @@ def poll(duel_id: int, user: User) -> Duel:
     """A player checks in: their presence is noted and the room brought up to date."""
     duel = locked(duel_id)
     if duel is None:
-        raise PlayError("对战不存在。", 404)
+        raise PlayError(_("对战不存在。"), 404)
     player = player_of(duel, user)
     if player is None:
-        raise PlayError("你不在这场对战中。", 403)
+        raise PlayError(_("你不在这场对战中。"), 403)
     at = play.now()
     if player.left_at is None:
         player.last_seen_at = at
@@ -309,16 +310,16 @@ def answer_duel(duel_id: int, user: User, question_id, raw) -> dict:
     duel = poll(duel_id, user)
     player = player_of(duel, user)
     if player is None:
-        raise PlayError("你不在这场对战中。", 403)
+        raise PlayError(_("你不在这场对战中。"), 403)
     if player.attempt is None:
-        raise PlayError("对战还没有开始。", 409)
+        raise PlayError(_("对战还没有开始。"), 409)
     if player.left_at is not None:
-        raise LateAnswer("你已离开本场对战，答案未被记录。")
+        raise LateAnswer(_("你已离开本场对战，答案未被记录。"))
     at = play.now()
     try:
         item, is_new = play.answer_item(player.attempt, question_id, raw, at)
     except LateAnswer:
-        raise LateAnswer("本轮已经结束，答案未被记录。") from None
+        raise LateAnswer(_("本轮已经结束，答案未被记录。")) from None
     if is_new:
         advance(duel, at)
     result = revealed(item)
@@ -330,7 +331,7 @@ def leave_duel(duel_id: int, user: User) -> Duel:
     duel = locked(duel_id)
     player = player_of(duel, user) if duel else None
     if player is None:
-        raise PlayError("你不在这场对战中。", 404)
+        raise PlayError(_("你不在这场对战中。"), 404)
     at = play.now()
     if duel.status == DuelStatus.WAITING:
         if player.seat == 0:

@@ -7,6 +7,9 @@ Options can be shown in a shuffled order. Members see and answer with the keys o
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+
+from app.core.errors import DomainError
 from app.quiz.models import OPTION_KEYS, AttemptItem, Question, QuestionKind
 
 _SPACES = re.compile(r"\s+")
@@ -15,7 +18,7 @@ TRUE_WORDS = {"true", "t", "1", "对", "正确", "是", "√", "✓", "yes", "y"
 FALSE_WORDS = {"false", "f", "0", "错", "错误", "否", "×", "✗", "x", "no", "n"}
 
 
-class AnswerError(ValueError):
+class AnswerError(DomainError):
     """The answer sent cannot be read (message in Chinese)."""
 
 
@@ -34,7 +37,7 @@ def _keys_from(raw) -> list[str]:
         return parts
     if isinstance(raw, list | tuple):
         return [unicodedata.normalize("NFKC", str(p)).strip().upper() for p in raw]
-    raise AnswerError("答案格式不正确")
+    raise AnswerError(_("答案格式不正确"))
 
 
 def parse_truth(raw) -> bool:
@@ -45,31 +48,31 @@ def parse_truth(raw) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise AnswerError("判断题请回答“正确”或“错误”")
+    raise AnswerError(_("判断题请回答“正确”或“错误”"))
 
 
 def parse_response(question: Question, raw, option_order: list | None):
     """What the member sent, in display keys, turned into the stored shape in original keys."""
     kind = question.kind
     if raw is None or raw == "" or raw == []:
-        raise AnswerError("请先作答")
+        raise AnswerError(_("请先作答"))
     if kind == QuestionKind.TRUE_FALSE:
         return parse_truth(raw)
     if kind == QuestionKind.FILL:
         if not isinstance(raw, str | int | float):
-            raise AnswerError("填空题请填写文字")
+            raise AnswerError(_("填空题请填写文字"))
         text = str(raw).strip()
         if len(text) > 500:
-            raise AnswerError("答案太长")
+            raise AnswerError(_("答案太长"))
         return text
     shown = OPTION_KEYS[: len(question.options)]
     keys = _keys_from(raw)
     if not keys or any(k not in shown for k in keys):
-        raise AnswerError(f"请从选项 {'、'.join(shown)} 中选择")
+        raise AnswerError(_("请从选项 %(options)s 中选择", options="、".join(shown)))
     original = sorted({to_original_key(k, option_order) for k in keys})
     if kind == QuestionKind.SINGLE:
         if len(original) != 1:
-            raise AnswerError("单选题只能选一个选项")
+            raise AnswerError(_("单选题只能选一个选项"))
         return original[0]
     return original
 

@@ -21,9 +21,11 @@ from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.accounts.models import ImportJob, User
 from app.core import audit, imports, spreadsheets
+from app.core.errors import DomainError
 from app.extensions import db
 from app.quiz.bank import QuestionError, QuestionFields, clean_question
 from app.quiz.grading import answer_text
@@ -34,7 +36,7 @@ COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "�
 REQUIRED = ["题型", "题干", "答案"]
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file cannot be read at all (message in Chinese)."""
 
 
@@ -86,7 +88,7 @@ def _limits() -> spreadsheets.ReadLimits:
 def _too_many(count: int) -> None:
     limit = current_app.config["QUIZ_IMPORT_MAX_QUESTIONS"]
     if count > limit:
-        raise ImportFileError(f"一次最多导入 {limit} 道题，请拆分文件")
+        raise ImportFileError(_("一次最多导入 %(limit)s 道题，请拆分文件", limit=limit))
 
 
 def parse_xlsx(source: bytes | Path, category: str | None) -> list[ParsedRow]:
@@ -95,7 +97,9 @@ def parse_xlsx(source: bytes | Path, category: str | None) -> list[ParsedRow]:
         header = next(rows, [])
         missing = [name for name in REQUIRED if name not in header]
         if missing:
-            raise ImportFileError(f"第 1 行缺少列：{'、'.join(missing)}（请使用题库导入模板）")
+            raise ImportFileError(
+                _("第 1 行缺少列：%(columns)s（请使用题库导入模板）", columns="、".join(missing))
+            )
         index = {name: header.index(name) for name in COLUMNS if name in header}
         parsed = []
         for number, cells in enumerate(rows, start=2):
@@ -122,7 +126,7 @@ def parse_xlsx(source: bytes | Path, category: str | None) -> list[ParsedRow]:
             )
     except spreadsheets.SpreadsheetError as exc:
         if "Excel" in str(exc):
-            raise ImportFileError("无法读取该 XLSX 文件，请确认它是用题库模板保存的 Excel 文件") from exc
+            raise ImportFileError(_("无法读取该 XLSX 文件，请确认它是用题库模板保存的 Excel 文件")) from exc
         raise ImportFileError(str(exc)) from exc
     return parsed
 
@@ -149,7 +153,11 @@ def _blocks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             size += len(line)
             if size > limit:
                 raise ImportFileError(
-                    f"第 {start} 行开始的题目超过 {limit} 个字符，请检查文件（题目之间要空一行）"
+                    _(
+                        "第 %(start)s 行开始的题目超过 %(limit)s 个字符，请检查文件（题目之间要空一行）",
+                        start=start,
+                        limit=limit,
+                    )
                 )
             continue
         blanks += 1
@@ -188,9 +196,9 @@ def parse_aiken(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
             else:
                 options[-1] += " " + line.strip()  # a wrapped option
         if None in options:
-            parsed.append(ParsedRow(start, error="选项字母不连续（应为 A、B、C……）"))
+            parsed.append(ParsedRow(start, error=_("选项字母不连续（应为 A、B、C……）")))
         elif answer is None:
-            parsed.append(ParsedRow(start, error="缺少 ANSWER: 行"))
+            parsed.append(ParsedRow(start, error=_("缺少 ANSWER: 行")))
         else:
             parsed.append(
                 _clean(
@@ -260,7 +268,7 @@ def _gift_question(body: str, category: str) -> dict:
     opening = _find_unescaped(body, "{")
     closing = _find_unescaped(body, "}", opening + 1) if opening >= 0 else -1
     if opening < 0 or closing < 0:
-        raise QuestionError("找不到答案部分 {…}")
+        raise QuestionError(_("找不到答案部分 {…}"))
     before, inside, after = body[:opening], body[opening + 1 : closing].strip(), body[closing + 1 :]
     stem = _unescape(before + ("____" + after if after.strip() else ""))
     explanation = ""
@@ -269,17 +277,17 @@ def _gift_question(body: str, category: str) -> dict:
         inside, explanation = inside[:general].strip(), _unescape(inside[general + 4 :])
     values = {"stem": stem or title, "explanation": explanation, "category": category, "source": title}
     if not inside:
-        raise QuestionError("不支持的 GIFT 题型：问答题（essay）")
+        raise QuestionError(_("不支持的 GIFT 题型：问答题（essay）"))
     if inside.startswith("#"):
-        raise QuestionError("不支持的 GIFT 题型：数值题")
+        raise QuestionError(_("不支持的 GIFT 题型：数值题"))
     head = _split_unescaped(inside, "#")[0][1].strip().upper()
     if head in {"T", "TRUE", "F", "FALSE"}:
         return {**values, "kind": QuestionKind.TRUE_FALSE, "options": [], "answer": head.startswith("T")}
     answers = [(m, _split_unescaped(t, "#")[0][1]) for m, t in _split_unescaped(inside, "=~") if m]
     if not answers:
-        raise QuestionError("答案部分应以 = 或 ~ 标出选项")
+        raise QuestionError(_("答案部分应以 = 或 ~ 标出选项"))
     if any("->" in text for _, text in answers):
-        raise QuestionError("不支持的 GIFT 题型：匹配题")
+        raise QuestionError(_("不支持的 GIFT 题型：匹配题"))
     weighted = []
     for marker, text in answers:
         text = text.strip()
@@ -297,9 +305,9 @@ def _gift_question(body: str, category: str) -> dict:
     ]
     kind = QuestionKind.MULTIPLE if len(correct) > 1 else QuestionKind.SINGLE
     if len(options) > len(OPTION_KEYS):
-        raise QuestionError("选项最多 8 个（A–H）")
+        raise QuestionError(_("选项最多 8 个（A–H）"))
     if not correct:
-        raise QuestionError("没有标出正确答案（用 = 或正的 %权重%）")
+        raise QuestionError(_("没有标出正确答案（用 = 或正的 %权重%）"))
     return {**values, "kind": kind, "options": options, "answer": "".join(correct)}
 
 
@@ -344,13 +352,13 @@ def detect_format(source: bytes | Path, filename: str) -> str:
     suffix = Path(filename).suffix.lower()
     head = _head(source)
     if not head.strip():
-        raise ImportFileError("文件是空的")
+        raise ImportFileError(_("文件是空的"))
     if head[:4] == b"PK\x03\x04" and _is_zip(source):
         return "xlsx"
     if suffix in {".xlsx", ".xlsm"}:
-        raise ImportFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿")
+        raise ImportFileError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿"))
     if b"\x00" in head[:4096]:
-        raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
+        raise ImportFileError(_("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本"))
     text = None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -360,14 +368,14 @@ def detect_format(source: bytes | Path, filename: str) -> str:
         except UnicodeDecodeError:
             continue
     if text is None:
-        raise ImportFileError("无法识别文件编码，请保存为 UTF-8 文本")
+        raise ImportFileError(_("无法识别文件编码，请保存为 UTF-8 文本"))
     if suffix == ".gift":
         return "gift"
     if suffix == ".aiken" or re.search(r"^\s*ANSWER\s*[:：]", text, re.MULTILINE | re.IGNORECASE):
         return "aiken"
     if re.search(r"(?<!\\)\{[^}]*(?<!\\)\}", text):
         return "gift"
-    raise ImportFileError("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本")
+    raise ImportFileError(_("无法识别的文件格式：应为 XLSX、GIFT 或 Aiken 文本"))
 
 
 def parse_file(
@@ -383,7 +391,7 @@ def parse_file(
         except spreadsheets.SpreadsheetError as exc:
             raise ImportFileError(str(exc)) from exc
     if not rows:
-        raise ImportFileError("文件中没有找到题目")
+        raise ImportFileError(_("文件中没有找到题目"))
     _too_many(len(rows))
     return fmt, rows
 
@@ -483,7 +491,7 @@ def create_import_job(stream, filename: str, category: str | None, actor: User, 
     """Save an uploaded question bank (streamed to disk) and record its job; the caller commits."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ImportFileError("只支持 XLSX、GIFT（.gift/.txt）或 Aiken（.aiken/.txt）文件")
+        raise ImportFileError(_("只支持 XLSX、GIFT（.gift/.txt）或 Aiken（.aiken/.txt）文件"))
     stored = imports.save_upload(stream, suffix, folder)
     job = ImportJob(
         kind="questions",

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
+from app.core.errors import DomainError
 from app.core.urls import id_from
 from app.extensions import db
 from app.quiz.grading import AnswerError, is_correct, parse_response
@@ -21,15 +23,8 @@ from app.quiz.models import Attempt, AttemptItem, Question, QuestionKind
 _rng = secrets.SystemRandom()
 
 
-class PlayError(Exception):
+class PlayError(DomainError):
     """Something a member did that cannot be done now; ``message`` is shown to them."""
-
-    status = 422
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status
 
 
 class LateAnswer(PlayError):
@@ -150,7 +145,7 @@ def item_for(attempt: Attempt, question_id) -> AttemptItem:
         )
     )
     if item is None or item.presented_at is None:
-        raise PlayError("这道题不在本次答题中。", 404)
+        raise PlayError(_("这道题不在本次答题中。"), 404)
     return item
 
 
@@ -162,16 +157,16 @@ def answer_item(attempt: Attempt, question_id, raw, at: datetime) -> tuple[Attem
     """
     question_id = id_from(question_id)
     if question_id is None:
-        raise PlayError("缺少题目编号（question_id）。")
+        raise PlayError(_("缺少题目编号（question_id）。"))
     item = item_for(attempt, question_id)
     if item.answered_at is not None:
         return item, False
     if attempt.finished_at is not None:
-        raise LateAnswer("本次答题已经结束，答案未被记录。")
+        raise LateAnswer(_("本次答题已经结束，答案未被记录。"))
     if attempt.is_overdue(at, grace().total_seconds()) or (
         item.deadline_at is not None and at > item.deadline_at + grace()
     ):
-        raise LateAnswer("已超过答题时限，本次作答未被记录。")
+        raise LateAnswer(_("已超过答题时限，本次作答未被记录。"))
     try:
         response = parse_response(item.question, raw, item.option_order)
     except AnswerError as exc:

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
+from app.core.errors import DomainError
 from app.core.signals import quiz_passed
 from app.core.urls import id_from
 from app.extensions import db
@@ -34,7 +36,7 @@ from app.quiz.points import award_points
 QUIZ_PASS_POINTS = 2
 
 
-class QuizError(ValueError):
+class QuizError(DomainError):
     """A trainer's mistake setting up a quiz (Chinese message)."""
 
 
@@ -60,17 +62,17 @@ class QuizData:
 
 def _validate(data: QuizData) -> list[int]:
     if not (data.title or "").strip():
-        raise QuizError("请填写测验名称")
+        raise QuizError(_("请填写测验名称"))
     if not 0 <= data.pass_mark <= 100:
-        raise QuizError("及格线应在 0 到 100 之间")
+        raise QuizError(_("及格线应在 0 到 100 之间"))
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
-        raise QuizError("结束时间必须晚于开始时间")
+        raise QuizError(_("结束时间必须晚于开始时间"))
     if data.time_limit_seconds is not None and data.time_limit_seconds < 10:
-        raise QuizError("限时至少 10 秒")
+        raise QuizError(_("限时至少 10 秒"))
     if data.max_attempts is not None and data.max_attempts < 1:
-        raise QuizError("作答次数至少 1 次")
+        raise QuizError(_("作答次数至少 1 次"))
     if data.review == ReviewPolicy.AFTER_CLOSE and not data.closes_at:
-        raise QuizError("“考试结束后查看解析”需要设置结束时间")
+        raise QuizError(_("“考试结束后查看解析”需要设置结束时间"))
     ids = list(dict.fromkeys(data.question_ids or []))
     if data.draw_count:
         query = sa.select(sa.func.count(Question.id)).where(Question.is_retired.is_(False))
@@ -80,7 +82,13 @@ def _validate(data: QuizData) -> list[int]:
             query = query.where(Question.difficulty == data.draw_difficulty)
         available = db.session.scalar(query)
         if available < data.draw_count:
-            raise QuizError(f"抽题范围内只有 {available} 道可用题目，少于抽题数 {data.draw_count}")
+            raise QuizError(
+                _(
+                    "抽题范围内只有 %(available)s 道可用题目，少于抽题数 %(draw_count)s",
+                    available=available,
+                    draw_count=data.draw_count,
+                )
+            )
         return []
     if ids:
         found = set(
@@ -90,9 +98,9 @@ def _validate(data: QuizData) -> list[int]:
         )
         missing = [i for i in ids if i not in found]
         if missing:
-            raise QuizError(f"题目 {'、'.join(map(str, missing))} 不存在或已停用")
+            raise QuizError(_("题目 %(ids)s 不存在或已停用", ids="、".join(map(str, missing))))
     if data.is_published and not ids:
-        raise QuizError("发布前请选择题目或设置随机抽题")
+        raise QuizError(_("发布前请选择题目或设置随机抽题"))
     return ids
 
 
@@ -196,21 +204,21 @@ def start_quiz_attempt(quiz: Quiz, user: User) -> Attempt:
     """Resume the member's open paper, or start a new one if the window and attempts allow."""
     at = play.now()
     if not quiz.is_published:
-        raise PlayError("该测验尚未发布。", 404)
+        raise PlayError(_("该测验尚未发布。"), 404)
     if (attempt := open_attempt(quiz, user)) is not None:
         if not attempt.is_overdue(at, play.grace().total_seconds()):
             return attempt
         submit_quiz_attempt(attempt, None)
     if quiz.opens_at and at < quiz.opens_at:
-        raise PlayError("考试尚未开始。", 409)
+        raise PlayError(_("考试尚未开始。"), 409)
     if quiz.closes_at and at >= quiz.closes_at:
-        raise LateAnswer("考试已经结束。")
+        raise LateAnswer(_("考试已经结束。"))
     used = db.session.scalar(sa.select(sa.func.count()).select_from(attempts_query(quiz, user).subquery()))
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
-        raise PlayError(f"您已用完全部 {quiz.max_attempts} 次作答机会。", 409)
+        raise PlayError(_("您已用完全部 %(max_attempts)s 次作答机会。", max_attempts=quiz.max_attempts), 409)
     questions = _questions_for(quiz)
     if not questions:
-        raise PlayError("该测验还没有题目。", 409)
+        raise PlayError(_("该测验还没有题目。"), 409)
     deadline = at + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
     if quiz.closes_at:
         deadline = min(deadline or quiz.closes_at, quiz.closes_at)
@@ -234,22 +242,24 @@ def save_answers(attempt: Attempt, responses: dict) -> int:
     """
     at = play.now()
     if attempt.finished_at is not None:
-        raise LateAnswer("试卷已经提交。")
+        raise LateAnswer(_("试卷已经提交。"))
     if attempt.is_overdue(at, play.grace().total_seconds()):
-        raise LateAnswer("已超过答题时限，答案未被记录。")
+        raise LateAnswer(_("已超过答题时限，答案未被记录。"))
     items = {item.question_id: item for item in attempt.items}
     parsed = {}
     for key, raw in responses.items():
         item = items.get(id_from(key))
         if item is None:
-            raise PlayError("有题目不属于这份试卷。", 422)
+            raise PlayError(_("有题目不属于这份试卷。"), 422)
         if raw in (None, "", []):
             parsed[item.id] = None
             continue
         try:
             parsed[item.id] = parse_response(item.question, raw, item.option_order)
         except AnswerError as exc:
-            raise PlayError(f"第 {item.position + 1} 题：{exc}") from None
+            raise PlayError(
+                _("第 %(position)s 题：%(reason)s", position=item.position + 1, reason=exc)
+            ) from None
     for item_id, response in parsed.items():
         db.session.execute(
             sa.update(AttemptItem)

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -25,6 +24,7 @@ from flask_login import current_user
 
 from app.accounts.models import ImportJob, Role, User
 from app.core import imports
+from app.core.errors import back_to, json_ok, refused
 from app.core.permissions import login_required, roles_required
 from app.core.urls import id_from
 from app.extensions import db
@@ -46,7 +46,7 @@ from app.quiz.models import (
     QuestionGrant,
     Quiz,
 )
-from app.quiz.play import LateAnswer, PlayError
+from app.quiz.play import LateAnswer
 from app.quiz.tasks import import_questions_task
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
@@ -234,12 +234,8 @@ def duel_room(duel_id: int):
 @bp.route("/duel/join/<code>")
 @login_required
 def duel_join(code: str):
-    try:
+    with back_to(url_for("quiz.duel_lobby"), "warning"):
         duel = duels.join_by_code(code, current_user)
-    except PlayError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(url_for("quiz.duel_lobby"))
     db.session.commit()
     return redirect(url_for("quiz.duel_room", duel_id=duel.id))
 
@@ -289,12 +285,12 @@ def quiz_landing(quiz_id: int):
 @login_required
 def quiz_start(quiz_id: int):
     quiz = db.session.get(Quiz, quiz_id) or abort(404)
-    try:
-        attempt = quizzes.start_quiz_attempt(quiz, current_user)
-    except PlayError as exc:
-        db.session.commit() if isinstance(exc, LateAnswer) else db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(url_for("quiz.quiz_landing", quiz_id=quiz.id))
+    with back_to(url_for("quiz.quiz_landing", quiz_id=quiz.id), "warning"):
+        try:
+            attempt = quizzes.start_quiz_attempt(quiz, current_user)
+        except LateAnswer:
+            db.session.commit()  # the attempts it closed as expired stay closed
+            raise
     db.session.commit()
     return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
 
@@ -340,12 +336,8 @@ def attempt_submit(attempt_id: int):
     for item in attempt.items:
         values = request.form.getlist(f"q{item.question_id}")
         responses[str(item.question_id)] = values if len(values) > 1 else (values[0] if values else None)
-    try:
+    with back_to(url_for("quiz.attempt_page", attempt_id=attempt.id)):
         late = quizzes.submit_quiz_attempt(attempt, responses)
-    except PlayError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     db.session.commit()
     if late:
         flash(_("交卷时已超过答题时限，本次提交的答案未被记录，按截止前保存的答案评分。"), "warning")
@@ -393,12 +385,12 @@ def question_create():
         try:
             question = bank.create_question(_fields_from(form), current_user)
         except bank.QuestionError as exc:
-            form.answer.errors.append(str(exc))
+            refused(exc, form, field="answer")
         else:
             db.session.commit()
             flash(_("已保存题目 %(id)s。", id=question.id), "success")
             return redirect(url_for("quiz.question_preview", question_id=question.id))
-    return render_template("quiz/question_form.html", form=form, question=None), 400 if form.errors else 200
+    return render_template("quiz/question_form.html", form=form, question=None), 422 if form.errors else 200
 
 
 @bp.route("/bank/<int:question_id>")
@@ -428,14 +420,14 @@ def question_edit(question_id: int):
         try:
             bank.update_question(question, _fields_from(form), current_user)
         except bank.QuestionError as exc:
-            form.answer.errors.append(str(exc))
+            refused(exc, form, field="answer")
         else:
             db.session.commit()
             flash(_("已修改题目。"), "success")
             return redirect(url_for("quiz.question_preview", question_id=question.id))
     return render_template(
         "quiz/question_form.html", form=form, question=question
-    ), 400 if form.errors else 200
+    ), 422 if form.errors else 200
 
 
 @bp.route("/bank/<int:question_id>/retire", methods=["POST"])
@@ -465,7 +457,7 @@ def bank_import():
                 current_app.config["IMPORT_DIR"],
             )
         except importers.ImportFileError as exc:
-            form.file.errors.append(str(exc))
+            refused(exc, form, field="file")
         else:
             job_id = job.id  # read before committing (see accounts.import_users)
             db.session.commit()
@@ -490,7 +482,7 @@ def import_status(job_id: int):
     if job.created_by_id != current_user.id and not current_user.is_admin:
         abort(403, _("这是其他讲师的导入任务。"))
     if request.args.get("format") == "json":
-        return jsonify({"success": True, "data": imports.job_status(job)})
+        return json_ok(imports.job_status(job))
     return render_template("quiz/import_status.html", job=job)
 
 
@@ -541,8 +533,8 @@ def bank_grants():
                 bank.grant_category(owner, form.category.data, grantee, current_user)
             except bank.GrantError as exc:
                 if exc.status == 403:
-                    abort(403, str(exc))
-                form.grantee.errors.append(str(exc))
+                    raise  # not theirs to grant: the error page, not the form
+                refused(exc, form, field="grantee")
             else:
                 db.session.commit()
                 flash(_("已授权 %(name)s 共同编辑。", name=grantee.name), "success")
@@ -557,10 +549,7 @@ def bank_grants():
 @roles_required(Role.TRAINER)
 def bank_grant_revoke(grant_id: int):
     grant = db.session.get(QuestionGrant, grant_id) or abort(404)
-    try:
-        bank.revoke_grant(grant, current_user)
-    except bank.GrantError as exc:
-        abort(exc.status, str(exc))
+    bank.revoke_grant(grant, current_user)
     db.session.commit()
     flash(_("已取消授权。"), "success")
     return redirect(url_for("quiz.bank_grants"))
@@ -589,9 +578,9 @@ def _quiz_data(form: QuizForm) -> quizzes.QuizData:
         part = part.strip()
         if part:
             if not (part.isascii() and part.isdigit()):
-                raise quizzes.QuizError(f"题目编号「{part}」不是数字")
+                raise quizzes.QuizError(_("题目编号「%(part)s」不是数字", part=part))
             if (question_id := id_from(part)) is None:
-                raise quizzes.QuizError(f"题目 {part} 不存在或已停用")
+                raise quizzes.QuizError(_("题目 %(part)s 不存在或已停用", part=part))
             ids.append(question_id)
     return quizzes.QuizData(
         title=form.title.data,
@@ -621,14 +610,14 @@ def quiz_create():
         try:
             quiz = quizzes.create_quiz(_quiz_data(form), current_user)
         except quizzes.QuizError as exc:
-            form.title.errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(
                 _("已创建测验，编号 %(id)s（课程中的课时可引用此编号作为过关测验）。", id=quiz.id), "success"
             )
             return redirect(url_for("quiz.quiz_list"))
-    return render_template("quiz/quiz_form.html", form=form, quiz=None), 400 if form.errors else 200
+    return render_template("quiz/quiz_form.html", form=form, quiz=None), 422 if form.errors else 200
 
 
 @bp.route("/manage/<int:quiz_id>/edit", methods=["GET", "POST"])
@@ -646,12 +635,12 @@ def quiz_edit(quiz_id: int):
         try:
             quizzes.update_quiz(quiz, _quiz_data(form), current_user)
         except quizzes.QuizError as exc:
-            form.title.errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("quiz.quiz_list"))
-    return render_template("quiz/quiz_form.html", form=form, quiz=quiz), 400 if form.errors else 200
+    return render_template("quiz/quiz_form.html", form=form, quiz=quiz), 422 if form.errors else 200
 
 
 @bp.route("/manage/<int:quiz_id>/results")
@@ -699,12 +688,12 @@ def contest_create():
         try:
             contest = contests.create_contest(_contest_data(form), current_user)
         except contests.ContestError as exc:
-            form.title.errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(_("已创建竞赛。"), "success")
             return redirect(url_for("quiz.contest_detail", contest_id=contest.id))
-    return render_template("quiz/contest_form.html", form=form, contest=None), 400 if form.errors else 200
+    return render_template("quiz/contest_form.html", form=form, contest=None), 422 if form.errors else 200
 
 
 @bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
@@ -721,12 +710,12 @@ def contest_edit(contest_id: int):
         try:
             contests.update_contest(contest, _contest_data(form), current_user)
         except contests.ContestError as exc:
-            form.title.errors.append(str(exc))
+            refused(exc, form, field="title")
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("quiz.contest_detail", contest_id=contest.id))
-    return render_template("quiz/contest_form.html", form=form, contest=contest), 400 if form.errors else 200
+    return render_template("quiz/contest_form.html", form=form, contest=contest), 422 if form.errors else 200
 
 
 @bp.app_template_global()

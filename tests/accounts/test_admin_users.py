@@ -68,7 +68,7 @@ def test_duplicate_employee_number_is_refused(client, login_as, org_tree, create
     create_user(employee_no="N20001")
     login_as("admin")
     response = client.post("/users/new", data=user_form(org_tree["a1"], mobile="13811113333"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "工号 N20001 已被使用" in response.get_data(as_text=True)
     assert count(User, User.employee_no == "N20001") == 1
 
@@ -76,7 +76,7 @@ def test_duplicate_employee_number_is_refused(client, login_as, org_tree, create
 def test_bad_mobile_is_refused(client, login_as, org_tree):
     login_as("admin")
     response = client.post("/users/new", data=user_form(org_tree["a1"], mobile="12345"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "格式不正确" in response.get_data(as_text=True)
     assert by_employee_no("N20001") is None
 
@@ -121,7 +121,7 @@ def test_edit_refuses_a_mobile_another_account_uses(client, login_as, org_tree, 
     login_as("admin")
     data = user_form(org_tree["a1"], employee_no=member.employee_no, mobile="13800000009")
     response = client.post(f"/users/{member.id}/edit", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "已被其他账户使用" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, member.id).mobile != "13800000009"
@@ -131,7 +131,7 @@ def test_admin_cannot_remove_their_own_admin_role(client, login_as, org_tree):
     admin = login_as("admin", branch=org_tree["root"])
     data = user_form(org_tree["root"], employee_no=admin.employee_no, mobile=admin.mobile, roles=["member"])
     response = client.post(f"/users/{admin.id}/edit", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "不能取消自己的管理员角色" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).is_admin

@@ -483,7 +483,7 @@ def test_web_import_refuses_a_text_file_before_creating_a_job(client, login_as, 
     path.write_text("工号,姓名\n")
     jobs = count(ImportJob)
     response = upload(client, path)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "只支持 .xlsx 或 .csv 文件" in response.get_data(as_text=True)
     assert count(ImportJob) == jobs
 
@@ -491,7 +491,7 @@ def test_web_import_refuses_a_text_file_before_creating_a_job(client, login_as, 
 def test_web_import_without_a_file(client, login_as, org_tree):
     login_as("coordinator", branch=org_tree["a"])
     response = client.post("/users/import", data={}, content_type="multipart/form-data")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请选择要导入的文件" in response.get_data(as_text=True)
 
 

@@ -70,9 +70,9 @@ def test_unknown_login_name_gets_the_same_message(client):
     assert "账号或密码错误" in response.get_data(as_text=True)
 
 
-def test_empty_form_is_a_400_with_field_messages(client):
+def test_empty_form_is_a_422_with_field_messages(client):
     response = client.post("/login", data={"identifier": "", "password": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "请输入工号或手机号" in page
     assert "请输入密码" in page

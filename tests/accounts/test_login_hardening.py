@@ -100,7 +100,7 @@ def test_finding9_change_password_page_refuses_a_weak_or_personal_password(clien
         response = client.post(
             "/account/password", data={"current_password": PASSWORD, "new_password": weak, "confirm": weak}
         )
-        assert response.status_code == 400, weak
+        assert response.status_code == 422, weak
         assert message in response.get_data(as_text=True), weak
 
 

@@ -63,7 +63,7 @@ def test_change_password_page_shows_the_policy(client, login_as):
 def test_wrong_current_password_is_refused(client, login_as):
     user = login_as("member")
     response = change(client, "Not-my-passw0rd", "Brand-new-2026")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "当前密码不正确" in response.get_data(as_text=True)
     assert can_log_in(client, user, PASSWORD)
     assert not can_log_in(client, user, "Brand-new-2026")
@@ -76,7 +76,7 @@ def test_wrong_current_password_is_refused(client, login_as):
 def test_weak_new_password_is_refused(client, login_as, new_password, message):
     user = login_as("member")
     response = change(client, PASSWORD, new_password)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert can_log_in(client, user, PASSWORD)
 
@@ -84,14 +84,14 @@ def test_weak_new_password_is_refused(client, login_as, new_password, message):
 def test_confirmation_must_match(client, login_as):
     login_as("member")
     response = change(client, PASSWORD, "Brand-new-2026", confirm="Brand-new-2027")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "两次输入的密码不一致" in response.get_data(as_text=True)
 
 
 def test_new_password_must_differ_from_the_current_one(client, login_as):
     login_as("member")
     response = change(client, PASSWORD, PASSWORD)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "新密码不能与当前密码相同" in response.get_data(as_text=True)
 
 

@@ -5,10 +5,13 @@ import logging
 
 import pytest
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, request
+from flask_babel import gettext as _
 
+from app.core.errors import DomainError, back_to
 from app.extensions import db
-from tests.helpers import add_test_route, config_set
+from app.kb.models import Tag
+from tests.helpers import add_test_route, config_set, count
 
 
 def boom():
@@ -121,3 +124,115 @@ def test_unusual_http_errors_get_the_generic_page(client):
     assert response.status_code == 418
     assert "Traceback" not in response.get_data(as_text=True)
     assert "返回首页" in response.get_data(as_text=True)
+
+
+# --- one error vocabulary (issue 13, item 4) ------------------------------------------------------
+
+
+def _every_domain_error():
+    from app.accounts.importing import ImportFileError as MemberImportError
+    from app.accounts.services import AccountError, LoginRefused, TokenRefused
+    from app.api import ApiError
+    from app.core.spreadsheets import SpreadsheetError
+    from app.kb.services import KbError
+    from app.org.services import BranchError
+    from app.portal.services import NoticeError
+    from app.qa.services import QaError
+    from app.quiz.bank import GrantError, QuestionError
+    from app.quiz.contests import ContestError
+    from app.quiz.grading import AnswerError
+    from app.quiz.importers import ImportFileError as QuestionImportError
+    from app.quiz.play import LateAnswer, PlayError
+    from app.quiz.quizzes import QuizError
+    from media_pipeline.probe import MediaInputError
+    from media_pipeline.services import UploadError
+
+    return [
+        AccountError, LoginRefused, TokenRefused, MemberImportError, ApiError, SpreadsheetError, KbError,
+        BranchError, NoticeError, QaError, GrantError, QuestionError, ContestError, AnswerError,
+        QuestionImportError, PlayError, LateAnswer, QuizError, MediaInputError, UploadError,
+    ]  # fmt: skip
+
+
+def test_one_error_vocabulary_every_domain_error_has_the_same_shape(app):
+    for cls in _every_domain_error():
+        assert issubclass(cls, DomainError), cls
+        assert 400 <= cls.status < 500, cls  # a refusal, never status=200
+        with app.test_request_context():
+            exc = cls(_("提交的数据有误。"), 409, "title")
+        assert (str(exc), exc.status, exc.field) == ("提交的数据有误。", 409, "title"), cls
+        assert cls("x").field is None
+
+
+def refuse_on_a_page():
+    db.session.add(Tag(name="半途"))
+    db.session.flush()
+    raise DomainError(_("提交的数据有误。"), status=409, field="title")
+
+
+def refuse_and_go_back():
+    db.session.add(Tag(name="半途"))
+    db.session.flush()
+    with back_to("/kb/", category="warning"):
+        raise DomainError(_("提交的数据有误。"))
+
+
+@pytest.fixture
+def refusing_routes(app):
+    add_test_route(app, "/_test/refuse", "_test_refuse", refuse_on_a_page, methods=("GET", "POST"))
+    add_test_route(app, "/_test/refuse-back", "_test_refuse_back", refuse_and_go_back, methods=("POST",))
+    add_test_route(app, "/api/v1/_test/refuse", "api._test_refuse", refuse_on_a_page, methods=("POST",))
+
+
+@pytest.mark.usefixtures("refusing_routes")
+def test_one_error_vocabulary_a_refusal_is_the_api_envelope_with_its_status_and_field(client, login_as):
+    login_as("member")
+    for response in (
+        client.post("/api/v1/_test/refuse"),
+        client.post("/_test/refuse", headers={"Accept": "application/json"}),
+    ):
+        assert response.status_code == 409
+        assert response.get_json() == {
+            "success": False,
+            "errors": [{"message": "提交的数据有误。", "field": "title"}],
+        }
+    assert count(Tag) == 0  # nothing half-written
+
+
+@pytest.mark.usefixtures("refusing_routes")
+def test_one_error_vocabulary_a_refusal_on_a_page_is_the_error_page_or_a_flash_back(client, login_as):
+    login_as("member")
+    assert_friendly_page(client.get("/_test/refuse"), 409, "提交的数据有误。")
+    response = client.post("/_test/refuse-back")
+    assert response.status_code == 302
+    assert response.location.endswith("/kb/")
+    assert "提交的数据有误。" in client.get("/kb/").get_data(as_text=True)
+    assert count(Tag) == 0
+
+
+def nul_in_json():
+    request.get_json()
+
+
+@pytest.fixture
+def json_route(app):
+    add_test_route(app, "/api/v1/_test/json", "api._test_json", nul_in_json, methods=("POST",))
+
+
+@pytest.mark.usefixtures("json_route")
+def test_one_error_vocabulary_an_api_caller_without_a_saved_language_reads_english(client, create_user):
+    from app.accounts import services as account_services
+
+    user = create_user("member")
+    _token, plain = account_services.issue_api_token(user, "接口", actor=user)
+    db.session.commit()
+    assert user.locale is None
+    headers = {"Authorization": f"Bearer {plain}", "Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"}
+    response = client.post("/api/v1/_test/json", json={"text": "a\x00b"}, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"].startswith("The submission contains an invalid")
+    # A saved preference wins over the header.
+    user.locale = "zh"
+    db.session.commit()
+    response = client.post("/api/v1/_test/json", json={"text": "a\x00b"}, headers=headers)
+    assert response.get_json()["errors"][0]["message"].startswith("提交的内容含有无效字符")

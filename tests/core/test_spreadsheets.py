@@ -194,10 +194,10 @@ def test_finding4_the_csv_writer_streams_in_chunks():
 @pytest.fixture
 def evil_member(create_user, org_tree):
     coordinator = create_user("coordinator", "member", branch=org_tree["a"], name="赵组织")
-    # Names like this are refused at import and in the user form, but one may predate those checks.
     evil = create_user(branch=org_tree["a1"], name="待改名")
+    # The account form now refuses such a name; an account saved before that (or by a script
+    # writing the table) may still hold one, and the export must neutralise it.
     evil.name = EVIL
-    db.session.commit()
     manual.credit_manual_hours(evil, Decimal("2"), "党课", coordinator)
     db.session.commit()
     return coordinator, evil

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from app import DOMAINS
-from app.kb import services as kb_services
+from app.kb import authoring as kb_authoring
 from app.portal.panels import sections_for
 from tests.conftest import ROOT
 
@@ -116,7 +116,7 @@ def panel_keys(user) -> dict[str, list[str]]:
 
 def test_each_role_sees_its_home_panels(everyone):
     # An article waiting for review: the kb panel (never registered before) shows it to approvers.
-    kb_services.create_article(everyone["trainer"], "待审文章", "正文" * 20, status="published")
+    kb_authoring.create_article(everyone["trainer"], "待审文章", "正文" * 20, status="published")
     assert panel_keys(everyone["member"]) == {
         "member": ["courses.learning", "quiz.member", "portal.notices", "portal.my_details"]
     }
@@ -130,7 +130,7 @@ def test_each_role_sees_its_home_panels(everyone):
 
 
 def test_the_kb_review_panel_renders_on_the_home_page(client, login, everyone):
-    kb_services.create_article(everyone["trainer"], "待审文章", "正文" * 20, status="published")
+    kb_authoring.create_article(everyone["trainer"], "待审文章", "正文" * 20, status="published")
     login(everyone["coordinator"])
     page = client.get("/").get_data(as_text=True)
     assert "待审" in page or "审核" in page

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from app.accounts import services as account_services
 from app.extensions import db
-from app.kb import services as kb_services
+from app.kb import authoring as kb_authoring
 from app.org.services import create_branch
 from search_index import indexing
 
@@ -23,10 +23,10 @@ def cast(live_server):
         account_services.create_user(data, ["member"], actor=None, password=PASSWORD)
         author_data = account_services.UserData(employee_no="SE002", name="搜索组织员", branch_id=root.id)
         author = account_services.create_user(author_data, ["coordinator"], actor=None, password=PASSWORD)
-        titled = kb_services.create_article(
+        titled = kb_authoring.create_article(
             author, "三会一课", "三会一课是党的组织生活的基本制度。", status="published"
         )
-        kb_services.create_article(
+        kb_authoring.create_article(
             author, "企业党建工作信息化建设", "推进三会一课线上记录。", status="published"
         )
         db.session.commit()

@@ -35,9 +35,11 @@ from app import create_app
 from app.accounts.models import User
 from app.extensions import db
 from app.kb import services as kb
+from app.kb import authoring
 from app.org.models import Branch
 from app.portal import services as portal
 from app.qa import services as qa
+from app.qa import moderation
 from courses import services as courses
 
 n = int(sys.argv[1])
@@ -50,18 +52,18 @@ with app.app_context():
     branches = list(db.session.scalars(sa.select(Branch).order_by(Branch.id)))
     for r in range(ROUNDS):
         tag = f"写手{n}第{r}轮"
-        article = kb.create_article(
+        article = authoring.create_article(
             coordinator, f"{tag}三会一课学习", f"{tag}：落实三会一课制度。", status="published"
         )
         db.session.commit()
         if r % 3 == 0:
-            kb.update_article(article, coordinator, body=f"{tag}：修订后的主题党日内容。")
+            authoring.update_article(article, coordinator, body=f"{tag}：修订后的主题党日内容。")
             db.session.commit()
         if r % 4 == 1:
-            kb.unpublish_article(article, coordinator)
+            authoring.unpublish_article(article, coordinator)
             db.session.commit()
         if r % 5 == 2:
-            kb.delete_article(article, coordinator)
+            authoring.delete_article(article, coordinator)
             db.session.commit()
 
         branch = branches[(n + r) % len(branches)]
@@ -79,7 +81,7 @@ with app.app_context():
         qa.answer_question(question, trainer, f"{tag}：会前谈心谈话。")
         db.session.commit()
         if r % 4 == 3:
-            qa.hide_content(question, admin, "测试隐藏")
+            moderation.hide_content(question, admin, "测试隐藏")
             db.session.commit()
 
         data = courses.CourseData(title=f"{tag}党史课", credit_hours=Decimal("1"))

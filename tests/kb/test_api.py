@@ -5,7 +5,7 @@ import io
 import pytest
 
 from app.extensions import db
-from app.kb import services
+from app.kb import authoring, files, services
 from app.kb.models import Article, ArticleRevision, Tag
 from tests.helpers import count
 
@@ -143,11 +143,11 @@ def test_patch_makes_a_revision_and_respects_ownership(api_as, trainer, create_u
 
 
 def test_an_upload_rolled_back_leaves_no_file(app, trainer):
-    article = services.create_article(trainer, title="附件", body="正文")
+    article = authoring.create_article(trainer, title="附件", body="正文")
     db.session.commit()
     with app.app_context():
-        before = set(services.upload_dir().iterdir())
-    services.add_attachment(article, trainer, io.BytesIO(b"%PDF-1.4 x"), "x.pdf")
-    assert len(set(services.upload_dir().iterdir()) - before) == 1
+        before = set(files.upload_dir().iterdir())
+    files.add_attachment(article, trainer, io.BytesIO(b"%PDF-1.4 x"), "x.pdf")
+    assert len(set(files.upload_dir().iterdir()) - before) == 1
     db.session.rollback()
-    assert set(services.upload_dir().iterdir()) == before
+    assert set(files.upload_dir().iterdir()) == before

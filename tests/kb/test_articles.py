@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.kb import services
+from app.kb import authoring, files, services
 from app.kb.models import Article, ArticleAttachment, ArticleRevision
 from tests.helpers import count
 from tests.portal.fixtures import notifications_of
@@ -26,7 +26,7 @@ def people(org_tree, create_user):
 
 
 def write(author, title="党章学习要点", body="# 第一章\n\n党员的义务。", **kwargs) -> Article:
-    article = services.create_article(author, title=title, body=body, **kwargs)
+    article = authoring.create_article(author, title=title, body=body, **kwargs)
     db.session.commit()
     return article
 
@@ -70,7 +70,7 @@ def test_draft_review_publish_flow(as_user, people):
 
 def test_a_trainers_edit_to_a_published_article_waits_for_review(as_user, people):
     article = write(people["coordinator"], body="旧的正文", status="published")
-    services.update_article(
+    authoring.update_article(
         db.session.get(Article, article.id), people["coordinator"], body="协调员改过的正文"
     )  # an approver's own edit stays live
     db.session.commit()
@@ -80,7 +80,7 @@ def test_a_trainers_edit_to_a_published_article_waits_for_review(as_user, people
     assert as_user(people["trainer"]).get(f"/kb/articles/{article.id}/edit").status_code == 403
 
     own = write(people["trainer"], body="讲师的第一稿", status="review")
-    services.approve_article(db.session.get(Article, own.id), people["coordinator"])
+    authoring.approve_article(db.session.get(Article, own.id), people["coordinator"])
     db.session.commit()
     trainer = as_user(people["trainer"])
     response = trainer.post(
@@ -127,7 +127,7 @@ def test_reject_needs_a_reason_and_tells_the_author(as_user, people):
 
 def test_history_diff_and_restore(as_user, people):
     article = write(people["trainer"], body="第一段\n第二段")
-    services.update_article(article, people["trainer"], body="第一段\n改写的第二段\n第三段", note="补充")
+    authoring.update_article(article, people["trainer"], body="第一段\n改写的第二段\n第三段", note="补充")
     db.session.commit()
     client = as_user(people["trainer"])
     history = client.get(f"/kb/articles/{article.id}/history").get_data(as_text=True)
@@ -172,7 +172,7 @@ def test_pdf_attachment_is_a_permission_checked_download(as_user, people):
     reader = as_user(people["member"])
     assert reader.get(f"/kb/attachments/{attachment.id}").status_code == 404  # the article is a draft
 
-    services.approve_article(db.session.get(Article, article.id), people["coordinator"])
+    authoring.approve_article(db.session.get(Article, article.id), people["coordinator"])
     db.session.commit()
     download = reader.get(f"/kb/attachments/{attachment.id}")
     assert download.status_code == 200
@@ -193,17 +193,17 @@ def test_pdf_attachment_is_a_permission_checked_download(as_user, people):
 def test_not_a_pdf_is_refused_and_nothing_is_kept(as_user, people, app, content, name, message):
     article = write(people["trainer"])
     with app.app_context():
-        files_before = set(services.upload_dir().iterdir())
+        files_before = set(files.upload_dir().iterdir())
     response = as_user(people["trainer"]).post(
         f"/kb/articles/{article.id}/attachments",
         data={"file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(ArticleAttachment) == 0
     with app.app_context():
-        assert set(services.upload_dir().iterdir()) == files_before
+        assert set(files.upload_dir().iterdir()) == files_before
 
 
 def test_cover_image_is_checked_by_content(as_user, people):
@@ -215,7 +215,7 @@ def test_cover_image_is_checked_by_content(as_user, people):
         data={"file": (io.BytesIO(svg), "cover.png")},
         content_type="multipart/form-data",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "封面只能是 PNG、JPEG、GIF 或 WebP 图片" in refused.get_data(as_text=True)
     accepted = trainer.post(
         f"/kb/articles/{article.id}/cover",
@@ -232,8 +232,8 @@ def test_published_article_for_a_course_lesson(people):
     draft = write(people["trainer"], body="<script>x()</script>**要点**")
     assert services.get_published_article(draft.id) is None
     assert services.get_published_article(987654) is None
-    services.approve_article(draft, people["coordinator"])
-    services.update_article(draft, people["trainer"], body="待审核的新稿")
+    authoring.approve_article(draft, people["coordinator"])
+    authoring.update_article(draft, people["trainer"], body="待审核的新稿")
     db.session.commit()
     lesson = services.get_published_article(draft.id)
     assert lesson.title == "党章学习要点"
@@ -257,15 +257,15 @@ def test_category_tree_filters_include_subcategories(as_user, people):
     client.post(f"/kb/categories/{parent.id}/delete")
     assert "还有子分类" in client.get("/kb/categories").get_data(as_text=True)
     response = client.post("/kb/categories", data={"name": "准则条例", "parent_id": parent.id})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "同一上级下已有名为「准则条例」的分类" in response.get_data(as_text=True)
 
 
 def test_deleting_an_article_removes_its_files(as_user, people, app):
     article = write(people["trainer"])
-    services.add_attachment(article, people["trainer"], io.BytesIO(PDF), "a.pdf")
+    files.add_attachment(article, people["trainer"], io.BytesIO(PDF), "a.pdf")
     db.session.commit()
-    stored = services.stored_path(db.session.scalars(sa.select(ArticleAttachment)).one().stored_name)
+    stored = files.stored_path(db.session.scalars(sa.select(ArticleAttachment)).one().stored_name)
     assert stored.exists()
     client = as_user(people["trainer"])
     assert client.post(f"/kb/articles/{article.id}/delete").status_code == 302

@@ -40,7 +40,7 @@ def test_duplicate_sibling_name_is_shown_on_the_form(client, login_as, org_tree)
     response = client.post(
         "/org/branches/new", data={"name": "机关第一党支部", "kind": "branch", "parent_id": org_tree["a"].id}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "同一上级下已有名为「机关第一党支部」的组织" in response.get_data(as_text=True)
     assert count(Branch, Branch.name == "机关第一党支部") == 1
 
@@ -74,7 +74,7 @@ def test_moving_under_a_descendant_is_refused(client, login_as, org_tree):
         f"/org/branches/{a.id}/edit",
         data={"name": "机关党总支", "kind": "general_branch", "parent_id": org_tree["a1"].id},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert branch_named("机关党总支").parent_id == org_tree["root"].id
 
 

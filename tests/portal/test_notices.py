@@ -97,7 +97,7 @@ def test_coordinators_publish_only_inside_their_subtree(as_user, people, org_tre
             "/notices/new",
             data={"kind": "notice", "title": "越权", "body": "正文", "branch_id": target, "publish": "1"},
         )
-        assert response.status_code == 400
+        assert response.status_code == 422
     with pytest.raises(services.NoticeError, match="只能向自己管理的组织发布"):
         services.create_notice(
             services.NoticeData("notice", "越权", "正文", org_tree["b1"].id),

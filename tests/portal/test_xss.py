@@ -13,8 +13,9 @@ import pytest
 from markupsafe import escape
 
 from app.extensions import db
-from app.kb import services as kb
+from app.kb import authoring
 from app.portal import services as portal
+from app.qa import moderation
 from app.qa import services as qa
 
 PAYLOADS = [
@@ -155,7 +156,7 @@ def short_tag(payload: str) -> str:
 def test_no_payload_survives_on_any_page(as_user, cast, org_tree, payload):
     trainer, coordinator, member, admin = cast["trainer"], cast["coordinator"], cast["member"], cast["admin"]
     title = f"标题 {payload}"[:200]
-    article = kb.create_article(
+    article = authoring.create_article(
         coordinator, title=title, summary=payload[:300], body=f"正文\n\n{payload}\n\n{payload}",
         tags=[short_tag(payload)], status="published",
     )  # fmt: skip
@@ -163,7 +164,7 @@ def test_no_payload_survives_on_any_page(as_user, cast, org_tree, payload):
     answer = qa.answer_question(question, trainer, payload)
     qa.add_comment(question, trainer, payload)
     qa.add_comment(question, member, payload, answer)
-    qa.report_content(answer, member, payload)
+    moderation.report_content(answer, member, payload)
     notice = portal.create_notice(
         portal.NoticeData(
             "notice",

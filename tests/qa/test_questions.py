@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.kb.models import Article
-from app.qa import services
+from app.qa import experts, moderation, services
 from app.qa.models import Answer, AnswerVote, Question, Report
 from tests.helpers import count
 from tests.portal.fixtures import notifications_of
@@ -36,7 +36,7 @@ def answer(question, user, body="预备期为一年。") -> Answer:
 
 
 def test_member_asks_experts_are_notified_and_answers_reach_the_asker(as_user, people):
-    services.designate_expert(people["expert"], "组织发展", people["admin"])
+    experts.designate_expert(people["expert"], "组织发展", people["admin"])
     db.session.commit()
     client = as_user(people["asker"])
     response = client.post(
@@ -210,16 +210,16 @@ def test_moderation_queue_is_a_fixed_number_of_queries(as_user, people, count_qu
         return len(statements)
 
     question = ask(people["asker"])
-    services.report_content(answer(question, people["trainer"], "一"), people["peer"], "广告")
-    services.report_content(question, people["peer"], "重复")
+    moderation.report_content(answer(question, people["trainer"], "一"), people["peer"], "广告")
+    moderation.report_content(question, people["peer"], "重复")
     db.session.commit()
     few = queue_queries()
     for i in range(6):
         reporter = create_user("member", name=f"举报人{i}")
-        services.report_content(answer(question, people["trainer"], f"回答{i}"), reporter, "广告")
-        services.report_content(question, reporter, "重复")
+        moderation.report_content(answer(question, people["trainer"], f"回答{i}"), reporter, "广告")
+        moderation.report_content(question, reporter, "重复")
         other = ask(create_user("member"), title=f"另一个问题{i}")
-        services.report_content(other, reporter, "重复")
+        moderation.report_content(other, reporter, "重复")
     db.session.commit()
     assert queue_queries() == few
 
@@ -261,12 +261,12 @@ def test_duplicate_suggestions_while_typing(as_user, people):
 
 
 def test_trainer_home_lists_unanswered_questions_in_their_tags(as_user, people):
-    services.designate_expert(people["expert"], ["组织发展", "党费"], people["admin"])
+    experts.designate_expert(people["expert"], ["组织发展", "党费"], people["admin"])
     db.session.commit()
     waiting = ask(people["asker"], title="党费收缴比例是多少", tags="党费")
     answered = ask(people["asker"], title="入党申请书怎么写", tags="组织发展")
     answer(answered, people["trainer"])
     ask(people["asker"], title="与我无关的问题", tags="宣传")
-    items, total = services.unanswered_in_tags(people["expert"])
+    items, total = experts.unanswered_in_tags(people["expert"])
     assert ([q.id for q in items], total) == ([waiting.id], 1)
-    assert services.unanswered_in_tags(people["trainer"]) == ([], 0)
+    assert experts.unanswered_in_tags(people["trainer"]) == ([], 0)

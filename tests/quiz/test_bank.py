@@ -62,11 +62,11 @@ def test_a_trainer_writes_previews_edits_and_retires_a_question(login_as, client
 def test_form_errors_and_duplicates_are_refused_with_a_message(login_as, client):
     login_as("trainer")
     response = client.post("/quiz/bank/new", data=form(answer="C"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "答案「C」不在选项 A、B 中" in response.get_data(as_text=True)
     client.post("/quiz/bank/new", data=form())
     response = client.post("/quiz/bank/new", data=form(stem=" 党的根本宗旨是？ "))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "题库中已有相同的题目" in response.get_data(as_text=True)
     assert count(Question) == 1
 

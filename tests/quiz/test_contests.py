@@ -259,7 +259,7 @@ def test_coordinators_create_contests_for_their_branch_only(login_as, client, or
         "draw_difficulty": 0,
     }
     response = client.post("/quiz/contests/new", data={**form, "branch_id": org_tree["b1"].id})
-    assert response.status_code == 400
+    assert response.status_code == 422
     response = client.post("/quiz/contests/new", data={**form, "branch_id": org_tree["a1"].id})
     assert response.status_code == 302
     contest = db.session.scalar(sa.select(Contest).where(Contest.title == "支部竞赛"))
@@ -281,7 +281,7 @@ def test_a_contest_asking_for_more_questions_than_the_bank_holds_is_refused(logi
             "branch_id": 0,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "抽题范围内只有 12 道可用题目，少于题量 50" in response.get_data(as_text=True)
     client.post("/logout")  # members may not create contests at all
     login_as("member")

@@ -99,7 +99,7 @@ def test_a_trainer_creates_a_quiz_a_lesson_can_reference(login_as, client, quest
             "draw_difficulty": 0,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "题目编号「abc」不是数字" in response.get_data(as_text=True)
     # "²" passed str.isdigit and failed int(); 30 nines overflowed the lookup: both were a 500.
     for ids, message in (("1,²", "题目编号「²」不是数字"), ("9" * 30, f"题目 {'9' * 30} 不存在或已停用")):
@@ -111,7 +111,7 @@ def test_a_trainer_creates_a_quiz_a_lesson_can_reference(login_as, client, quest
             "review": "after_submit",
         }
         response = client.post("/quiz/manage/new", data=data)
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert message in response.get_data(as_text=True)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.kb import services as kb_services
+from app.kb import authoring as kb_authoring
 from app.org.services import scope_path
 from app.portal import services as portal_services
 from app.qa import services as qa_services
@@ -54,7 +54,7 @@ def article(people):
     """``article(title, body, publish=True, author=coordinator)`` → a committed article."""
 
     def make(title, body="正文", publish=True, author=None, tags=()):
-        item = kb_services.create_article(
+        item = kb_authoring.create_article(
             author or people["coordinator"],
             title,
             body,

@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import db
-from app.kb import services as kb_services
+from app.kb import authoring as kb_authoring
 from tests.search_index.conftest import find, titles
 
 
@@ -52,7 +52,7 @@ def test_a_quoted_phrase_does_not_match_its_words_apart(people, article):
 def test_a_draft_never_appears_even_searched_for_exactly(people, article):
     article("绝密草稿关于主题党日", "主题党日活动方案草稿", publish=False)
     submitted = article("待审核的主题党日文章", "主题党日", publish=False, author=people["trainer"])
-    kb_services.submit_article(submitted, people["trainer"])
+    kb_authoring.submit_article(submitted, people["trainer"])
     db.session.commit()
 
     for user in people.values():

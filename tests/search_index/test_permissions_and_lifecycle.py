@@ -1,8 +1,9 @@
 """What may be found, and how documents follow their rows: publish, unpublish, hide, archive, delete."""
 
 from app.extensions import db
-from app.kb import services as kb_services
+from app.kb import authoring as kb_authoring
 from app.portal import services as portal_services
+from app.qa import moderation as qa_moderation
 from app.qa import services as qa_services
 from courses import services as course_services
 from tests.search_index.conftest import find, titles
@@ -12,24 +13,24 @@ def test_unpublishing_and_deleting_an_article_remove_it(people, article):
     item = article("两学一做学习教育常态化", "推进两学一做学习教育常态化制度化。")
     assert find(people["member_a1"], "两学一做").total == 1
 
-    kb_services.unpublish_article(item, people["coordinator"])
+    kb_authoring.unpublish_article(item, people["coordinator"])
     db.session.commit()
     assert find(people["member_a1"], "两学一做").total == 0
 
-    kb_services.update_article(item, people["coordinator"], status="published")
+    kb_authoring.update_article(item, people["coordinator"], status="published")
     db.session.commit()
     assert find(people["member_a1"], "两学一做").total == 1
 
-    kb_services.delete_article(item, people["coordinator"])
+    kb_authoring.delete_article(item, people["coordinator"])
     db.session.commit()
     assert find(people["admin"], "两学一做").total == 0
 
 
 def test_readers_see_the_approved_text_not_an_edit_waiting_for_review(people, article):
     item = article("党费收缴工作规定", "按月交纳党费。", author=people["trainer"], publish=False)
-    kb_services.update_article(item, people["coordinator"], status="published")
+    kb_authoring.update_article(item, people["coordinator"], status="published")
     db.session.commit()
-    kb_services.update_article(item, people["trainer"], body="修改中：党费收缴标准调整草案。")
+    kb_authoring.update_article(item, people["trainer"], body="修改中：党费收缴标准调整草案。")
     db.session.commit()
 
     assert find(people["member_a1"], "按月交纳").total == 1
@@ -81,7 +82,7 @@ def test_hidden_and_private_questions(people, question):
     assert find(people["trainer"], "党费基数").total == 1
     assert find(people["admin"], "党费基数").total == 1
 
-    qa_services.hide_content(public, people["admin"], "与党务无关")
+    qa_moderation.hide_content(public, people["admin"], "与党务无关")
     db.session.commit()
     for user in people.values():
         assert find(user, "组织生活会").total == 0, user.name

@@ -81,6 +81,10 @@ def _validate(course: Course, data: SessionData) -> list[Lesson]:
         raise CourseError("会议链接须以 http:// 或 https:// 开头。")
     if not 0 <= data.credit_minutes <= 24 * 60:
         raise CourseError("计入学时的分钟数须在 0 到 1440 之间。")
+    length = int((data.ends_at - data.starts_at).total_seconds() // 60)
+    if data.credit_minutes > length:
+        # Hours are what the class lasted: a 45-minute class cannot credit a day.
+        raise CourseError(f"计入学时的分钟数不能超过课堂时长（{length} 分钟）。")
     if data.homework_due_at is not None and data.homework_due_at < data.starts_at:
         raise CourseError("作业截止时间不能早于课堂开始时间。")
     ids = set(data.pre_lesson_ids or [])
@@ -225,6 +229,8 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
     wrong or already done, and (429) after too many wrong codes — a right one included — until the
     window passes. A wrong code raises :class:`WrongCheckinCode` with the failure added to the
     session: the caller commits it. Credits the session's offline hours."""
+    if session.course.is_trainer(member):
+        raise CourseError("本课程的讲师不签到，也不从本课程获得学时。", 403)
     if not _lock_enrollment(member, session.course_id):
         raise CourseError("您尚未加入本课程，不能签到。")
     if attendance_for(session, member.id) is not None:
@@ -294,6 +300,8 @@ def record_manual_checkin(session: ClassSession, member: User, reason: str, acto
     once. A member already present is refused (409) and nothing changes."""
     if not session.course.can_edit(actor):
         raise Forbidden("只有本课程的讲师可以补签。")
+    if member.id == actor.id or session.course.is_trainer(member):
+        raise CourseError("不能为自己或本课程的讲师补签：讲师不从本课程获得学时。", 403)
     check_manual_checkin(session, member)
     reason = (reason or "").strip()
     if not reason:

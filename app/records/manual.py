@@ -7,7 +7,7 @@ coordinator of the member's subtree — never the requester, never the member �
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -70,6 +70,23 @@ def credit_manual_hours(
     return entry
 
 
+#: How far back a coordinator's own manual entries for a member count toward the approval threshold.
+APPROVAL_WINDOW = timedelta(days=30)
+
+
+def recent_manual_hours(member: User, actor: User) -> Decimal:
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(HoursEntry.hours), 0)).where(
+            HoursEntry.user_id == member.id,
+            HoursEntry.recorded_by_id == actor.id,
+            HoursEntry.source_kind == "manual",
+            HoursEntry.hours > 0,
+            HoursEntry.created_at >= utcnow() - APPROVAL_WINDOW,
+        )
+    )
+    return Decimal(str(total or 0))
+
+
 def approval_threshold() -> Decimal:
     return Decimal(str(current_app.config["HOURS_MANUAL_APPROVAL_ABOVE"]))
 
@@ -77,9 +94,13 @@ def approval_threshold() -> Decimal:
 def request_manual_hours(
     member: User, hours, reason: str, actor: User, occurred_on: date | None = None
 ) -> HoursEntry | ManualHoursRequest:
-    """A coordinator's manual entry: credited at once up to the threshold, above it held for approval."""
+    """A coordinator's manual entry: credited at once up to the threshold, above it held for approval.
+
+    What counts against the threshold is this entry plus what the same coordinator credited the same
+    member by hand in the last 30 days: 25 entries of 4 学时 are 100 学时, however they are sliced.
+    """
     hours, reason = _checked(member, hours, reason, actor, occurred_on)
-    if hours <= approval_threshold():
+    if recent_manual_hours(member, actor) + hours <= approval_threshold():
         return credit_manual_hours(member, hours, reason, actor, occurred_on)
     request = ManualHoursRequest(
         user_id=member.id,

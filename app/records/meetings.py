@@ -79,6 +79,7 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
         raise RecordsError(
             f"有 {len(member_ids) - len(present)} 名所选成员不属于「{branch.name}」", 422, "members"
         )
+    _refuse_more_than_a_day(member_ids, data)
 
     meeting = Meeting(
         branch_id=branch.id,
@@ -127,6 +128,32 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
         f"记录「{branch.name}」{label}（{data.held_on}，{data.minutes} 分钟），{len(member_ids)} 人出席",
     )
     return meeting
+
+
+def _refuse_more_than_a_day(member_ids: list[int], data: MeetingData) -> None:
+    """Nobody sits in meetings for more than MAX_MINUTES a day: many short meetings with different
+    topics on one day must not add up to more hours than the day has."""
+    cap = hours_for_minutes(MAX_MINUTES)
+    this_one = hours_for_minutes(data.minutes)
+    over = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            sa.select(HoursEntry.user_id)
+            .where(
+                HoursEntry.user_id.in_(member_ids),
+                HoursEntry.source_kind == "meeting",
+                HoursEntry.occurred_on == occurred_at_noon(data.held_on),
+            )
+            .group_by(HoursEntry.user_id)
+            .having(sa.func.sum(HoursEntry.hours) + this_one > cap)
+            .subquery()
+        )
+    )
+    if over:
+        raise RecordsError(
+            f"有 {over} 名成员当天的会议已超过 {MAX_MINUTES // 60} 小时，不能再计入学时；请核对日期",
+            422,
+            "members",
+        )
 
 
 def meetings_query(prefix: str):

@@ -121,7 +121,7 @@ def test_finding9_thirty_wrong_codes_at_once_get_five_tries_and_the_rest_wait(sh
         now = utcnow()
         session = classes.create_session(
             course,
-            classes.SessionData("研讨", now - timedelta(minutes=5), now + timedelta(hours=1), place="201"),
+            classes.SessionData("研讨", now - timedelta(minutes=5), now + timedelta(minutes=95), place="201"),
             trainer,
         )
         code = open_checkin(session, trainer)

@@ -28,7 +28,7 @@ def flipped(trainer, member, make_course):
         classes.SessionData(
             title="第一次研讨",
             starts_at=now - timedelta(minutes=5),
-            ends_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(minutes=95),  # a 100-minute class credits its 90 minutes
             place="党校 201 教室",
             credit_minutes=90,
             homework_prompt="结合工作谈谈体会。",
@@ -331,3 +331,34 @@ def test_an_unknown_or_unenrolled_member_or_a_class_not_started_is_refused(
     assert "课堂尚未开始" in early.get_data(as_text=True)
     assert count(Attendance) == 0
     assert class_hours(member) == []
+
+
+def test_review_a_class_credits_no_more_minutes_than_it_lasts(trainer, flipped):
+    now = utcnow()
+    data = classes.SessionData(
+        title="一刻钟",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, minutes=15),
+        place="党校",
+        credit_minutes=1440,
+    )
+    with pytest.raises(services.CourseError, match="不能超过课堂时长"):
+        classes.create_session(flipped["course"], data, trainer)
+
+
+def test_review_a_co_trainer_earns_no_hours_from_the_class_they_teach(
+    client, login, trainer, create_user, flipped
+):
+    co = create_user("trainer", "member")
+    services.enrol(flipped["course"], co)  # enrolled first, a co-trainer afterwards
+    flipped["course"].co_trainers.append(co)
+    classes.open_checkin(flipped["session"], trainer, 30)
+    db.session.commit()
+    with pytest.raises(services.CourseError) as refused:
+        classes.check_in(flipped["session"], co, flipped["session"].checkin_code)
+    assert refused.value.status == 403
+    with pytest.raises(services.CourseError):
+        classes.record_manual_checkin(flipped["session"], co, "忘带手机", trainer)
+    with pytest.raises(services.CourseError):
+        classes.record_manual_checkin(flipped["session"], trainer, "自己补签", trainer)
+    assert count(HoursEntry, HoursEntry.user_id.in_([co.id, trainer.id])) == 0

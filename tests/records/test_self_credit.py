@@ -152,3 +152,23 @@ def test_finding7_a_coordinator_cannot_approve_hours_requested_for_themselves(pe
         manual.approve_manual_request(held, people["second"])
     assert error.value.status == 403
     assert hours_of(people["second"]) == 0
+
+
+def test_review_slicing_a_big_entry_into_small_ones_still_needs_a_second_coordinator(client, login, people):
+    member = people["member"]
+    login(people["coordinator"])
+    for _ in range(5):
+        client.post(f"/records/members/{member.id}/entries", data={"hours": "4", "reason": "补录"})
+    assert hours_of(member) == Decimal("4.00")  # the first slice; the rest wait for approval
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ManualHoursRequest)) == 4
+
+
+def test_review_meetings_of_one_day_cannot_credit_more_than_the_day_holds(people, org_tree):
+    member = people["member"]
+    day = localtoday() - timedelta(days=1)
+    for n in range(2):
+        record_meeting(org_tree["a1"], MeetingData("group", f"学习{n}", day, 240, [member.id]), people["second"])
+    db.session.commit()
+    with pytest.raises(services.RecordsError, match="超过 8 小时"):
+        record_meeting(org_tree["a1"], MeetingData("group", "学习2", day, 45, [member.id]), people["second"])
+    assert hours_of(member) == 2 * services.hours_for_minutes(240)

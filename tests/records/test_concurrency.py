@@ -10,7 +10,7 @@ import time_machine
 from app.accounts import services as accounts
 from app.extensions import db
 from app.records import services
-from app.records.models import HoursEntry, LessonProgress
+from app.records.models import HoursEntry, LessonProgress, PlaybackSession
 from tests.records.conftest import START
 
 pytestmark = pytest.mark.integration
@@ -172,3 +172,43 @@ def test_finding7_ten_approvals_at_once_credit_once(shared_app):
         entries = db.session.scalars(sa.select(HoursEntry).where(HoursEntry.user_id == member_id)).all()
         assert [e.hours for e in entries] == [Decimal("12.00")]
         assert db.session.get(ManualHoursRequest, request_id).status == "approved"
+
+
+def test_review_sessions_started_at_once_leave_one_live(shared_app):
+    """Two first heartbeats at once (two tabs, two lessons) each superseded the older sessions but
+    not each other: both stayed live and earned credit side by side."""
+    policy = services.AccountingPolicy.from_config(shared_app.config)
+    with time_machine.travel(START, tick=False), shared_app.app_context():
+        member = accounts.create_user(
+            accounts.UserData(employee_no="C52", name="双开", mobile="13955550002"),
+            ["member"],
+            None,
+            "Passw0rd-x",
+        )
+        db.session.commit()
+        user_id = member.id
+        db.session.remove()
+        for round_no in range(5):
+            keys = iter([(f"tab-r{round_no}-a-0001", 11), (f"tab-r{round_no}-b-0002", 12)])
+            lock = threading.Lock()
+
+            def start(keys=keys, lock=lock):
+                with lock:
+                    key, lesson_id = next(keys)
+                facts = services.LessonFacts(
+                    lesson_id, 1, "video", 600.0, 0.95, Decimal("1"), Decimal("1"), None, "双开"
+                )
+                user = db.session.get(type(member), user_id)
+                return services.record_heartbeat(
+                    user, facts, services.Heartbeat(key, 0, 0.0, 1.0, True, "play"), policy
+                )
+
+            _results, errors = _at_once(shared_app, 2, start)
+            assert errors == []
+            live = db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    PlaybackSession.user_id == user_id, PlaybackSession.superseded_at.is_(None)
+                )
+            )
+            assert live == 1, f"round {round_no}: {live} live sessions"
+            db.session.remove()

@@ -167,7 +167,9 @@ def test_review_meetings_of_one_day_cannot_credit_more_than_the_day_holds(people
     member = people["member"]
     day = localtoday() - timedelta(days=1)
     for n in range(2):
-        record_meeting(org_tree["a1"], MeetingData("group", f"学习{n}", day, 240, [member.id]), people["second"])
+        record_meeting(
+            org_tree["a1"], MeetingData("group", f"学习{n}", day, 240, [member.id]), people["second"]
+        )
     db.session.commit()
     with pytest.raises(services.RecordsError, match="超过 8 小时"):
         record_meeting(org_tree["a1"], MeetingData("group", "学习2", day, 45, [member.id]), people["second"])

@@ -20,6 +20,8 @@ import json
 import logging
 import re
 import traceback
+from datetime import date, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,8 +30,16 @@ import sqlalchemy as sa
 from wtforms.fields.core import UnboundField
 
 from app.accounts.models import Role
+from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.kb import services as kb
+from app.portal import services as portal
+from app.qa import services as qa
+from app.quiz import bank, quizzes
+from app.records import meetings
+from courses import assignments, classes, discussion
+from courses import services as courses
 from tests.helpers import config_set, count
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,16 +127,6 @@ def _form_field_names() -> list[str]:
 @pytest.fixture
 def world(create_user, org_tree):
     """One of each thing a URL can name, and a signed-in user per role (in the branch tree)."""
-    from datetime import date
-    from decimal import Decimal
-
-    from app.kb import services as kb
-    from app.portal import services as portal
-    from app.qa import services as qa
-    from app.quiz import bank
-    from app.records import meetings
-    from courses import services as courses
-
     people = {
         "member": create_user(Role.MEMBER, branch=org_tree["a1"], name="党员甲"),
         "trainer": create_user(Role.TRAINER, Role.MEMBER, branch=org_tree["a1"], name="讲师甲"),
@@ -146,6 +146,30 @@ def world(create_user, org_tree):
         trainer,
     )
     courses.publish_course(course, trainer)
+    courses.enrol(course, people["member"])
+    lesson_comment = discussion.add_comment(lesson, people["member"], "学习体会")
+    flipped = courses.create_course(courses.CourseData(title="翻转课堂", kind="flipped"), trainer)
+    courses.create_lesson(
+        courses.add_chapter(flipped, "课前", trainer),
+        courses.LessonData(title="课前阅读", kind="article", body="正文" * 50, estimated_minutes=5),
+        trainer,
+    )
+    courses.publish_course(flipped, trainer)
+    starts = utcnow().replace(microsecond=0) + timedelta(days=2)
+    session = classes.create_session(
+        flipped,
+        classes.SessionData(
+            title="第一次课堂", starts_at=starts, ends_at=starts + timedelta(hours=2), place="党校教室"
+        ),
+        trainer,
+    )
+    assignment = assignments.create_assignment(
+        assignments.AssignmentData(
+            title="必修课", course_ids=[course.id], start_on=date(2026, 1, 1), due_on=date(2099, 1, 1),
+            branch_id=org_tree["a1"].id,
+        ),
+        coordinator,
+    )  # fmt: skip
 
     article = kb.create_article(coordinator, "党章学习要点", "正文", status="published")
     category = kb.create_category("党规党纪", None, admin)
@@ -161,6 +185,9 @@ def world(create_user, org_tree):
         "single", "党的最高理想是？", ["共产主义", "甲", "乙", "丙"], "A", "", 3, "", "党章"
     )
     quiz_question = bank.create_question(fields, trainer)
+    quiz = quizzes.create_quiz(
+        quizzes.QuizData(title="课后测验", question_ids=[quiz_question.id], is_published=True), trainer
+    )
     meeting = meetings.record_meeting(
         org_tree["a1"],
         meetings.MeetingData(
@@ -175,6 +202,11 @@ def world(create_user, org_tree):
     db.session.commit()
     ids = {
         "course_id": course.id,
+        "flipped_course_id": flipped.id,
+        "session_id": session.id,
+        "assignment_id": assignment.id,
+        "comment_id": lesson_comment.id,
+        "quiz_id": quiz.id,
         "chapter_id": chapter.id,
         "lesson_id": lesson.id,
         "article_id": article.id,
@@ -218,7 +250,11 @@ def _real_values(rule, ids: dict) -> dict:
     values = {}
     for name, converter in rule._converters.items():
         if type(converter).__name__ == "IdConverter":
-            key = "bank_question_id" if name == "question_id" and rule.rule.startswith("/quiz/") else name
+            key = name
+            if name == "question_id" and rule.rule.startswith("/quiz/"):
+                key = "bank_question_id"
+            elif name == "course_id" and "/classes/" in rule.rule:
+                key = "flipped_course_id"
             values[name] = ids.get(key, 1)
         else:
             values[name] = WORDS.get(name, "x")
@@ -268,39 +304,55 @@ def crashes():
         logging.getLogger().removeHandler(handler)
 
 
+#: What to spoil a page's field with, by the kind of input the page draws for it.
+SPOILERS = {
+    "date": ["0001-01-01", "9999-12-31", "2026-02-30"],
+    "datetime-local": ["0001-01-01T00:00", "9999-12-31T23:59", "2026-13-01T25:61"],
+    "number": ["NaN", "Infinity", "1e999", HUGE_DIGITS, "²", "-1"],
+    "select": ["²", HUGE_DIGITS, "no-such-choice"],
+    "text": ["²", "٣", HUGE_DIGITS, "abc", "x" * 5000],
+}
+
+
 class _FormReader(HTMLParser):
-    """The fields of a page's forms with the values the page filled in (what a browser would post)."""
+    """The fields of a page's forms with the values the page filled in (what a browser would post),
+    and the kind of input each one is."""
 
     def __init__(self):
         super().__init__()
         self.fields: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
         self._select: str | None = None
+
+    def _add(self, name: str, value: str, kind: str) -> None:
+        self.fields.setdefault(name, value)
+        self.kinds.setdefault(name, kind if kind in SPOILERS else "text")
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         name = attrs.get("name")
         if tag == "input" and name and name != "csrf_token":
             if attrs.get("type") != "checkbox" or "checked" in attrs:  # a radio group: its first choice
-                self.fields.setdefault(name, attrs.get("value") or "")
+                self._add(name, attrs.get("value") or "", attrs.get("type") or "text")
         elif tag == "textarea" and name:
-            self.fields.setdefault(name, "正文")
+            self._add(name, "正文", "text")
         elif tag == "select" and name:
             self._select = name
         elif tag == "option" and self._select:
-            self.fields.setdefault(self._select, attrs.get("value") or "")
+            self._add(self._select, attrs.get("value") or "", "select")
 
     def handle_endtag(self, tag):
         if tag == "select":
             self._select = None
 
 
-def _page_form(client, path: str) -> dict[str, str]:
+def _page_form(client, path: str) -> tuple[dict[str, str], dict[str, str]]:
     response = client.get(path)
     if response.status_code != 200 or "text/html" not in response.content_type:
-        return {}
+        return {}, {}
     reader = _FormReader()
     reader.feed(response.get_data(as_text=True))
-    return reader.fields
+    return reader.fields, reader.kinds
 
 
 def _send(client, method: str, path: str, **kwargs):
@@ -329,11 +381,12 @@ def _json_bodies(fields: list[str], picks: list[int]) -> list[tuple[str, str]]:
     return bodies
 
 
-def _picks(role: str, rule_index: int, span: int) -> list[int]:
-    """Which of ``span`` inputs a rule gets for a role: the admin, who reaches the most code, three,
-    the others one; rotating with the rule and the role, so every input meets every kind of route."""
+def _picks(role: str, rule_index: int, span: int, admin: int = 3) -> list[int]:
+    """Which of ``span`` inputs a rule gets for a role: the admin, who reaches the most code, three
+    (or ``admin``), the others one; rotating with the rule and the role, so every input meets every
+    kind of route."""
     offset = rule_index * 3 + ROLES.index(role)
-    return [(offset + i) % span for i in range(3 if role == "admin" else 1)]
+    return [(offset + i) % span for i in range(min(span, admin if role == "admin" else 1))]
 
 
 def _login(client, user):
@@ -369,18 +422,20 @@ def test_finding_sweep_no_route_answers_500_to_bad_input(app, client, world, cra
             if "GET" in methods and role in ("trainer", "coordinator", "admin"):
                 # The page's own form, filled in as the page fills it, with one field at a time spoilt:
                 # validation of the other fields then no longer stops the bad one early.
-                filled = _page_form(client, real)
+                filled, kinds = _page_form(client, real)
                 for number, name in enumerate(sorted(filled)):
-                    value = FORM_VALUES[(number + index + ROLES.index(role)) % len(FORM_VALUES)]
-                    response = _send(client, method, real, data=filled | {name: value})
-                    check(method, real, response, f"page form, {name}={value[:20]}")
+                    spoilers = SPOILERS[kinds[name]]
+                    for pick in _picks(role, index + number, len(spoilers), admin=len(spoilers)):
+                        value = spoilers[pick]
+                        response = _send(client, method, real, data=filled | {name: value})
+                        check(method, real, response, f"page form, {name}={value[:20]}")
             for number, body in enumerate(_form_bodies(fields, _picks(role, index, len(FORM_VALUES)))):
                 check(method, real, _send(client, method, real, data=body), f"form {number}")
             for body in _json_bodies(fields, _picks(role, index, 2 * len(JSON_VALUES))):
                 response = _send(client, method, f"{real}?{QUERY_STRINGS[0]}", data=body,
                                  content_type="application/json")  # fmt: skip
                 check(method, real, response, f"json {body[:40]}")
-    assert failures == []
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -407,7 +462,7 @@ def test_finding_sweep_every_state_changing_route_refuses_a_request_without_csrf
                 if response.status_code not in refused:
                     failures.append(f"{role} {method} {path} {list(kwargs)} → {response.status_code}")
     db.session.expire_all()
-    assert failures == []
+    assert not failures, "\n".join(failures)
     assert count(AuditEntry) == audits
     assert rows() == before
 

@@ -27,6 +27,7 @@ from app.core import audit, spreadsheets
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.signals import user_branch_changed, user_created
+from app.core.urls import id_from
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -303,7 +304,7 @@ def user_for_session(session_id: str, policy: LoginPolicy) -> tuple[User | None,
     an account whose nonce rotated since, give ``None``: the browser is signed out."""
     user_id, _, rest = session_id.partition(":")
     nonce, _, token = rest.partition(":")
-    if not user_id.isdigit() or not nonce or not token or len(token) > 100:
+    if id_from(user_id) is None or not nonce or not token or len(token) > 100:
         return None, False
     found = db.session.execute(
         sa.select(LoginSession, User)

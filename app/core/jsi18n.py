@@ -1,9 +1,9 @@
 """The strings the browser's scripts show, translated on the server like every other message.
 
 Scripts call ``hkT("已学 {percent}%", {percent: 40})`` (``app/static/js/i18n.js``): the Chinese text
-is the key, as it is for gettext. The page carries, in its body's ``data-i18n`` attribute, each key's translation for the
-visitor's language (nothing at all in Chinese), so the scripts need no catalog of their own. A new
-string a script shows is added here, then extracted with the others (``pybabel extract``).
+is the key, as it is for gettext. The page carries, in its body's ``data-i18n`` attribute, each
+key's translation for the visitor's language (nothing at all in Chinese), so the scripts need no
+catalog of their own. A new string a script shows is added here, then extracted with the others.
 """
 
 from flask_babel import get_locale, gettext

@@ -10,7 +10,11 @@ MAX_ID = 2**63 - 1
 
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: a number larger than any database id does not match the rule
-    (404), instead of reaching a query that SQLite refuses with an OverflowError (a 500)."""
+    (404), instead of reaching a query that SQLite refuses with an OverflowError (a 500). Digits
+    are ASCII, as :func:`id_from` reads them: Werkzeug's ``\\d`` also matched ``٣`` or ``３``, which
+    ``int()`` reads as 3, so a page had a second address."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

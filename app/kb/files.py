@@ -3,7 +3,6 @@
 """
 
 import logging
-import secrets
 from pathlib import Path
 
 from flask import current_app
@@ -11,8 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import User
-from app.core import audit
-from app.core.transactions import on_transaction_end
+from app.core import audit, uploads
 from app.extensions import db
 from app.kb.models import (
     Article,
@@ -47,58 +45,51 @@ def stored_path(stored_name: str) -> Path:
     return upload_dir() / stored_name
 
 
-def _read_upload(stream, limit: int, what: str) -> bytes:
-    data = stream.read(limit + 1)
-    if not data:
-        raise KbError(_("%(what)s是空的", what=what), field="file")
-    if len(data) > limit:
-        raise KbError(
-            _("%(what)s不能超过 %(limit)s MB", what=what, limit=limit // (1024 * 1024)), field="file"
-        )
-    return data
-
-
-def _write_file(data: bytes, extension: str) -> str:
-    name = f"{secrets.token_hex(16)}{extension}"
-    path = upload_dir() / name
-    path.write_bytes(data)
-    _remove_files_on_rollback([name])
-    return name
-
-
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            (upload_dir() / name).unlink(missing_ok=True)
-        except OSError:
-            logger.warning("could not remove knowledge-base file %s", name)
+def _save_upload(stream, limit: int, what: str, kind_of, wrong_kind: str) -> uploads.SavedUpload:
+    """Stream an upload into :func:`upload_dir` (removed again if the transaction rolls back)."""
+    try:
+        return uploads.save_upload(stream, upload_dir(), max_bytes=limit, kind_of=kind_of)
+    except uploads.UploadRefused as exc:
+        if exc.reason == uploads.EMPTY:
+            raise KbError(_("%(what)s是空的", what=what), field="file") from exc
+        if exc.reason == uploads.TOO_LARGE:
+            raise KbError(
+                _("%(what)s不能超过 %(limit)s MB", what=what, limit=limit // (1024 * 1024)), field="file"
+            ) from exc
+        raise KbError(wrong_kind, field="file") from exc
 
 
 def _remove_files_after_commit(names: list[str]) -> None:
-    if names:
-        on_transaction_end(on_commit=lambda: _remove_files(names))
+    uploads.remove_after_commit(stored_path(name) for name in names)
 
 
-def _remove_files_on_rollback(names: list[str]) -> None:
-    on_transaction_end(on_rollback=lambda: _remove_files(names))
+def _pdf_kind(head: bytes) -> str | None:
+    return "pdf" if head.startswith(b"%PDF-") else None
+
+
+def _image_kind(head: bytes) -> str | None:
+    extension = next((ext for magic, (_m, ext) in IMAGE_SIGNATURES.items() if head.startswith(magic)), None)
+    if extension is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        extension = ".webp"
+    return extension
 
 
 def add_attachment(article: Article, actor: User, stream, filename: str) -> ArticleAttachment:
     """Attach a PDF (checked by content, not by name)."""
     if not can_edit(actor, article):
         raise Forbidden()
-    data = _read_upload(stream, current_app.config["KB_MAX_ATTACHMENT_BYTES"], "附件")
-    if not data.startswith(b"%PDF-"):
-        raise KbError(_("附件只能是 PDF 文件"), field="file")
+    saved = _save_upload(
+        stream, current_app.config["KB_MAX_ATTACHMENT_BYTES"], _("附件"), _pdf_kind, _("附件只能是 PDF 文件")
+    )
     filename = Path((filename or "").replace("\\", "/")).name.strip() or "附件.pdf"
     if not filename.lower().endswith(".pdf"):
         filename += ".pdf"
     attachment = ArticleAttachment(
         article=article,
         filename=filename[-255:],
-        stored_name=_write_file(data, ".pdf"),
+        stored_name=saved.name,
         content_type=PDF_TYPE,
-        size=len(data),
+        size=saved.size,
         uploaded_by_id=actor.id,
     )
     db.session.add(attachment)
@@ -124,14 +115,15 @@ def set_cover(article: Article, actor: User, stream) -> Article:
     """Set the cover image (PNG, JPEG, GIF or WebP, recognised by content)."""
     if not can_edit(actor, article):
         raise Forbidden()
-    data = _read_upload(stream, current_app.config["KB_MAX_COVER_BYTES"], "封面图片")
-    extension = next((ext for magic, (_m, ext) in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
-    if extension is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        extension = ".webp"
-    if extension is None:
-        raise KbError(_("封面只能是 PNG、JPEG、GIF 或 WebP 图片"), field="file")
+    saved = _save_upload(
+        stream,
+        current_app.config["KB_MAX_COVER_BYTES"],
+        _("封面图片"),
+        _image_kind,
+        _("封面只能是 PNG、JPEG、GIF 或 WebP 图片"),
+    )
     old = article.cover_file
-    article.cover_file = _write_file(data, extension)
+    article.cover_file = saved.name
     db.session.flush()
     audit.record(actor, "kb.article.cover", article, f"更换《{article.title}》的封面")
     if old:

@@ -206,8 +206,9 @@ def members_query(
 
 
 def get_branch_for(branch_id: int, user: User) -> Branch:
-    """Load a branch ``user`` may manage: 404 when it does not exist, 403 when out of scope."""
-    branch = db.session.get(Branch, branch_id)
+    """Load a branch ``user`` may manage: 404 when it does not exist (or cannot be an id: callers pass
+    what a query string held), 403 when out of scope."""
+    branch = db.session.get(Branch, branch_id) if id_from(branch_id) else None
     if branch is None:
         raise NotFound()
     if not can_manage_branch(user, branch):

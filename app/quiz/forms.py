@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.clock import LOCAL_TZ
-from app.core.forms import PageForm
+from app.core.forms import InOurTimes, PageForm
 from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, PURPOSE_LABELS, REVIEW_LABELS
 
 DIFFICULTY_CHOICES = [(level, f"{level} · {label}") for level, label in DIFFICULTY_LABELS.items()]
@@ -80,17 +80,19 @@ class QuizForm(PageForm):
     shuffle_questions = BooleanField(_l("打乱题目顺序"), default=True)
     shuffle_options = BooleanField(_l("打乱选项顺序"), default=True)
     review = SelectField(_l("答案与解析"), choices=[(k.value, v) for k, v in REVIEW_LABELS.items()])
-    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), validators=[Optional()])
+    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), validators=[Optional(), InOurTimes()])
+    closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), validators=[Optional(), InOurTimes()])
     is_published = BooleanField(_l("发布（学员可以作答）"))
 
 
 class ContestForm(PageForm):
     title = StringField(_l("竞赛名称"), validators=[DataRequired(_l("请填写名称")), Length(max=200)])
     description = TextAreaField(_l("说明"), validators=[Length(max=4000)])
-    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), validators=[DataRequired(_l("请填写开始时间"))])
+    opens_at = DateTimeLocalField(
+        _l("开始时间（北京时间）"), validators=[DataRequired(_l("请填写开始时间")), InOurTimes()]
+    )
     closes_at = DateTimeLocalField(
-        _l("结束时间（北京时间）"), validators=[DataRequired(_l("请填写结束时间"))]
+        _l("结束时间（北京时间）"), validators=[DataRequired(_l("请填写结束时间")), InOurTimes()]
     )
     question_count = IntegerField(
         _l("每人题量"), default=10, validators=[DataRequired(), NumberRange(1, 100)]

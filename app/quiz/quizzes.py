@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.errors import DomainError
 from app.core.signals import quiz_passed
-from app.core.urls import id_from
+from app.core.urls import id_from, site_path
 from app.extensions import db
 from app.quiz import play
 from app.quiz.grading import AnswerError, is_correct, parse_response
@@ -152,8 +151,8 @@ def update_quiz(quiz: Quiz, data: QuizData, actor: User) -> Quiz:
 
 def quiz_url(quiz_id: int) -> str:
     """Where a course page links (or frames) the quiz that gates a lesson; works outside a request
-    too (a reminder task building a link)."""
-    return current_app.url_map.bind("").build("quiz.quiz_landing", {"quiz_id": quiz_id})
+    too (a reminder task building a link), under the site's root either way."""
+    return site_path("quiz.quiz_landing", quiz_id=quiz_id)
 
 
 def quiz_status(user: User, quiz_id: int) -> dict | None:

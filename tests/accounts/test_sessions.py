@@ -234,3 +234,20 @@ def test_finding3_last_seen_is_written_at_most_once_a_minute(app, client, create
         client.get("/account")
         db.session.expire_all()
         assert db.session.get(LoginSession, row.id).last_seen_at > started
+
+
+def test_finding_a_session_id_whose_user_id_is_not_an_id_is_refused_before_any_query(
+    app, client, create_user, count_queries
+):
+    """``str.isdigit`` let ``²`` or ``٣`` through as a user id: a forged session id cost a lookup
+    before being refused. The user id is read the way every typed id is, by ``id_from``."""
+    user = create_user()
+    log_in(client, user)
+    _, nonce, token = stolen_user_id(app, client.get_cookie("session").value).split(":", 2)
+    policy = services.LoginPolicy.from_config(app.config)
+    for forged in ("²", "٣", str(2**64), "-1", "1.0"):
+        with count_queries() as statements:
+            assert services.user_for_session(f"{forged}:{nonce}:{token}", policy) == (None, False)
+        assert statements == [], forged
+    padded = f" {user.id}:{nonce}:{token}"  # an id, but not the one the server wrote: refused too
+    assert services.user_for_session(padded, policy) == (None, False)

@@ -191,3 +191,19 @@ def test_review_a_json_body_over_two_megabytes_is_refused(client, login_as):
     response = client.post("/api/v1/lessons/1/progress", data=body, content_type="application/json")
     assert response.status_code == 413
     assert "过大" in response.get_json()["errors"][0]["message"]
+
+
+def test_finding_ids_are_ascii_digits_in_a_path_as_everywhere_else(client, login_as):
+    """``<int:…>`` matched any Unicode digit and ``int()`` read them: ``/kb/articles/٣`` was article 3
+    under a second address, while ``id_from`` (forms, JSON, spreadsheets) refuses the same text."""
+    from app.extensions import db
+    from app.kb import services as kb
+
+    author = login_as("coordinator")
+    article = kb.create_article(author, "党章学习", "正文", status="published")
+    db.session.commit()
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in str(article.id))
+    fullwidth = "".join(chr(0xFF10 + int(d)) for d in str(article.id))
+    assert client.get(f"/kb/articles/{article.id}").status_code == 200
+    for text in (arabic_indic, fullwidth):
+        assert client.get(f"/kb/articles/{text}").status_code == 404, text

@@ -5,10 +5,11 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from app.core import uploads
 from app.extensions import db
 from app.kb import authoring, files, services
 from app.kb.models import Article, ArticleAttachment, ArticleRevision
-from tests.helpers import count
+from tests.helpers import config_set, count
 from tests.portal.fixtures import notifications_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -271,3 +272,36 @@ def test_deleting_an_article_removes_its_files(as_user, people, app):
     assert client.post(f"/kb/articles/{article.id}/delete").status_code == 302
     assert count(Article) == 0
     assert not stored.exists()
+
+
+class EndlessUpload:
+    """A file that never ends, remembering the largest single read the server asked of it."""
+
+    def __init__(self, head: bytes):
+        self.head, self.sent, self.largest_read = head, 0, 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.largest_read = max(self.largest_read, size if size > 0 else 2**62)
+        block = (self.head if self.sent == 0 else b"") + b"0" * max(size, 0)
+        block = block[: max(size, 0)]
+        self.sent += len(block)
+        return block
+
+
+@pytest.mark.parametrize(("what", "head"), [("attachment", b"%PDF-1.4\n"), ("cover", PNG[:16])])
+def test_finding_kb_uploads_are_streamed_never_read_whole_into_memory(app, people, what, head):
+    """Attachments and covers were read with ``stream.read(limit + 1)``: one upload near the limit
+    held 20 MB in memory per request. They are streamed in blocks and dropped past the limit."""
+    article = write(people["trainer"])
+    stream = EndlessUpload(head)
+    with config_set(app, KB_MAX_ATTACHMENT_BYTES=2 * 1024**2, KB_MAX_COVER_BYTES=2 * 1024**2):
+        before = set(services.upload_dir().iterdir())
+        upload = {
+            "attachment": lambda: services.add_attachment(article, people["trainer"], stream, "大文件.pdf"),
+            "cover": lambda: services.set_cover(article, people["trainer"], stream),
+        }[what]
+        with pytest.raises(services.KbError, match="不能超过 2 MB"):
+            upload()
+    assert stream.largest_read <= uploads.BLOCK_BYTES
+    assert stream.sent <= 2 * 1024**2 + uploads.BLOCK_BYTES
+    assert set(services.upload_dir().iterdir()) == before

@@ -10,6 +10,7 @@ from app.core.signals import quiz_passed
 from app.extensions import db
 from app.quiz import quizzes
 from app.quiz.models import Attempt, Quiz
+from tests.helpers import config_set
 from tests.quiz.conftest import correct_display_answer, explanation_of, wrong_display_answer
 
 
@@ -284,3 +285,13 @@ def test_unpublished_quizzes_are_hidden_from_members(login_as, client, trainer, 
     db.session.commit()
     login_as("member")
     assert client.get(f"/quiz/q/{draft.id}").status_code == 404
+
+
+def test_finding_quiz_url_honours_the_sites_root_in_a_request_and_outside_one(app):
+    """``quiz_url`` built its link on a URL map bound to no root: a site served under ``/hongke``
+    linked a lesson's quiz to ``/quiz/q/5``, outside the site, from pages and from tasks alike."""
+    with app.test_request_context("/courses/lessons/1", base_url="http://school.example/hongke"):
+        assert quizzes.quiz_url(5) == "/hongke/quiz/q/5"
+    with config_set(app, APPLICATION_ROOT="/hongke"):
+        assert quizzes.quiz_url(5) == "/hongke/quiz/q/5"  # a worker, with no request to ask
+    assert quizzes.quiz_url(5) == "/quiz/q/5"

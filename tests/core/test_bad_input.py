@@ -197,7 +197,7 @@ def test_finding_ids_are_ascii_digits_in_a_path_as_everywhere_else(client, login
     """``<int:…>`` matched any Unicode digit and ``int()`` read them: ``/kb/articles/٣`` was article 3
     under a second address, while ``id_from`` (forms, JSON, spreadsheets) refuses the same text."""
     from app.extensions import db
-    from app.kb import services as kb
+    from app.kb import authoring as kb
 
     author = login_as("coordinator")
     article = kb.create_article(author, "党章学习", "正文", status="published")

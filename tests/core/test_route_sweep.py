@@ -33,6 +33,7 @@ from app.accounts.models import Role
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.kb import authoring as kb_authoring
 from app.kb import services as kb
 from app.portal import services as portal
 from app.qa import services as qa
@@ -172,7 +173,7 @@ def world(create_user, org_tree):
         coordinator,
     )  # fmt: skip
 
-    article = kb.create_article(coordinator, "党章学习要点", "正文", status="published")
+    article = kb_authoring.create_article(coordinator, "党章学习要点", "正文", status="published")
     category = kb.create_category("党规党纪", None, admin)
     question = qa.ask_question(other, "如何计算党龄的问题", "请教各位")
     answer = qa.answer_question(question, trainer, "从转正之日起计算。")

@@ -295,13 +295,13 @@ def test_finding_kb_uploads_are_streamed_never_read_whole_into_memory(app, peopl
     article = write(people["trainer"])
     stream = EndlessUpload(head)
     with config_set(app, KB_MAX_ATTACHMENT_BYTES=2 * 1024**2, KB_MAX_COVER_BYTES=2 * 1024**2):
-        before = set(services.upload_dir().iterdir())
+        before = set(files.upload_dir().iterdir())
         upload = {
-            "attachment": lambda: services.add_attachment(article, people["trainer"], stream, "大文件.pdf"),
-            "cover": lambda: services.set_cover(article, people["trainer"], stream),
+            "attachment": lambda: files.add_attachment(article, people["trainer"], stream, "大文件.pdf"),
+            "cover": lambda: files.set_cover(article, people["trainer"], stream),
         }[what]
         with pytest.raises(services.KbError, match="不能超过 2 MB"):
             upload()
     assert stream.largest_read <= uploads.BLOCK_BYTES
     assert stream.sent <= 2 * 1024**2 + uploads.BLOCK_BYTES
-    assert set(services.upload_dir().iterdir()) == before
+    assert set(files.upload_dir().iterdir()) == before

@@ -8,10 +8,12 @@ import os
 import tempfile
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -266,3 +268,32 @@ def shared_app(app, tmp_path):
         db.engine.dispose()
     if context is not None:
         context.__exit__(None, None, None)
+
+
+class Clock:
+    """The server's clock, standing still until a test moves it: ``clock.advance(15)``; ``clock.now``."""
+
+    def __init__(self, traveller, start: datetime):
+        self.traveller, self.now = traveller, start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        self.traveller.move_to(self.now)
+        return self.now
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where ``clock`` starts: now, unless a package's conftest names a fixed moment."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def clock(clock_start):
+    """The one movable clock of the test suite (time_machine: the server and the database defaults
+    see the same time)."""
+    with time_machine.travel(clock_start, tick=False) as traveller:
+        yield Clock(traveller, clock_start)

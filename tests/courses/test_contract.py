@@ -11,7 +11,6 @@ from app.extensions import db
 from courses import services
 from courses.services import shares
 from media_pipeline.models import MediaAsset
-from tests.courses.test_learning import clock  # noqa: F401 -- a fixture
 
 COURSES = ("/courses/",)
 
@@ -47,7 +46,7 @@ def test_issue13_a_heartbeat_that_completes_nothing_touches_no_courses_code_afte
     trainer,
     member,
     make_course,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     course = make_course(trainer, lessons=[("video", 600), ("article", 120)])
     services.enrol(course, member)
@@ -70,7 +69,7 @@ def test_issue13_a_heartbeat_past_the_threshold_waiting_for_a_quiz_touches_no_co
     trainer,
     member,
     make_course,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     """Before: every tick past the threshold of a lesson held back by its quiz asked courses for the
     share again (reading the whole course); now the share came with the facts."""
@@ -102,7 +101,7 @@ def test_issue13_a_completing_heartbeat_reaches_courses_only_through_the_signal(
     trainer,
     member,
     make_course,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     course = make_course(trainer, lessons=[("video", 15)])
     services.enrol(course, member)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.records.models import HoursEntry, LessonProgress
 from courses import services
 from courses.models import Enrollment, Lesson
-from tests.courses.test_learning import clock, watch  # noqa: F401 -- clock is a fixture
+from tests.courses.test_learning import watch
 from tests.helpers import count
 
 
@@ -141,7 +141,7 @@ def test_finding6_lowering_the_hours_after_a_member_finished_a_lesson_never_cred
     trainer,
     member,
     two_hours,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     first, second = two_hours.chapters[0].lessons
     login(member)
@@ -172,7 +172,7 @@ def test_finding6_a_member_already_credited_the_whole_course_gets_nothing_more(
     trainer,
     member,
     two_hours,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     first, second = two_hours.chapters[0].lessons
     login(member)
@@ -193,7 +193,7 @@ def test_finding6_a_trainer_watching_their_own_published_course_to_the_end_gets_
     login,
     trainer,
     two_hours,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     first, second = two_hours.chapters[0].lessons
     login(trainer)
@@ -222,7 +222,7 @@ def test_finding6_a_co_trainer_enrolled_before_they_taught_earns_nothing_and_wri
     trainer,
     create_user,
     two_hours,
-    clock,  # noqa: F811 -- the clock fixture
+    clock,
 ):
     colleague = create_user("trainer", "member", name="协作讲师")
     services.enrol(two_hours, colleague)

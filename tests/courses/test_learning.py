@@ -1,32 +1,16 @@
 """Members: the catalog, the course page, enrolment, the lesson player, progress and completion."""
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
-import time_machine
 
-from app.core.clock import utcnow
 from app.extensions import db
 from app.records.models import HoursEntry, LessonProgress, PlaybackSession
 from courses import services
 from courses.models import Course, CourseStatus, Enrollment
 from media_pipeline import services as media_services
 from tests.helpers import count
-
-
-@pytest.fixture
-def clock():
-    """The clock stands still from now on and moves only by ``clock.advance(seconds)``."""
-    with time_machine.travel(utcnow(), tick=False) as traveller:
-
-        class Clock:
-            def advance(self, seconds: float) -> None:
-                traveller.shift(timedelta(seconds=seconds))
-
-        yield Clock()
 
 
 def watch(client, clock, lesson_id, seconds, *, start=0.0, session="tab-aaaa-0001", step=15.0):

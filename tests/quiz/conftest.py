@@ -1,10 +1,9 @@
 """Fixtures for the quiz tests: a marked question bank, a movable server clock, a JSON caller."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from app.core import clock as clock_module
 from app.extensions import db
 from app.quiz import bank
 
@@ -60,24 +59,9 @@ def questions():
     return [make_question(n, kind) for n, kind in enumerate(kinds, start=1)]
 
 
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    """The server clock, frozen at a fixed moment and moved by ``clock.advance(seconds)``."""
-    fake = Clock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))  # 10:00 in Beijing
-    monkeypatch.setattr(clock_module, "utcnow", fake)
-    return fake
+def clock_start():
+    return datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 
 @pytest.fixture

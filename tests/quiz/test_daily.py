@@ -40,7 +40,7 @@ def option_order_of(attempt_id, question_id):
 
 
 @pytest.fixture
-def member(login_as):
+def member(clock, login_as):  # signed in on the moved clock: a cookie from its future is refused
     return login_as("member")
 
 
@@ -205,12 +205,13 @@ def test_within_the_grace_an_answer_still_counts(client, member, questions, api_
     assert result["data"]["correct"] is True
 
 
-def test_once_a_day_and_a_new_draw_tomorrow(client, member, questions, api_json, clock):
+def test_once_a_day_and_a_new_draw_tomorrow(client, member, questions, api_json, clock, login):
     _, first = api_json("POST", "/api/v1/daily-quiz")
     _, again = api_json("POST", "/api/v1/daily-quiz")
     assert again["data"]["attempt_id"] == first["data"]["attempt_id"]
     assert [q["id"] for q in again["data"]["questions"]] == [q["id"] for q in first["data"]["questions"]]
     clock.advance(24 * 3600)
+    login(member)  # a day later the idle browser session has ended
     _, tomorrow = api_json("POST", "/api/v1/daily-quiz")
     assert tomorrow["data"]["attempt_id"] != first["data"]["attempt_id"]
     # Twelve questions in the bank: tomorrow's five avoid yesterday's five.

@@ -1,10 +1,9 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import count
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from app.extensions import db
 from app.records import presence
@@ -15,22 +14,9 @@ from tests.courses.conftest import make_asset, make_course, member, trainer  # n
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-class Clock:
-    """The server's clock, moved by hand: ``clock.advance(15)``."""
-
-    def __init__(self, traveller):
-        self.traveller = traveller
-        self.now = START
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.traveller.move_to(self.now)
-
-
 @pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield Clock(traveller)
+def clock_start():
+    return START
 
 
 @pytest.fixture

@@ -25,12 +25,12 @@ def test_every_chinese_string_in_a_script_goes_through_hkT_and_is_listed():
 
 
 def test_chinese_pages_carry_no_script_catalog(app):
-    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         assert js_catalog() == {}
 
 
 def test_english_pages_carry_every_script_string_translated(app):
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
         catalog = js_catalog()
     missing = [text for text in JS_STRINGS if text not in catalog]
     assert missing == []

@@ -198,9 +198,10 @@ def _xlsx_rows(source, limits: ReadLimits) -> Iterator[list[str]]:
             handle.close()
 
 
-def detect_encoding(handle: IO[bytes], what: str = "CSV 文件") -> str:
+def detect_encoding(handle: IO[bytes], what: str | None = None) -> str:
     """``utf-8-sig`` or ``gb18030`` (Excel in China saves CSV as GBK), checked over the whole file in
     chunks; :class:`SpreadsheetError` for binary data or bytes no encoding explains."""
+    what = what or _("CSV 文件")
     handle.seek(0)
     if b"\x00" in handle.read(4096):
         raise SpreadsheetError(_("无法读取文件：它不是文本格式的 %(what)s。", what=what))
@@ -215,7 +216,7 @@ def detect_encoding(handle: IO[bytes], what: str = "CSV 文件") -> str:
             continue
         handle.seek(0)
         return encoding
-    named = f" {what}" if what[:1].isascii() else what  # a space between Latin and Chinese only
+    named = f" {what}" if str(what)[:1].isascii() else what  # a space between Latin and Chinese only
     raise SpreadsheetError(_("无法识别%(named)s的编码，请另存为 UTF-8 或 GBK 编码。", named=named))
 
 
@@ -235,16 +236,16 @@ class BoundedLines:
             yield line
 
 
-def open_text(source: Path | bytes | IO[bytes], what: str = "CSV 文件") -> IO[str]:
+def open_text(source: Path | bytes | IO[bytes], what: str | None = None) -> IO[str]:
     """A text stream over ``source`` in the encoding it was written in (newlines left as they are)."""
     handle = _binary(source)
     encoding = detect_encoding(handle, what)
     return io.TextIOWrapper(handle, encoding=encoding, newline="")
 
 
-def read_lines(source: Path | bytes, limits: ReadLimits, what: str = "文本文件") -> Iterator[str]:
+def read_lines(source: Path | bytes, limits: ReadLimits, what: str | None = None) -> Iterator[str]:
     """Lines of a text file (without their ends), streamed, each at most ``max_row_chars`` long."""
-    with open_text(source, what) as text:
+    with open_text(source, what or _("文本文件")) as text:
         lines = BoundedLines(text, limits.max_row_chars)
         for line in lines:
             lines.chars = 0

@@ -164,7 +164,7 @@ def ask_question(
             _("问题标题不能超过 %(question_title_max)s 个字", question_title_max=QUESTION_TITLE_MAX),
             field="title",
         )
-    body = _check_body(body or "", QUESTION_BODY_MAX, "问题描述", required=False)
+    body = _check_body(body or "", QUESTION_BODY_MAX, _("问题描述"), required=False)
     try:
         tag_rows = kb_services.get_or_create_tags(kb_services.parse_tags(tags))
     except kb_services.KbError as exc:
@@ -189,7 +189,7 @@ def answer_question(question: Question, actor: User, body: str) -> Answer:
         raise NotFound()
     if question.is_hidden:
         raise QaError(_("这个问题已被隐藏，不能再回答"))
-    body = _check_body(body, ANSWER_BODY_MAX, "回答")
+    body = _check_body(body, ANSWER_BODY_MAX, _("回答"))
     answer = Answer(question_id=question.id, author_id=actor.id, body=body)
     db.session.add(answer)
     db.session.execute(
@@ -220,7 +220,7 @@ def add_comment(question: Question, actor: User, body: str, answer: Answer | Non
         raise NotFound()
     if question.is_hidden:
         raise QaError(_("这个问题已被隐藏，不能再评论"))
-    body = _check_body(body, COMMENT_BODY_MAX, "评论").strip()
+    body = _check_body(body, COMMENT_BODY_MAX, _("评论")).strip()
     comment = Comment(
         question_id=question.id, answer_id=answer.id if answer else None, author_id=actor.id, body=body
     )

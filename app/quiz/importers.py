@@ -386,7 +386,7 @@ def parse_file(
         rows = parse_xlsx(source, category)
     else:
         try:
-            lines = spreadsheets.read_lines(source, _limits(), "题库文件")
+            lines = spreadsheets.read_lines(source, _limits(), _("题库文件"))
             rows = parse_gift(lines, category) if fmt == "gift" else parse_aiken(lines, category)
         except spreadsheets.SpreadsheetError as exc:
             raise ImportFileError(str(exc)) from exc

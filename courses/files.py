@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 from flask import current_app
 
+from app.core.errors import DomainError
+
 _BLOCK = 256 * 1024
 
 #: First bytes of the formats accepted where the content matters (the browser shows them).
@@ -35,8 +37,8 @@ MIME_TYPES = {
 }
 
 
-class FileRefused(ValueError):
-    """An upload refused with a message in Chinese."""
+class FileRefused(DomainError):
+    """An upload refused (422), with a message in the user's language."""
 
 
 @dataclass(frozen=True)

@@ -40,15 +40,9 @@ def post_progress(lesson_id: int):
     )
 
     payload = _json_body()
-    try:
-        heartbeat = records.parse_heartbeat(payload)
-        facts = lesson_facts_for(lesson_id, current_user)
-        state = records.record_heartbeat(
-            current_user, facts, heartbeat, records.AccountingPolicy.from_config()
-        )
-    except records.RecordsError as exc:
-        db.session.rollback()
-        raise ApiError(str(exc), exc.status, exc.field) from exc
+    heartbeat = records.parse_heartbeat(payload)
+    facts = lesson_facts_for(lesson_id, current_user)
+    state = records.record_heartbeat(current_user, facts, heartbeat, records.AccountingPolicy.from_config())
     db.session.commit()
     data = state.as_json()
     check = _check_json(state.presence_check)
@@ -60,10 +54,7 @@ def post_progress(lesson_id: int):
 @bp.get("/presence/<public_id>.png")
 def presence_image(public_id: str):
     """The challenge's digits, drawn; only for its member and only while it is open."""
-    try:
-        challenge = presence.challenge_for(current_user.id, public_id[:40])
-    except presence.PresenceError as exc:
-        raise ApiError(str(exc), exc.status) from exc
+    challenge = presence.challenge_for(current_user.id, public_id[:40])
     if challenge.outcome is not None:
         raise ApiError("该确认已结束", 404)
     image = presence.render_png(challenge.code)
@@ -80,11 +71,7 @@ def presence_answer(public_id: str):
     if not isinstance(code, str) or not code.strip() or len(code) > 16:
         raise ApiError("请输入图片中的数字", 422, "code")
     policy = presence.PresencePolicy.from_config(current_app.config)
-    try:
-        result = presence.answer(current_user.id, public_id[:40], code, policy)
-    except presence.PresenceError as exc:
-        db.session.rollback()
-        raise ApiError(str(exc), exc.status) from exc
+    result = presence.answer(current_user.id, public_id[:40], code, policy)
     db.session.commit()
     follow_up = result.next_challenge
     return ok(

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.extensions import db
 from app.records.models import LessonProgress, PlaybackSession, PresenceChallenge
 
@@ -132,10 +133,8 @@ def gate(
     return False, None
 
 
-class PresenceError(ValueError):
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
+class PresenceError(DomainError):
+    """A refused presence answer: ``(message, status=422, field=None)``, as every domain error."""
 
 
 def challenge_for(user_id: int, public_id: str) -> PresenceChallenge:

@@ -305,9 +305,9 @@ def record_manual_checkin(session: ClassSession, member: User, reason: str, acto
     check_manual_checkin(session, member)
     reason = (reason or "").strip()
     if not reason:
-        raise CourseError("请填写补签原因。", 400)
+        raise CourseError("请填写补签原因。")
     if len(reason) > REASON_MAX:
-        raise CourseError(f"补签原因不能超过 {REASON_MAX} 个字。", 400)
+        raise CourseError(f"补签原因不能超过 {REASON_MAX} 个字。")
     attendance = Attendance(
         session_id=session.id,
         user_id=member.id,

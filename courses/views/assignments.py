@@ -58,7 +58,9 @@ def _assignment_form() -> AssignmentForm:
         .where(Course.status == CourseStatus.PUBLISHED)
         .order_by(Course.is_required.desc(), Course.title)
     ).all()
-    form.course_ids.choices = [(c.id, f"{c.title}（{c.credit_hours} 学时）") for c in published]
+    form.course_ids.choices = [
+        (c.id, _("%(title)s（%(hours)s 学时）", title=c.title, hours=c.credit_hours)) for c in published
+    ]
     form.branch_id.choices = _branch_choices()
     if request.method == "GET":
         form.start_on.data = localtoday()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
@@ -47,7 +48,7 @@ def assignments_query(user: User):
     """Assignments ``user`` may see: those made in their subtree (every one for admins)."""
     prefix = scope_path(user)
     if prefix is None:
-        raise Forbidden("只有组织员可以管理学习任务。")
+        raise Forbidden(_("只有组织员可以管理学习任务。"))
     query = sa.select(CourseAssignment).order_by(CourseAssignment.due_on.desc(), CourseAssignment.id.desc())
     if prefix:
         in_scope = sa.select(Branch.id).where(Branch.subtree_filter(prefix))
@@ -60,7 +61,7 @@ def assignments_query(user: User):
 def get_assignment_for(assignment_id: int, user: User) -> CourseAssignment:
     assignment = db.session.get(CourseAssignment, assignment_id)
     if assignment is None:
-        raise NotFound("学习任务不存在。")
+        raise NotFound(_("学习任务不存在。"))
     if scope_path(user) is None:
         raise Forbidden()
     if (
@@ -68,7 +69,7 @@ def get_assignment_for(assignment_id: int, user: User) -> CourseAssignment:
         and assignment.created_by_id != user.id
         and (assignment.branch is None or not can_manage_branch(user, assignment.branch))
     ):
-        raise Forbidden("该学习任务不在您管理的组织范围内。")
+        raise Forbidden(_("该学习任务不在您管理的组织范围内。"))
     return assignment
 
 
@@ -86,41 +87,46 @@ class AssignmentData:
 def create_assignment(data: AssignmentData, actor: User) -> CourseAssignment:
     """Assign courses; every member in scope is enrolled at once and notified."""
     if not can_assign(actor):
-        raise Forbidden("只有组织员可以布置学习任务。")
+        raise Forbidden(_("只有组织员可以布置学习任务。"))
     title = (data.title or "").strip()
     if not title or len(title) > 120:
-        raise CourseError("请填写任务名称（不超过 120 个字）。")
+        raise CourseError(_("请填写任务名称（不超过 120 个字）。"))
     if not data.course_ids:
-        raise CourseError("请至少选择一门课程。")
+        raise CourseError(_("请至少选择一门课程。"))
     courses = db.session.scalars(sa.select(Course).where(Course.id.in_(set(data.course_ids)))).all()
     if len(courses) != len(set(data.course_ids)) or any(c.status != CourseStatus.PUBLISHED for c in courses):
-        raise CourseError("只能布置已发布的课程。")
+        raise CourseError(_("只能布置已发布的课程。"))
     if data.start_on is None or data.due_on is None or data.due_on < data.start_on:
-        raise CourseError("截止日期不能早于开始日期。")
+        raise CourseError(_("截止日期不能早于开始日期。"))
     if data.due_on < localtoday():
-        raise CourseError("截止日期不能早于今天。")
+        raise CourseError(_("截止日期不能早于今天。"))
 
     branch = None
     if data.branch_id:
         branch = db.session.get(Branch, data.branch_id)
         if branch is None:
-            raise CourseError("所选组织不存在。")
+            raise CourseError(_("所选组织不存在。"))
         if not can_manage_branch(actor, branch):
-            raise Forbidden("只能向您管理的组织及其下级组织布置学习任务。")
+            raise Forbidden(_("只能向您管理的组织及其下级组织布置学习任务。"))
     members = []
     if data.member_ids:
         members = db.session.scalars(sa.select(User).where(User.id.in_(set(data.member_ids)))).all()
         if len(members) != len(set(data.member_ids)):
-            raise CourseError("所选成员中有不存在的账户。")
+            raise CourseError(_("所选成员中有不存在的账户。"))
         outside = [
             m
             for m in members
             if not (actor.is_admin or (m.branch is not None and can_manage_branch(actor, m.branch)))
         ]
         if outside:
-            raise Forbidden("只能向您管理范围内的成员布置学习任务：" + "、".join(str(m) for m in outside[:5]))
+            raise Forbidden(
+                _(
+                    "只能向您管理范围内的成员布置学习任务：%(members)s",
+                    members="、".join(str(m) for m in outside[:5]),
+                )
+            )
     if branch is None and not members:
-        raise CourseError("请选择组织，或选择具体成员。")
+        raise CourseError(_("请选择组织，或选择具体成员。"))
 
     assignment = CourseAssignment(
         title=title,

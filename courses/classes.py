@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, NotFound
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 def get_session_for(session_id: int, user, *, edit: bool = False) -> ClassSession:
     session = db.session.get(ClassSession, session_id)
     if session is None:
-        raise NotFound("课堂不存在。")
+        raise NotFound(_("课堂不存在。"))
     get_course_for(session.course_id, user, edit=edit)
     return session
 
@@ -68,29 +69,29 @@ class SessionData:
 
 def _validate(course: Course, data: SessionData) -> list[Lesson]:
     if course.kind != CourseKind.FLIPPED:
-        raise CourseError("只有翻转课堂类课程可以安排课堂。")
+        raise CourseError(_("只有翻转课堂类课程可以安排课堂。"))
     title = (data.title or "").strip()
     if not title or len(title) > 120:
-        raise CourseError("请填写课堂名称（不超过 120 个字）。")
+        raise CourseError(_("请填写课堂名称（不超过 120 个字）。"))
     data.title = title
     if data.starts_at is None or data.ends_at is None or data.ends_at <= data.starts_at:
-        raise CourseError("结束时间须晚于开始时间。")
+        raise CourseError(_("结束时间须晚于开始时间。"))
     if not data.place.strip() and not data.meeting_url.strip():
-        raise CourseError("请填写上课地点或线上会议链接。")
+        raise CourseError(_("请填写上课地点或线上会议链接。"))
     if data.meeting_url and not data.meeting_url.startswith(("http://", "https://")):
-        raise CourseError("会议链接须以 http:// 或 https:// 开头。")
+        raise CourseError(_("会议链接须以 http:// 或 https:// 开头。"))
     if not 0 <= data.credit_minutes <= 24 * 60:
-        raise CourseError("计入学时的分钟数须在 0 到 1440 之间。")
+        raise CourseError(_("计入学时的分钟数须在 0 到 1440 之间。"))
     length = int((data.ends_at - data.starts_at).total_seconds() // 60)
     if data.credit_minutes > length:
         # Hours are what the class lasted: a 45-minute class cannot credit a day.
-        raise CourseError(f"计入学时的分钟数不能超过课堂时长（{length} 分钟）。")
+        raise CourseError(_("计入学时的分钟数不能超过课堂时长（%(length)s 分钟）。", length=length))
     if data.homework_due_at is not None and data.homework_due_at < data.starts_at:
-        raise CourseError("作业截止时间不能早于课堂开始时间。")
+        raise CourseError(_("作业截止时间不能早于课堂开始时间。"))
     ids = set(data.pre_lesson_ids or [])
     lessons = [lesson for lesson in course.lessons() if lesson.id in ids]
     if len(lessons) != len(ids):
-        raise CourseError("课前学习只能选本课程的课时。")
+        raise CourseError(_("课前学习只能选本课程的课时。"))
     return lessons
 
 
@@ -149,7 +150,7 @@ def open_checkin(session: ClassSession, actor: User, minutes: int | None = None)
     """Start (or restart, with a new code) the check-in window."""
     minutes = minutes or current_app.config["COURSES_CHECKIN_MINUTES"]
     if not 1 <= minutes <= 240:
-        raise CourseError("签到有效时间须在 1 到 240 分钟之间。")
+        raise CourseError(_("签到有效时间须在 1 到 240 分钟之间。"))
     now = utcnow()
     session.checkin_code = f"{secrets.randbelow(10**6):06d}"
     session.checkin_opened_at = now
@@ -219,7 +220,10 @@ def _check_attempts(session: ClassSession, member: User, now: datetime) -> None:
     if recent[0] >= config["COURSES_CHECKIN_MAX_FAILURES"]:
         retry_at = recent[1] + window
         raise CheckinLocked(
-            f"签到码错误次数过多，请于 {retry_at.astimezone(LOCAL_TZ):%H:%M:%S} 后再试（或请讲师为您补签）。",
+            _(
+                "签到码错误次数过多，请于 %(time)s 后再试（或请讲师为您补签）。",
+                time=f"{retry_at.astimezone(LOCAL_TZ):%H:%M:%S}",
+            ),
             retry_at,
         )
 
@@ -230,24 +234,24 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
     window passes. A wrong code raises :class:`WrongCheckinCode` with the failure added to the
     session: the caller commits it. Credits the session's offline hours."""
     if session.course.is_trainer(member):
-        raise CourseError("本课程的讲师不签到，也不从本课程获得学时。", 403)
+        raise CourseError(_("本课程的讲师不签到，也不从本课程获得学时。"), 403)
     if not _lock_enrollment(member, session.course_id):
-        raise CourseError("您尚未加入本课程，不能签到。")
+        raise CourseError(_("您尚未加入本课程，不能签到。"))
     if attendance_for(session, member.id) is not None:
-        raise CourseError("您已签到，无需重复签到。")
+        raise CourseError(_("您已签到，无需重复签到。"))
     now = utcnow()
     if not session.checkin_code:
-        raise CourseError("讲师尚未开启签到。")
+        raise CourseError(_("讲师尚未开启签到。"))
     code = (code or "").strip()
     if not code:
-        raise CourseError("请输入签到码。")
+        raise CourseError(_("请输入签到码。"))
     _check_attempts(session, member, now)
     if not hmac.compare_digest(code.encode(), session.checkin_code.encode()):
         db.session.add(CheckinFailure(session_id=session.id, user_id=member.id, occurred_at=now))
         db.session.flush()
-        raise WrongCheckinCode("签到码错误，请核对讲师展示的签到码。")
+        raise WrongCheckinCode(_("签到码错误，请核对讲师展示的签到码。"))
     if now > session.checkin_expires_at:
-        raise CourseError("签到码已过期，请向讲师索取新的签到码。")
+        raise CourseError(_("签到码已过期，请向讲师索取新的签到码。"))
     late_after = session.starts_at + timedelta(minutes=current_app.config["COURSES_LATE_AFTER_MINUTES"])
     attendance = Attendance(
         session_id=session.id,
@@ -260,7 +264,7 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
         with db.session.begin_nested():
             db.session.add(attendance)
     except IntegrityError:  # the same member, twice at once: the first one counted
-        raise CourseError("您已签到，无需重复签到。") from None
+        raise CourseError(_("您已签到，无需重复签到。")) from None
     audit.record(
         member,
         "course.checkin",
@@ -277,7 +281,7 @@ REASON_MAX = 200
 def get_member(user_id: int) -> User:
     member = db.session.get(User, user_id)
     if member is None:
-        raise NotFound("该学员不存在。")
+        raise NotFound(_("该学员不存在。"))
     return member
 
 
@@ -285,12 +289,19 @@ def check_manual_checkin(session: ClassSession, member: User) -> None:
     """Why ``member`` cannot be marked present (补签), as a :class:`CourseError` with its status:
     not enrolled (422), the class not started yet (422), already present (409)."""
     if enrollment_for(member, session.course_id) is None:
-        raise CourseError(f"{member} 未加入本课程，不能补签。", 422)
+        raise CourseError(_("%(member)s 未加入本课程，不能补签。", member=member), 422)
     attendance = attendance_for(session, member.id)
     if attendance is not None:
-        raise CourseError(f"{member} 已经{attendance.status_label}，无需补签，出勤记录未作更改。", 409)
+        raise CourseError(
+            _(
+                "%(member)s 已经%(status_label)s，无需补签，出勤记录未作更改。",
+                member=member,
+                status_label=attendance.status_label,
+            ),
+            409,
+        )
     if utcnow() < session.starts_at:
-        raise CourseError("课堂尚未开始，不能补签。", 422)
+        raise CourseError(_("课堂尚未开始，不能补签。"), 422)
 
 
 def record_manual_checkin(session: ClassSession, member: User, reason: str, actor: User) -> Attendance:
@@ -299,15 +310,15 @@ def record_manual_checkin(session: ClassSession, member: User, reason: str, acto
     on the attendance and in the audit log. Credits the session's hours the way a check-in does,
     once. A member already present is refused (409) and nothing changes."""
     if not session.course.can_edit(actor):
-        raise Forbidden("只有本课程的讲师可以补签。")
+        raise Forbidden(_("只有本课程的讲师可以补签。"))
     if member.id == actor.id or session.course.is_trainer(member):
-        raise CourseError("不能为自己或本课程的讲师补签：讲师不从本课程获得学时。", 403)
+        raise CourseError(_("不能为自己或本课程的讲师补签：讲师不从本课程获得学时。"), 403)
     check_manual_checkin(session, member)
     reason = (reason or "").strip()
     if not reason:
-        raise CourseError("请填写补签原因。", 400)
+        raise CourseError(_("请填写补签原因。"))
     if len(reason) > REASON_MAX:
-        raise CourseError(f"补签原因不能超过 {REASON_MAX} 个字。", 400)
+        raise CourseError(_("补签原因不能超过 %(max)s 个字。", max=REASON_MAX))
     attendance = Attendance(
         session_id=session.id,
         user_id=member.id,
@@ -321,7 +332,9 @@ def record_manual_checkin(session: ClassSession, member: User, reason: str, acto
         with db.session.begin_nested():
             db.session.add(attendance)
     except IntegrityError:  # the member checked in (or another trainer marked them) meanwhile
-        raise CourseError(f"{member} 已经签到，无需补签，出勤记录未作更改。", 409) from None
+        raise CourseError(
+            _("%(member)s 已经签到，无需补签，出勤记录未作更改。", member=member), 409
+        ) from None
     audit.record(
         actor,
         "course.checkin.manual",
@@ -422,19 +435,19 @@ def submit_homework(
     """Hand in (or replace, until reviewed) the post-class assignment. Returns the submission and
     the path of a replaced file, which the caller removes after committing."""
     if not session.homework_prompt:
-        raise CourseError("本次课堂没有布置作业。")
+        raise CourseError(_("本次课堂没有布置作业。"))
     if enrollment_for(member, session.course_id) is None:
-        raise CourseError("您尚未加入本课程，不能提交作业。")
+        raise CourseError(_("您尚未加入本课程，不能提交作业。"))
     if session.homework_due_at is not None and utcnow() > session.homework_due_at:
-        raise CourseError("作业提交已截止。")
+        raise CourseError(_("作业提交已截止。"))
     text = (text or "").strip()
     if len(text) > 20000:
-        raise CourseError("作业正文不能超过 20000 字。")
+        raise CourseError(_("作业正文不能超过 20000 字。"))
     submission = submission_for(session, member.id)
     if submission is not None and submission.reviewed_at is not None:
-        raise CourseError("作业已批阅，不能再修改。")
+        raise CourseError(_("作业已批阅，不能再修改。"))
     if not text and stored is None and (submission is None or not submission.file_path):
-        raise CourseError("请填写作业内容或上传附件。")
+        raise CourseError(_("请填写作业内容或上传附件。"))
     replaced = None
     if submission is None:
         submission = HomeworkSubmission(session_id=session.id, user_id=member.id)
@@ -459,7 +472,7 @@ def review_homework(
     submission: HomeworkSubmission, score: int, comment: str, actor: User
 ) -> HomeworkSubmission:
     if score is None or not 0 <= score <= 100:
-        raise CourseError("分数须在 0 到 100 之间。")
+        raise CourseError(_("分数须在 0 到 100 之间。"))
     submission.score = score
     submission.comment = (comment or "").strip()[:2000]
     submission.reviewed_by_id = actor.id

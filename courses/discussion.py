@@ -6,6 +6,7 @@ comments stay in the database (for the audit trail) and show to trainers only.
 """
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -29,24 +30,24 @@ def can_discuss(user, course: Course) -> bool:
 def get_comment_for(comment_id: int, user) -> LessonComment:
     comment = db.session.get(LessonComment, comment_id)
     if comment is None:
-        raise NotFound("评论不存在。")
+        raise NotFound(_("评论不存在。"))
     lesson = get_lesson_for(comment.lesson_id, user)
     if comment.hidden_at is not None and not lesson.course.can_edit(user):
-        raise NotFound("评论不存在。")
+        raise NotFound(_("评论不存在。"))
     return comment
 
 
 def add_comment(lesson: Lesson, user: User, body: str, parent: LessonComment | None = None) -> LessonComment:
     if not can_discuss(user, lesson.course):
-        raise Forbidden("加入课程后才能参与讨论。")
+        raise Forbidden(_("加入课程后才能参与讨论。"))
     body = (body or "").strip()
     if not body:
-        raise CourseError("评论内容不能为空。")
+        raise CourseError(_("评论内容不能为空。"))
     if len(body) > BODY_MAX:
-        raise CourseError(f"评论不能超过 {BODY_MAX} 字。")
+        raise CourseError(_("评论不能超过 %(max)s 字。", max=BODY_MAX))
     if parent is not None:
         if parent.lesson_id != lesson.id:
-            raise CourseError("只能回复本课时的评论。")
+            raise CourseError(_("只能回复本课时的评论。"))
         parent = db.session.get(LessonComment, parent.parent_id) if parent.parent_id else parent
     comment = LessonComment(
         lesson_id=lesson.id, user_id=user.id, parent_id=parent.id if parent else None, body=body
@@ -69,7 +70,7 @@ def add_comment(lesson: Lesson, user: User, body: str, parent: LessonComment | N
 def _require_moderator(comment: LessonComment, actor: User) -> Course:
     course = db.session.get(Lesson, comment.lesson_id).course
     if not course.can_edit(actor):
-        raise Forbidden("只有本课程的讲师可以管理评论。")
+        raise Forbidden(_("只有本课程的讲师可以管理评论。"))
     return course
 
 
@@ -87,14 +88,14 @@ def set_highlight(comment: LessonComment, actor: User, highlighted: bool) -> Non
 
 def report_comment(comment: LessonComment, user: User, reason: str) -> None:
     if comment.user_id == user.id:
-        raise CourseError("不能举报自己的评论。")
+        raise CourseError(_("不能举报自己的评论。"))
     try:
         with db.session.begin_nested():
             db.session.add(
                 CommentReport(comment_id=comment.id, user_id=user.id, reason=(reason or "").strip()[:200])
             )
     except IntegrityError:
-        raise CourseError("您已举报过这条评论，我们会尽快处理。") from None
+        raise CourseError(_("您已举报过这条评论，我们会尽快处理。")) from None
     comment.report_count = LessonComment.report_count + 1
     db.session.flush()
     db.session.refresh(comment, ["report_count"])

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
+
+from app.core.errors import DomainError
 
 _BLOCK = 256 * 1024
 
@@ -35,8 +38,8 @@ MIME_TYPES = {
 }
 
 
-class FileRefused(ValueError):
-    """An upload refused with a message in Chinese."""
+class FileRefused(DomainError):
+    """An upload refused (422), with a message in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,14 @@ def store_upload(
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     extension = extension_of(filename)
     if not filename:
-        raise FileRefused("请选择文件。")
+        raise FileRefused(_("请选择文件。"))
     if extension not in extensions:
         raise FileRefused(
-            f"不支持的文件类型（.{extension or '无扩展名'}），只接受：{'、'.join(extensions)}。"
+            _(
+                "不支持的文件类型（.%(extension)s），只接受：%(allowed)s。",
+                extension=extension or _("无扩展名"),
+                allowed="、".join(extensions),
+            )
         )
     folder = _root() / "courses" / kind
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,17 +91,17 @@ def store_upload(
             while block := stream.read(_BLOCK):
                 size += len(block)
                 if size > max_bytes:
-                    raise FileRefused(f"文件超过大小上限 {_human(max_bytes)}。")
+                    raise FileRefused(_("文件超过大小上限 %(size)s。", size=_human(max_bytes)))
                 if len(head) < 16:
                     head += block[:16]
                 out.write(block)
         if size == 0:
-            raise FileRefused("文件是空的，请重新选择。")
+            raise FileRefused(_("文件是空的，请重新选择。"))
         signatures = SIGNATURES.get(extension)
         if signatures and not head.startswith(signatures):
-            raise FileRefused(f"文件内容不是有效的 .{extension} 文件。")
+            raise FileRefused(_("文件内容不是有效的 .%(extension)s 文件。", extension=extension))
         if extension == "webp" and head[8:12] != b"WEBP":
-            raise FileRefused("文件内容不是有效的 .webp 图片。")
+            raise FileRefused(_("文件内容不是有效的 .webp 图片。"))
     except BaseException:
         target.unlink(missing_ok=True)
         raise

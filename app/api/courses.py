@@ -4,6 +4,7 @@ and one lesson with its playback URLs (only for members allowed to take it, and 
 from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
@@ -130,7 +131,7 @@ def get_lesson(lesson_id: int):
     course = lesson.course
     enrollment = services.enrollment_for(current_user, course.id)
     if not services.can_take(current_user, course, enrollment) and not course.can_edit(current_user):
-        raise Forbidden("请先加入课程再学习该课时。")
+        raise Forbidden(_("请先加入课程再学习该课时。"))
     outline = services.course_outline(course, current_user.id if enrollment else None)
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
     playback = None

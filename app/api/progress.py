@@ -2,6 +2,7 @@
 the presence check (防挂机) they may open: its image and its answer (see app.records.presence)."""
 
 from flask import Response, current_app, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
@@ -15,7 +16,7 @@ def _json_body() -> dict:
     try:
         payload = request.get_json(force=True, silent=False)
     except BadRequest as exc:
-        raise ApiError("请求体不是有效的 JSON", 400) from exc
+        raise ApiError(_("请求体不是有效的 JSON"), 400) from exc
     return payload
 
 
@@ -40,15 +41,9 @@ def post_progress(lesson_id: int):
     )
 
     payload = _json_body()
-    try:
-        heartbeat = records.parse_heartbeat(payload)
-        facts = lesson_facts_for(lesson_id, current_user)
-        state = records.record_heartbeat(
-            current_user, facts, heartbeat, records.AccountingPolicy.from_config()
-        )
-    except records.RecordsError as exc:
-        db.session.rollback()
-        raise ApiError(str(exc), exc.status, exc.field) from exc
+    heartbeat = records.parse_heartbeat(payload)
+    facts = lesson_facts_for(lesson_id, current_user)
+    state = records.record_heartbeat(current_user, facts, heartbeat, records.AccountingPolicy.from_config())
     db.session.commit()
     data = state.as_json()
     check = _check_json(state.presence_check)
@@ -60,12 +55,9 @@ def post_progress(lesson_id: int):
 @bp.get("/presence/<public_id>.png")
 def presence_image(public_id: str):
     """The challenge's digits, drawn; only for its member and only while it is open."""
-    try:
-        challenge = presence.challenge_for(current_user.id, public_id[:40])
-    except presence.PresenceError as exc:
-        raise ApiError(str(exc), exc.status) from exc
+    challenge = presence.challenge_for(current_user.id, public_id[:40])
     if challenge.outcome is not None:
-        raise ApiError("该确认已结束", 404)
+        raise ApiError(_("该确认已结束"), 404)
     image = presence.render_png(challenge.code)
     db.session.rollback()  # nothing changed: release the row lock taken to read it
     response = Response(image, mimetype="image/png")
@@ -78,13 +70,9 @@ def presence_answer(public_id: str):
     payload = _json_body()
     code = payload.get("code") if isinstance(payload, dict) else None
     if not isinstance(code, str) or not code.strip() or len(code) > 16:
-        raise ApiError("请输入图片中的数字", 422, "code")
+        raise ApiError(_("请输入图片中的数字"), 422, "code")
     policy = presence.PresencePolicy.from_config(current_app.config)
-    try:
-        result = presence.answer(current_user.id, public_id[:40], code, policy)
-    except presence.PresenceError as exc:
-        db.session.rollback()
-        raise ApiError(str(exc), exc.status) from exc
+    result = presence.answer(current_user.id, public_id[:40], code, policy)
     db.session.commit()
     follow_up = result.next_challenge
     return ok(

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
@@ -66,7 +67,7 @@ def xapi_statements():
     """Statements about members in the caller's scope, newest first (coordinators and admins)."""
     prefix = scope_path(current_user)
     if prefix is None:
-        raise Forbidden("只有组织员和管理员可以读取 xAPI 语句。")
+        raise Forbidden(_("只有组织员和管理员可以读取 xAPI 语句。"))
     per_page = min(request.args.get("per_page", 100, type=int), 500)
     query = (
         sa.select(XapiStatement, User)
@@ -80,9 +81,9 @@ def xapi_statements():
         try:
             moment = datetime.fromisoformat(since)
         except ValueError as exc:
-            raise ApiError("since 须为 ISO 8601 时间，如 2026-01-01T00:00:00+08:00", 400, "since") from exc
+            raise ApiError(_("since 须为 ISO 8601 时间，如 2026-01-01T00:00:00+08:00"), 400, "since") from exc
         if moment.tzinfo is None:
-            raise ApiError("since 须带时区，如 +08:00", 400, "since")
+            raise ApiError(_("since 须带时区，如 +08:00"), 400, "since")
         query = query.where(XapiStatement.timestamp >= moment)
     page = paginate_rows(query, per_page=per_page)
     home = url_for("portal.home", _external=True)

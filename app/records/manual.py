@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.accounts.models import Role, User, UserRole
 from app.core import audit
@@ -30,17 +31,17 @@ logger = logging.getLogger(__name__)
 def _checked(member: User, hours, reason: str, actor: User, occurred_on: date | None) -> tuple[Decimal, str]:
     reason = (reason or "").strip()
     if not reason:
-        raise RecordsError("手工录入学时必须填写原因", 422, "reason")
+        raise RecordsError(_("手工录入学时必须填写原因"), 422, "reason")
     try:
         hours = Decimal(str(hours))
     except ArithmeticError as exc:
-        raise RecordsError("学时必须是数字", 422, "hours") from exc
+        raise RecordsError(_("学时必须是数字"), 422, "hours") from exc
     if not hours.is_finite() or not Decimal("0.01") <= hours <= Decimal("100"):
-        raise RecordsError("学时须在 0.01–100 之间", 422, "hours")
+        raise RecordsError(_("学时须在 0.01–100 之间"), 422, "hours")
     if occurred_on is not None:
         check_day(occurred_on, "occurred_on")
     if member.id == actor.id:
-        raise RecordsError("不能为自己录入学时，请由其他组织员录入", 403, "member")
+        raise RecordsError(_("不能为自己录入学时，请由其他组织员录入"), 403, "member")
     return hours, reason
 
 
@@ -65,7 +66,7 @@ def credit_manual_hours(
         title="手工录入",
     )
     if entry is None:
-        raise RecordsError("该手工录入已经记入学时", 409)
+        raise RecordsError(_("该手工录入已经记入学时"), 409)
     audit.record(actor, "hours.manual", entry, f"为 {member} 手工录入 {entry.hours} 学时：{reason}")
     return entry
 
@@ -171,18 +172,18 @@ def get_request_for(request_id: int, approver: User) -> ManualHoursRequest:
         .with_for_update(of=ManualHoursRequest.__table__)
     ).first()
     if request is None:
-        raise RecordsError("没有这条待复核的录入", 404)
+        raise RecordsError(_("没有这条待复核的录入"), 404)
     org_services.get_member_for(request.user_id, approver)  # 403 outside the subtree
     return request
 
 
 def _decide(request: ManualHoursRequest, approver: User) -> User:
     if request.status != "pending":
-        raise RecordsError("这条录入已经复核过了", 409)
+        raise RecordsError(_("这条录入已经复核过了"), 409)
     if approver.id == request.requested_by_id:
-        raise RecordsError("不能复核自己提交的录入，请由另一名组织员复核", 403)
+        raise RecordsError(_("不能复核自己提交的录入，请由另一名组织员复核"), 403)
     if approver.id == request.user_id:
-        raise RecordsError("不能复核为自己录入的学时", 403)
+        raise RecordsError(_("不能复核为自己录入的学时"), 403)
     request.decided_by_id, request.decided_at = approver.id, utcnow()
     return db.session.get(User, request.user_id)
 
@@ -202,7 +203,7 @@ def approve_manual_request(request: ManualHoursRequest, approver: User) -> Hours
         title="手工录入",
     )
     if entry is None:
-        raise RecordsError("这条录入已经记入学时", 409)
+        raise RecordsError(_("这条录入已经记入学时"), 409)
     request.status, request.entry_id = "approved", entry.id
     audit.record(
         approver, "hours.manual.approve", request, f"复核通过：为 {member} 录入 {request.hours} 学时"
@@ -213,7 +214,7 @@ def approve_manual_request(request: ManualHoursRequest, approver: User) -> Hours
 def reject_manual_request(request: ManualHoursRequest, approver: User, note: str) -> None:
     note = (note or "").strip()
     if not note:
-        raise RecordsError("退回必须填写理由", 422, "note")
+        raise RecordsError(_("退回必须填写理由"), 422, "note")
     member = _decide(request, approver)
     request.status, request.decision_note = "rejected", note[:500]
     audit.record(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -52,20 +53,20 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
     """Record ``branch``'s meeting and credit each member present; the caller commits. The caller
     has checked that ``actor`` manages ``branch``."""
     if data.kind not in KINDS:
-        raise RecordsError("请选择会议类型", 422, "kind")
+        raise RecordsError(_("请选择会议类型"), 422, "kind")
     title = (data.title or "").strip()
     if not title:
-        raise RecordsError("请填写会议主题", 422, "title")
+        raise RecordsError(_("请填写会议主题"), 422, "title")
     if len(title) > TITLE_MAX:
-        raise RecordsError(f"会议主题不能超过 {TITLE_MAX} 个字", 422, "title")
+        raise RecordsError(_("会议主题不能超过 %(max)s 个字", max=TITLE_MAX), 422, "title")
     if data.held_on is None:
-        raise RecordsError("请填写会议日期", 422, "held_on")
+        raise RecordsError(_("请填写会议日期"), 422, "held_on")
     check_day(data.held_on, "held_on")
     if data.minutes is None or not 1 <= data.minutes <= MAX_MINUTES:
-        raise RecordsError(f"会议时长须在 1–{MAX_MINUTES} 分钟之间", 422, "minutes")
+        raise RecordsError(_("会议时长须在 1–%(max)s 分钟之间", max=MAX_MINUTES), 422, "minutes")
     member_ids = sorted(set(data.member_ids))
     if not member_ids:
-        raise RecordsError("请至少选择一名出席成员", 422, "members")
+        raise RecordsError(_("请至少选择一名出席成员"), 422, "members")
     present = db.session.scalars(
         sa.select(User.id)
         .join(Branch, Branch.id == User.branch_id)
@@ -77,7 +78,13 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
     ).all()
     if len(present) != len(member_ids):
         raise RecordsError(
-            f"有 {len(member_ids) - len(present)} 名所选成员不属于「{branch.name}」", 422, "members"
+            _(
+                "有 %(number)s 名所选成员不属于「%(name)s」",
+                number=len(member_ids) - len(present),
+                name=branch.name,
+            ),
+            422,
+            "members",
         )
     _refuse_more_than_a_day(member_ids, data)
 
@@ -96,7 +103,14 @@ def record_meeting(branch: Branch, data: MeetingData, actor: User) -> Meeting:
             db.session.add(meeting)
     except IntegrityError as exc:
         raise RecordsError(
-            f"「{branch.name}」{data.held_on} 的{KINDS[data.kind]}「{title}」已经记录过", 409
+            _(
+                "「%(name)s」%(held_on)s 的%(kind)s「%(title)s」已经记录过",
+                name=branch.name,
+                held_on=data.held_on,
+                kind=KINDS[data.kind],
+                title=title,
+            ),
+            409,
         ) from exc
     label = f"{KINDS[data.kind]}：{title}"
     drafts = [
@@ -150,7 +164,11 @@ def _refuse_more_than_a_day(member_ids: list[int], data: MeetingData) -> None:
     )
     if over:
         raise RecordsError(
-            f"有 {over} 名成员当天的会议已超过 {MAX_MINUTES // 60} 小时，不能再计入学时；请核对日期",
+            _(
+                "有 %(over)s 名成员当天的会议已超过 %(number)s 小时，不能再计入学时；请核对日期",
+                over=over,
+                number=MAX_MINUTES // 60,
+            ),
             422,
             "members",
         )

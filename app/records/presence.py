@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.core.clock import utcnow
+from app.core.errors import DomainError
 from app.extensions import db
 from app.records.models import LessonProgress, PlaybackSession, PresenceChallenge
 
@@ -132,10 +134,8 @@ def gate(
     return False, None
 
 
-class PresenceError(ValueError):
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
+class PresenceError(DomainError):
+    """A refused presence answer: ``(message, status=422, field=None)``, as every domain error."""
 
 
 def challenge_for(user_id: int, public_id: str) -> PresenceChallenge:
@@ -144,7 +144,7 @@ def challenge_for(user_id: int, public_id: str) -> PresenceChallenge:
         sa.select(PresenceChallenge).where(PresenceChallenge.public_id == public_id)
     ).first()
     if challenge is None or challenge.user_id != user_id:
-        raise PresenceError("没有这个在线确认", 404)
+        raise PresenceError(_("没有这个在线确认"), 404)
     return challenge
 
 
@@ -175,13 +175,13 @@ def answer(user_id: int, public_id: str, code: str, policy: PresencePolicy) -> A
         .execution_options(populate_existing=True)
     ).one()
     if challenge.outcome is not None:
-        raise PresenceError("该确认已结束，请按页面上的新提示操作", 409)
+        raise PresenceError(_("该确认已结束，请按页面上的新提示操作"), 409)
     if session.superseded_at is not None:
-        raise PresenceError("已在其他页面播放，本页面不再记录学习进度", 409)
+        raise PresenceError(_("已在其他页面播放，本页面不再记录学习进度"), 409)
     code = (code or "").strip()
     if now >= challenge.expires_at:
         _close(session, challenge, "expired")
-        return _missed(session, policy, now, "确认已超时")
+        return _missed(session, policy, now, _("确认已超时"))
     challenge.answered_at = now
     if secrets.compare_digest(code.encode(), challenge.code.encode()):
         _close(session, challenge, "passed")
@@ -190,18 +190,18 @@ def answer(user_id: int, public_id: str, code: str, policy: PresencePolicy) -> A
         # The stretch while the question was open never counts: the next one starts now.
         session.last_seen_at = now
         db.session.flush()
-        return AnswerResult(True, "已确认，继续学习", None)
+        return AnswerResult(True, _("已确认，继续学习"), None)
     _close(session, challenge, "wrong")
-    return _missed(session, policy, now, "输入的数字不正确")
+    return _missed(session, policy, now, _("输入的数字不正确"))
 
 
 def _missed(session: PlaybackSession, policy: PresencePolicy, now: datetime, why: str) -> AnswerResult:
     session.presence_misses += 1
     if session.presence_misses >= policy.max_misses:
         db.session.flush()
-        return AnswerResult(False, f"{why}，本次播放已停止计时，请刷新页面后继续学习", None)
+        return AnswerResult(False, _("%(why)s，本次播放已停止计时，请刷新页面后继续学习", why=why), None)
     follow_up = _issue(session, policy, now)
-    return AnswerResult(False, f"{why}，请输入新图片中的数字", follow_up)
+    return AnswerResult(False, _("%(why)s，请输入新图片中的数字", why=why), follow_up)
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ def render_png(code: str, seed: int | None = None) -> bytes:
         [(rnd.randint(235, 255), rnd.randint(235, 255), rnd.randint(235, 255)) for _ in range(WIDTH)]
         for _ in range(HEIGHT)
     ]
-    for _ in range(6):  # lines across the digits
+    for _line in range(6):  # lines across the digits
         y0, y1 = rnd.randrange(HEIGHT), rnd.randrange(HEIGHT)
         colour = (rnd.randint(120, 200), rnd.randint(120, 200), rnd.randint(120, 200))
         for x in range(WIDTH):
@@ -295,7 +295,7 @@ def render_png(code: str, seed: int | None = None) -> bytes:
                         if 0 <= px < WIDTH and 0 <= py < HEIGHT:
                             pixels[py][px] = colour
         x += 5 * (SCALE - 1) + rnd.randint(10, 16)
-    for _ in range(WIDTH * HEIGHT // 12):  # speckles
+    for _speck in range(WIDTH * HEIGHT // 12):  # speckles
         pixels[rnd.randrange(HEIGHT)][rnd.randrange(WIDTH)] = (
             rnd.randint(60, 220),
             rnd.randint(60, 220),

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role, User
 from app.core.clock import localtoday
+from app.core.errors import back_to, refused
 from app.core.pagination import paginate_rows
 from app.core.permissions import login_required, roles_required
 from app.core.signals import notification_requested
@@ -113,28 +114,23 @@ def member_record(user_id: int):
 def add_manual_entry(user_id: int):
     member = org_services.get_member_for(user_id, current_user)
     form = ManualEntryForm()
+    target = url_for("records.member_record", user_id=member.id)
     if form.validate_on_submit():
-        try:
+        with back_to(target):
             result = manual.request_manual_hours(
                 member, form.hours.data, form.reason.data, current_user, form.occurred_on.data
             )
-        except services.RecordsError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            if exc.status == 403:
-                abort(403, description=str(exc))
+        db.session.commit()
+        if isinstance(result, ManualHoursRequest):
+            flash(
+                _("超过 %(n)s 学时的录入需另一名组织员复核，已提交复核。", n=manual.approval_threshold()),
+                "info",
+            )
         else:
-            db.session.commit()
-            if isinstance(result, ManualHoursRequest):
-                flash(
-                    _("超过 %(n)s 学时的录入需另一名组织员复核，已提交复核。", n=manual.approval_threshold()),
-                    "info",
-                )
-            else:
-                flash(_("已录入学时。"), "success")
+            flash(_("已录入学时。"), "success")
     else:
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
-    return redirect(url_for("records.member_record", user_id=member.id))
+    return redirect(target)
 
 
 @bp.route("/approvals")
@@ -152,20 +148,14 @@ def decide_approval(request_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         flash(_("请选择通过或退回。"), "danger")
         return redirect(url_for("records.approvals"))
-    try:
+    with back_to(url_for("records.approvals")):  # a request not theirs (403/404) shows the error page
         held = manual.get_request_for(request_id, current_user)
         if form.decision.data == "approve":
             manual.approve_manual_request(held, current_user)
         else:
             manual.reject_manual_request(held, current_user, form.note.data)
-    except services.RecordsError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            abort(exc.status, description=str(exc))
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已通过，学时已记入。") if form.decision.data == "approve" else _("已退回。"), "success")
+    db.session.commit()
+    flash(_("已通过，学时已记入。") if form.decision.data == "approve" else _("已退回。"), "success")
     return redirect(url_for("records.approvals"))
 
 
@@ -177,18 +167,15 @@ def reverse_entry(entry_id: int):
         abort(404)
     member = org_services.get_member_for(entry.user_id, current_user)
     form = ReverseForm()
+    target = url_for("records.member_record", user_id=member.id)
     if form.validate_on_submit():
-        try:
+        with back_to(target):
             services.reverse_entry(entry, form.reason.data, current_user)
-        except services.RecordsError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("已冲销该记录。"), "success")
+        db.session.commit()
+        flash(_("已冲销该记录。"), "success")
     else:
         flash(_("冲销必须填写原因。"), "danger")
-    return redirect(url_for("records.member_record", user_id=member.id))
+    return redirect(target)
 
 
 def _scoped_branch() -> object:
@@ -325,9 +312,8 @@ def new_meeting():
             try:
                 meeting = meetings.record_meeting(branch, data, current_user)
             except services.RecordsError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-                status = 403 if exc.status == 403 else 422  # the form stays 422 (issue 13 unifies this)
+                # On this page a meeting already recorded (409) is the form to correct: 422 like the rest.
+                status = 403 if refused(exc, form) == 403 else 422
             else:
                 db.session.commit()
                 flash(_("已记录会议，%(n)s 名出席成员各计入学时。", n=meeting.attendees), "success")

@@ -1,6 +1,7 @@
 """Who may see, take or edit a course, a chapter or a lesson (404 / 403 helpers)."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.extensions import db
@@ -41,16 +42,16 @@ def get_course_for(course_id: int, user, *, edit: bool = False) -> Course:
     ``edit`` one they may edit (403 for a visible course they may not change)."""
     course = db.session.get(Course, course_id)
     if course is None or not can_see_course(user, course):
-        raise NotFound("课程不存在或尚未发布。")
+        raise NotFound(_("课程不存在或尚未发布。"))
     if edit and not course.can_edit(user):
-        raise Forbidden("只有本课程的讲师可以修改它。")
+        raise Forbidden(_("只有本课程的讲师可以修改它。"))
     return course
 
 
 def get_lesson_for(lesson_id: int, user, *, edit: bool = False) -> Lesson:
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None:
-        raise NotFound("课时不存在。")
+        raise NotFound(_("课时不存在。"))
     get_course_for(lesson.course_id, user, edit=edit)
     return lesson
 
@@ -58,7 +59,7 @@ def get_lesson_for(lesson_id: int, user, *, edit: bool = False) -> Lesson:
 def get_chapter_for(chapter_id: int, user) -> Chapter:
     chapter = db.session.get(Chapter, chapter_id)
     if chapter is None:
-        raise NotFound("章节不存在。")
+        raise NotFound(_("章节不存在。"))
     get_course_for(chapter.course_id, user, edit=True)
     return chapter
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import Role, User
@@ -41,12 +42,13 @@ class CourseData:
     is_required: bool = False
 
 
-def _clean_title(title: str, what: str = "标题") -> str:
+def _clean_title(title: str, what: str | None = None) -> str:
+    what = what or _("标题")
     title = (title or "").strip()
     if not title:
-        raise CourseError(f"{what}不能为空。")
+        raise CourseError(_("%(what)s不能为空。", what=what))
     if len(title) > TITLE_MAX:
-        raise CourseError(f"{what}不能超过 {TITLE_MAX} 个字。")
+        raise CourseError(_("%(what)s不能超过 %(max)s 个字。", what=what, max=TITLE_MAX))
     return title
 
 
@@ -61,14 +63,14 @@ def _clean_tags(raw: str) -> str:
 
 
 def _validate_course(data: CourseData) -> CourseData:
-    data.title = _clean_title(data.title, "课程名称")
+    data.title = _clean_title(data.title, _("课程名称"))
     if data.category not in CATEGORIES:
-        raise CourseError("请选择课程分类。")
+        raise CourseError(_("请选择课程分类。"))
     if data.kind not in {k.value for k in CourseKind}:
-        raise CourseError("请选择课程类型。")
+        raise CourseError(_("请选择课程类型。"))
     hours = Decimal(str(data.credit_hours)) if data.credit_hours is not None else None
     if hours is None or not hours.is_finite() or hours < 0 or hours > Decimal("200"):
-        raise CourseError("学时须在 0 到 200 之间。")
+        raise CourseError(_("学时须在 0 到 200 之间。"))
     data.credit_hours = hours.quantize(Decimal("0.01"))
     data.tags = _clean_tags(data.tags)
     data.summary = (data.summary or "").strip()
@@ -77,7 +79,7 @@ def _validate_course(data: CourseData) -> CourseData:
 
 def create_course(data: CourseData, actor: User) -> Course:
     if not actor.has_any_role(Role.TRAINER):
-        raise Forbidden("只有讲师可以创建课程。")
+        raise Forbidden(_("只有讲师可以创建课程。"))
     data = _validate_course(data)
     course = Course(
         title=data.title,
@@ -103,7 +105,7 @@ def update_course(course: Course, data: CourseData, actor: User) -> Course:
     the course's 学时: records caps each lesson's credit, see ``app.records.services.accounting``)."""
     data = _validate_course(data)
     if course.status != CourseStatus.DRAFT and CourseKind(data.kind) != course.kind:
-        raise CourseError("已发布的课程不能更改课程类型。")
+        raise CourseError(_("已发布的课程不能更改课程类型。"))
     old_hours = course.credit_hours
     changes = {}
     for field in ("title", "summary", "category", "tags", "credit_hours", "is_required"):
@@ -154,11 +156,11 @@ def set_cover(course: Course, stored: files.StoredFile, actor: User) -> str | No
 
 def add_co_trainer(course: Course, trainer: User, actor: User) -> None:
     if not (actor.is_admin or actor.id == course.owner_id):
-        raise Forbidden("只有课程负责人可以设置协作讲师。")
+        raise Forbidden(_("只有课程负责人可以设置协作讲师。"))
     if not trainer.has_role(Role.TRAINER):
-        raise CourseError(f"{trainer} 不是讲师，不能协作讲授课程。")
+        raise CourseError(_("%(trainer)s 不是讲师，不能协作讲授课程。", trainer=trainer))
     if trainer.id == course.owner_id or any(t.id == trainer.id for t in course.co_trainers):
-        raise CourseError(f"{trainer} 已是本课程的讲师。")
+        raise CourseError(_("%(trainer)s 已是本课程的讲师。", trainer=trainer))
     db.session.add(CourseTrainer(course_id=course.id, user_id=trainer.id))
     db.session.flush()
     db.session.expire(course, ["co_trainers"])
@@ -167,10 +169,10 @@ def add_co_trainer(course: Course, trainer: User, actor: User) -> None:
 
 def remove_co_trainer(course: Course, trainer: User, actor: User) -> None:
     if not (actor.is_admin or actor.id == course.owner_id):
-        raise Forbidden("只有课程负责人可以设置协作讲师。")
+        raise Forbidden(_("只有课程负责人可以设置协作讲师。"))
     row = db.session.get(CourseTrainer, (course.id, trainer.id))
     if row is None:
-        raise CourseError(f"{trainer} 不是本课程的协作讲师。")
+        raise CourseError(_("%(trainer)s 不是本课程的协作讲师。", trainer=trainer))
     db.session.delete(row)
     db.session.flush()
     db.session.expire(course, ["co_trainers"])
@@ -181,7 +183,7 @@ def remove_co_trainer(course: Course, trainer: User, actor: User) -> None:
 
 
 def add_chapter(course: Course, title: str, actor: User) -> Chapter:
-    title = _clean_title(title, "章节名称")
+    title = _clean_title(title, _("章节名称"))
     position = max((c.position for c in course.chapters), default=0) + 1
     chapter = Chapter(course=course, title=title, position=position)
     db.session.add(chapter)
@@ -191,7 +193,7 @@ def add_chapter(course: Course, title: str, actor: User) -> Chapter:
 
 
 def rename_chapter(chapter: Chapter, title: str, actor: User) -> Chapter:
-    chapter.title = _clean_title(title, "章节名称")
+    chapter.title = _clean_title(title, _("章节名称"))
     db.session.flush()
     audit.record(actor, "course.chapter.rename", chapter.course, f"章节改名为「{chapter.title}」")
     return chapter
@@ -217,7 +219,7 @@ def move_chapter(chapter: Chapter, direction: str, actor: User) -> None:
 def delete_chapter(chapter: Chapter, actor: User) -> None:
     course = chapter.course
     if course.status != CourseStatus.DRAFT and chapter.lessons:
-        raise CourseError("已发布课程的章节中还有课时，请先删除或移走其中的课时。")
+        raise CourseError(_("已发布课程的章节中还有课时，请先删除或移走其中的课时。"))
     audit.record(actor, "course.chapter.delete", course, f"删除章节「{chapter.title}」")
     lesson_ids = [lesson.id for lesson in chapter.lessons]
     course.chapters.remove(chapter)
@@ -240,27 +242,27 @@ class LessonData:
 
 
 def _validate_lesson(data: LessonData, actor: User) -> LessonData:
-    data.title = _clean_title(data.title, "课时名称")
+    data.title = _clean_title(data.title, _("课时名称"))
     if data.kind not in {k.value for k in LessonKind}:
-        raise CourseError("请选择课时类型。")
+        raise CourseError(_("请选择课时类型。"))
     threshold = Decimal(str(data.completion_threshold if data.completion_threshold is not None else "0.95"))
     if not Decimal("0.10") <= threshold <= Decimal("1.00"):
-        raise CourseError("完成比例须在 10% 到 100% 之间。")
+        raise CourseError(_("完成比例须在 10% 到 100% 之间。"))
     data.completion_threshold = threshold.quantize(Decimal("0.01"))
     if data.credit_share is not None:
         share = Decimal(str(data.credit_share))
         if not share.is_finite() or share < 0 or share > Decimal("200"):
-            raise CourseError("课时学时须在 0 到 200 之间。")
+            raise CourseError(_("课时学时须在 0 到 200 之间。"))
         data.credit_share = share.quantize(Decimal("0.01"))
     if data.estimated_minutes is not None and not 1 <= data.estimated_minutes <= 600:
-        raise CourseError("预计学习时长须在 1 到 600 分钟之间。")
+        raise CourseError(_("预计学习时长须在 1 到 600 分钟之间。"))
     if data.media_asset_id is not None:
         if data.kind not in (LessonKind.VIDEO, LessonKind.AUDIO):
             data.media_asset_id = None
         else:
             asset = db.session.get(MediaAsset, data.media_asset_id)
             if asset is None or not (actor.is_admin or asset.owner_id == actor.id):
-                raise CourseError("所选音视频不存在或不是您上传的。")
+                raise CourseError(_("所选音视频不存在或不是您上传的。"))
     return data
 
 
@@ -299,7 +301,7 @@ def create_lesson(chapter: Chapter, data: LessonData, actor: User) -> Lesson:
 def update_lesson(lesson: Lesson, data: LessonData, actor: User) -> Lesson:
     data = _validate_lesson(data, actor)
     if data.kind != lesson.kind and lesson.course.status != CourseStatus.DRAFT:
-        raise CourseError("已发布课程的课时不能更改类型，请新建课时。")
+        raise CourseError(_("已发布课程的课时不能更改类型，请新建课时。"))
     old_share = lesson.credit_share
     with db.session.no_autoflush:
         _apply_lesson(lesson, data)
@@ -333,7 +335,7 @@ def move_lesson(
     course = lesson.course
     if chapter is not None and chapter.id != lesson.chapter_id:
         if chapter.course_id != lesson.course_id:
-            raise CourseError("只能在同一课程的章节之间移动课时。")
+            raise CourseError(_("只能在同一课程的章节之间移动课时。"))
         old = lesson.chapter
         position = max((x.position for x in chapter.lessons), default=0) + 1
         lesson.chapter = chapter  # the backref takes it out of the old chapter's list (no orphan delete)

@@ -1,12 +1,10 @@
 """What every courses service shares: the domain's error and its limits."""
 
+from app.core.errors import DomainError
+
 TITLE_MAX = 120
 DEFAULT_DOCUMENT_MINUTES = 10
 
 
-class CourseError(ValueError):
-    """A problem the user caused, with a message in Chinese and the HTTP status to answer it with."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
+class CourseError(DomainError):
+    """A problem the user caused: ``(message, status=422, field=None)``, as every domain error."""

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -29,7 +31,7 @@ from media_pipeline.models import AssetStatus, MediaAsset
 
 
 #: Why a course's owner and co-trainers neither enrol in it nor record progress on it.
-TEACHERS_EARN_NOTHING = "您是本课程的讲师：讲授的课程不计学时，无需加入学习，可用预览查看学员看到的页面。"
+TEACHERS_EARN_NOTHING = _l("您是本课程的讲师：讲授的课程不计学时，无需加入学习，可用预览查看学员看到的页面。")
 
 
 def enrol(course: Course, user: User, actor: User | None = None, source: str = "self") -> Enrollment:
@@ -38,7 +40,7 @@ def enrol(course: Course, user: User, actor: User | None = None, source: str = "
     if existing is not None:
         return existing
     if course.status != CourseStatus.PUBLISHED:
-        raise CourseError("课程尚未发布或已归档，不能加入学习。")
+        raise CourseError(_("课程尚未发布或已归档，不能加入学习。"))
     if course.is_trainer(user):
         raise CourseError(TEACHERS_EARN_NOTHING, 409)
     enrollment = Enrollment(course_id=course.id, user_id=user.id, source=source, enrolled_at=utcnow())
@@ -136,17 +138,17 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
         .where(Lesson.id == lesson_id)
     ).one_or_none()
     if row is None or row.status == CourseStatus.DRAFT:
-        raise NotFound("课时不存在。")
+        raise NotFound(_("课时不存在。"))
     if row.is_teacher:  # even one enrolled before becoming a co-trainer: no progress, no ledger entry
         raise Forbidden(TEACHERS_EARN_NOTHING)
     if row.enrollment_id is None:  # enrolled members take published and archived courses alike
         if not can_see_course(user, db.session.get(Course, row.course_id)):
-            raise NotFound("课时不存在。")
-        raise Forbidden("请先加入本课程再学习。")
+            raise NotFound(_("课时不存在。"))
+        raise Forbidden(_("请先加入本课程再学习。"))
     course = shares_of(row.course_id, row.shares_version)
     if row.kind in MEDIA_KINDS:
         if row.asset_status != AssetStatus.READY:
-            raise Forbidden("该课时的音视频尚未就绪。")
+            raise Forbidden(_("该课时的音视频尚未就绪。"))
         duration = float(row.asset_duration or row.media_duration or 0.0)
     elif lesson_id in course.lengths:
         duration = course.lengths[lesson_id]

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
@@ -23,22 +25,24 @@ def publish_problems(course: Course) -> list[str]:
     problems = []
     lessons = course.lessons()
     if not lessons:
-        problems.append("课程还没有任何课时。")
+        problems.append(_("课程还没有任何课时。"))
     assets = assets_for(lessons)
     not_ready = []
     for lesson in lessons:
         if lesson.is_media:
             state, label = media_state(lesson, assets)
             if state != "ready":
-                not_ready.append(f"《{lesson.title}》（{label}）")
+                not_ready.append(_("《%(title)s》（%(label)s）", title=lesson.title, label=label))
             elif lesson.kind == LessonKind.VIDEO and not assets[lesson.media_asset_id].has_video:
-                not_ready.append(f"《{lesson.title}》（上传的文件没有画面，请改为音频课时或重新上传）")
+                not_ready.append(
+                    _("《%(title)s》（上传的文件没有画面，请改为音频课时或重新上传）", title=lesson.title)
+                )
         elif lesson.kind == LessonKind.ARTICLE and not lesson.body.strip():
-            problems.append(f"图文课时《{lesson.title}》还没有正文。")
+            problems.append(_("图文课时《%(title)s》还没有正文。", title=lesson.title))
         elif lesson.kind == LessonKind.DOCUMENT and not lesson.document_path:
-            problems.append(f"文档课时《{lesson.title}》还没有上传 PDF。")
+            problems.append(_("文档课时《%(title)s》还没有上传 PDF。", title=lesson.title))
     if not_ready:
-        problems.insert(0, "以下音视频课时尚未就绪：" + "、".join(not_ready) + "。")
+        problems.insert(0, _("以下音视频课时尚未就绪：%(lessons)s。", lessons="、".join(not_ready)))
     problem = share_problem(course, lessons, publishing=True)
     if problem:
         problems.append(problem)
@@ -56,15 +60,17 @@ def share_problem(
     fixed = [lesson.credit_share for lesson in lessons if lesson.credit_share is not None]
     total = sum(fixed, Decimal("0"))
     if total > course.credit_hours:
-        return (
-            f"各课时设定的学时之和（{total}）超过了课程学时（{course.credit_hours}）。"
-            "未设定学时的课时会自动分摊剩余学时。"
+        return _(
+            "各课时设定的学时之和（%(total)s）超过了课程学时（%(hours)s）。未设定学时的课时会自动分摊剩余学时。",
+            total=total,
+            hours=course.credit_hours,
         )
     must_add_up = publishing or course.status != CourseStatus.DRAFT
     if must_add_up and lessons and len(fixed) == len(lessons) and total != course.credit_hours:
-        return (
-            f"各课时设定的学时之和（{total}）应等于课程学时（{course.credit_hours}）。"
-            "可将某个课时的学时留空，由它分摊剩余学时。"
+        return _(
+            "各课时设定的学时之和（%(total)s）应等于课程学时（%(hours)s）。可将某个课时的学时留空，由它分摊剩余学时。",
+            total=total,
+            hours=course.credit_hours,
         )
     return None
 
@@ -82,10 +88,10 @@ def check_shares(course: Course) -> None:
 
 def publish_course(course: Course, actor: User) -> Course:
     if course.status == CourseStatus.PUBLISHED:
-        raise CourseError("课程已经发布。")
+        raise CourseError(_("课程已经发布。"))
     problems = publish_problems(course)
     if problems:
-        raise CourseError("不能发布：" + " ".join(problems))
+        raise CourseError(_("不能发布：%(problems)s", problems=" ".join(problems)))
     course.status = CourseStatus.PUBLISHED
     course.published_at = course.published_at or utcnow()
     course.archived_at = None
@@ -96,7 +102,7 @@ def publish_course(course: Course, actor: User) -> Course:
 
 def archive_course(course: Course, actor: User) -> Course:
     if course.status != CourseStatus.PUBLISHED:
-        raise CourseError("只有已发布的课程可以归档。")
+        raise CourseError(_("只有已发布的课程可以归档。"))
     course.status = CourseStatus.ARCHIVED
     course.archived_at = utcnow()
     db.session.flush()

@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.accounts.services import find_user_by_login
 from app.core.clock import localtoday
+from app.core.errors import refused
 from app.core.permissions import roles_required
 from app.extensions import db
 from app.org import services as org_services
@@ -57,7 +58,9 @@ def _assignment_form() -> AssignmentForm:
         .where(Course.status == CourseStatus.PUBLISHED)
         .order_by(Course.is_required.desc(), Course.title)
     ).all()
-    form.course_ids.choices = [(c.id, f"{c.title}（{c.credit_hours} 学时）") for c in published]
+    form.course_ids.choices = [
+        (c.id, _("%(title)s（%(hours)s 学时）", title=c.title, hours=c.credit_hours)) for c in published
+    ]
     form.branch_id.choices = _branch_choices()
     if request.method == "GET":
         form.start_on.data = localtoday()
@@ -81,7 +84,7 @@ def _members_named(text: str) -> list[int]:
 @bp.route("/assignments/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def create_assignment():
-    form = _assignment_form()
+    form, status = _assignment_form(), 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         try:
             assignment = assignment_services.create_assignment(
@@ -97,13 +100,12 @@ def create_assignment():
                 current_user,
             )
         except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            status = refused(exc, form)
         else:
             db.session.commit()
             flash(_("学习任务已布置，相关成员已加入课程并收到通知。"), "success")
             return redirect(url_for("courses.assignment_detail", assignment_id=assignment.id))
-    return render_template("courses/assignment_form.html", form=form), 200 if request.method == "GET" else 400
+    return render_template("courses/assignment_form.html", form=form), status
 
 
 @bp.get("/assignments/<int:assignment_id>")

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role, User
 from app.accounts.services import find_user_by_login
+from app.core.errors import back_to, refused
 from app.core.permissions import roles_required
 from app.core.urls import id_from
 from app.extensions import db
@@ -76,28 +77,25 @@ def _store_cover(form: CourseForm, course: Course) -> str | None:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def create_course():
-    form = CourseForm()
+    form, status = CourseForm(), 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         try:
             course = services.create_course(_course_data(form), current_user)
             _store_cover(form, course)
         except (services.CourseError, files.FileRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            status = refused(exc, form)
         else:
             db.session.commit()
             flash(_("课程已创建。接下来添加章节和课时。"), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
-    return render_template(
-        "courses/course_form.html", form=form, course=None
-    ), 200 if request.method == "GET" else 400
+    return render_template("courses/course_form.html", form=form, course=None), status
 
 
 @bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def edit_course(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    form, refused = CourseForm(obj=course), 400
+    form, status = CourseForm(obj=course), 200 if request.method == "GET" else 422
     if request.method == "GET":
         form.tags.data = "，".join(course.tag_list)
         form.kind.data = course.kind.value
@@ -106,9 +104,7 @@ def edit_course(course_id: int):
             services.update_course(course, _course_data(form), current_user)
             old_cover = _store_cover(form, course)
         except (services.CourseError, files.FileRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
+            status = refused(exc, form)
         else:
             db.session.commit()
             files.remove(old_cover)
@@ -123,18 +119,15 @@ def edit_course(course_id: int):
         chapter_form=ChapterForm(),
         trainer_form=CoTrainerForm(),
         problems=services.publish_problems(course) if course.status == CourseStatus.DRAFT else [],
-    ), 200 if request.method == "GET" else refused
+    ), status
 
 
 @bp.post("/<int:course_id>/publish")
 @roles_required(Role.TRAINER)
 def publish(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    try:
+    with back_to(url_for("courses.edit_course", course_id=course.id)):
         services.publish_course(course, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("courses.edit_course", course_id=course.id)), 303
     db.session.commit()
     flash(_("课程已发布，学员现在可以在课程中心看到它。"), "success")
     return redirect(url_for("courses.edit_course", course_id=course.id))
@@ -144,14 +137,12 @@ def publish(course_id: int):
 @roles_required(Role.TRAINER)
 def archive(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    try:
+    target = url_for("courses.edit_course", course_id=course.id)
+    with back_to(target):
         services.archive_course(course, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("课程已归档：不再出现在课程中心，已加入的学员仍可学完。"), "success")
-    return redirect(url_for("courses.edit_course", course_id=course.id))
+    db.session.commit()
+    flash(_("课程已归档：不再出现在课程中心，已加入的学员仍可学完。"), "success")
+    return redirect(target)
 
 
 @bp.post("/<int:course_id>/co-trainers")
@@ -159,18 +150,16 @@ def archive(course_id: int):
 def add_co_trainer(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
     form = CoTrainerForm()
+    target = url_for("courses.edit_course", course_id=course.id) + "#trainers"
     trainer = find_user_by_login(form.employee_no.data or "") if form.validate_on_submit() else None
     if trainer is None:
         flash(_("找不到该工号的讲师。"), "danger")
     else:
-        try:
+        with back_to(target):
             services.add_co_trainer(course, trainer, current_user)
-        except services.CourseError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("已添加协作讲师 %(name)s。", name=trainer.name), "success")
-    return redirect(url_for("courses.edit_course", course_id=course.id) + "#trainers")
+        db.session.commit()
+        flash(_("已添加协作讲师 %(name)s。", name=trainer.name), "success")
+    return redirect(target)
 
 
 @bp.post("/<int:course_id>/co-trainers/<int:user_id>/remove")
@@ -178,14 +167,12 @@ def add_co_trainer(course_id: int):
 def remove_co_trainer(course_id: int, user_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
     trainer = db.session.get(User, user_id) or abort(404)
-    try:
+    target = url_for("courses.edit_course", course_id=course.id) + "#trainers"
+    with back_to(target):
         services.remove_co_trainer(course, trainer, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已移除协作讲师。"), "success")
-    return redirect(url_for("courses.edit_course", course_id=course.id) + "#trainers")
+    db.session.commit()
+    flash(_("已移除协作讲师。"), "success")
+    return redirect(target)
 
 
 @bp.post("/<int:course_id>/chapters")
@@ -193,23 +180,21 @@ def remove_co_trainer(course_id: int, user_id: int):
 def add_chapter(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
     form = ChapterForm()
-    try:
+    target = url_for("courses.edit_course", course_id=course.id) + "#outline"
+    with back_to(target):
         if not form.validate_on_submit():
             raise services.CourseError(_("请填写章节名称（不超过 120 个字）。"))
         services.add_chapter(course, form.title.data, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-    return redirect(url_for("courses.edit_course", course_id=course.id) + "#outline")
+    db.session.commit()
+    return redirect(target)
 
 
 @bp.post("/chapters/<int:chapter_id>/<action>")
 @roles_required(Role.TRAINER)
 def change_chapter(chapter_id: int, action: str):
     chapter = services.get_chapter_for(chapter_id, current_user)
-    course_id = chapter.course_id
-    try:
+    target = url_for("courses.edit_course", course_id=chapter.course_id) + "#outline"
+    with back_to(target):
         if action == "rename":
             services.rename_chapter(chapter, request.form.get("title", ""), current_user)
         elif action in ("up", "down"):
@@ -218,11 +203,8 @@ def change_chapter(chapter_id: int, action: str):
             services.delete_chapter(chapter, current_user)
         else:
             abort(404)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-    return redirect(url_for("courses.edit_course", course_id=course_id) + "#outline")
+    db.session.commit()
+    return redirect(target)
 
 
 def _lesson_data(form: LessonForm) -> services.LessonData:
@@ -284,7 +266,7 @@ def _lesson_form_page(form, course, chapter, lesson, status: int):
 @roles_required(Role.TRAINER)
 def create_lesson(chapter_id: int):
     chapter = services.get_chapter_for(chapter_id, current_user)
-    form, refused = LessonForm(), 400
+    form, status = LessonForm(), 200 if request.method == "GET" else 422
     if request.method == "GET" and request.args.get("kind") in {k.value for k in LessonKind}:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
@@ -292,21 +274,19 @@ def create_lesson(chapter_id: int):
             lesson = services.create_lesson(chapter, _lesson_data(form), current_user)
             _store_document(form, lesson)
         except (services.CourseError, files.FileRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
+            status = refused(exc, form)
         else:
             db.session.commit()
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=chapter.course_id) + "#outline")
-    return _lesson_form_page(form, chapter.course, chapter, None, 200 if request.method == "GET" else refused)
+    return _lesson_form_page(form, chapter.course, chapter, None, status)
 
 
 @bp.route("/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def edit_lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user, edit=True)
-    form, refused = LessonForm(obj=lesson), 400
+    form, status = LessonForm(obj=lesson), 200 if request.method == "GET" else 422
     if request.method == "GET":
         form.kind.data = lesson.kind.value
         form.completion_threshold.data = round(lesson.completion_threshold * 100)
@@ -316,25 +296,21 @@ def edit_lesson(lesson_id: int):
             services.update_lesson(lesson, _lesson_data(form), current_user)
             old_document = _store_document(form, lesson)
         except (services.CourseError, files.FileRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            refused = 422 if isinstance(exc, services.SharesDisagree) else 400
+            status = refused(exc, form)
         else:
             db.session.commit()
             files.remove(old_document)
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=lesson.course_id) + "#outline")
-    return _lesson_form_page(
-        form, lesson.course, lesson.chapter, lesson, 200 if request.method == "GET" else refused
-    )
+    return _lesson_form_page(form, lesson.course, lesson.chapter, lesson, status)
 
 
 @bp.post("/lessons/<int:lesson_id>/<action>")
 @roles_required(Role.TRAINER)
 def change_lesson(lesson_id: int, action: str):
     lesson = services.get_lesson_for(lesson_id, current_user, edit=True)
-    course_id = lesson.course_id
-    try:
+    target = url_for("courses.edit_course", course_id=lesson.course_id) + "#outline"
+    with back_to(target):
         if action in ("up", "down"):
             services.move_lesson(lesson, current_user, direction=action)
         elif action == "move":
@@ -344,8 +320,5 @@ def change_lesson(lesson_id: int, action: str):
             services.delete_lesson(lesson, current_user)
         else:
             abort(404)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-    return redirect(url_for("courses.edit_course", course_id=course_id) + "#outline")
+    db.session.commit()
+    return redirect(target)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.core.errors import back_to
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
 from app.extensions import db
@@ -117,11 +118,8 @@ def preview(course_id: int):
 @login_required
 def enrol(course_id: int):
     course = services.get_course_for(course_id, current_user)
-    try:
+    with back_to(url_for("courses.course_detail", course_id=course.id)):
         services.enrol(course, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("courses.course_detail", course_id=course.id))
     db.session.commit()
     flash(_("已加入课程《%(title)s》，开始学习吧。", title=course.title), "success")
     return redirect(url_for("courses.course_detail", course_id=course.id))

@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.core.clock import LOCAL_TZ, utcnow
-from app.core.errors import error_response
+from app.core.errors import DomainError, back_to, error_response, refused
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
 from app.extensions import db
@@ -80,38 +80,36 @@ def _session_form(course: Course, session: ClassSession | None = None) -> Sessio
 @roles_required(Role.TRAINER)
 def create_session(course_id: int):
     course = services.get_course_for(course_id, current_user, edit=True)
-    form = _session_form(course)
+    form, status = _session_form(course), 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         try:
             session = class_services.create_session(course, _session_data(form), current_user)
         except services.CourseError as exc:
-            flash(str(exc), "danger")
+            status = refused(exc, form)
         else:
             db.session.commit()
             flash(_("课堂已安排。"), "success")
             return redirect(url_for("courses.class_session", session_id=session.id))
-    return render_template("courses/session_form.html", form=form, course=course, session=None), (
-        200 if request.method == "GET" else 400
-    )
+    return render_template("courses/session_form.html", form=form, course=course, session=None), status
 
 
 @bp.route("/classes/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.TRAINER)
 def edit_session(session_id: int):
     session = class_services.get_session_for(session_id, current_user, edit=True)
-    form = _session_form(session.course, session)
+    form, status = _session_form(session.course, session), 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         try:
             class_services.update_session(session, _session_data(form), current_user)
         except services.CourseError as exc:
-            flash(str(exc), "danger")
+            status = refused(exc, form)
         else:
             db.session.commit()
             flash(_("课堂已保存。"), "success")
             return redirect(url_for("courses.class_session", session_id=session.id))
-    return render_template("courses/session_form.html", form=form, course=session.course, session=session), (
-        200 if request.method == "GET" else 400
-    )
+    return render_template(
+        "courses/session_form.html", form=form, course=session.course, session=session
+    ), status
 
 
 @bp.get("/classes/<int:session_id>")
@@ -155,21 +153,18 @@ def check_in(session_id: int):
         flash(_("请输入签到码。"), "danger")
         return redirect(url_for("courses.class_session", session_id=session.id)), 303
     try:
-        attendance = class_services.check_in(
-            session, current_user, form.code.data, form.method.data or "code"
-        )
+        with back_to(url_for("courses.class_session", session_id=session.id) + "#checkin"):
+            attendance = class_services.check_in(
+                session, current_user, form.code.data, form.method.data or "code"
+            )
     except class_services.CheckinLocked as exc:
         db.session.rollback()
         response = make_response(error_response(429, str(exc)))
         response.headers["Retry-After"] = str(max(1, ceil((exc.retry_at - utcnow()).total_seconds())))
         return response
-    except services.CourseError as exc:
-        if isinstance(exc, class_services.WrongCheckinCode):
-            db.session.commit()  # the failed attempt counts
-        else:
-            db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("courses.class_session", session_id=session.id) + "#checkin"), 303
+    except class_services.WrongCheckinCode:
+        db.session.commit()  # the failed attempt counts, though the code is refused
+        raise
     db.session.commit()
     flash(_("签到成功（%(status)s）。", status=attendance.status_label), "success")
     return redirect(url_for("courses.class_session", session_id=session.id))
@@ -179,18 +174,16 @@ def check_in(session_id: int):
 @roles_required(Role.TRAINER)
 def manage_checkin(session_id: int, action: str):
     session = class_services.get_session_for(session_id, current_user, edit=True)
-    try:
+    target = url_for("courses.class_session", session_id=session.id) + "#checkin"
+    with back_to(target):
         if action == "open":
             class_services.open_checkin(session, current_user, request.form.get("minutes", type=int))
         elif action == "close":
             class_services.close_checkin(session, current_user)
         else:
             abort(404)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-    return redirect(url_for("courses.class_session", session_id=session.id) + "#checkin")
+    db.session.commit()
+    return redirect(target)
 
 
 @bp.route("/classes/<int:session_id>/attendance/<int:user_id>", methods=["GET", "POST"])
@@ -209,7 +202,7 @@ def manual_checkin(session_id: int, user_id: int):
             return redirect(url_for("courses.class_session", session_id=session.id) + "#roster")
         class_services.check_manual_checkin(session, member)
         if request.method == "POST":
-            status = 400  # the reason is missing or too long: the form says which
+            status = 422  # the reason is missing or too long: the form says which
     except services.CourseError as exc:
         db.session.rollback()
         problem, status = str(exc), exc.status
@@ -243,23 +236,24 @@ def submit_homework(session_id: int):
         flash(_("作业内容不能超过 20000 字。"), "danger")
         return redirect(target), 303
     stored = None
-    try:
-        upload = form.file.data
-        if upload and getattr(upload, "filename", ""):
-            stored = files.store_upload(
-                upload.stream,
-                upload.filename,
-                "homework",
-                extensions=class_services.homework_extensions(),
-                max_bytes=current_app.config["COURSES_HOMEWORK_MAX_BYTES"],
+    with back_to(target):
+        try:
+            upload = form.file.data
+            if upload and getattr(upload, "filename", ""):
+                stored = files.store_upload(
+                    upload.stream,
+                    upload.filename,
+                    "homework",
+                    extensions=class_services.homework_extensions(),
+                    max_bytes=current_app.config["COURSES_HOMEWORK_MAX_BYTES"],
+                )
+            _submission, replaced = class_services.submit_homework(
+                session, current_user, form.text.data, stored
             )
-        _submission, replaced = class_services.submit_homework(session, current_user, form.text.data, stored)
-    except (services.CourseError, files.FileRefused) as exc:
-        db.session.rollback()
-        if stored is not None:
-            files.remove(stored.relative)
-        flash(str(exc), "danger")
-        return redirect(target), 303
+        except DomainError:
+            if stored is not None:
+                files.remove(stored.relative)  # a refused submission keeps no file
+            raise
     db.session.commit()
     files.remove(replaced)
     flash(_("作业已提交。"), "success")
@@ -299,13 +293,11 @@ def review_homework(submission_id: int):
     if not session.course.can_edit(current_user):
         abort(403)
     form = ReviewForm()
-    try:
+    target = url_for("courses.class_session", session_id=session.id) + "#roster"
+    with back_to(target):
         if not form.validate_on_submit():
             raise services.CourseError(_("分数须在 0 到 100 之间。"))
         class_services.review_homework(submission, form.score.data, form.comment.data, current_user)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已保存批阅。"), "success")
-    return redirect(url_for("courses.class_session", session_id=session.id) + "#roster")
+    db.session.commit()
+    flash(_("已保存批阅。"), "success")
+    return redirect(target)

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.core.text import render_markdown
 from app.core.urls import id_from
@@ -49,11 +50,8 @@ def lesson(lesson_id: int):
     # Its trainers preview a course, enrolled or not: they earn no hours from what they teach.
     preview = course.is_trainer(current_user) or (enrollment is None and course.can_edit(current_user))
     if enrollment is None and not preview:
-        try:
+        with back_to(url_for("courses.course_detail", course_id=course.id)):
             enrollment = services.enrol(course, current_user)  # starting a lesson is enrolling
-        except services.CourseError as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("courses.course_detail", course_id=course.id))
     if preview:
         enrollment = None
     if enrollment is not None:
@@ -122,11 +120,8 @@ def add_comment(lesson_id: int):
         if parent_id is None:
             abort(404, description=_("要回复的评论不存在。"))
         parent = discussion.get_comment_for(parent_id, current_user)
-    try:
+    with back_to(target):
         comment = discussion.add_comment(lesson, current_user, form.body.data, parent)
-    except services.CourseError as exc:
-        flash(str(exc), "danger")
-        return redirect(target)
     db.session.commit()
     return redirect(url_for("courses.lesson", lesson_id=lesson.id) + f"#comment-{comment.id}")
 
@@ -135,7 +130,9 @@ def add_comment(lesson_id: int):
 @login_required
 def moderate_comment(comment_id: int, action: str):
     comment = discussion.get_comment_for(comment_id, current_user)
-    try:
+    with back_to(
+        url_for("courses.lesson", lesson_id=comment.lesson_id) + f"#comment-{comment.id}", "warning"
+    ):
         if action == "report":
             discussion.report_comment(comment, current_user, request.form.get("reason", ""))
             message = _("已举报，讲师会尽快处理。")
@@ -147,9 +144,6 @@ def moderate_comment(comment_id: int, action: str):
             message = _("评论已隐藏。") if action == "hide" else _("评论已恢复。")
         else:
             abort(404)
-    except services.CourseError as exc:
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    db.session.commit()
+    flash(message, "success")
     return redirect(url_for("courses.lesson", lesson_id=comment.lesson_id) + f"#comment-{comment.id}")

@@ -93,11 +93,11 @@ def test_members_and_trainers_cannot_manage_assignments(client, login, org, trai
 def test_bad_dates_and_unpublished_courses_are_refused(client, login, org, trainer, make_course):
     login(org["coordinator"])
     response = assign(client, org, due_on=(localtoday() - timedelta(days=1)).isoformat())
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "截止日期" in response.get_data(as_text=True)
     draft = make_course(trainer, title="草稿", publish=False)
     response = assign(client, org, course_ids=[str(draft.id)])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert count(CourseAssignment) == 0
 
 

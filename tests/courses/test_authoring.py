@@ -52,7 +52,7 @@ def test_a_member_cannot_open_authoring(client, login, member):
 def test_invalid_course_is_refused_with_a_message(client, login, trainer):
     login(trainer)
     response = new_course(client, title="", credit_hours="-1")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请填写课程名称" in response.get_data(as_text=True)
     assert count(Course) == 0
 
@@ -125,7 +125,7 @@ def test_a_trainer_cannot_attach_someone_elses_upload(
             "completion_threshold": "95",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "不是您上传的" in response.get_data(as_text=True)
     assert count(Lesson) == 0
 
@@ -216,7 +216,7 @@ def test_co_trainers_edit_but_only_the_owner_manages_them(client, login, trainer
 def test_cover_image_is_checked_and_served(client, login, trainer, member):
     login(trainer)
     response = new_course(client, cover=(io.BytesIO(b"not an image"), "cover.png"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "不是有效的 .png" in response.get_data(as_text=True)
     assert count(Course) == 0
     response = new_course(client, cover=(io.BytesIO(PNG), "cover.png"))
@@ -249,7 +249,7 @@ def test_document_lesson_accepts_only_pdf(client, login, trainer, make_course, p
             "document": (io.BytesIO(payload), name),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(Lesson) == 0
 

@@ -69,7 +69,7 @@ def test_sweep_a_class_in_the_year_1_is_refused_with_a_message(client, login, tr
         "homework_due_at": "2026-05-08T09:00",
     }
     response = client.post(f"/courses/{course.id}/classes/new", data=data | {field: "0001-01-01T00:00"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请填写 2000 年到 2099 年之间的时间" in response.get_data(as_text=True)
     assert count(ClassSession) == 0
     assert client.post(f"/courses/{course.id}/classes/new", data=data).status_code == 302  # the honest one
@@ -100,7 +100,7 @@ def test_sweep_a_lesson_share_that_is_no_number_is_refused(client, login, draft,
             "credit_share": share,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "课时学时必须是数字" in response.get_data(as_text=True)
     assert count(Lesson) == 1
 
@@ -111,7 +111,7 @@ def test_sweep_course_hours_that_are_no_number_are_refused(client, login, traine
     response = client.post(
         "/courses/new", data={"title": "新课", "category": "theory", "kind": "mooc", "credit_hours": hours}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "学时必须是数字" in response.get_data(as_text=True)
     assert count(Course) == 0
 
@@ -128,5 +128,5 @@ def test_sweep_a_gating_quiz_id_no_column_holds_is_refused(client, login, draft,
             "gating_quiz_id": str(2**40),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert count(Lesson) == 1

@@ -213,7 +213,7 @@ def test_a_trainer_marks_an_absent_member_present_with_a_reason_once(client, log
     assert "确认补签" in confirm.get_data(as_text=True)
 
     no_reason = client.post(manual_url(session, member.id), data={"reason": "  "})
-    assert no_reason.status_code == 400
+    assert no_reason.status_code == 422
     assert "请填写补签原因" in no_reason.get_data(as_text=True)
     assert count(Attendance) == 0
 

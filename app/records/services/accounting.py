@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -157,12 +158,12 @@ def covered(intervals: list[list[float]]) -> float:
 def parse_heartbeat(payload) -> Heartbeat:
     """Validate a heartbeat's JSON; :class:`RecordsError` names the first bad field."""
     if not isinstance(payload, dict):
-        raise RecordsError("请求体必须是 JSON 对象", 400)
+        raise RecordsError(_("请求体必须是 JSON 对象"), 400)
 
     def need(name, types, message):
         value = payload.get(name)
         if value is None:
-            raise RecordsError(f"缺少字段 {name}", 422, name)
+            raise RecordsError(_("缺少字段 %(name)s", name=name), 422, name)
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise RecordsError(message, 422, name)
         return value
@@ -173,22 +174,22 @@ def parse_heartbeat(payload) -> Heartbeat:
         except OverflowError as exc:
             raise RecordsError(message, 422, name) from exc
 
-    session_id = need("session_id", (str,), "session_id 必须是字符串")
+    session_id = need("session_id", (str,), _("session_id 必须是字符串"))
     if not 8 <= len(session_id) <= 64 or not re.fullmatch(r"[A-Za-z0-9_-]+", session_id):
-        raise RecordsError("session_id 须为 8–64 位字母、数字、- 或 _", 422, "session_id")
-    seq = need("seq", (int,), "seq 必须是整数")
+        raise RecordsError(_("session_id 须为 8–64 位字母、数字、- 或 _"), 422, "session_id")
+    seq = need("seq", (int,), _("seq 必须是整数"))
     if not 0 <= seq < 2**31:
-        raise RecordsError("seq 超出范围", 422, "seq")
-    position = number("position", "position 必须是数字（秒）")
+        raise RecordsError(_("seq 超出范围"), 422, "seq")
+    position = number("position", _("position 必须是数字（秒）"))
     if position != position or position in (float("inf"), float("-inf")) or position < 0:
-        raise RecordsError("position 必须是不小于 0 的有限数字", 422, "position")
-    rate = number("rate", "rate 必须是数字")
+        raise RecordsError(_("position 必须是不小于 0 的有限数字"), 422, "position")
+    rate = number("rate", _("rate 必须是数字"))
     if rate != rate or not 0 < rate <= 16:
-        raise RecordsError("rate 必须大于 0 且不超过 16", 422, "rate")
-    visible = need("visible", (bool,), "visible 必须是 true 或 false")
-    event = need("event", (str,), "event 必须是字符串")
+        raise RecordsError(_("rate 必须大于 0 且不超过 16"), 422, "rate")
+    visible = need("visible", (bool,), _("visible 必须是 true 或 false"))
+    event = need("event", (str,), _("event 必须是字符串"))
     if event not in EVENTS:
-        raise RecordsError(f"event 必须是 {' / '.join(EVENTS)} 之一", 422, "event")
+        raise RecordsError(_("event 必须是 %(value)s 之一", value=" / ".join(EVENTS)), 422, "event")
     return Heartbeat(session_id, seq, position, rate, visible, event)
 
 
@@ -252,7 +253,7 @@ def _session_for(user_id: int, facts: LessonFacts, key: str, now: datetime) -> P
             )
         session = _locked(query)
     if session.user_id != user_id or session.lesson_id != facts.lesson_id:
-        raise RecordsError("session_id 属于另一次播放，请刷新页面后重试", 409, "session_id")
+        raise RecordsError(_("session_id 属于另一次播放，请刷新页面后重试"), 409, "session_id")
     return session
 
 
@@ -322,7 +323,9 @@ def record_heartbeat(
     on a fresh session) — however many heartbeats arrive, and however fast.
     """
     if facts.duration > 0 and hb.position > facts.duration + policy.tolerance:
-        raise RecordsError(f"position 超出课时长度（{facts.duration:.0f} 秒）", 422, "position")
+        raise RecordsError(
+            _("position 超出课时长度（%(duration).0f 秒）", duration=facts.duration), 422, "position"
+        )
     now = utcnow()
     locked = _locked_session_and_progress(user.id, facts.lesson_id, hb.session_id)
     if locked is not None:  # the steady state: both rows exist, locked in one round trip

@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import current_app
 
 from app.accounts.models import BranchPosition
+from app.core.errors import DomainError
 from app.records import presence
 
 EVENTS = ("play", "tick", "pause", "seek", "ended", "hidden")
@@ -14,12 +15,8 @@ GENESIS_HASH = "0" * 64
 CADRE_POSITIONS = (BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY, BranchPosition.COMMITTEE)
 
 
-class RecordsError(ValueError):
-    """A problem the caller caused, with a message in Chinese; ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 422, field: str | None = None):
-        super().__init__(message)
-        self.status, self.field = status, field
+class RecordsError(DomainError):
+    """A problem the caller caused: ``(message, status=422, field=None)``, as every domain error."""
 
 
 # --- settings -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
@@ -146,7 +147,7 @@ def _refuse_self_recorded(drafts: list[EntryDraft], actor: User | None) -> None:
     if actor is None:
         return
     if any(d.member_id == actor.id and d.source_kind in RECORDED_BY_OTHERS for d in drafts):
-        raise RecordsError("不能为自己记录或冲销学时，请由其他组织员办理", 403, "member")
+        raise RecordsError(_("不能为自己记录或冲销学时，请由其他组织员办理"), 403, "member")
 
 
 def locked_heads(member_ids: list[int]) -> dict[int, LedgerHead]:
@@ -206,7 +207,7 @@ def credit_offline_hours(
 ) -> HoursEntry | None:
     """Credit timed offline activity (class attendance, a 三会一课 meeting) at the 学时 conversion rate."""
     if minutes <= 0 or minutes > 24 * 60:
-        raise RecordsError("时长须在 1–1440 分钟之间", 422, "minutes")
+        raise RecordsError(_("时长须在 1–1440 分钟之间"), 422, "minutes")
     when = occurred_at_noon(occurred_on)
     entry = append_entry(
         member,
@@ -236,9 +237,9 @@ EARLIEST_DAY = date(2000, 1, 1)  # the records pages show years from 2000 on
 def check_day(day: date, field: str) -> None:
     """Refuse a day an offline activity cannot have happened on: in the future, or before 2000."""
     if day > utcnow().astimezone(LOCAL_TZ).date():
-        raise RecordsError("日期不能晚于今天", 422, field)
+        raise RecordsError(_("日期不能晚于今天"), 422, field)
     if day < EARLIEST_DAY:
-        raise RecordsError(f"日期不能早于 {EARLIEST_DAY.year} 年", 422, field)
+        raise RecordsError(_("日期不能早于 %(year)s 年", year=EARLIEST_DAY.year), 422, field)
 
 
 def occurred_at_noon(day: date | None) -> datetime:
@@ -252,9 +253,9 @@ def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
     """Cancel an entry with a reversing entry: the ledger is never edited."""
     reason = (reason or "").strip()
     if not reason:
-        raise RecordsError("冲销必须填写原因", 422, "reason")
+        raise RecordsError(_("冲销必须填写原因"), 422, "reason")
     if entry.source_kind == "reversal":
-        raise RecordsError("冲销记录不能再冲销", 422)
+        raise RecordsError(_("冲销记录不能再冲销"), 422)
     member = db.session.get(User, entry.user_id)
     reversal = append_entry(
         member,
@@ -269,7 +270,7 @@ def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
         reverses_id=entry.id,
     )
     if reversal is None:
-        raise RecordsError("该记录已被冲销", 409)
+        raise RecordsError(_("该记录已被冲销"), 409)
     audit.record(actor, "hours.reverse", reversal, f"冲销 {member} 的学时记录 #{entry.id}：{reason}")
     return reversal
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
@@ -116,13 +116,7 @@ class Article(TimestampMixin, db.Model):
     )
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status: Mapped[ArticleStatus] = mapped_column(
-        sa.Enum(
-            ArticleStatus,
-            name="article_status",
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-            length=16,
-        ),
+        enum_column(ArticleStatus, "article_status", length=16),
         default=ArticleStatus.DRAFT,
         index=True,
     )

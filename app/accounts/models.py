@@ -350,6 +350,16 @@ class ImportJob(db.Model):
     def is_finished(self) -> bool:
         return self.status in {"done", "rejected", "failed"}
 
+    @classmethod
+    def recent_of(cls, user: User, kind: str, limit: int = 10) -> list["ImportJob"]:
+        """``user``'s latest imports of ``kind``, newest first, for the import page's list."""
+        return db.session.scalars(
+            sa.select(cls)
+            .where(cls.kind == kind, cls.created_by_id == user.id)
+            .order_by(cls.id.desc())
+            .limit(limit)
+        ).all()
+
     @property
     def percent(self) -> int:
         if self.is_finished:

@@ -469,12 +469,7 @@ def import_users():
             db.session.commit()
             import_members_task.delay(job_id)
             return redirect(url_for("accounts.import_status", job_id=job_id))
-    recent = db.session.scalars(
-        sa.select(ImportJob)
-        .where(ImportJob.kind == "members", ImportJob.created_by_id == current_user.id)
-        .order_by(ImportJob.id.desc())
-        .limit(10)
-    ).all()
+    recent = ImportJob.recent_of(current_user, "members")
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/import.html", form=form, recent=recent), status
 

@@ -463,12 +463,7 @@ def bank_import():
             db.session.commit()
             import_questions_task.delay(job_id)
             return redirect(url_for("quiz.import_status", job_id=job_id))
-    recent = db.session.scalars(
-        sa.select(ImportJob)
-        .where(ImportJob.kind == "questions", ImportJob.created_by_id == current_user.id)
-        .order_by(ImportJob.id.desc())
-        .limit(10)
-    ).all()
+    recent = ImportJob.recent_of(current_user, "questions")
     status = 422 if form.errors else 200
     return render_template("quiz/import.html", form=form, recent=recent), status
 

@@ -196,12 +196,18 @@ def sessions():
     )
 
 
+def _own_or_404(model, row_id: int):
+    """The current user's own login session or API token; 404 for anyone else's, as for none."""
+    row = db.session.get(model, row_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
+
+
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
 def end_session(session_id: int):
-    row = db.session.get(LoginSession, session_id)
-    if row is None or row.user_id != current_user.id:
-        abort(404)
+    row = _own_or_404(LoginSession, session_id)
     services.end_login_session(row, actor=current_user)
     db.session.commit()
     if row.id == current_user.login_session_id:
@@ -271,9 +277,7 @@ def tokens():
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
+    token = _own_or_404(ApiToken, token_id)
     services.revoke_api_token(token, actor=current_user)
     db.session.commit()
     flash(_("令牌已吊销。"), "success")

@@ -60,6 +60,7 @@ class TranscodeSettings:
         )
 
 
+# Alike in shape to accounts' UserData: plain dataclasses of different things.
 @dataclass
 class RenditionOutput:
     kind: str

@@ -31,6 +31,8 @@ class Gender(enum.StrEnum):
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
 
 
+# Alike in shape to BranchPosition below, portal's NoticeKind and media_pipeline's AssetStatus,
+# kept apart: each enum is one column's own values and Chinese labels.
 class MemberCategory(enum.StrEnum):
     FULL = "full"
     PROBATIONARY = "probationary"

@@ -17,6 +17,7 @@ from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
+# Alike in shape to quiz's ReviewPolicy, kept apart: own values and Chinese labels.
 class ArticleStatus(enum.StrEnum):
     DRAFT = "draft"
     REVIEW = "review"
@@ -152,6 +153,7 @@ class Article(TimestampMixin, db.Model):
         lazy="selectin",
     )
 
+    # __repr__ and status_label alike in shape to MediaAsset's and Notice's: one line each, no mixin.
     def __repr__(self) -> str:
         return f"<Article {self.id} {self.status}>"
 
@@ -168,6 +170,7 @@ class Article(TimestampMixin, db.Model):
         return self.is_live and self.live_revision_number != self.revision_number
 
 
+# Columns alike in shape to accounts' ApiToken, kept apart: different tables.
 class ArticleAttachment(db.Model):
     """A PDF attached to an article; served as a download, to those who may read the article."""
 

@@ -12,6 +12,7 @@ from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
+# Alike in shape to media_pipeline's AssetStatus, kept apart: own values and Chinese labels.
 class NoticeKind(enum.StrEnum):
     NOTICE = "notice"
     DECISION = "decision"

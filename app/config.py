@@ -147,6 +147,7 @@ class Config:
     # --- end of quiz settings ---------------------------------------------------------------------
 
     # --- Learning hours (app/records, issue 5) --------------------------------------------------
+    # Alike in shape to the media settings above: each section reads its own variables.
     #: Seconds between the player's heartbeats while playing; a silence counts for at most this.
     HEARTBEAT_INTERVAL_SECONDS = float(_env("HEARTBEAT_INTERVAL_SECONDS", "15"))
     #: Slack for network and timer jitter when judging a heartbeat, in seconds.

@@ -376,6 +376,7 @@ def _check_complete(path: Path, facts: ProbeFacts, ffprobe_bin: str, timeout: fl
         raise MediaInputError(TRUNCATED)
 
 
+# Runs ffprobe like _check_complete above; alike in shape, different entries and parsing.
 def probe_file(path: str | os.PathLike, ffprobe_bin: str, timeout: float, limits: ProbeLimits) -> ProbeFacts:
     """Probe ``path`` and check it is whole, playable media within the limits."""
     path = Path(path)

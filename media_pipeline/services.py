@@ -487,6 +487,7 @@ class SweepReport:
     outputs_removed: int = 0
     originals_removed: int = 0
 
+    # Alike in shape to search_index's SearchPage.as_json: different fields.
     def as_dict(self) -> dict:
         return {
             "requeued": self.requeue,

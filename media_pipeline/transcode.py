@@ -60,6 +60,7 @@ class TranscodeSettings:
         )
 
 
+# Alike in shape to accounts' UserData: plain dataclasses of different things.
 @dataclass
 class RenditionOutput:
     kind: str
@@ -103,6 +104,20 @@ def _video_chain(source, plan: LadderPlan):
             .filter("format", "yuv420p")
         )
     return stream.filter("fps", fps=str(plan.fps))
+
+
+#: ffmpeg's global options for every run: no prompt, only warnings logged, progress as key=value lines
+#: on stdout for :func:`run_ffmpeg` to read.
+_QUIET_WITH_PROGRESS = (
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-loglevel",
+    "warning",
+    "-nostats",
+    "-progress",
+    "pipe:1",
+)
 
 
 def build_command(source: Path, plan: LadderPlan, out_dir: Path, settings: TranscodeSettings) -> list[str]:
@@ -193,14 +208,7 @@ def build_command(source: Path, plan: LadderPlan, out_dir: Path, settings: Trans
     # Global options first: ffmpeg ignores options trailing the last output.
     return [
         argv[0],
-        "-hide_banner",
-        "-nostdin",
-        "-y",
-        "-loglevel",
-        "warning",
-        "-nostats",
-        "-progress",
-        "pipe:1",
+        *_QUIET_WITH_PROGRESS,
         "-stats_period",
         "1",
         *argv[1:],
@@ -292,14 +300,7 @@ def read_master(path: Path) -> list[tuple[str, int]]:
 def _remux_fallback(playlist: Path, target: Path, settings: TranscodeSettings, log_path: Path) -> None:
     argv = [
         settings.ffmpeg_bin,
-        "-hide_banner",
-        "-nostdin",
-        "-y",
-        "-loglevel",
-        "warning",
-        "-nostats",
-        "-progress",
-        "pipe:1",
+        *_QUIET_WITH_PROGRESS,
         "-protocol_whitelist",  # our own playlist, and the segments beside it
         "file",
         "-format_whitelist",

@@ -400,18 +400,13 @@ def import_members(
 
     done = 0
     # Core bulk statements: one round trip per batch, not one ORM object per row.
-    for start in range(0, len(update_rows), BATCH):
-        batch = update_rows[start : start + BATCH]
-        db.session.execute(sa.update(User), batch)
-        done += len(batch)
-        if progress:
-            progress(done, len(valid))
-    for start in range(0, len(new_rows), BATCH):
-        batch = new_rows[start : start + BATCH]
-        db.session.execute(sa.insert(User), batch)
-        done += len(batch)
-        if progress:
-            progress(done, len(valid))
+    for statement, rows in ((sa.update(User), update_rows), (sa.insert(User), new_rows)):
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            db.session.execute(statement, batch)
+            done += len(batch)
+            if progress:
+                progress(done, len(valid))
     # Who arrived in a branch: new accounts and accounts moved (open assignments pick them up).
     arrived = [u["id"] for u in update_rows if existing[u["employee_no"]][2] != u["branch_id"]]
     if new_rows:

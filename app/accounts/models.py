@@ -31,6 +31,8 @@ class Gender(enum.StrEnum):
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
 
 
+# Alike in shape to BranchPosition below, portal's NoticeKind and media_pipeline's AssetStatus,
+# kept apart: each enum is one column's own values and Chinese labels.
 class MemberCategory(enum.StrEnum):
     FULL = "full"
     PROBATIONARY = "probationary"
@@ -349,6 +351,16 @@ class ImportJob(db.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {"done", "rejected", "failed"}
+
+    @classmethod
+    def recent_of(cls, user: User, kind: str, limit: int = 10) -> list["ImportJob"]:
+        """``user``'s latest imports of ``kind``, newest first, for the import page's list."""
+        return db.session.scalars(
+            sa.select(cls)
+            .where(cls.kind == kind, cls.created_by_id == user.id)
+            .order_by(cls.id.desc())
+            .limit(limit)
+        ).all()
 
     @property
     def percent(self) -> int:

@@ -196,12 +196,18 @@ def sessions():
     )
 
 
+def _own_or_404(model, row_id: int):
+    """The current user's own login session or API token; 404 for anyone else's, as for none."""
+    row = db.session.get(model, row_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
+
+
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
 def end_session(session_id: int):
-    row = db.session.get(LoginSession, session_id)
-    if row is None or row.user_id != current_user.id:
-        abort(404)
+    row = _own_or_404(LoginSession, session_id)
     services.end_login_session(row, actor=current_user)
     db.session.commit()
     if row.id == current_user.login_session_id:
@@ -268,12 +274,11 @@ def tokens():
     ), status
 
 
+# Alike in shape to end_session, kept apart: different services and what follows.
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
+    token = _own_or_404(ApiToken, token_id)
     services.revoke_api_token(token, actor=current_user)
     db.session.commit()
     flash(_("令牌已吊销。"), "success")
@@ -469,12 +474,7 @@ def import_users():
             db.session.commit()
             import_members_task.delay(job_id)
             return redirect(url_for("accounts.import_status", job_id=job_id))
-    recent = db.session.scalars(
-        sa.select(ImportJob)
-        .where(ImportJob.kind == "members", ImportJob.created_by_id == current_user.id)
-        .order_by(ImportJob.id.desc())
-        .limit(10)
-    ).all()
+    recent = ImportJob.recent_of(current_user, "members")
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/import.html", form=form, recent=recent), status
 

@@ -61,6 +61,7 @@ def answer_daily_quiz(attempt_id: int):
     return _answer(own_attempt(attempt_id, AttemptKind.DAILY))
 
 
+# Alike in shape to start_daily_quiz: one service per mode.
 @bp.post("/challenge")
 def start_challenge():
     with playing():

@@ -131,8 +131,8 @@ def error_response(status: int, message=None, errors: list | None = None):
     message = str(message or MESSAGES.get(status) or _l("请求无法完成。"))
     if wants_json():
         return _envelope(status, errors or [{"message": message}])
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, status=status, message=message), status
+    # One page serves every status: 403, 404 and 500 differ only in the status and message they show.
+    return render_template("errors/generic.html", status=status, message=message), status
 
 
 def domain_error_response(exc: DomainError):

@@ -44,6 +44,7 @@ def save_upload(stream, suffix: str, folder: str) -> Path:
     return stored
 
 
+# Alike in shape to media_pipeline's SweepReport.as_dict and search_index's as_json: different fields.
 def job_status(job) -> dict:
     """The progress page's JSON."""
     return {

@@ -34,9 +34,9 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """A Python enum stored by value in a VARCHAR(20) with a CHECK constraint, the same on every
-    backend (no native PostgreSQL enum types to migrate)."""
+def enum_column(enum_cls: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
+    """A Python enum stored by value in a VARCHAR(``length``) with a CHECK constraint, the same on
+    every backend (no native PostgreSQL enum types to migrate)."""
     return sa.Enum(
-        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20
+        enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=length
     )

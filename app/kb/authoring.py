@@ -234,6 +234,7 @@ def approve_article(article: Article, actor: User) -> Article:
         f"审核通过《{article.title}》",
         {"revision": article.revision_number},
     )
+    # Alike in shape to the _notify calls in qa.services: different recipients, words and links.
     if article.author_id and article.author_id != actor.id:
         _notify(
             [article.author_id],

@@ -61,6 +61,7 @@ def can_read(user: User, article: Article) -> bool:
     return article.is_live or can_edit(user, article)
 
 
+# Alike in shape to portal's get_notice_for, kept apart: different rights (edit vs manage).
 def get_article_for(article_id: int, user: User, *, edit: bool = False) -> Article:
     """Load an article ``user`` may read (or edit): 404 when missing or unseen drafts, 403 otherwise."""
     article = db.session.get(Article, article_id)
@@ -186,6 +187,7 @@ def create_category(name: str, parent: ArticleCategory | None, actor: User) -> A
     return category
 
 
+# Alike in shape to org's delete_branch, kept apart: different children and messages.
 def delete_category(category: ArticleCategory, actor: User) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(ArticleCategory.parent_id == category.id)):
         raise KbError(_("「%(name)s」下还有子分类，不能删除", name=category.name))

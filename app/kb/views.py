@@ -1,5 +1,6 @@
 """Knowledge-base pages: the column, an article, writing, review, history, files, categories."""
 
+# Import block alike in shape to accounts', qa's and media_pipeline's views: each names what it uses.
 from flask import (
     Blueprint,
     abort,
@@ -183,6 +184,7 @@ def reject_article(article_id: int):
     )
 
 
+# Alike in shape to approve_article: one _workflow call per action.
 @bp.route("/articles/<int:article_id>/unpublish", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def unpublish_article(article_id: int):

@@ -59,6 +59,8 @@ def create_branch():
     ), 200 if request.method == "GET" else 422
 
 
+# This and create_branch follow the common view shape (service, refused, commit, flash), as
+# accounts' user, kb's category, qa's and quiz's forms do: alike in shape only.
 @bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_branch(branch_id: int):

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
+# Alike in shape to media_pipeline's AssetStatus, kept apart: own values and Chinese labels.
 class NoticeKind(enum.StrEnum):
     NOTICE = "notice"
     DECISION = "decision"
@@ -37,15 +38,7 @@ class Notice(TimestampMixin, db.Model):
     __table_args__ = (sa.Index("ix_notice_branch_published", "branch_id", "published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[NoticeKind] = mapped_column(
-        sa.Enum(
-            NoticeKind,
-            name="notice_kind",
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-            length=16,
-        )
-    )
+    kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind, "notice_kind", length=16))
     title: Mapped[str] = mapped_column(sa.String(NOTICE_TITLE_MAX))
     #: Markdown, rendered through :func:`app.core.text.render_markdown`.
     body: Mapped[str] = mapped_column(sa.Text)

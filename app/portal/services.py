@@ -22,7 +22,7 @@ from app.core.text import plain_text
 from app.core.urls import site_path
 from app.extensions import db
 from app.org.models import Branch
-from app.org.services import can_manage_branch, scope_path
+from app.org.services import can_manage_branch, scope_path, visible_branches
 from app.portal.models import NOTICE_BODY_MAX, NOTICE_TITLE_MAX, Notice, NoticeKind, NoticeRead
 
 
@@ -126,15 +126,9 @@ def pending_receipts(user: User) -> int:
 
 def target_choices(user: User) -> list[tuple[int, str]]:
     """Where ``user`` may publish: ``0`` is the whole company (admins only), then their branches."""
-    prefix = scope_path(user)
-    if prefix is None:
-        return []
-    query = sa.select(Branch).order_by(Branch.path)
-    if prefix:
-        query = query.where(Branch.subtree_filter(prefix))
-    branches = list(db.session.scalars(query))
+    branches = visible_branches(user)
     base = branches[0].depth if branches else 0
-    choices = [(0, "全公司")] if prefix == "" else []
+    choices = [(0, "全公司")] if scope_path(user) == "" else []
     return choices + [(b.id, "　" * (b.depth - base) + b.name) for b in branches]
 
 

@@ -230,6 +230,7 @@ def edit_notice(notice_id: int):
     return _notice_form(form, notice)
 
 
+# Alike in shape to kb.views._workflow, kept apart: different loader, rights and redirect.
 def _manage_action(notice_id: int, action, success: str, to_list: bool = False):
     notice = services.get_notice_for(notice_id, current_user, manage=True)
     with back_to(url_for("portal.notice", notice_id=notice_id)):

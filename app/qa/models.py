@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import TimestampMixin
-from app.core.types import UTCDateTime
+from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 from app.kb.models import Tag
 
@@ -124,13 +124,7 @@ class Report(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_type: Mapped[ReportTarget] = mapped_column(
-        sa.Enum(
-            ReportTarget,
-            name="qa_report_target",
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-            length=16,
-        )
+        enum_column(ReportTarget, "qa_report_target", length=16)
     )
     target_id: Mapped[int]
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

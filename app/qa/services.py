@@ -282,6 +282,7 @@ def record_view(question: Question, viewer: User) -> None:
 # --- accepting and voting -------------------------------------------------------------------------
 
 
+# The _notify call here is alike in shape to answer_question's: different recipient, words and link.
 def accept_answer(answer: Answer, actor: User) -> Answer:
     """The asker (or an admin) marks the best answer; accepting another moves the mark."""
     question = answer.question

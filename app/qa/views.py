@@ -1,5 +1,6 @@
 """Q&A pages: the column, asking, a question with its answers, votes, reports, moderation, experts."""
 
+# Import block alike in shape to media_pipeline's views: each names what it uses.
 import sqlalchemy as sa
 from flask import (
     Blueprint,

@@ -4,6 +4,7 @@ One validator (:func:`clean_question`) serves the trainer's form and every impor
 question means the same whichever way it arrives.
 """
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -64,6 +65,10 @@ class QuestionFields:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.kind, self.stem, self.options)
+
+    def columns(self) -> dict:
+        """The fields by name, as the :class:`Question` columns of the same names take them."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def fingerprint(kind: QuestionKind, stem: str, options: list[str]) -> str:
@@ -176,18 +181,8 @@ def find_duplicate(fields: QuestionFields, exclude_id: int | None = None) -> Que
 
 
 def _apply(question: Question, fields: QuestionFields) -> None:
-    for name in (
-        "kind",
-        "stem",
-        "options",
-        "answer",
-        "explanation",
-        "difficulty",
-        "tags",
-        "category",
-        "source",
-    ):
-        setattr(question, name, getattr(fields, name))
+    for name, value in fields.columns().items():
+        setattr(question, name, value)
     question.fingerprint = fields.fingerprint
 
 

@@ -116,6 +116,7 @@ def _present_next(attempt: Attempt, at: datetime) -> AttemptItem | None:
 # --- timed contests -----------------------------------------------------------------------------
 
 
+# Alike in shape to bank.create_question (build, flush, audit): different rows.
 def create_contest(data: dict, actor: User) -> Contest:
     contest = Contest(created_by_id=actor.id)
     _apply_contest(contest, data)
@@ -219,6 +220,7 @@ def can_see_contest(user: User, contest: Contest) -> bool:
     return can_enter_contest(user, contest) or can_manage_contest(user, contest)
 
 
+# Alike in shape to start_daily_quiz, kept apart: different draw, deadline and refusals.
 def start_contest(contest: Contest, user: User) -> Attempt:
     """The member's one attempt at ``contest``: drawn for them on entry, timed by the server."""
     at = play.now()

@@ -440,7 +440,7 @@ def import_questions(
     questions = []
     for start in range(0, len(new), 500):
         batch = [
-            Question(created_by_id=actor_id, owner_id=actor_id, fingerprint=f.fingerprint, **_columns(f))
+            Question(created_by_id=actor_id, owner_id=actor_id, fingerprint=f.fingerprint, **f.columns())
             for f in new[start : start + 500]
         ]
         db.session.add_all(batch)
@@ -463,23 +463,6 @@ def import_questions(
             },
         )
     return report
-
-
-def _columns(fields: QuestionFields) -> dict:
-    return {
-        name: getattr(fields, name)
-        for name in (
-            "kind",
-            "stem",
-            "options",
-            "answer",
-            "explanation",
-            "difficulty",
-            "tags",
-            "category",
-            "source",
-        )
-    }
 
 
 # --- the web import: a job on a worker ----------------------------------------------------------

@@ -12,6 +12,8 @@ from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
+# Enum + label dict, alike in shape to accounts' MemberCategory, portal's NoticeKind and
+# media_pipeline's AssetStatus, kept apart: each is one column's own values and Chinese labels.
 class QuestionKind(enum.StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
@@ -360,6 +362,7 @@ class Duel(TimestampMixin, db.Model):
     winner = relationship("User", foreign_keys=[winner_id], lazy="joined")
 
 
+# Alike in shape to AttemptItem (table, unique pairs, keys), kept apart: different rows.
 class DuelPlayer(db.Model):
     __tablename__ = "quiz_duel_player"
     __table_args__ = (

@@ -16,6 +16,7 @@
       player.src = player.dataset.fallback;
     }
   }
+  // Polls like app/static/js/import-progress.js, kept apart: different status fields and player.
   if (box.dataset.finished === "true") return;
   const bar = document.getElementById("media-progress");
   async function poll() {

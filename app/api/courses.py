@@ -57,14 +57,7 @@ def _progress_json(view) -> dict | None:
 @bp.get("/courses")
 def list_courses():
     args = request.args
-    query = services.catalog_query(
-        category=args.get("category"),
-        required=args.get("required"),
-        kind=args.get("kind"),
-        q=args.get("q"),
-        tag=args.get("tag"),
-        sort=args.get("sort", "newest"),
-    )
+    query = services.catalog_query_from(args)
     per_page = min(max(args.get("per_page", current_app.config["ITEMS_PER_PAGE"], type=int), 1), 100)
     page = db.paginate(query, page=args.get("page", 1, type=int), per_page=per_page, error_out=False)
     counts = services.learner_counts([c.id for c in page.items])

@@ -65,6 +65,7 @@ from courses.services.outline import (  # noqa: F401 -- re-exported
     MyCourse,
     Outline,
     catalog_query,
+    catalog_query_from,
     course_outline,
     learner_counts,
     my_courses,

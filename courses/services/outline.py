@@ -28,6 +28,18 @@ from media_pipeline.models import AssetStatus, MediaAsset
 SORTS = {"newest": "最新发布", "popular": "学习人数最多"}
 
 
+def catalog_query_from(args) -> sa.Select:
+    """:func:`catalog_query` from a page's or an API call's query arguments (the same filters)."""
+    return catalog_query(
+        category=args.get("category"),
+        required=args.get("required"),
+        kind=args.get("kind"),
+        q=args.get("q"),
+        tag=args.get("tag"),
+        sort=args.get("sort", "newest"),
+    )
+
+
 def catalog_query(
     *,
     category: str | None = None,

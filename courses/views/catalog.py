@@ -35,14 +35,7 @@ from courses.views import bp, per_page
 @login_required
 def catalog():
     args = request.args
-    query = services.catalog_query(
-        category=args.get("category"),
-        required=args.get("required"),
-        kind=args.get("kind"),
-        q=args.get("q"),
-        tag=args.get("tag"),
-        sort=args.get("sort", "newest"),
-    )
+    query = services.catalog_query_from(args)
     page = db.paginate(query, per_page=per_page(), error_out=False)
     q = (args.get("q") or "").strip()
     full_search = "search.index" in current_app.view_functions and q

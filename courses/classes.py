@@ -45,6 +45,7 @@ from courses.services.enrolment import progress_for
 logger = logging.getLogger(__name__)
 
 
+# Alike in shape to get_lesson_for (get, 404, course access), kept apart: a different row.
 def get_session_for(session_id: int, user, *, edit: bool = False) -> ClassSession:
     session = db.session.get(ClassSession, session_id)
     if session is None:

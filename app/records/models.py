@@ -116,6 +116,7 @@ class LessonProgress(db.Model):
         return min(1.0, self.covered_seconds / self.duration) if self.duration > 0 else 0.0
 
 
+# Columns alike in shape to kb's ArticleRevision, kept apart: different tables.
 class QuizPass(db.Model):
     """A member passed a quiz (from the quiz domain's signal); gated lessons consult it."""
 

@@ -109,6 +109,7 @@ def member_record(user_id: int):
     )
 
 
+# Alike in shape to accounts' reset_password (load member, form, back_to), kept apart: own service.
 @bp.route("/members/<int:user_id>/entries", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def add_manual_entry(user_id: int):
@@ -159,6 +160,7 @@ def decide_approval(request_id: int):
     return redirect(url_for("records.approvals"))
 
 
+# Alike in shape to kb's delete_category (get or 404, back_to, service), kept apart: own rules.
 @bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def reverse_entry(entry_id: int):

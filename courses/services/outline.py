@@ -1,5 +1,6 @@
 """Reading courses: the catalog, a course's outline, my learning, the trainer's lists."""
 
+# Import block alike to authoring's: each module names what it uses.
 from dataclasses import dataclass
 from decimal import Decimal
 

@@ -375,7 +375,7 @@ class RosterRow:
     def label(self) -> str:
         if self.attendance is not None:
             return self.attendance.status_label
-        return "缺席" if self.absent else "未签到"
+        return _("缺席") if self.absent else _("未签到")
 
 
 def roster(session: ClassSession) -> list[RosterRow]:

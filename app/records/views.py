@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -32,17 +33,17 @@ from app.records.models import HoursEntry, ManualHoursRequest, Meeting
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 SOURCE_LABELS = {
-    "lesson": "在线课程",
-    "class_attendance": "面授课堂",
-    "meeting": "三会一课",
-    "manual": "手工录入",
-    "reversal": "冲销",
+    "lesson": _l("在线课程"),
+    "class_attendance": _l("面授课堂"),
+    "meeting": _l("三会一课"),
+    "manual": _l("手工录入"),
+    "reversal": _l("冲销"),
 }
 
 
 @bp.app_template_filter("source_label")
 def source_label(kind: str) -> str:
-    return SOURCE_LABELS.get(kind, kind)
+    return str(SOURCE_LABELS.get(kind, kind))
 
 
 def _year() -> int:
@@ -222,7 +223,7 @@ def export(fmt: str):
     query = reports.members_query(
         current_user, year, today, branch, behind_only=request.args.get("behind") == "1"
     )
-    name = f"学时统计-{year}-{branch.name if branch else '全部'}"
+    name = _("学时统计-%(year)s-%(scope)s", year=year, scope=branch.name if branch else _("全部"))
     if fmt == "csv":
         # The rows are read while the response streams, after the view returns: keep its context.
         response = Response(

@@ -122,9 +122,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_guards(app: Flask) -> None:
-    from app.core.guards import register
+    from app.core import guards, headers
 
-    register(app)
+    guards.register(app)
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

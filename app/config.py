@@ -243,6 +243,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a long form must not expire mid-typing
+    #: Strict-Transport-Security max-age on HTTPS responses (0: no header; production sets a year).
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
 
     # --- Accounts (app/accounts/) --------------------------------------------------------------------
     #: Wrong passwords for one account from one source address before that source must wait; the
@@ -288,6 +290,7 @@ class Config:
 class ProdConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
     @classmethod

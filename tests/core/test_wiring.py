@@ -27,7 +27,7 @@ for package in ("app", "courses", "media_pipeline", "search_index"):
 for name in names:
     importlib.import_module(name)
 from app.core import signals
-from app.portal import health, panels
+from app.portal import health, panels, probes
 from media_pipeline import services as media
 from search_index import registry
 from app.records import sources
@@ -36,6 +36,7 @@ print(json.dumps({
     "modules": len(names),
     "panels": sorted(panels._panels),
     "health_checks": sorted(health._checks),
+    "readiness_checks": sorted(probes._checks),
     "search_adapters": sorted(registry._adapters),
     "viewer_checks": len(media._viewer_checks),
     "records_sources": [sources._completions is not None, sources._assignments is not None],
@@ -60,6 +61,7 @@ def test_importing_every_module_registers_nothing():
         "modules": seen["modules"],
         "panels": [],
         "health_checks": [],
+        "readiness_checks": [],
         "search_adapters": [],
         "viewer_checks": 0,
         "records_sources": [False, False],

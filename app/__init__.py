@@ -135,6 +135,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.core.backup import backup_command, restore_command
     from app.demo import seed_demo_command  # the demo spans every domain: it is the shell's
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

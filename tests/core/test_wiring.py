@@ -28,6 +28,7 @@ for name in names:
     importlib.import_module(name)
 from app.core import signals
 from app.portal import health, panels, probes
+from app.core import backup
 from media_pipeline import services as media
 from search_index import registry
 from app.records import sources
@@ -37,6 +38,7 @@ print(json.dumps({
     "panels": sorted(panels._panels),
     "health_checks": sorted(health._checks),
     "readiness_checks": sorted(probes._checks),
+    "integrity_checks": sorted(backup._integrity_checks),
     "search_adapters": sorted(registry._adapters),
     "viewer_checks": len(media._viewer_checks),
     "records_sources": [sources._completions is not None, sources._assignments is not None],
@@ -62,6 +64,7 @@ def test_importing_every_module_registers_nothing():
         "panels": [],
         "health_checks": [],
         "readiness_checks": [],
+        "integrity_checks": [],
         "search_adapters": [],
         "viewer_checks": 0,
         "records_sources": [False, False],

@@ -24,6 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_domains(app)
+    register_static(app)
     register_errorhandlers(app)
     register_request_guards(app)
     register_template_helpers(app)
@@ -113,6 +114,12 @@ DOMAINS = (
 def register_domains(app: Flask) -> None:
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
+
+
+def register_static(app: Flask) -> None:
+    from app.core import static
+
+    static.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

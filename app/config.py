@@ -277,6 +277,8 @@ class Config:
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
 
     BOOTSTRAP_SERVE_LOCAL = True
+    #: Serve the .br/.gz copies ``flask static compress`` writes (off when a proxy compresses).
+    STATIC_PRECOMPRESSED = _env_bool("STATIC_PRECOMPRESSED", True)
     ITEMS_PER_PAGE = _env_int("ITEMS_PER_PAGE", 20)
     #: Most rows one page of any list (a page or the API) holds, whatever ``?per_page=`` asks for.
     MAX_PER_PAGE = _env_int("MAX_PER_PAGE", 100)

@@ -6,7 +6,8 @@ The Content-Security-Policy allows scripts from this site only: no inline ``<scr
 selects their auto-submit and buttons their print action from ``data-*`` attributes). Inline
 ``style=`` attributes are allowed (``'unsafe-inline'`` for styles only): they cannot run code, and a
 few dozen templates size bars and thumbnails with them. Media and workers may come from ``blob:``,
-which hls.js (MediaSource) and pdf.js (its worker) need.
+which hls.js (MediaSource) and pdf.js (its worker) need, and scripts may compile WebAssembly
+(``'wasm-unsafe-eval'``, which allows no JavaScript eval): pdf.js decodes JPEG 2000 images with it.
 
 Pages that need the camera (scanning a check-in QR code) say so with :func:`allows_camera`; every
 other page denies it.
@@ -19,7 +20,7 @@ from flask import Flask, current_app, request
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",

@@ -16,7 +16,6 @@ the video's playlist and segments left out (they depend on the lesson, not on th
 figure for the page before: 940 KiB.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.courses import PASSWORD, free_port, seed
+from bench.courses import PASSWORD, free_port, migrated_environment, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -71,23 +70,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="hongke-bench-weight-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "HONGKE_CONFIG": "development",
-            "MEDIA_ROOT": str(Path(folder) / "media"),
-            "CELERY_TASK_ALWAYS_EAGER": "1",
-        }
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT")})
-        subprocess.run(
-            [str(BIN / "flask"), "db", "upgrade", "heads"],
-            cwd=ROOT,
-            env={**env, "FLASK_APP": "wsgi.py"},
-            check=True,
-            capture_output=True,
-        )
+        env = migrated_environment(f"sqlite:///{Path(folder) / 'bench.sqlite'}", Path(folder))
         subprocess.run(
             [str(BIN / "flask"), "static", "compress"],
             cwd=ROOT,

@@ -22,10 +22,10 @@ from app.org.services import create_branch
 from courses import files, services
 from media_pipeline import services as media_services
 from media_pipeline.models import AssetStatus, MediaAsset
+from tests.e2e.pages import PASSWORD, log_in
 from tests.helpers import chinese_pdf
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 #: Phone screenshots of the main pages, kept for a person to look at after the run.
 SHOTS = Path(tempfile.gettempdir()) / "hongke-screenshots"
 
@@ -60,14 +60,6 @@ def lesson_video(tmp_path_factory):
         check=True,
     )  # fmt: skip
     return path
-
-
-def log_in(page, base, identifier):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(identifier)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def finish_transcodes(app):

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from app.accounts import services
 from app.extensions import db
 from app.org.services import create_branch
+from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +28,6 @@ def cast(live_server):
         member = user("CSP02", "李成员", ["member"])
         db.session.commit()
         return {"member_id": member.id}
-
-
-def log_in(page, base, employee_no):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(employee_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_pages_run_under_the_policy_and_confirmations_still_ask(live_server, cast, desktop):

@@ -54,9 +54,11 @@ def everyone(people) -> list:
 
 
 def ballot_for(voter, people, grade="qualified", **overrides) -> dict:
-    """A full ballot of ``voter``: ``grade`` for every other participant, ``overrides`` by name."""
+    """A full ballot of ``voter``: ``grade`` for every other participant, ``overrides`` by name (an
+    override naming the voter is left out: nobody grades themselves)."""
     by_name = {p.name: p for p in everyone(people)}
     ballot = {str(p.id): grade for p in everyone(people) if p.id != voter.id}
     for name, value in overrides.items():
-        ballot[str(by_name[name].id)] = value
+        if by_name[name].id != voter.id:
+            ballot[str(by_name[name].id)] = value
     return ballot

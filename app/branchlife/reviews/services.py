@@ -245,15 +245,45 @@ def _parse_ballot(voter: User, review: ReviewRound, grades: Mapping) -> dict[int
     return chosen
 
 
+def _lock_round(review: ReviewRound) -> None:
+    """Votes of one round take turns (SQLite's write lock does this for every transaction): each one
+    rewrites the round's ballots, and two rewrites at once would copy each other's rows."""
+    db.session.execute(sa.select(ReviewRound.id).where(ReviewRound.id == review.id).with_for_update())
+
+
+def _rewrite_ballots(review: ReviewRound, added: list[dict] | None = None) -> list[dict]:
+    """Write the round's ballots (and ``added``) again, all of them, in random order with new keys.
+
+    PostgreSQL remembers which transaction wrote a row (``xmin``) and where (``ctid``): were a vote's
+    grades the only rows its transaction wrote, they could be matched to the marker written beside
+    them. Rewritten with every other ballot of the round, they share that transaction with all of
+    them. (The old row versions are dead: gone at the next VACUUM, and before it readable only by a
+    superuser with ``pageinspect``.) SQLite keeps no such trace of ``WITHOUT ROWID`` rows."""
+    ballots = [
+        {"round_id": review.id, "candidate_id": c, "grade": g}
+        for c, g in db.session.execute(
+            sa.select(ReviewBallot.candidate_id, ReviewBallot.grade).where(ReviewBallot.round_id == review.id)
+        )
+    ]
+    db.session.execute(sa.delete(ReviewBallot).where(ReviewBallot.round_id == review.id))
+    ballots += added or []
+    secrets.SystemRandom().shuffle(ballots)
+    if ballots:
+        db.session.execute(sa.insert(ReviewBallot), [{**b, "key": new_ballot_key()} for b in ballots])
+    return ballots
+
+
 def cast_ballot(voter: User, review: ReviewRound, grades: Mapping) -> None:
     """Cast ``voter``'s one secret ballot: a grade for every other participant.
 
-    The marker (who voted) and the grades (what was voted) are written in one transaction, the grades
-    in a random order with random keys and no time; nothing written joins the two."""
+    The marker (who voted) and the grades (what was voted) are written in one transaction; the grades
+    go in with the rest of the round's, rewritten in random order with random keys and no time, so
+    that nothing in the tables joins a grade to the marker (see :func:`_rewrite_ballots`)."""
     _participant(voter, review)
     if review.phase() != ReviewPhase.VOTING:
         raise ReviewError(_("不在投票时间内"), 409)
     chosen = _parse_ballot(voter, review, grades)
+    _lock_round(review)
     if has_voted(voter, review):
         raise ReviewError(_("您已经投过票了，每人只能投一次"), 409)
     try:
@@ -262,12 +292,9 @@ def cast_ballot(voter: User, review: ReviewRound, grades: Mapping) -> None:
             db.session.flush()
     except IntegrityError:  # a second submit raced the first: the primary key lets one through
         raise ReviewError(_("您已经投过票了，每人只能投一次"), 409) from None
-    rows = [
-        {"key": new_ballot_key(), "round_id": review.id, "candidate_id": m, "grade": g}
-        for m, g in chosen.items()
-    ]
-    secrets.SystemRandom().shuffle(rows)
-    db.session.execute(sa.insert(ReviewBallot), rows)
+    _rewrite_ballots(
+        review, [{"round_id": review.id, "candidate_id": m, "grade": g} for m, g in chosen.items()]
+    )
     audit.record(voter, "branch_review.vote", review, "完成民主评议投票")
 
 
@@ -282,9 +309,8 @@ def _require_manager(actor: User, review: ReviewRound) -> None:
 def tally_round(actor: User, review: ReviewRound) -> ReviewRound:
     """Count the ballots once the window has closed (idempotent: the first tally wins).
 
-    The round's ballots are then rewritten in one transaction, in random order and with new keys:
-    on PostgreSQL a row remembers the transaction that wrote it, and after this every ballot of the
-    round was written by the tally's, not the voter's."""
+    The round's ballots are rewritten once more, so that after the window every one of them was
+    written by the tally's transaction and none by a voter's."""
     _require_manager(actor, review)
     if review.phase() in (ReviewPhase.ASSESSING, ReviewPhase.VOTING):
         raise ReviewError(_("投票尚未结束，不能计票"), 409)
@@ -299,12 +325,7 @@ def tally_round(actor: User, review: ReviewRound) -> ReviewRound:
     if claimed.rowcount != 1:  # another tally won; read its result
         db.session.refresh(review)
         return review
-    ballots = [
-        {"round_id": review.id, "candidate_id": c, "grade": g}
-        for c, g in db.session.execute(
-            sa.select(ReviewBallot.candidate_id, ReviewBallot.grade).where(ReviewBallot.round_id == review.id)
-        )
-    ]
+    ballots = _rewrite_ballots(review)
     counts: dict[int, dict[ReviewGrade, int]] = {}
     for ballot in ballots:
         by_grade = counts.setdefault(ballot["candidate_id"], {})
@@ -318,10 +339,6 @@ def tally_round(actor: User, review: ReviewRound) -> ReviewRound:
     review.voter_count = db.session.scalar(
         sa.select(sa.func.count()).select_from(ReviewVoter).where(ReviewVoter.round_id == review.id)
     )
-    db.session.execute(sa.delete(ReviewBallot).where(ReviewBallot.round_id == review.id))
-    secrets.SystemRandom().shuffle(ballots)
-    if ballots:
-        db.session.execute(sa.insert(ReviewBallot), [{**b, "key": new_ballot_key()} for b in ballots])
     db.session.refresh(review, ["tallied_at"])
     db.session.flush()
     audit.record(actor, "branch_review.tally", review, f"计票：{review.voter_count} 人投票")

@@ -251,26 +251,41 @@ def _lock_round(review: ReviewRound) -> None:
     db.session.execute(sa.select(ReviewRound.id).where(ReviewRound.id == review.id).with_for_update())
 
 
-def _rewrite_ballots(review: ReviewRound, added: list[dict] | None = None) -> list[dict]:
-    """Write the round's ballots (and ``added``) again, all of them, in random order with new keys.
+#: PostgreSQL rewrites a round's ballots in one statement, on the server, in random order.
+_REWRITE_ON_POSTGRESQL = sa.text(
+    "WITH old AS (DELETE FROM branch_review_ballot WHERE round_id = :round_id"
+    " RETURNING round_id, candidate_id, grade)"
+    " INSERT INTO branch_review_ballot (key, round_id, candidate_id, grade)"
+    " SELECT replace(gen_random_uuid()::text, '-', ''), round_id, candidate_id, grade"
+    " FROM old ORDER BY random()"
+)
+
+
+def _rewrite_ballots(review: ReviewRound, added: list[dict] | None = None) -> None:
+    """Add ``added`` to the round's ballots, then write all of them again in random order, new keys.
 
     PostgreSQL remembers which transaction wrote a row (``xmin``) and where (``ctid``): were a vote's
     grades the only rows its transaction wrote, they could be matched to the marker written beside
     them. Rewritten with every other ballot of the round, they share that transaction with all of
     them. (The old row versions are dead: gone at the next VACUUM, and before it readable only by a
-    superuser with ``pageinspect``.) SQLite keeps no such trace of ``WITHOUT ROWID`` rows."""
-    ballots = [
-        {"round_id": review.id, "candidate_id": c, "grade": g}
+    superuser with ``pageinspect``.) SQLite keeps no such trace of ``WITHOUT ROWID`` rows; the
+    rewrite there is cheap and keeps both backends alike."""
+    rows = [{**b, "key": new_ballot_key()} for b in added or []]
+    if db.session.get_bind().dialect.name == "postgresql":
+        if rows:
+            db.session.execute(sa.insert(ReviewBallot), rows)
+        db.session.execute(_REWRITE_ON_POSTGRESQL, {"round_id": review.id})
+        return
+    rows += [
+        {"key": new_ballot_key(), "round_id": review.id, "candidate_id": c, "grade": g}
         for c, g in db.session.execute(
             sa.select(ReviewBallot.candidate_id, ReviewBallot.grade).where(ReviewBallot.round_id == review.id)
         )
     ]
     db.session.execute(sa.delete(ReviewBallot).where(ReviewBallot.round_id == review.id))
-    ballots += added or []
-    secrets.SystemRandom().shuffle(ballots)
-    if ballots:
-        db.session.execute(sa.insert(ReviewBallot), [{**b, "key": new_ballot_key()} for b in ballots])
-    return ballots
+    secrets.SystemRandom().shuffle(rows)
+    if rows:
+        db.session.execute(sa.insert(ReviewBallot), rows)
 
 
 def cast_ballot(voter: User, review: ReviewRound, grades: Mapping) -> None:
@@ -325,11 +340,14 @@ def tally_round(actor: User, review: ReviewRound) -> ReviewRound:
     if claimed.rowcount != 1:  # another tally won; read its result
         db.session.refresh(review)
         return review
-    ballots = _rewrite_ballots(review)
+    _rewrite_ballots(review)
     counts: dict[int, dict[ReviewGrade, int]] = {}
-    for ballot in ballots:
-        by_grade = counts.setdefault(ballot["candidate_id"], {})
-        by_grade[ballot["grade"]] = by_grade.get(ballot["grade"], 0) + 1
+    for candidate_id, grade, n in db.session.execute(
+        sa.select(ReviewBallot.candidate_id, ReviewBallot.grade, sa.func.count())
+        .where(ReviewBallot.round_id == review.id)
+        .group_by(ReviewBallot.candidate_id, ReviewBallot.grade)
+    ):
+        counts.setdefault(candidate_id, {})[grade] = n
     for p in review.participants:
         mine = counts.get(p.member_id, {})
         p.votes_excellent = mine.get(ReviewGrade.EXCELLENT, 0)

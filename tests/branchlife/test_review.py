@@ -339,3 +339,20 @@ def test_grades_are_not_recorded_during_the_vote(review, branch_people, clock):
     with pytest.raises(services.ReviewError) as refused:
         services.record_grades(branch_people["secretary"], review, {}, {})
     assert refused.value.status == 409
+
+
+def test_the_home_panel_reminds_who_runs_the_round_to_record_grades(review, branch_people, clock):
+    def keys(user):
+        return [k for section in sections_for(user) for k in section.keys]
+
+    assert "branchlife.review_grades" not in keys(branch_people["secretary"])  # still voting
+    close_window(clock)
+    assert "branchlife.review_grades" in keys(branch_people["secretary"])
+    assert "branchlife.review_grades" in keys(branch_people["coordinator"])
+    for who in ("outsider", "neighbour"):
+        assert "branchlife.review_grades" not in keys(branch_people[who])
+    assert "branchlife.review_grades" not in keys(branch_people["members"][0])
+    grades = {str(p.id): "qualified" for p in review.participants}
+    services.record_grades(branch_people["secretary"], review, grades, {})
+    db.session.commit()
+    assert "branchlife.review_grades" not in keys(branch_people["secretary"])

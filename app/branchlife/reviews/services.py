@@ -88,20 +88,38 @@ def manageable_branches(user: User) -> list[Branch]:
     return branches
 
 
+def _managed_by(user: User):
+    """A condition on :class:`ReviewRound` joined to :class:`Branch`: the rounds ``user`` runs."""
+    managed = sa.false()
+    prefix = org.scope_path(user)
+    if prefix is not None:
+        managed = Branch.subtree_filter(prefix) if prefix else sa.true()
+    if user.position in SECRETARY_POSITIONS and user.branch_id is not None:
+        managed = sa.or_(managed, ReviewRound.branch_id == user.branch_id)
+    return managed
+
+
 def rounds_query(user: User):
     """The rounds ``user`` takes part in or manages, newest first."""
     taking_part = sa.select(ReviewParticipant.round_id).where(ReviewParticipant.member_id == user.id)
-    visible = ReviewRound.id.in_(taking_part)
-    prefix = org.scope_path(user)
-    if prefix is not None:
-        visible = sa.or_(visible, Branch.subtree_filter(prefix) if prefix else sa.true())
-    if user.position in SECRETARY_POSITIONS and user.branch_id is not None:
-        visible = sa.or_(visible, ReviewRound.branch_id == user.branch_id)
     return (
         sa.select(ReviewRound)
         .join(Branch, ReviewRound.branch_id == Branch.id)
-        .where(visible)
+        .where(sa.or_(ReviewRound.id.in_(taking_part), _managed_by(user)))
         .order_by(ReviewRound.year.desc(), ReviewRound.id.desc())
+    )
+
+
+def rounds_to_grade(user: User) -> list[ReviewRound]:
+    """Rounds ``user`` runs whose vote has closed and whose grades are not recorded (the home panel)."""
+    return list(
+        db.session.scalars(
+            sa.select(ReviewRound)
+            .join(Branch, ReviewRound.branch_id == Branch.id)
+            .where(_managed_by(user), ReviewRound.vote_ends_at <= utcnow(), ReviewRound.finished_at.is_(None))
+            .order_by(ReviewRound.vote_ends_at)
+            .limit(5)
+        )
     )
 
 

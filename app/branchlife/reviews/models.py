@@ -6,8 +6,8 @@ voter, no time, nothing numbered in the order it was written. Who has voted is a
 (:class:`ReviewVoter`) keyed by (round, voter), with no time either. On SQLite both tables are
 ``WITHOUT ROWID``, so not even the hidden row number remembers the order rows were written in; the
 rows sit in key order (random for ballots). PostgreSQL keeps a row's writing transaction (``xmin``)
-and place (``ctid``); the tally rewrites the round's ballots in one transaction in random order, so
-after the window closes nothing of a single vote's transaction is left (see ``services.tally_round``).
+and place (``ctid``): each vote therefore rewrites all the round's ballots in random order, so that
+the live rows never single out the grades of one vote (see ``services._rewrite_ballots``).
 """
 
 import enum

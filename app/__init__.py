@@ -104,6 +104,7 @@ DOMAINS = (
     "app.qa",
     "app.quiz",
     "app.records",
+    "app.branchlife",
     "app.api",
     "media_pipeline",
     "courses",

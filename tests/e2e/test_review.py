@@ -12,14 +12,13 @@ from app.branchlife.reviews import services
 from app.core.clock import localtoday, utcnow
 from app.extensions import db
 from app.org.services import create_branch
-from tests.e2e.conftest import browser, live_server, phone  # noqa: F401 -- fixtures, found by name
+from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 
 
 @pytest.fixture(scope="module")
-def open_review(live_server):  # noqa: F811 -- the fixture
+def open_review(live_server):
     with live_server.app.app_context():
         root = create_branch("评议测试党委", "committee", None, actor=None)
         branch = create_branch("评议第一党支部", "branch", root, actor=None)
@@ -41,12 +40,8 @@ def open_review(live_server):  # noqa: F811 -- the fixture
         return review.id
 
 
-def test_a_member_votes_on_a_phone(live_server, open_review, phone):  # noqa: F811 -- fixtures
-    phone.goto(f"{live_server}/login")
-    phone.get_by_label("工号或手机号").fill("PY001")
-    phone.get_by_label("密码").fill(PASSWORD)
-    phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(f"{live_server}/")
+def test_a_member_votes_on_a_phone(live_server, open_review, phone):
+    log_in(phone, live_server, "PY001")
     phone.get_by_test_id("review-ballot-panel").get_by_role("link", name="去投票").click()
     expect(phone.get_by_test_id("ballot-candidate")).to_have_count(3)  # everyone but oneself
     for label, grade in (("陈书记", "优秀"), ("黄党员", "合格"), ("周党员", "基本合格")):

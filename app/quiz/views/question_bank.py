@@ -13,9 +13,9 @@ from app.core.errors import json_ok, refused
 from app.core.permissions import roles_required
 from app.extensions import db
 from app.quiz import bank, importers
+from app.quiz.exports import export_xlsx, template_xlsx
 from app.quiz.forms import GrantForm, ImportForm, QuestionForm
 from app.quiz.grading import answer_text
-from app.quiz.importers import export_xlsx, template_xlsx
 from app.quiz.models import KIND_LABELS, Question, QuestionGrant
 from app.quiz.tasks import import_questions_task
 from app.quiz.views import bp, get_question_for_edit, get_question_or_404

@@ -20,9 +20,9 @@ from openpyxl import Workbook
 
 from app.accounts.member_rows import MemberRow, check_rows
 from app.accounts.models import (
-    CATEGORY_LABELS,
-    GENDER_LABELS,
-    POSITION_LABELS,
+    CATEGORY_NAMES,
+    GENDER_NAMES,
+    POSITION_NAMES,
     ImportJob,
     Role,
     User,
@@ -94,10 +94,10 @@ def template_workbook() -> bytes:
         ["激活码", "导入后为每位新成员生成一次性激活码（打印激活码单发给本人），首次登录后须设置密码"]
     )
     notes.append(["所属组织", "必填，组织全称路径（用 / 分隔）或在全系统唯一的组织名称"])
-    notes.append(["性别", "、".join(GENDER_LABELS.values())])
-    notes.append(["人员类别", "、".join(CATEGORY_LABELS.values())])
+    notes.append(["性别", "、".join(GENDER_NAMES.values())])
+    notes.append(["人员类别", "、".join(CATEGORY_NAMES.values())])
     notes.append(["入党日期", "日期，如 2010-07-01"])
-    notes.append(["党内职务", "、".join(POSITION_LABELS.values())])
+    notes.append(["党内职务", "、".join(POSITION_NAMES.values())])
     for sheet in (ws, notes):
         for col in "ABCDEFGH":
             sheet.column_dimensions[col].width = 22

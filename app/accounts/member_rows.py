@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.accounts.models import CATEGORY_LABELS, GENDER_LABELS, POSITION_LABELS, User
+from app.accounts.models import CATEGORY_NAMES, GENDER_NAMES, POSITION_NAMES, User
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import spreadsheets
 from app.core.clock import utcnow
@@ -18,9 +18,10 @@ from app.extensions import db
 from app.org.models import Branch
 from app.org.services import branch_tree, can_manage_branch, resolve_branch_reference
 
-_CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_LABELS.items()}
-_POSITION_BY_LABEL = {v: k for k, v in POSITION_LABELS.items()}
-_GENDER_BY_LABEL = {v: k for k, v in GENDER_LABELS.items()}
+# The template's words for each choice: Chinese, as the template is, whatever the page's language.
+_CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_NAMES.items()}
+_POSITION_BY_LABEL = {v: k for k, v in POSITION_NAMES.items()}
+_GENDER_BY_LABEL = {v: k for k, v in GENDER_NAMES.items()}
 
 
 def parse_date(text: str) -> date:

@@ -7,7 +7,7 @@ from typing import IO
 from app.core import spreadsheets
 from app.quiz.grading import answer_text
 from app.quiz.importers import COLUMNS, OPTION_COLUMNS
-from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS
+from app.quiz.models import DIFFICULTY_NAMES, KIND_NAMES, OPTION_KEYS
 
 _WIDTHS = [8, 40] + [16] * len(OPTION_COLUMNS) + [10, 30, 6, 14, 12, 16]
 _NOTES = [
@@ -19,7 +19,7 @@ _NOTES = [
         "单选填一个字母，如 B；多选填多个字母，如 ACD；判断填 正确/错误；填空题多个可接受答案用 | 分隔",
     ],
     ["解析", "答题后显示给学员"],
-    ["难度", "1–5 或 " + "、".join(DIFFICULTY_LABELS.values()) + "，默认 3"],
+    ["难度", "1–5 或 " + "、".join(DIFFICULTY_NAMES.values()) + "，默认 3"],
     ["标签", "多个用逗号分隔"],
     ["分类", "题目所属分类；为空时使用导入时选择的分类"],
     ["来源", "可选，如教材章节"],
@@ -99,7 +99,7 @@ def _export_rows(questions) -> Iterator[list]:
     for q in questions:
         options = list(q.options or []) + [""] * (len(OPTION_KEYS) - len(q.options or []))
         yield [
-            KIND_LABELS[q.kind],
+            KIND_NAMES[q.kind],
             q.stem,
             *options,
             answer_text(q, q.answer),

@@ -32,7 +32,7 @@ from app.core import backup
 from media_pipeline import services as media
 from search_index import registry
 from app.records import sources
-from app.extensions import celery
+from app.extensions import celery, login_manager
 print(json.dumps({
     "modules": len(names),
     "panels": sorted(panels._panels),
@@ -48,6 +48,7 @@ print(json.dumps({
         if hasattr(sig, "receivers") and sig.receivers
     },
     "beat": sorted((celery.conf.beat_schedule or {})),
+    "user_loader": login_manager._user_callback is not None,
 }))
 """
 
@@ -70,6 +71,7 @@ def test_importing_every_module_registers_nothing():
         "records_sources": [False, False],
         "signal_receivers": {},
         "beat": [],
+        "user_loader": False,
     }
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.accounts import services
 from app.accounts.models import User
-from app.extensions import db, login_manager
+from app.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
@@ -21,7 +21,6 @@ def policy() -> services.LoginPolicy:
     return services.LoginPolicy.from_config(current_app.config)
 
 
-@login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The user of a live login session (see :func:`services.user_for_session`)."""
     user, touched = services.user_for_session(session_id, policy())

@@ -7,11 +7,12 @@ import sqlalchemy as sa
 import time_machine
 
 from app.accounts.models import User
+from app.branchlife.models import Meeting
 from app.core.clock import localtoday
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.records import reports, services
-from app.records.models import HoursEntry, Meeting
+from app.records.models import HoursEntry
 from tests.helpers import count
 
 

@@ -47,6 +47,12 @@ from app.records.services.ledger import (  # noqa: F401 -- re-exported
     reverse_entry,
     verify_ledger,
 )
+from app.records.services.meetings import (  # noqa: F401 -- re-exported
+    MeetingCredit,
+    credit_meeting,
+    meeting_entries,
+    meeting_hours,
+)
 from app.records.services.targets import (  # noqa: F401 -- re-exported
     CompletedCourse,
     completed_courses,

@@ -1,6 +1,6 @@
-"""Demo learning hours for ``flask seed-demo``: this year's 三会一课 in every branch, so that members'
+"""Demo organisation life for ``flask seed-demo``: this year's 三会一课 in every branch, so that members'
 records and coordinators' dashboards have something to show. Recorded the way a coordinator records
-them (:func:`app.records.meetings.record_meeting`); idempotent (a meeting already recorded is left)."""
+them (:func:`app.branchlife.services.record_meeting`); idempotent (a meeting already recorded is left)."""
 
 import random
 from datetime import date
@@ -8,17 +8,17 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.accounts.models import MemberCategory, Role, User
+from app.branchlife.models import Meeting
+from app.branchlife.services import MeetingData, record_meeting
 from app.core.clock import localtoday
 from app.extensions import db
 from app.org.models import Branch, BranchKind
-from app.records.meetings import MeetingData, record_meeting
-from app.records.models import Meeting
 
 #: (kind, topic, minutes, months held in)
 MEETINGS = (
     ("group", "学习习近平新时代中国特色社会主义思想", 90, range(1, 13)),
-    ("assembly", "支部党员大会", 135, (3, 6, 9, 12)),
-    ("lesson", "书记讲党课", 135, (2, 5, 8, 11)),
+    ("general_assembly", "支部党员大会", 135, (3, 6, 9, 12)),
+    ("lecture", "书记讲党课", 135, (2, 5, 8, 11)),
 )
 PARTY = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 
@@ -53,6 +53,6 @@ def seed_demo_hours(today: date | None = None) -> int:
                     < random.Random(m.employee_no).uniform(0.4, 1.0)  # the member's habit
                 ]
                 if present:
-                    record_meeting(branch, MeetingData(kind, title, held, minutes, present), recorder)
+                    record_meeting(recorder, branch, MeetingData(kind, title, held, minutes, present))
                     recorded += 1
     return recorded

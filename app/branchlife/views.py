@@ -1,0 +1,310 @@
+"""Organisation-life pages: plan, notice, check in, ask for leave, finalise, amend."""
+
+from datetime import datetime
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import User
+from app.branchlife import kinds, services
+from app.branchlife.forms import (
+    AmendForm,
+    CheckinForm,
+    DecisionForm,
+    FinaliseForm,
+    PlanForm,
+    PresentForm,
+    ReasonForm,
+    RecordForm,
+)
+from app.branchlife.models import Amendment, Meeting
+from app.core.clock import LOCAL_TZ, localtoday
+from app.core.errors import back_to, refused
+from app.core.forms import PageForm
+from app.core.permissions import login_required
+from app.extensions import db
+from app.org import services as org_services
+from app.org.models import Branch
+
+bp = Blueprint("branchlife", __name__, url_prefix="/branchlife")
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template(
+        "branchlife/index.html",
+        upcoming=services.upcoming_for(current_user, limit=20),
+        plans=bool(services.plannable_branches(current_user)),
+    )
+
+
+def _visible_meetings():
+    prefix = org_services.scope_path(current_user)
+    own = [current_user.branch_id] if current_user.branch_id else []
+    query = services.meetings_query(prefix, own)
+    own_secretary = current_user.branch is not None and services.can_plan(current_user, current_user.branch)
+    if prefix is None and not own_secretary:
+        query = query.where(Meeting.status != "draft")
+    return query
+
+
+@bp.route("/meetings")
+@login_required
+def meeting_list():
+    page = db.paginate(_visible_meetings(), error_out=False)
+    planner = bool(services.plannable_branches(current_user))
+    return render_template("branchlife/meetings.html", page=page, label=kinds.label, planner=planner)
+
+
+def _branch_to_plan() -> tuple[list[Branch], Branch | None]:
+    branches = services.plannable_branches(current_user)
+    if not branches:
+        abort(403)
+    branch_id = request.values.get("branch", type=int)
+    if not branch_id:
+        return branches, None
+    branch = db.session.get(Branch, branch_id)
+    if branch is None:
+        abort(404)
+    if not services.can_plan(current_user, branch):
+        abort(403)
+    return branches, branch
+
+
+def _members(branch: Branch | None) -> list[User]:
+    if branch is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(User.is_active_account.is_(True), Branch.subtree_filter(branch.path))
+            .order_by(User.employee_no)
+        )
+    )
+
+
+@bp.route("/meetings/record", methods=["GET", "POST"])
+@login_required
+def record_meeting():
+    """Record a meeting held already: pick the branch (a GET reloads its members), tick who was there."""
+    branches, branch = _branch_to_plan()
+    form = RecordForm()
+    form.kind.choices = [("", _("请选择")), *((k, str(v)) for k, v in kinds.KINDS.items())]
+    if request.method == "GET" and form.held_on.data is None:
+        form.held_on.data = localtoday()
+    chosen = set(request.form.getlist("member", type=int)) if request.method == "POST" else None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if branch is None:
+            flash(_("请先选择组织。"), "danger")
+        elif form.validate_on_submit():
+            data = services.MeetingData(
+                form.kind.data, form.title.data, form.held_on.data, form.minutes.data, sorted(chosen)
+            )
+            try:
+                meeting = services.record_meeting(current_user, branch, data)
+            except services.BranchLifeError as exc:
+                status = 403 if refused(exc, form) == 403 else 422
+            else:
+                db.session.commit()
+                flash(_("已记录会议，%(n)s 名出席成员各计入学时。", n=meeting.attendees), "success")
+                return redirect(url_for("branchlife.meeting_detail", meeting_id=meeting.id))
+        else:
+            flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+    return render_template(
+        "branchlife/record_form.html",
+        form=form,
+        branches=branches,
+        branch=branch,
+        people=_members(branch),
+        chosen=chosen,
+    ), status
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
+
+
+def _plan_from(form: PlanForm) -> services.MeetingPlan:
+    audience = "branch" if form.audience.data == "branch" else request.form.getlist("member", type=int)
+    return services.MeetingPlan(
+        form.kind.data,
+        form.title.data,
+        _local(form.starts_at.data),
+        _local(form.ends_at.data),
+        form.place.data or "",
+        form.online_url.data or "",
+        form.agenda.data or "",
+        audience,
+        form.draft.data == "1",
+    )
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    branches, branch = _branch_to_plan()
+    form = PlanForm()
+    form.kind.choices = [("", _("请选择")), *((k, str(v)) for k, v in kinds.KINDS.items())]
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if branch is None:
+            flash(_("请先选择组织。"), "danger")
+        elif form.validate_on_submit():
+            try:
+                meeting = services.plan_meeting(current_user, branch, _plan_from(form))
+            except services.BranchLifeError as exc:
+                status = refused(exc, form)
+            else:
+                db.session.commit()
+                flash(_("会议已安排。"), "success")
+                return redirect(url_for("branchlife.meeting_detail", meeting_id=meeting.id))
+    return render_template(
+        "branchlife/plan_form.html", form=form, branches=branches, branch=branch, people=_members(branch)
+    ), status
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@login_required
+def meeting_detail(meeting_id: int):
+    meeting = services.get_meeting_for(meeting_id, current_user)
+    manage = services.can_plan(current_user, meeting.branch)
+    rows = services.attendance_rows(meeting)
+    mine = next((r for r in rows if r.user_id == current_user.id), None)
+    code = None
+    if manage and meeting.status == "published":
+        try:
+            code = services.checkin_code(current_user, meeting)
+        except services.BranchLifeError:
+            code = None
+    history = db.session.scalars(
+        sa.select(Amendment).where(Amendment.meeting_id == meeting.id).order_by(Amendment.id.desc())
+    ).all()
+    return render_template(
+        "branchlife/meeting.html",
+        meeting=meeting,
+        kind=kinds.label(meeting.kind),
+        rows=rows if manage else [],
+        mine=mine,
+        manage=manage,
+        code=code,
+        history=history,
+        forms={
+            "checkin": CheckinForm(),
+            "reason": ReasonForm(),
+            "present": PresentForm(),
+            "decision": DecisionForm(),
+            "finalise": FinaliseForm(),
+            "amend": AmendForm(),
+        },
+    )
+
+
+def _act(meeting_id: int, form_class, action, success: str, manage: bool = True):
+    """Load, authorise, validate the posted form, run one service, commit, flash, redirect back."""
+    meeting = services.get_meeting_for(meeting_id, current_user, manage=manage)
+    back = url_for("branchlife.meeting_detail", meeting_id=meeting.id)
+    form = form_class()
+    if not form.validate_on_submit():
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back)
+    with back_to(back):
+        action(meeting, form)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(back)
+
+
+@bp.route("/meetings/<int:meeting_id>/publish", methods=["POST"])
+@login_required
+def publish(meeting_id: int):
+    return _act(
+        meeting_id, PageForm, lambda m, f: services.publish_meeting(current_user, m), _("会议已发布。")
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin", methods=["POST"])
+@login_required
+def checkin(meeting_id: int):
+    online = request.form.get("online") == "1"
+    return _act(
+        meeting_id,
+        CheckinForm,
+        lambda m, f: services.check_in(current_user, m, f.code.data, online=online),
+        _("签到成功。"),
+        manage=False,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/leave", methods=["POST"])
+@login_required
+def leave(meeting_id: int):
+    return _act(
+        meeting_id,
+        ReasonForm,
+        lambda m, f: services.request_leave(current_user, m, f.reason.data),
+        _("请假申请已提交，请等待书记审批。"),
+        manage=False,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/leave/decide", methods=["POST"])
+@login_required
+def decide_leave(meeting_id: int):
+    return _act(
+        meeting_id,
+        DecisionForm,
+        lambda m, f: services.decide_leave(current_user, m, f.member.data, f.decision.data == "approve"),
+        _("已处理请假申请。"),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/present", methods=["POST"])
+@login_required
+def mark_present(meeting_id: int):
+    return _act(
+        meeting_id,
+        PresentForm,
+        lambda m, f: services.mark_present(current_user, m, f.member.data, f.reason.data),
+        _("已补登出席。"),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/finalise", methods=["POST"])
+@login_required
+def finalise(meeting_id: int):
+    return _act(
+        meeting_id,
+        FinaliseForm,
+        lambda m, f: services.finalise_meeting(current_user, m, f.minutes.data),
+        _("会议已定稿，出席成员的学时已计入。"),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/amend", methods=["POST"])
+@login_required
+def amend(meeting_id: int):
+    return _act(
+        meeting_id,
+        AmendForm,
+        lambda m, f: services.amend_summary(current_user, m, f.minutes.data, f.reason.data),
+        _("纪要已更正，原文保留在更正记录中。"),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/qr.svg")
+@login_required
+def checkin_qr(meeting_id: int):
+    """The QR code of the check-in page with the current code filled in (for the venue's screen)."""
+    meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
+    code = services.checkin_code(current_user, meeting)
+    target = url_for("branchlife.meeting_detail", meeting_id=meeting.id, code=code.code, _external=True)
+    svg = segno.make(target, error="m").svg_inline(scale=6)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

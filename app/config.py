@@ -176,7 +176,7 @@ class Config:
     # --- Organisation life (app/branchlife, issue 14) ---------------------------------------------
     #: How often each kind of meeting must be held: ``{kind: (period, at least)}`` with period one of
     #: month | quarter | year. Kinds missing here have no required frequency (谈心谈话).
-    BRANCHLIFE_REQUIRED = {
+    BRANCHLIFE_REQUIRED: ClassVar[dict[str, tuple[str, int]]] = {
         "general_assembly": ("quarter", 1),
         "committee": ("month", 1),
         "group": ("month", 1),
@@ -186,7 +186,7 @@ class Config:
         "review": ("year", 1),
     }
     #: Minutes that make one 学时, per kind; a kind missing here uses HOURS_MINUTES_PER_UNIT (45).
-    BRANCHLIFE_MINUTES_PER_UNIT: dict[str, int] = {}
+    BRANCHLIFE_MINUTES_PER_UNIT: ClassVar[dict[str, int]] = {}
     #: Check-in opens this many minutes before the start and closes this many after the end.
     BRANCHLIFE_CHECKIN_EARLY_MINUTES = _env_int("BRANCHLIFE_CHECKIN_EARLY_MINUTES", 30)
     BRANCHLIFE_CHECKIN_GRACE_MINUTES = _env_int("BRANCHLIFE_CHECKIN_GRACE_MINUTES", 30)

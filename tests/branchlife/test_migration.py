@@ -35,7 +35,8 @@ def _seed(conn) -> None:
     for uid in (1, 2):
         conn.execute(
             sa.text(
-                'INSERT INTO "user" (id, employee_no, name, branch_id, must_change_password, is_active_account,'
+                'INSERT INTO "user" (id, employee_no, name, branch_id, must_change_password,'
+                " is_active_account,"
                 " auth_nonce, failed_logins, created_at, updated_at) VALUES (:id, :no, :name, 1, false, true,"
                 " 'n', 0, :t, :t)"
             ),
@@ -54,7 +55,8 @@ def _seed(conn) -> None:
         conn.execute(
             sa.text(
                 "INSERT INTO hours_entry (id, user_id, year, hours, source_kind, source_ref, title, reason,"
-                " occurred_on, created_at, chain_index, prev_hash, hash) VALUES (:id, :u, 2026, 2.00, 'meeting',"
+                " occurred_on, created_at, chain_index, prev_hash, hash)"
+                " VALUES (:id, :u, 2026, 2.00, 'meeting',"
                 " :ref, 't', 'r', :t, :t, :ci, 'p', :h)"
             ),
             {
@@ -89,7 +91,8 @@ def test_recorded_meetings_their_attendance_and_ledger_entries_survive(app, data
             ).all()
             attendance = conn.execute(
                 sa.text(
-                    "SELECT meeting_id, user_id, state, method FROM meeting_attendance ORDER BY meeting_id, user_id"
+                    "SELECT meeting_id, user_id, state, method FROM meeting_attendance"
+                    " ORDER BY meeting_id, user_id"
                 )
             ).all()
             after = conn.execute(

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from wtforms.fields.core import UnboundField
 
 from app.accounts.models import Role
+from app.branchlife import services as meetings
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
@@ -38,7 +39,6 @@ from app.kb import services as kb
 from app.portal import services as portal
 from app.qa import services as qa
 from app.quiz import bank, quizzes
-from app.branchlife import services as meetings
 from courses import assignments, classes, discussion
 from courses import services as courses
 from tests.conftest import PASSWORD

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.branchlife import services
+from app.branchlife import compliance_views, services
 from app.branchlife.models import Attendance, Meeting
 from app.core.errors import json_ok
 from app.core.urls import id_from
@@ -144,6 +144,7 @@ ROUTES = (
     ("/meetings/<int:meeting_id>/checkin", "checkin", checkin, ["POST"]),
     ("/meetings/<int:meeting_id>/leave", "leave", leave, ["POST"]),
     ("/meetings/<int:meeting_id>/finalize", "finalize", finalize, ["POST"]),
+    ("/branches/<int:branch_id>/compliance", "compliance", compliance_views.api_compliance, ["GET"]),
 )
 
 

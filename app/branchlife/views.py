@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.branchlife import kinds, services
+from app.branchlife import compliance_views, kinds, services
 from app.branchlife.forms import (
     AmendForm,
     CheckinForm,
@@ -308,3 +308,9 @@ def checkin_qr(meeting_id: int):
     target = url_for("branchlife.meeting_detail", meeting_id=meeting.id, code=code.code, _external=True)
     svg = segno.make(target, error="m").svg_inline(scale=6)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+# The compliance board (app/branchlife/compliance_views.py).
+bp.add_url_rule("/compliance", "compliance", compliance_views.board_page)
+bp.add_url_rule("/compliance.<fmt>", "compliance_export", compliance_views.board_export)
+bp.add_url_rule("/compliance/remind", "compliance_remind", compliance_views.board_remind, methods=["POST"])

@@ -1,0 +1,153 @@
+"""The compliance board: for each 党支部 and year, per kind, required vs held per period, what is due
+now and what is overdue; rolled up the tree for coordinators.
+
+One grouped query counts the finalised meetings per (branch, kind, month) of the year for every
+党支部 under a node; the periods are folded in Python from those (at most 12 × kinds) counts per
+branch. A period is overdue from the day after it ends (server clock); the current period is due.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.branchlife import kinds
+from app.branchlife.models import Meeting
+from app.extensions import db
+from app.org.models import Branch, BranchKind
+
+
+@dataclass
+class KindStatus:
+    kind: str
+    period: str  # month | quarter | year
+    required: int  # meetings required in the periods of the year so far (ended + current)
+    held: int
+    overdue: list[str] = field(default_factory=list)  # period labels: 2026-03, 2026Q1, 2026
+    due: str | None = None  # the current period, when it still needs a meeting
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "period": self.period,
+            "required": self.required,
+            "held": self.held,
+            "overdue_periods": self.overdue,
+            "due": self.due,
+        }
+
+
+@dataclass
+class BranchStatus:
+    branch: Branch
+    kinds: list[KindStatus]
+
+    @property
+    def overdue(self) -> int:
+        return sum(len(k.overdue) for k in self.kinds)
+
+
+def _period_of(period: str, month: int) -> int:
+    return {"month": month - 1, "quarter": (month - 1) // 3, "year": 0}[period]
+
+
+def _label(period: str, year: int, index: int) -> str:
+    if period == "month":
+        return f"{year}-{index + 1:02d}"
+    if period == "quarter":
+        return f"{year}Q{index + 1}"
+    return str(year)
+
+
+def _current_index(period: str, year: int, today: date) -> int:
+    """Index of the period ``today`` falls in; -1 before the year, the count after it."""
+    if today.year < year:
+        return -1
+    if today.year > year:
+        return kinds.PERIODS[period]
+    return _period_of(period, today.month)
+
+
+def _counts(prefix: str, year: int) -> dict[int, dict[tuple[str, int], int]]:
+    month = sa.extract("month", Meeting.held_on)
+    rows = db.session.execute(
+        sa.select(Meeting.branch_id, Meeting.kind, month, sa.func.count())
+        .join(Branch, Branch.id == Meeting.branch_id)
+        .where(
+            Branch.subtree_filter(prefix),
+            Meeting.status == "finalised",
+            Meeting.held_on >= date(year, 1, 1),
+            Meeting.held_on <= date(year, 12, 31),
+        )
+        .group_by(Meeting.branch_id, Meeting.kind, month)
+    )
+    counts: dict[int, dict[tuple[str, int], int]] = defaultdict(dict)
+    for branch_id, kind, m, n in rows:
+        counts[branch_id][(kind, int(m))] = n
+    return counts
+
+
+def _status(counts: dict[tuple[str, int], int], rules, year: int, today: date) -> list[KindStatus]:
+    result = []
+    for rule in rules:
+        periods = kinds.PERIODS[rule.period]
+        per_period = [0] * periods
+        for (kind, month), n in counts.items():
+            if kind == rule.kind:
+                per_period[_period_of(rule.period, month)] += n
+        current = _current_index(rule.period, year, today)
+        ended = min(max(current, 0), periods)
+        status = KindStatus(
+            rule.kind,
+            rule.period,
+            required=rule.at_least * min(current + 1, periods) if current >= 0 else 0,
+            held=sum(per_period),
+        )
+        status.overdue = [_label(rule.period, year, i) for i in range(ended) if per_period[i] < rule.at_least]
+        if 0 <= current < periods and per_period[current] < rule.at_least:
+            status.due = _label(rule.period, year, current)
+        result.append(status)
+    return result
+
+
+def board(node: Branch, year: int, today: date) -> list[BranchStatus]:
+    """The status of every 党支部 under ``node`` (``node`` itself when it is one), by path."""
+    rules = kinds.rules()
+    counts = _counts(node.path, year)
+    branches = db.session.scalars(
+        sa.select(Branch)
+        .where(Branch.subtree_filter(node.path), Branch.kind == BranchKind.BRANCH)
+        .order_by(Branch.path)
+    ).all()
+    return [BranchStatus(b, _status(counts.get(b.id, {}), rules, year, today)) for b in branches]
+
+
+def summary(statuses: list[BranchStatus]) -> list[KindStatus]:
+    """Per kind, the sums over ``statuses`` (a 党总支's or 党委's roll-up): required, held, and the
+    overdue periods as "<branch>:<period>"."""
+    by_kind: dict[str, KindStatus] = {}
+    for status in statuses:
+        for k in status.kinds:
+            total = by_kind.setdefault(k.kind, KindStatus(k.kind, k.period, 0, 0))
+            total.required += k.required
+            total.held += k.held
+            total.overdue.extend(f"{status.branch.name}:{p}" for p in k.overdue)
+    return list(by_kind.values())
+
+
+EXPORT_HEADER = ("组织", "会议类型", "周期", "应开", "已开", "逾期周期", "本期待开")
+
+
+def export_rows(statuses: list[BranchStatus]):
+    for status in statuses:
+        for k in status.kinds:
+            yield (
+                status.branch.name,
+                kinds.label(k.kind),
+                str(kinds.PERIOD_LABELS[k.period]),
+                k.required,
+                k.held,
+                "、".join(k.overdue),
+                k.due or "",
+            )

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.branchlife import compliance_views, kinds, services
+from app.branchlife import branch_page, compliance_views, kinds, services
 from app.branchlife.forms import (
     AmendForm,
     CheckinForm,
@@ -314,3 +314,4 @@ def checkin_qr(meeting_id: int):
 bp.add_url_rule("/compliance", "compliance", compliance_views.board_page)
 bp.add_url_rule("/compliance.<fmt>", "compliance_export", compliance_views.board_export)
 bp.add_url_rule("/compliance/remind", "compliance_remind", compliance_views.board_remind, methods=["POST"])
+bp.add_url_rule("/branches/<int:branch_id>", "branch", branch_page.branch_page)

@@ -62,6 +62,7 @@ from app.records.services.targets import (  # noqa: F401 -- re-exported
     hours_by_year,
     target_expression,
     target_for,
+    year_hours_of,
 )
 from app.records.services.xapi import (  # noqa: F401 -- re-exported
     record_statement,

@@ -16,7 +16,7 @@ def test_the_branch_page_shows_meetings_members_and_progress(client, login, peop
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "学习党章" in text  # the upcoming meeting
-    assert "书记甲" in text and "书记" in text  # members with their position
+    assert "<td>书记</td>" in text  # members with their position
     assert "25 年" in text  # Party age on 2 March 2026
     client.post("/logout")
     for who in ("other_member", "other_coordinator"):

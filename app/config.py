@@ -195,6 +195,10 @@ class Config:
     #: The check-in code shown at the venue changes every this many seconds (the previous one is
     #: still accepted, for whoever was typing it).
     BRANCHLIFE_CODE_SECONDS = _env_int("BRANCHLIFE_CODE_SECONDS", 60)
+    #: Where meeting photos and files are kept (default MEDIA_ROOT/branchlife), and their size limits.
+    BRANCHLIFE_UPLOAD_DIR = _env("BRANCHLIFE_UPLOAD_DIR", "")
+    BRANCHLIFE_PHOTO_MAX_MB = _env_int("BRANCHLIFE_PHOTO_MAX_MB", 15)
+    BRANCHLIFE_FILE_MAX_MB = _env_int("BRANCHLIFE_FILE_MAX_MB", 20)
 
     # --- Courses (courses/, issue 4) ------------------------------------------------------------------
     #: Fastest speed offered in the player's menu (credit above PLAYBACK_MAX_RATE is capped anyway).

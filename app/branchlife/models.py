@@ -115,3 +115,22 @@ class Amendment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor = relationship("User", lazy="joined")
+
+
+class MeetingFile(db.Model):
+    """Evidence attached to a meeting's minutes: a photo (re-encoded, metadata stripped, with a
+    thumbnail) or a file (PDF or Office, recognised by content)."""
+
+    __tablename__ = "meeting_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    #: photo | file
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    stored_name: Mapped[str] = mapped_column(sa.String(64))
+    thumb_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +20,8 @@ from app.branchlife.forms import (
     ReasonForm,
     RecordForm,
 )
-from app.branchlife.models import Amendment, Meeting
+from app.branchlife.models import Amendment, Meeting, MeetingFile
+from app.branchlife.services import evidence
 from app.core.clock import LOCAL_TZ, localtoday
 from app.core.errors import back_to, refused
 from app.core.forms import PageForm
@@ -187,9 +188,13 @@ def meeting_detail(meeting_id: int):
     history = db.session.scalars(
         sa.select(Amendment).where(Amendment.meeting_id == meeting.id).order_by(Amendment.id.desc())
     ).all()
+    files = db.session.scalars(
+        sa.select(MeetingFile).where(MeetingFile.meeting_id == meeting.id).order_by(MeetingFile.id)
+    ).all()
     return render_template(
         "branchlife/meeting.html",
         meeting=meeting,
+        files=files,
         kind=kinds.label(meeting.kind),
         rows=rows if manage else [],
         mine=mine,
@@ -315,3 +320,41 @@ bp.add_url_rule("/compliance", "compliance", compliance_views.board_page)
 bp.add_url_rule("/compliance.<fmt>", "compliance_export", compliance_views.board_export)
 bp.add_url_rule("/compliance/remind", "compliance_remind", compliance_views.board_remind, methods=["POST"])
 bp.add_url_rule("/branches/<int:branch_id>", "branch", branch_page.branch_page)
+
+
+@bp.route("/meetings/<int:meeting_id>/files", methods=["POST"])
+@login_required
+def upload(meeting_id: int):
+    """A photo (``kind=photo``) or a file for the minutes, before finalising."""
+    meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
+    back = url_for("branchlife.meeting_detail", meeting_id=meeting.id)
+    upload = request.files.get("file")
+    if not PageForm().validate_on_submit() or upload is None:
+        flash(_("请选择要上传的文件。"), "danger")
+        return redirect(back)
+    add = services.add_photo if request.form.get("kind") == "photo" else services.add_file
+    with back_to(back):
+        add(current_user, meeting, upload.stream, upload.filename or "")
+    db.session.commit()
+    flash(_("已上传。"), "success")
+    return redirect(back)
+
+
+@bp.route("/meetings/<int:meeting_id>/files/<int:file_id>")
+@login_required
+def file(meeting_id: int, file_id: int):
+    meeting = services.get_meeting_for(meeting_id, current_user)
+    row = db.session.get(MeetingFile, file_id)
+    if row is None or row.meeting_id != meeting.id:
+        abort(404)
+    thumb = request.args.get("thumb") == "1" and row.thumb_name
+    path = evidence.upload_dir() / (row.thumb_name if thumb else row.stored_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=row.content_type if not thumb else "image/jpeg",
+        as_attachment=row.kind == "file",
+        download_name=row.original_name,
+        max_age=0,
+    )

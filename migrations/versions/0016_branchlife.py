@@ -119,6 +119,29 @@ def upgrade():
     with op.batch_alter_table("meeting_amendment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_amendment_meeting_id"), ["meeting_id"], unique=False)
 
+    op.create_table(
+        "meeting_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("thumb_name", sa.String(length=64), nullable=False),
+        sa.Column("original_name", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_meeting_file_meeting_id_meeting"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["user.id"], name=op.f("fk_meeting_file_uploaded_by_id_user"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_file")),
+    )
+    with op.batch_alter_table("meeting_file", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meeting_file_meeting_id"), ["meeting_id"], unique=False)
+
     # Who was credited for a recorded meeting was present at it (a reversal does not undo presence:
     # it corrects hours, and shows on the member's record).
     op.execute(
@@ -134,6 +157,9 @@ def upgrade():
 def downgrade():
     # Meetings only planned (never held) had no place in the old table; held ones go back as recorded.
     op.execute("DELETE FROM meeting WHERE status <> 'finalised'")
+    with op.batch_alter_table("meeting_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_file_meeting_id"))
+    op.drop_table("meeting_file")
     with op.batch_alter_table("meeting_amendment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_amendment_meeting_id"))
     op.drop_table("meeting_amendment")

@@ -20,6 +20,7 @@ from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
     request_leave,
 )
 from app.branchlife.services.closing import amend_summary, finalise_meeting  # noqa: F401
+from app.branchlife.services.evidence import add_file, add_photo  # noqa: F401
 from app.branchlife.services.planning import (  # noqa: F401 -- re-exported
     MeetingData,
     MeetingPlan,

@@ -89,3 +89,8 @@ class FinaliseForm(PageForm):
 
 class AmendForm(FinaliseForm):
     reason = StringField(_l("更正原因"), validators=[DataRequired(_l("请填写更正原因")), Length(max=500)])
+
+
+class NoteForm(PageForm):
+    text = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=10000)])
+    member = IntegerField(validators=[Optional()])

@@ -134,3 +134,21 @@ class MeetingFile(db.Model):
     size: Mapped[int]
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LifeMeetingNote(db.Model):
+    """A member's 批评与自我批评 at a 组织生活会: their own self-criticism and the criticism others
+    raised, as the secretary recorded it. Seen by the member and by those who run the meeting."""
+
+    __tablename__ = "meeting_note"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id", name="uq_meeting_note_meeting_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    self_criticism: Mapped[str] = mapped_column(sa.Text, default="")
+    criticism: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member = relationship("User", foreign_keys=[user_id], lazy="joined")

@@ -15,6 +15,7 @@ from app.branchlife.forms import (
     CheckinForm,
     DecisionForm,
     FinaliseForm,
+    NoteForm,
     PlanForm,
     PresentForm,
     ReasonForm,
@@ -208,7 +209,9 @@ def meeting_detail(meeting_id: int):
             "decision": DecisionForm(),
             "finalise": FinaliseForm(),
             "amend": AmendForm(),
+            "note": NoteForm(),
         },
+        notes=services.notes_of(meeting, current_user, manage) if meeting.kind == "life_meeting" else [],
     )
 
 
@@ -357,4 +360,25 @@ def file(meeting_id: int, file_id: int):
         as_attachment=row.kind == "file",
         download_name=row.original_name,
         max_age=0,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/notes", methods=["POST"])
+@login_required
+def note(meeting_id: int):
+    """组织生活会: a member's own self-criticism, or (``member`` given, secretary) criticism raised."""
+    member_id = request.form.get("member", type=int)
+    if member_id and member_id != current_user.id:
+        return _act(
+            meeting_id,
+            NoteForm,
+            lambda m, f: services.record_criticism(current_user, m, member_id, f.text.data),
+            _("已记录批评意见。"),
+        )
+    return _act(
+        meeting_id,
+        NoteForm,
+        lambda m, f: services.write_self_criticism(current_user, m, f.text.data),
+        _("已保存自我批评。"),
+        manage=False,
     )

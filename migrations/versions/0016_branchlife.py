@@ -132,15 +132,51 @@ def upgrade():
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["meeting_id"], ["meeting.id"], name=op.f("fk_meeting_file_meeting_id_meeting"), ondelete="CASCADE"
+            ["meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_meeting_file_meeting_id_meeting"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["uploaded_by_id"], ["user.id"], name=op.f("fk_meeting_file_uploaded_by_id_user"), ondelete="SET NULL"
+            ["uploaded_by_id"],
+            ["user.id"],
+            name=op.f("fk_meeting_file_uploaded_by_id_user"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_file")),
     )
     with op.batch_alter_table("meeting_file", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_file_meeting_id"), ["meeting_id"], unique=False)
+
+    op.create_table(
+        "meeting_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("self_criticism", sa.Text(), nullable=False),
+        sa.Column("criticism", sa.Text(), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_meeting_note_meeting_id_meeting"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["user.id"],
+            name=op.f("fk_meeting_note_updated_by_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_meeting_note_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_note")),
+        sa.UniqueConstraint("meeting_id", "user_id", name="uq_meeting_note_meeting_user"),
+    )
+    with op.batch_alter_table("meeting_note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meeting_note_user_id"), ["user_id"], unique=False)
 
     # Who was credited for a recorded meeting was present at it (a reversal does not undo presence:
     # it corrects hours, and shows on the member's record).
@@ -157,6 +193,9 @@ def upgrade():
 def downgrade():
     # Meetings only planned (never held) had no place in the old table; held ones go back as recorded.
     op.execute("DELETE FROM meeting WHERE status <> 'finalised'")
+    with op.batch_alter_table("meeting_note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_note_user_id"))
+    op.drop_table("meeting_note")
     with op.batch_alter_table("meeting_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_file_meeting_id"))
     op.drop_table("meeting_file")

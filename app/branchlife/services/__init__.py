@@ -21,6 +21,7 @@ from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
 )
 from app.branchlife.services.closing import amend_summary, finalise_meeting  # noqa: F401
 from app.branchlife.services.evidence import add_file, add_photo  # noqa: F401
+from app.branchlife.services.notes import notes_of, record_criticism, write_self_criticism  # noqa: F401
 from app.branchlife.services.planning import (  # noqa: F401 -- re-exported
     MeetingData,
     MeetingPlan,

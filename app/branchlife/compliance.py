@@ -69,7 +69,8 @@ def _current_index(period: str, year: int, today: date) -> int:
     return _period_of(period, today.month)
 
 
-def _counts(prefix: str, year: int) -> dict[int, dict[tuple[str, int], int]]:
+def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
+    """Finalised meetings of the year per branch under ``prefix``, per kind, per month (12 counts)."""
     month = sa.extract("month", Meeting.held_on)
     rows = db.session.execute(
         sa.select(Meeting.branch_id, Meeting.kind, month, sa.func.count())
@@ -82,20 +83,32 @@ def _counts(prefix: str, year: int) -> dict[int, dict[tuple[str, int], int]]:
         )
         .group_by(Meeting.branch_id, Meeting.kind, month)
     )
-    counts: dict[int, dict[tuple[str, int], int]] = defaultdict(dict)
+    counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for branch_id, kind, m, n in rows:
-        counts[branch_id][(kind, int(m))] = n
+        per_kind = counts[branch_id]
+        months = per_kind.get(kind)
+        if months is None:
+            months = per_kind[kind] = [0] * 12
+        months[int(m) - 1] = n
     return counts
 
 
-def _status(counts: dict[tuple[str, int], int], rules, year: int, today: date) -> list[KindStatus]:
+def _fold(months: list[int], period: str) -> list[int]:
+    if period == "month":
+        return months
+    if period == "quarter":
+        return [sum(months[q * 3 : q * 3 + 3]) for q in range(4)]
+    return [sum(months)]
+
+
+NO_MEETINGS = [0] * 12
+
+
+def _status(counts: dict[str, list[int]], rules, year: int, today: date) -> list[KindStatus]:
     result = []
     for rule in rules:
         periods = kinds.PERIODS[rule.period]
-        per_period = [0] * periods
-        for (kind, month), n in counts.items():
-            if kind == rule.kind:
-                per_period[_period_of(rule.period, month)] += n
+        per_period = _fold(counts.get(rule.kind, NO_MEETINGS), rule.period)
         current = _current_index(rule.period, year, today)
         ended = min(max(current, 0), periods)
         status = KindStatus(

@@ -74,7 +74,7 @@ def checkin_code(actor: User, meeting: Meeting) -> CheckinCode:
 
 def _row_for(meeting: Meeting, member: User, lock: bool = False) -> Attendance:
     query = sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
-    row = db.session.scalar(query.with_for_update() if lock else query)
+    row = db.session.scalar(query.with_for_update(of=Attendance) if lock else query)
     if row is None:
         raise Forbidden(_("您不是这次会议的参会人员"))
     return row
@@ -116,7 +116,7 @@ def mark_present(actor: User, meeting: Meeting, member_id: int, reason: str) -> 
     row = db.session.scalar(
         sa.select(Attendance)
         .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member_id)
-        .with_for_update()
+        .with_for_update(of=Attendance)
     )
     if row is None:
         raise BranchLifeError(_("该成员不是这次会议的参会人员"), 422, "member")
@@ -152,7 +152,7 @@ def decide_leave(actor: User, meeting: Meeting, member_id: int, approve: bool) -
     row = db.session.scalar(
         sa.select(Attendance)
         .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member_id)
-        .with_for_update()
+        .with_for_update(of=Attendance)
     )
     if row is None or row.state != "leave_requested":
         raise BranchLifeError(_("没有待审批的请假"), 409)

@@ -35,7 +35,7 @@ def _locked(meeting: Meeting) -> Meeting:
     return db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.id == meeting.id)
-        .with_for_update()
+        .with_for_update(of=Meeting)
         .execution_options(populate_existing=True)
     ).one()
 

@@ -259,7 +259,7 @@ def remind_tomorrow() -> int:
     due = db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.status == "published", Meeting.held_on == tomorrow, Meeting.reminded_at.is_(None))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Meeting)
     ).all()
     for meeting in due:
         waiting = db.session.scalars(

@@ -27,6 +27,7 @@ from app.core.clock import LOCAL_TZ, localtoday
 from app.core.errors import back_to, refused
 from app.core.forms import PageForm
 from app.core.permissions import login_required
+from app.core.urls import id_from
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Branch
@@ -66,10 +67,10 @@ def _branch_to_plan() -> tuple[list[Branch], Branch | None]:
     branches = services.plannable_branches(current_user)
     if not branches:
         abort(403)
-    branch_id = request.values.get("branch", type=int)
-    if not branch_id:
+    if not request.values.get("branch"):
         return branches, None
-    branch = db.session.get(Branch, branch_id)
+    branch_id = id_from(request.values.get("branch"))
+    branch = db.session.get(Branch, branch_id) if branch_id else None
     if branch is None:
         abort(404)
     if not services.can_plan(current_user, branch):
@@ -367,7 +368,7 @@ def file(meeting_id: int, file_id: int):
 @login_required
 def note(meeting_id: int):
     """组织生活会: a member's own self-criticism, or (``member`` given, secretary) criticism raised."""
-    member_id = request.form.get("member", type=int)
+    member_id = id_from(request.form.get("member"))
     if member_id and member_id != current_user.id:
         return _act(
             meeting_id,

@@ -22,6 +22,7 @@ from app.branchlife.services.access import BranchLifeError
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
+from app.core.urls import id_from
 from app.extensions import db
 
 REASON_MAX = 500
@@ -113,6 +114,7 @@ def mark_present(actor: User, meeting: Meeting, member_id: int, reason: str) -> 
         raise BranchLifeError(_("会议尚未开始，不能补登出席"), 422)
     if member_id == actor.id:
         raise BranchLifeError(_("不能为自己补登出席，请用签到码签到"), 403, "member")
+    member_id = id_from(member_id) or 0  # a number no row holds: refused below as any stranger
     row = db.session.scalar(
         sa.select(Attendance)
         .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member_id)
@@ -149,6 +151,7 @@ def request_leave(member: User, meeting: Meeting, reason: str) -> Attendance:
 
 def decide_leave(actor: User, meeting: Meeting, member_id: int, approve: bool) -> Attendance:
     """The secretary approves or refuses a leave request; the member is told either way."""
+    member_id = id_from(member_id) or 0  # a number no row holds: refused below as any stranger
     row = db.session.scalar(
         sa.select(Attendance)
         .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member_id)

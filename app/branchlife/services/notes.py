@@ -11,12 +11,14 @@ from app.branchlife.models import Attendance, LifeMeetingNote, Meeting
 from app.branchlife.services.access import BranchLifeError
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.urls import id_from
 from app.extensions import db
 
 NOTE_MAX = 10_000
 
 
 def _note_for(meeting: Meeting, member_id: int) -> LifeMeetingNote:
+    member_id = id_from(member_id) or 0  # a number no row holds: refused below as any stranger
     if meeting.kind != "life_meeting":
         raise BranchLifeError(_("只有组织生活会记录批评与自我批评"), 422)
     if meeting.status != "published":

@@ -1,7 +1,7 @@
 """The compliance board: for each 党支部 and year, per kind, required vs held per period, what is due
 now and what is overdue; rolled up the tree for coordinators.
 
-One grouped query counts the finalised meetings per (branch, kind, month) of the year for every
+One grouped query counts the finalised meetings per (branch, kind) and month of the year for every
 党支部 under a node; the periods are folded in Python from those (at most 12 × kinds) counts per
 branch. A period is overdue from the day after it ends (server clock); the current period is due.
 """
@@ -40,7 +40,7 @@ class KindStatus:
 
 @dataclass
 class BranchStatus:
-    branch: Branch
+    branch: sa.Row  # id, name, path
     kinds: list[KindStatus]
 
     @property
@@ -70,10 +70,12 @@ def _current_index(period: str, year: int, today: date) -> int:
 
 
 def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
-    """Finalised meetings of the year per branch under ``prefix``, per kind, per month (12 counts)."""
+    """Finalised meetings of the year per branch under ``prefix``, per kind: one row per (branch,
+    kind) with the twelve monthly counts as columns (a row per month would be nine times as many)."""
     month = sa.extract("month", Meeting.held_on)
+    by_month = [sa.func.sum(sa.case((month == m, 1), else_=0)) for m in range(1, 13)]
     rows = db.session.execute(
-        sa.select(Meeting.branch_id, Meeting.kind, month, sa.func.count())
+        sa.select(Meeting.branch_id, Meeting.kind, *by_month)
         .join(Branch, Branch.id == Meeting.branch_id)
         .where(
             Branch.subtree_filter(prefix),
@@ -81,15 +83,11 @@ def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
             Meeting.held_on >= date(year, 1, 1),
             Meeting.held_on <= date(year, 12, 31),
         )
-        .group_by(Meeting.branch_id, Meeting.kind, month)
+        .group_by(Meeting.branch_id, Meeting.kind)
     )
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
-    for branch_id, kind, m, n in rows:
-        per_kind = counts[branch_id]
-        months = per_kind.get(kind)
-        if months is None:
-            months = per_kind[kind] = [0] * 12
-        months[int(m) - 1] = n
+    for branch_id, kind, *months in rows:
+        counts[branch_id][kind] = [int(n or 0) for n in months]
     return counts
 
 
@@ -104,36 +102,58 @@ def _fold(months: list[int], period: str) -> list[int]:
 NO_MEETINGS = [0] * 12
 
 
-def _status(counts: dict[str, list[int]], rules, year: int, today: date) -> list[KindStatus]:
-    result = []
+@dataclass(frozen=True)
+class _Plan:
+    """What one rule means in the year as of today, worked out once for every branch."""
+
+    rule: kinds.Rule
+    labels: list[str]
+    current: int  # the period today is in (-1 before the year, the count after it)
+    ended: int  # periods over
+    required: int
+
+
+def _plans(rules, year: int, today: date) -> list[_Plan]:
+    plans = []
     for rule in rules:
         periods = kinds.PERIODS[rule.period]
-        per_period = _fold(counts.get(rule.kind, NO_MEETINGS), rule.period)
         current = _current_index(rule.period, year, today)
-        ended = min(max(current, 0), periods)
-        status = KindStatus(
-            rule.kind,
-            rule.period,
-            required=rule.at_least * min(current + 1, periods) if current >= 0 else 0,
-            held=sum(per_period),
+        plans.append(
+            _Plan(
+                rule,
+                [_label(rule.period, year, i) for i in range(periods)],
+                current,
+                min(max(current, 0), periods),
+                rule.at_least * min(current + 1, periods) if current >= 0 else 0,
+            )
         )
-        status.overdue = [_label(rule.period, year, i) for i in range(ended) if per_period[i] < rule.at_least]
-        if 0 <= current < periods and per_period[current] < rule.at_least:
-            status.due = _label(rule.period, year, current)
+    return plans
+
+
+def _status(counts: dict[str, list[int]], plans: list[_Plan]) -> list[KindStatus]:
+    result = []
+    for plan in plans:
+        rule = plan.rule
+        per_period = _fold(counts.get(rule.kind, NO_MEETINGS), rule.period)
+        status = KindStatus(rule.kind, rule.period, plan.required, sum(per_period))
+        status.overdue = [plan.labels[i] for i in range(plan.ended) if per_period[i] < rule.at_least]
+        if 0 <= plan.current < len(plan.labels) and per_period[plan.current] < rule.at_least:
+            status.due = plan.labels[plan.current]
         result.append(status)
     return result
 
 
 def board(node: Branch, year: int, today: date) -> list[BranchStatus]:
-    """The status of every 党支部 under ``node`` (``node`` itself when it is one), by path."""
-    rules = kinds.rules()
+    """The status of every 党支部 under ``node`` (``node`` itself when it is one), by path. The
+    branches come as rows (id, name, path), not ORM objects: thousands of them are read per board."""
+    plans = _plans(kinds.rules(), year, today)
     counts = _counts(node.path, year)
-    branches = db.session.scalars(
-        sa.select(Branch)
+    branches = db.session.execute(
+        sa.select(Branch.id, Branch.name, Branch.path)
         .where(Branch.subtree_filter(node.path), Branch.kind == BranchKind.BRANCH)
         .order_by(Branch.path)
     ).all()
-    return [BranchStatus(b, _status(counts.get(b.id, {}), rules, year, today)) for b in branches]
+    return [BranchStatus(b, _status(counts.get(b.id, {}), plans)) for b in branches]
 
 
 def summary(statuses: list[BranchStatus]) -> list[KindStatus]:

@@ -50,11 +50,8 @@ def _progress(members: list[User], year: int) -> dict:
     }
 
 
-@login_required
-def branch_page(branch_id: int):
-    branch = _branch_for(branch_id)
-    today = localtoday()
-    members = list(
+def _members(branch: Branch) -> list[User]:
+    return list(
         db.session.scalars(
             sa.select(User)
             .join(Branch, Branch.id == User.branch_id)
@@ -63,6 +60,10 @@ def branch_page(branch_id: int):
             .limit(500)
         )
     )
+
+
+def _meetings(branch: Branch) -> tuple[list[Meeting], list[Meeting]]:
+    """The branch's coming meetings and its latest finalised ones."""
     in_branch = Meeting.branch_id == branch.id
     upcoming = db.session.scalars(
         sa.select(Meeting)
@@ -76,6 +77,15 @@ def branch_page(branch_id: int):
         .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         .limit(5)
     ).all()
+    return upcoming, minutes
+
+
+@login_required
+def branch_page(branch_id: int):
+    branch = _branch_for(branch_id)
+    today = localtoday()
+    members = _members(branch)
+    upcoming, minutes = _meetings(branch)
     notices = db.session.scalars(
         visible_notices_query(current_user)
         .where(Notice.branch_id == branch.id, Notice.published_at.is_not(None))

@@ -86,8 +86,8 @@ def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
         .group_by(Meeting.branch_id, Meeting.kind)
     )
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
-    for branch_id, kind, *months in rows:
-        counts[branch_id][kind] = [int(n or 0) for n in months]
+    for branch_id, kind, *months in rows:  # a group has a row at least: no sum is NULL
+        counts[branch_id][kind] = months
     return counts
 
 
@@ -130,15 +130,22 @@ def _plans(rules, year: int, today: date) -> list[_Plan]:
     return plans
 
 
-def _status(counts: dict[str, list[int]], plans: list[_Plan]) -> list[KindStatus]:
+def _status(counts: dict[str, list[int]], plans: list[_Plan], seen: dict) -> list[KindStatus]:
+    """A branch's status per rule. Branches with the same monthly counts of a kind share one
+    (read-only) KindStatus: thousands of branches hold only a handful of distinct patterns."""
     result = []
     for plan in plans:
         rule = plan.rule
-        per_period = _fold(counts.get(rule.kind, NO_MEETINGS), rule.period)
-        status = KindStatus(rule.kind, rule.period, plan.required, sum(per_period))
-        status.overdue = [plan.labels[i] for i in range(plan.ended) if per_period[i] < rule.at_least]
-        if 0 <= plan.current < len(plan.labels) and per_period[plan.current] < rule.at_least:
-            status.due = plan.labels[plan.current]
+        months = counts.get(rule.kind, NO_MEETINGS)
+        key = (rule.kind, tuple(months))
+        status = seen.get(key)
+        if status is None:
+            per_period = _fold(months, rule.period)
+            status = KindStatus(rule.kind, rule.period, plan.required, sum(per_period))
+            status.overdue = [plan.labels[i] for i in range(plan.ended) if per_period[i] < rule.at_least]
+            if 0 <= plan.current < len(plan.labels) and per_period[plan.current] < rule.at_least:
+                status.due = plan.labels[plan.current]
+            seen[key] = status
         result.append(status)
     return result
 
@@ -153,7 +160,8 @@ def board(node: Branch, year: int, today: date) -> list[BranchStatus]:
         .where(Branch.subtree_filter(node.path), Branch.kind == BranchKind.BRANCH)
         .order_by(Branch.path)
     ).all()
-    return [BranchStatus(b, _status(counts.get(b.id, {}), plans)) for b in branches]
+    seen: dict = {}
+    return [BranchStatus(b, _status(counts.get(b.id, {}), plans, seen)) for b in branches]
 
 
 def summary(statuses: list[BranchStatus]) -> list[KindStatus]:

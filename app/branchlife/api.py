@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.branchlife import compliance_views, services
@@ -116,7 +117,13 @@ def checkin_code(meeting_id: int):
 
 
 def checkin(meeting_id: int):
-    meeting = services.get_meeting_for(meeting_id, current_user)
+    # The hot path of a check-in rush: the meeting alone (no eager joins); whoever is not an expected
+    # attendee gets 403 from the service, members of other branches and coordinators alike.
+    meeting = (
+        db.session.get(Meeting, id_from(meeting_id), options=[lazyload("*")]) if id_from(meeting_id) else None
+    )
+    if meeting is None:
+        raise NotFound()
     body = _body()
     row = services.check_in(current_user, meeting, _text(body, "code", 32), online=body.get("online") is True)
     db.session.commit()

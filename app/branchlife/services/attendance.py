@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import User
@@ -74,7 +75,11 @@ def checkin_code(actor: User, meeting: Meeting) -> CheckinCode:
 
 
 def _row_for(meeting: Meeting, member: User, lock: bool = False) -> Attendance:
-    query = sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
+    query = (
+        sa.select(Attendance)
+        .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
+        .options(lazyload(Attendance.member))
+    )
     row = db.session.scalar(query.with_for_update(of=Attendance) if lock else query)
     if row is None:
         raise Forbidden(_("您不是这次会议的参会人员"))

@@ -173,6 +173,33 @@ class Config:
     HOURS_TARGET_CADRE = _env_int("HOURS_TARGET_CADRE", 56)
     # --- end of learning-hours settings --------------------------------------------------------
 
+    # --- Organisation life (app/branchlife, issue 14) ---------------------------------------------
+    #: How often each kind of meeting must be held: ``{kind: (period, at least)}`` with period one of
+    #: month | quarter | year. Kinds missing here have no required frequency (谈心谈话).
+    BRANCHLIFE_REQUIRED: ClassVar[dict[str, tuple[str, int]]] = {
+        "general_assembly": ("quarter", 1),
+        "committee": ("month", 1),
+        "group": ("month", 1),
+        "lecture": ("quarter", 1),
+        "theme_day": ("month", 1),
+        "life_meeting": ("year", 1),
+        "review": ("year", 1),
+    }
+    #: Minutes that make one 学时, per kind; a kind missing here uses HOURS_MINUTES_PER_UNIT (45).
+    BRANCHLIFE_MINUTES_PER_UNIT: ClassVar[dict[str, int]] = {}
+    #: Check-in opens this many minutes before the start and closes this many after the end.
+    BRANCHLIFE_CHECKIN_EARLY_MINUTES = _env_int("BRANCHLIFE_CHECKIN_EARLY_MINUTES", 30)
+    BRANCHLIFE_CHECKIN_GRACE_MINUTES = _env_int("BRANCHLIFE_CHECKIN_GRACE_MINUTES", 30)
+    #: A member checking in more than this many minutes after the start is marked late.
+    BRANCHLIFE_LATE_AFTER_MINUTES = _env_int("BRANCHLIFE_LATE_AFTER_MINUTES", 10)
+    #: The check-in code shown at the venue changes every this many seconds (the previous one is
+    #: still accepted, for whoever was typing it).
+    BRANCHLIFE_CODE_SECONDS = _env_int("BRANCHLIFE_CODE_SECONDS", 60)
+    #: Where meeting photos and files are kept (default MEDIA_ROOT/branchlife), and their size limits.
+    BRANCHLIFE_UPLOAD_DIR = _env("BRANCHLIFE_UPLOAD_DIR", "")
+    BRANCHLIFE_PHOTO_MAX_MB = _env_int("BRANCHLIFE_PHOTO_MAX_MB", 15)
+    BRANCHLIFE_FILE_MAX_MB = _env_int("BRANCHLIFE_FILE_MAX_MB", 20)
+
     # --- Courses (courses/, issue 4) ------------------------------------------------------------------
     #: Fastest speed offered in the player's menu (credit above PLAYBACK_MAX_RATE is capped anyway).
     COURSES_PLAYER_MAX_RATE = float(_env("COURSES_PLAYER_MAX_RATE", "2.0"))

@@ -201,7 +201,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from courses.demo import seed_demo_courses  # the courses domain adds its own demo content
 
     courses = seed_demo_courses()
-    from app.records.demo import seed_demo_hours  # and records this year's meetings
+    from app.branchlife.demo import seed_demo_hours  # and organisation life records this year's meetings
 
     return {
         "users": len(accounts.rows),

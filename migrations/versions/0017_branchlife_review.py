@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0017_branchlife_review"
-down_revision = "0015_course_shares_version"
+down_revision = "0016_branchlife"
 branch_labels = None
 depends_on = None
 

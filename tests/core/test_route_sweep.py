@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from wtforms.fields.core import UnboundField
 
 from app.accounts.models import Role
+from app.branchlife import services as meetings
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
@@ -38,7 +39,6 @@ from app.kb import services as kb
 from app.portal import services as portal
 from app.qa import services as qa
 from app.quiz import bank, quizzes
-from app.records import meetings
 from courses import assignments, classes, discussion
 from courses import services as courses
 from tests.conftest import PASSWORD
@@ -191,15 +191,15 @@ def world(create_user, org_tree):
         quizzes.QuizData(title="课后测验", question_ids=[quiz_question.id], is_published=True), trainer
     )
     meeting = meetings.record_meeting(
+        coordinator,
         org_tree["a1"],
         meetings.MeetingData(
-            kind="assembly",
+            kind="general_assembly",
             title="支部党员大会",
             held_on=date(2026, 3, 1),
             minutes=60,
             member_ids=[people["member"].id],
         ),
-        coordinator,
     )
     db.session.commit()
     ids = {

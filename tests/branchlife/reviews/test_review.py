@@ -12,7 +12,7 @@ from app.core.signals import review_graded
 from app.extensions import db
 from app.portal.models import Notification
 from app.portal.panels import sections_for
-from tests.branchlife.conftest import ballot_for, everyone
+from tests.branchlife.reviews.conftest import ballot_for, everyone
 from tests.helpers import count
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.branchlife.reviews import services
 from app.core.models import AuditEntry
 from app.extensions import db
-from tests.branchlife.conftest import ballot_for, everyone
+from tests.branchlife.reviews.conftest import ballot_for, everyone
 
 
 def table_columns(name: str) -> dict[str, str]:

@@ -114,6 +114,13 @@ class Config:
     #: Seconds an asset may sit queued, probing or unleased in transcoding before the sweeper
     #: queues it again (a broker that was down at upload time, a lost message).
     MEDIA_STUCK_AFTER_SECONDS = _env_int("MEDIA_STUCK_AFTER_SECONDS", 1800)
+    #: How often beat runs the media sweeper. A job whose lease lapsed (its worker died) is queued
+    #: again by the next sweep, so a crash costs at most the lease plus this.
+    MEDIA_SWEEP_SECONDS = _env_int("MEDIA_SWEEP_SECONDS", 60)
+    #: Publish the first playable rendition as soon as it exists, then the rest of the ladder.
+    MEDIA_PUBLISH_EARLY = _env_bool("MEDIA_PUBLISH_EARLY", True)
+    #: Copy a browser-ready H.264 source as the top rung instead of encoding it (media_pipeline.copyable).
+    MEDIA_COPY_COMPLIANT = _env_bool("MEDIA_COPY_COMPLIANT", True)
     # --- end of media pipeline settings -----------------------------------------------------------
 
     # --- Quizzes, contests and points (app/quiz, issue 6) -----------------------------------------

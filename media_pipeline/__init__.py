@@ -13,5 +13,8 @@ def init_app(app) -> None:
     check_visibility_timeout(app.config)
     app.register_blueprint(bp)
     app.cli.add_command(media_cli)
-    # On the default queue: the media queue may be busy with hours of transcoding.
-    schedule(app, "media-sweep", "media_pipeline.sweep", 300.0, queue="default")
+    # On the default queue: the media queue may be busy with hours of transcoding. Every minute by
+    # default: a job whose worker died is queued again once its lease lapses (issue 20, item 4).
+    schedule(
+        app, "media-sweep", "media_pipeline.sweep", float(app.config["MEDIA_SWEEP_SECONDS"]), queue="default"
+    )

@@ -32,7 +32,7 @@ from media_pipeline.services.leases import (
     renew_lease,
 )
 from media_pipeline.services.processing import fail_for_good, process_asset
-from media_pipeline.services.reading import asset_json
+from media_pipeline.services.reading import asset_json, state_label
 from media_pipeline.services.sweeping import SweepReport, sweep
 from media_pipeline.services.uploads import (
     append_chunk,
@@ -70,6 +70,7 @@ __all__ = [
     "release_lease",
     "renew_lease",
     "start_upload",
+    "state_label",
     "sweep",
     "unregister_viewer_check",
 ]

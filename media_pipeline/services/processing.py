@@ -20,7 +20,7 @@ from media_pipeline.models import AssetStatus, MediaAsset, MediaRendition, Rendi
 from media_pipeline.probe import MediaInputError, ProbeFacts
 from media_pipeline.services.admission import fail_asset, probe_asset
 from media_pipeline.services.common import LeaseLost, media_store
-from media_pipeline.services.leases import acquire_lease, release_lease, renew_lease
+from media_pipeline.services.leases import LeaseKeeper, acquire_lease, release_lease, renew_lease
 from media_pipeline.staging import done_cost, plan_stages, published_rungs, run_stage
 from media_pipeline.transcode import TranscodeOutput, TranscodeSettings
 
@@ -58,12 +58,16 @@ def _publish(asset: MediaAsset, work_dir: Path, output: TranscodeOutput, *, fina
 class _Run:
     """One processing run of an asset under a lease: progress, ETA and the stages."""
 
+    #: Seconds between progress writes (at most a third of the lease).
+    REPORT_EVERY = 2.0
+
     def __init__(self, asset_id: int, holder: str, commit: Callable):
         self.asset_id, self.holder, self.commit = asset_id, holder, commit
         self.config = current_app.config
         self.lease = self.config["MEDIA_LEASE_SECONDS"]
         self.store = media_store()
         self.work_dir: Path | None = None
+        self.keeper: LeaseKeeper | None = None
         self.last_write = 0.0
         self.started = time.monotonic()
         self.base = self.done = self.total = self.stage_cost = 0.0
@@ -99,9 +103,11 @@ class _Run:
     def report(self, fraction: float) -> None:
         """Progress within the current stage -> the asset's percentage and estimated finish."""
         now = time.monotonic()
-        if now - self.last_write < min(2.0, self.lease / 3):
+        if now - self.last_write < min(self.REPORT_EVERY, self.lease / 3):
             return
         self.last_write = now
+        if self.keeper is not None and self.keeper.lost:
+            raise LeaseLost(self.asset_id)
         overall = min(0.99, (self.done + fraction * self.stage_cost) / self.total) if self.total else 0.0
         gained = overall - self.base
         done_at = None
@@ -160,6 +166,10 @@ def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
         return "busy"
     commit()
     run = _Run(asset_id, holder, commit)
+    keeper = None
+    if current_app.config["MEDIA_LEASE_HEARTBEAT"]:
+        keeper = LeaseKeeper(current_app._get_current_object(), asset_id, holder, run.lease).__enter__()
+        run.keeper = keeper
     try:
         if not run.begin():
             return "failed"
@@ -179,6 +189,8 @@ def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
         db.session.rollback()
         raise
     finally:
+        if keeper is not None:
+            keeper.__exit__(None, None, None)
         if run.work_dir is not None:
             run.store.remove(run.work_dir)
         try:

@@ -16,6 +16,7 @@ folders after a grace period.
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,12 +109,15 @@ def published_rungs(folder: Path | None, plan: LadderPlan) -> set[str]:
 
 
 def link_rungs(published: Path, work_dir: Path, names: list[str]) -> None:
-    """Hard-link published rungs into a work folder: the same files, nothing copied or redone."""
+    """Hard-link published rungs into a work folder: the same files, nothing redone."""
     for name in names:
         target = work_dir / name
         target.mkdir(exist_ok=True)
         for path in (published / name).iterdir():
-            os.link(path, target / path.name)
+            try:
+                os.link(path, target / path.name)
+            except OSError:  # a volume without hard links (some network or S3 mounts): copy
+                shutil.copyfile(path, target / path.name)
 
 
 def write_master(work_dir: Path, plan: LadderPlan, entries: dict[str, str]) -> None:

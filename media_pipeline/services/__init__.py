@@ -8,6 +8,8 @@ One module per responsibility; this package re-exports what other modules call a
 ``services.<name>``.
 """
 
+# MediaAsset too: callers (and tests) read ``services.MediaAsset`` as they did from the one module.
+from media_pipeline.models import MediaAsset
 from media_pipeline.services.access import (  # _viewer_checks: tests count the registered checks
     _viewer_checks,  # noqa: F401
     can_manage_asset,
@@ -45,6 +47,7 @@ from media_pipeline.services.uploads import (
 __all__ = [
     "TRANSIENT_ERRORS",
     "LeaseLost",
+    "MediaAsset",
     "SweepReport",
     "UploadError",
     "acquire_lease",

@@ -101,8 +101,11 @@ class Config:
     #: x264 speed preset of every rendition: a trade of CPU time against bitrate at equal quality.
     MEDIA_X264_PRESET = _env("MEDIA_X264_PRESET", "veryfast")
     #: Seconds a worker's per-asset lease lasts without renewal; a killed worker's lease expires
-    #: after this and the job can run again (renewed every third of it while ffmpeg runs).
-    MEDIA_LEASE_SECONDS = _env_int("MEDIA_LEASE_SECONDS", 120)
+    #: after this and the next sweep queues the job again (renewed every third of it by a thread of
+    #: the run, and with each progress report).
+    MEDIA_LEASE_SECONDS = _env_int("MEDIA_LEASE_SECONDS", 45)
+    #: Renew the lease from a thread while a run is alive (off in tests: one in-memory database).
+    MEDIA_LEASE_HEARTBEAT = _env_bool("MEDIA_LEASE_HEARTBEAT", True)
     #: Seconds ffmpeg may go without reporting progress before it is killed as stuck.
     MEDIA_FFMPEG_STALL_SECONDS = _env_int("MEDIA_FFMPEG_STALL_SECONDS", 300)
     #: Task time limit: base seconds plus this many seconds per second of media. With the defaults a
@@ -114,6 +117,13 @@ class Config:
     #: Seconds an asset may sit queued, probing or unleased in transcoding before the sweeper
     #: queues it again (a broker that was down at upload time, a lost message).
     MEDIA_STUCK_AFTER_SECONDS = _env_int("MEDIA_STUCK_AFTER_SECONDS", 1800)
+    #: How often beat runs the media sweeper. A job whose lease lapsed (its worker died) is queued
+    #: again by the next sweep, so a crash costs at most the lease plus this.
+    MEDIA_SWEEP_SECONDS = _env_int("MEDIA_SWEEP_SECONDS", 60)
+    #: Publish the first playable rendition as soon as it exists, then the rest of the ladder.
+    MEDIA_PUBLISH_EARLY = _env_bool("MEDIA_PUBLISH_EARLY", True)
+    #: Copy a browser-ready H.264 source as the top rung instead of encoding it (media_pipeline.copyable).
+    MEDIA_COPY_COMPLIANT = _env_bool("MEDIA_COPY_COMPLIANT", True)
     # --- end of media pipeline settings -----------------------------------------------------------
 
     # --- Quizzes, contests and points (app/quiz, issue 6) -----------------------------------------
@@ -341,6 +351,7 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST_KIB = 1024
     # Media: a short duration limit so the "too long" fixture stays small.
     MEDIA_MAX_DURATION_SECONDS = 20
+    MEDIA_LEASE_HEARTBEAT = _env_bool("MEDIA_LEASE_HEARTBEAT", False)
     # Courses: seed-demo's videos kept to two seconds, so tests that seed stay quick.
     COURSES_DEMO_MEDIA_SECONDS = 2
 

@@ -75,6 +75,11 @@ class LadderPlan:
     poster_time: float = 0.0
     thumbnail_times: tuple[float, ...] = field(default_factory=tuple)
     thumbnail_size: tuple[int, int] | None = None
+    #: The top rendition is the source's video copied (see :mod:`media_pipeline.copyable`); the
+    #: others keep its timestamps and get keyframes where it has them.
+    copy_top: bool = False
+    #: The source's AAC is copied into every variant instead of encoded.
+    copy_audio: bool = False
 
     @property
     def has_video(self) -> bool:
@@ -134,8 +139,9 @@ def _sized(name: str, width: int, height: int, fps: Fraction, rung: int | None) 
     return VideoRendition(name=name, width=width, height=height, maxrate=maxrate, bufsize=2 * maxrate)
 
 
-def plan_ladder(facts: ProbeFacts) -> LadderPlan:
-    """The renditions to make from a file with ``facts``."""
+def plan_ladder(facts: ProbeFacts, *, copy: bool = False, copy_audio: bool = False) -> LadderPlan:
+    """The renditions to make from a file with ``facts``; with ``copy`` (the source passed
+    :func:`media_pipeline.copyable.source_is_copyable`) the top rung is the source at its size."""
     common = {
         "duration": facts.duration,
         "audio_index": facts.audio_index,
@@ -164,6 +170,9 @@ def plan_ladder(facts: ProbeFacts) -> LadderPlan:
             w, h = (rung, scaled_long) if is_portrait else (scaled_long, rung)
             renditions.append(_sized(f"{rung}p", w, h, fps, rung))
 
+    if copy:
+        renditions = [r for r in renditions if r.short_side < short]
+        renditions.append(_sized(f"{short}p", width, height, fps, short if short in RUNGS else None))
     fallback_index = next(
         (i for i, r in enumerate(renditions) if r.short_side == FALLBACK_RUNG), len(renditions) - 1
     )
@@ -185,4 +194,6 @@ def plan_ladder(facts: ProbeFacts) -> LadderPlan:
         poster_time=round(min(facts.duration * 0.1, 10.0), 3),
         thumbnail_times=tuple(round(step * (i + 0.5), 3) for i in range(thumb_count)),
         thumbnail_size=(even_round(thumb_w), thumb_h),
+        copy_top=copy,
+        copy_audio=copy and copy_audio and facts.has_audio,
     )

@@ -10,6 +10,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -27,11 +28,11 @@ class AssetStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    AssetStatus.UPLOADED: "已上传",
-    AssetStatus.PROBING: "检测中",
-    AssetStatus.TRANSCODING: "转码中",
-    AssetStatus.READY: "可播放",
-    AssetStatus.FAILED: "失败",
+    AssetStatus.UPLOADED: _l("已上传"),
+    AssetStatus.PROBING: _l("检测中"),
+    AssetStatus.TRANSCODING: _l("转码中"),
+    AssetStatus.READY: _l("可播放"),
+    AssetStatus.FAILED: _l("失败"),
 }
 
 
@@ -98,6 +99,11 @@ class MediaAsset(TimestampMixin, db.Model):
     poster: Mapped[str | None] = mapped_column(sa.String(255))
     #: Thumbnails (``thumbs/01.jpg`` ...), relative to ``output_dir``.
     thumbnails: Mapped[list | None] = mapped_column(sa.JSON)
+    #: ``output_dir`` holds the first rungs of the run in progress (watchable first): members can
+    #: play them, and a run after a crash keeps them instead of encoding them again.
+    output_partial: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The worker's estimate of when processing ends, from ffmpeg's speed so far (server clock).
+    estimated_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: Holder of the per-asset lease (``host:pid:nonce``): the one worker allowed to process it.
     lease_holder: Mapped[str | None] = mapped_column(sa.String(120))
@@ -124,7 +130,7 @@ class MediaAsset(TimestampMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def is_finished(self) -> bool:
@@ -138,6 +144,22 @@ class MediaAsset(TimestampMixin, db.Model):
         return self.lease_holder is not None and (
             self.lease_expires_at is not None and self.lease_expires_at > (now or utcnow())
         )
+
+    @property
+    def is_playable(self) -> bool:
+        """Members can watch it: ready, or a first rendition already published (watchable first)."""
+        return self.status == AssetStatus.READY or (
+            self.status == AssetStatus.TRANSCODING and self.output_partial and self.output_dir is not None
+        )
+
+    def is_resuming(self, now: datetime | None = None) -> bool:
+        """A run was started and its worker died (its lease lapsed, or a later run took over)."""
+        return self.status == AssetStatus.TRANSCODING and self.attempts > 0 and not self.lease_is_live(now)
+
+    def seconds_left(self, now: datetime | None = None) -> int | None:
+        if self.status != AssetStatus.TRANSCODING or self.estimated_done_at is None:
+            return None
+        return max(0, int((self.estimated_done_at - (now or utcnow())).total_seconds()))
 
     def hls_variants(self) -> list["MediaRendition"]:
         return [r for r in self.renditions if r.kind == RenditionKind.HLS]

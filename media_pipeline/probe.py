@@ -92,6 +92,10 @@ class ProbeFacts:
     is_variable_frame_rate: bool = False
     audio_codec: str | None = None
     audio_channels: int | None = None
+    #: For the stream-copy rule (:mod:`media_pipeline.copyable`): H.264 profile, video and audio rates.
+    video_profile: str | None = None
+    video_bit_rate: int | None = None
+    audio_sample_rate: int | None = None
 
     @property
     def has_video(self) -> bool:
@@ -293,12 +297,15 @@ def parse_probe(data: dict) -> ProbeFacts:
             color_primaries=video.get("color_primaries"),
             frame_rate=float(rate) if rate else None,
             is_variable_frame_rate=bool(avg and raw and abs(float(avg) - float(raw)) > 0.01 * float(raw)),
+            video_profile=video.get("profile"),
+            video_bit_rate=int(_float(video.get("bit_rate")) or 0) or None,
         )
     if audio is not None:
         facts.update(
             audio_index=int(audio["index"]),
             audio_codec=audio.get("codec_name"),
             audio_channels=int(audio.get("channels") or 0) or None,
+            audio_sample_rate=int(_float(audio.get("sample_rate")) or 0) or None,
         )
     return ProbeFacts(**facts)
 

@@ -120,99 +120,145 @@ _QUIET_WITH_PROGRESS = (
 )
 
 
-def build_command(source: Path, plan: LadderPlan, out_dir: Path, settings: TranscodeSettings) -> list[str]:
-    """The ffmpeg argument list that writes the whole plan into ``out_dir``."""
-    # Only the containers the probe accepted, from local files only (see probe.ALLOWED_DEMUXERS).
-    inp = ffmpeg.input(str(source), protocol_whitelist="file", format_whitelist=",".join(ALLOWED_DEMUXERS))
-    audio = inp[str(plan.audio_index)] if plan.has_audio else None
-    streams: list = []
+def _encode_options(plan: LadderPlan, rungs: list[int], settings: TranscodeSettings) -> dict:
+    """Per output stream (``:v:<k>`` is the k-th video stream of this command): x264 High 8-bit
+    with keyframes every GOP_SECONDS, or, under a copied top rung, where the source has them;
+    the copied rung itself is ``copy``."""
     options: dict = {}
-    extra_outputs = []
-    if plan.has_video:
-        video = _video_chain(inp[str(plan.video_index)], plan)
-        branches = video.filter_multi_output("split", len(plan.renditions) + 2)
-        for i, rendition in enumerate(plan.renditions):
-            scaled = (
-                branches[i]
-                .filter("scale", w=rendition.width, h=rendition.height)
-                .filter("setsar", "1")
-                .filter("format", "yuv420p")
-            )
-            streams.append(scaled)
-            if audio is not None:
-                streams.append(audio)
-            options[f"maxrate:v:{i}"] = rendition.maxrate
-            options[f"bufsize:v:{i}"] = rendition.bufsize
-        gop = plan.gop_frames
+    for k, index in enumerate(rungs):
+        rendition = plan.renditions[index]
+        if plan.copy_top and index == len(plan.renditions) - 1:
+            options[f"c:v:{k}"] = "copy"
+            continue
         options.update(
             {
-                "c:v": "libx264",
-                "profile:v": "high",
-                "preset:v": settings.preset,
-                "crf:v": CRF,
-                "pix_fmt:v": "yuv420p",
-                "g:v": gop,
-                "keyint_min:v": gop,
-                "sc_threshold:v": 0,
-                "force_key_frames:v": "expr:gte(t,n_forced*2)",
-                "color_primaries:v": "bt709",
-                "color_trc:v": "bt709",
-                "colorspace:v": "bt709",
+                f"c:v:{k}": "libx264",
+                f"profile:v:{k}": "high",
+                f"preset:v:{k}": settings.preset,
+                f"crf:v:{k}": CRF,
+                f"maxrate:v:{k}": rendition.maxrate,
+                f"bufsize:v:{k}": rendition.bufsize,
+                f"pix_fmt:v:{k}": "yuv420p",
+                f"sc_threshold:v:{k}": 0,
+                f"color_primaries:v:{k}": "bt709",
+                f"color_trc:v:{k}": "bt709",
+                f"colorspace:v:{k}": "bt709",
             }
         )
-        top = plan.renditions[plan.fallback_index or 0]
-        poster = (
-            branches[len(plan.renditions)]
-            .filter("select", f"gte(t,{plan.poster_time})")
-            .filter("scale", w=top.width, h=top.height)
-            .filter("setsar", "1")
-        )
-        extra_outputs.append(
-            ffmpeg.output(poster, str(out_dir / POSTER), **{"frames:v": 1, "q:v": 3, "update": 1})
-        )
-        first, *rest = plan.thumbnail_times
-        gap = (rest[0] - first) if rest else plan.duration
-        thumb_w, thumb_h = plan.thumbnail_size
-        thumbs = (
-            branches[len(plan.renditions) + 1]
-            .filter("select", f"isnan(prev_selected_t)*gte(t,{first})+gte(t-prev_selected_t,{gap:.3f})")
-            .filter("scale", w=thumb_w, h=thumb_h)
-            .filter("setsar", "1")
-        )
-        (out_dir / THUMBNAIL_DIR).mkdir(exist_ok=True)
-        extra_outputs.append(
-            ffmpeg.output(
-                thumbs,
-                str(out_dir / THUMBNAIL_DIR / "%02d.jpg"),
-                **{"frames:v": len(plan.thumbnail_times), "q:v": 4, "start_number": 1},
+        if plan.copy_top:  # no keyframe but the source's: a huge GOP, keyframes forced at its own
+            options.update({f"g:v:{k}": 100_000, f"force_key_frames:v:{k}": "source"})
+        else:
+            options.update(
+                {
+                    f"g:v:{k}": plan.gop_frames,
+                    f"keyint_min:v:{k}": plan.gop_frames,
+                    f"force_key_frames:v:{k}": "expr:gte(t,n_forced*2)",
+                }
             )
-        )
+    return options
+
+
+def _extra_outputs(branches, first: int, plan: LadderPlan, out_dir: Path) -> list:
+    """The poster and the thumbnails, from two branches of the decoded picture."""
+    top = plan.renditions[plan.fallback_index or 0]
+    poster = (
+        branches[first]
+        .filter("select", f"gte(t,{plan.poster_time})")
+        .filter("scale", w=top.width, h=top.height)
+        .filter("setsar", "1")
+    )
+    first_time, *rest = plan.thumbnail_times
+    gap = (rest[0] - first_time) if rest else plan.duration
+    thumb_w, thumb_h = plan.thumbnail_size
+    thumbs = (
+        branches[first + 1]
+        .filter("select", f"isnan(prev_selected_t)*gte(t,{first_time})+gte(t-prev_selected_t,{gap:.3f})")
+        .filter("scale", w=thumb_w, h=thumb_h)
+        .filter("setsar", "1")
+    )
+    (out_dir / THUMBNAIL_DIR).mkdir(exist_ok=True)
+    return [
+        ffmpeg.output(poster, str(out_dir / POSTER), **{"frames:v": 1, "q:v": 3, "update": 1}),
+        ffmpeg.output(
+            thumbs,
+            str(out_dir / THUMBNAIL_DIR / "%02d.jpg"),
+            **{"frames:v": len(plan.thumbnail_times), "q:v": 4, "start_number": 1},
+        ),
+    ]
+
+
+def _scaled(branch, rendition):
+    return (
+        branch.filter("scale", w=rendition.width, h=rendition.height)
+        .filter("setsar", "1")
+        .filter("format", "yuv420p")
+    )
+
+
+def var_stream_map(plan: LadderPlan, rungs: list[int]) -> str:
+    """ffmpeg's ``-var_stream_map`` for the rungs of one command (see LadderPlan.var_stream_map)."""
+    if plan.is_audio_only:
+        return plan.var_stream_map
+    names = [plan.renditions[i].name for i in rungs]
+    if plan.has_audio:
+        return " ".join(f"v:{k},a:{k},name:{name}" for k, name in enumerate(names))
+    return " ".join(f"v:{k},name:{name}" for k, name in enumerate(names))
+
+
+def build_command(
+    source: Path,
+    plan: LadderPlan,
+    out_dir: Path,
+    settings: TranscodeSettings,
+    rungs: list[int] | None = None,
+    extras: bool = True,
+) -> list[str]:
+    """The ffmpeg argument list that writes ``rungs`` of the plan (all by default) into ``out_dir``,
+    with the poster and thumbnails when ``extras``."""
+    # Only the containers the probe accepted, from local files only (see probe.ALLOWED_DEMUXERS).
+    inp = ffmpeg.input(str(source), protocol_whitelist="file", format_whitelist=",".join(ALLOWED_DEMUXERS))
+    rungs = list(range(len(plan.renditions))) if rungs is None else list(rungs)
+    audio = inp[str(plan.audio_index)] if plan.has_audio else None
+    streams: list = []
+    outputs = []
+    options: dict = {}
+    if plan.has_video:
+        copied = len(plan.renditions) - 1 if plan.copy_top else None
+        encoded = [i for i in rungs if i != copied]
+        source_video = inp[str(plan.video_index)]
+        chain = source_video if plan.copy_top else _video_chain(source_video, plan)
+        wanted = len(encoded) + (2 if extras else 0)
+        branches = chain.filter_multi_output("split", wanted) if wanted else None
+        scaled = {index: _scaled(branches[k], plan.renditions[index]) for k, index in enumerate(encoded)}
+        for index in rungs:
+            streams.append(scaled.get(index, source_video))
+            if audio is not None:
+                streams.append(audio)
+        options.update(_encode_options(plan, rungs, settings))
+        if extras:
+            outputs += _extra_outputs(branches, len(encoded), plan, out_dir)
     else:
         streams.append(audio)
     if plan.has_audio:
-        options.update({"c:a": "aac", "b:a": plan.audio_bitrate, "ac:a": 2, "ar:a": AUDIO_SAMPLE_RATE})
-    options.update(
-        {
-            "f": "hls",
-            "hls_time": SEGMENT_SECONDS,
-            "hls_playlist_type": "vod",
-            "hls_segment_type": "mpegts",
-            "hls_flags": "independent_segments",
-            "hls_segment_filename": str(out_dir / "%v" / "seg_%05d.ts"),
-            "master_pl_name": MASTER_PLAYLIST,
-            "var_stream_map": plan.var_stream_map,
-        }
-    )
-    hls = ffmpeg.output(*streams, str(out_dir / "%v" / "index.m3u8"), **options)
-    argv = ffmpeg.merge_outputs(hls, *extra_outputs).compile(cmd=settings.ffmpeg_bin)
+        audio_options = {"c:a": "aac", "b:a": plan.audio_bitrate, "ac:a": 2, "ar:a": AUDIO_SAMPLE_RATE}
+        options.update({"c:a": "copy"} if plan.copy_audio else audio_options)
+    if streams:
+        options.update(
+            {
+                "f": "hls",
+                "hls_time": SEGMENT_SECONDS,
+                "hls_playlist_type": "vod",
+                "hls_segment_type": "mpegts",
+                "hls_flags": "independent_segments",
+                "hls_segment_filename": str(out_dir / "%v" / "seg_%05d.ts"),
+                "master_pl_name": MASTER_PLAYLIST,
+                "var_stream_map": var_stream_map(plan, rungs),
+            }
+        )
+        outputs.insert(0, ffmpeg.output(*streams, str(out_dir / "%v" / "index.m3u8"), **options))
+    argv = ffmpeg.merge_outputs(*outputs).compile(cmd=settings.ffmpeg_bin)
     # Global options first: ffmpeg ignores options trailing the last output.
-    return [
-        argv[0],
-        *_QUIET_WITH_PROGRESS,
-        "-stats_period",
-        "1",
-        *argv[1:],
-    ]
+    return [argv[0], *_QUIET_WITH_PROGRESS, "-stats_period", "1", *argv[1:]]
 
 
 def _die_with_parent() -> None:
@@ -320,37 +366,22 @@ def _remux_fallback(playlist: Path, target: Path, settings: TranscodeSettings, l
     run_ffmpeg(argv, 0.0, log_path, stall_seconds=settings.stall_seconds)
 
 
-def transcode(
-    source: Path,
-    plan: LadderPlan,
-    out_dir: Path,
-    settings: TranscodeSettings,
-    on_progress: Callable[[float], None] | None = None,
-) -> TranscodeOutput:
-    """Write every output of ``plan`` into ``out_dir`` and check they are all there."""
-    log_path = out_dir / LOG_FILE
-    argv = build_command(source, plan, out_dir, settings)
-    logger.info("transcoding %s: %s", source, " ".join(argv))
-
-    def encode_progress(fraction: float) -> None:
-        if on_progress:
-            on_progress(fraction * 0.97)  # the remux and checks are the last few percent
-
-    run_ffmpeg(argv, plan.duration, log_path, encode_progress, settings.stall_seconds)
-
+def check_variants(out_dir: Path, plan: LadderPlan, names: list[str]) -> list[RenditionOutput]:
+    """The HLS variants ``names`` written into ``out_dir`` by one command, each complete and listed
+    in that command's master playlist (read for its BANDWIDTH)."""
     master = out_dir / MASTER_PLAYLIST
     if not master.is_file():
         raise MediaToolError(_("ffmpeg 没有写出主播放列表。"))
     bandwidths = dict(read_master(master))
-    output = TranscodeOutput(master_playlist=MASTER_PLAYLIST)
     sizes = {r.name: r for r in plan.renditions}
-    for name in plan.variant_names:
+    outputs = []
+    for name in names:
         playlist = f"{name}/index.m3u8"
         text = (out_dir / playlist).read_text() if (out_dir / playlist).is_file() else ""
         if "#EXT-X-ENDLIST" not in text or playlist not in bandwidths:
             raise MediaToolError(_("渲染 %(name)s 不完整。", name=name))
         rendition = sizes.get(name)
-        output.renditions.append(
+        outputs.append(
             RenditionOutput(
                 kind="hls",
                 path=playlist,
@@ -359,14 +390,40 @@ def transcode(
                 bandwidth=bandwidths[playlist],
             )
         )
+    return outputs
 
+
+def encode_rungs(
+    source: Path,
+    plan: LadderPlan,
+    out_dir: Path,
+    settings: TranscodeSettings,
+    rungs: list[int] | None = None,
+    extras: bool = True,
+    on_progress: Callable[[float], None] | None = None,
+) -> list[RenditionOutput]:
+    """Run one ffmpeg command writing ``rungs`` (all by default) and, with ``extras``, the poster
+    and thumbnails; returns the variants, checked."""
+    argv = build_command(source, plan, out_dir, settings, rungs, extras)
+    logger.info("transcoding %s: %s", source, " ".join(argv))
+    run_ffmpeg(argv, plan.duration, out_dir / LOG_FILE, on_progress, settings.stall_seconds)
+    if extras and plan.has_video and not (out_dir / POSTER).is_file():
+        raise MediaToolError(_("ffmpeg 没有写出封面图。"))
+    names = plan.variant_names if rungs is None else [plan.renditions[i].name for i in rungs]
+    return check_variants(out_dir, plan, names) if names else []
+
+
+def finish_output(
+    out_dir: Path, plan: LadderPlan, variants: list[RenditionOutput], settings: TranscodeSettings
+) -> TranscodeOutput:
+    """The MP4 (or M4A) fallback, remuxed from one variant, and the output's description."""
+    output = TranscodeOutput(master_playlist=MASTER_PLAYLIST, renditions=list(variants))
+    log_path = out_dir / LOG_FILE
     if plan.has_video:
         fallback = plan.renditions[plan.fallback_index or 0]
         target = out_dir / "fallback.mp4"
         _remux_fallback(out_dir / f"{fallback.name}/index.m3u8", target, settings, log_path)
         kind, width, height = "mp4", fallback.width, fallback.height
-        if not (out_dir / POSTER).is_file():
-            raise MediaToolError(_("ffmpeg 没有写出封面图。"))
         output.poster = POSTER
         output.thumbnails = sorted(
             p.relative_to(out_dir).as_posix() for p in (out_dir / THUMBNAIL_DIR).glob("*.jpg")
@@ -387,6 +444,24 @@ def transcode(
             bandwidth=int(size * 8 / plan.duration) if plan.duration else 0,
         )
     )
+    return output
+
+
+def transcode(
+    source: Path,
+    plan: LadderPlan,
+    out_dir: Path,
+    settings: TranscodeSettings,
+    on_progress: Callable[[float], None] | None = None,
+) -> TranscodeOutput:
+    """Write every output of ``plan`` into ``out_dir`` in one command and check they are all there."""
+
+    def encode_progress(fraction: float) -> None:
+        if on_progress:
+            on_progress(fraction * 0.97)  # the remux and checks are the last few percent
+
+    variants = encode_rungs(source, plan, out_dir, settings, on_progress=encode_progress)
+    output = finish_output(out_dir, plan, variants, settings)
     if on_progress:
         on_progress(0.99)
     return output

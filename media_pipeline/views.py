@@ -102,9 +102,14 @@ def status_json(asset: MediaAsset) -> dict:
         "status": asset.status.value,
         "status_label": asset.status_label,
         "progress": asset.progress,
+        # Watchable first, worker restarted, time left (issue 20): one label, the server's words.
+        "state_label": services.state_label(asset),
+        "playable": asset.is_playable,
+        "resuming": asset.is_resuming(),
+        "seconds_left": asset.seconds_left(),
         "error": asset.error,
         "finished": asset.is_finished,
-        "urls": asset_urls(asset) if asset.status == AssetStatus.READY else None,
+        "urls": asset_urls(asset) if asset.is_playable else None,
     }
 
 

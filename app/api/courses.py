@@ -13,7 +13,7 @@ from app.core.text import render_markdown
 from app.extensions import db
 from courses import services
 from courses.models import Course
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import MediaAsset
 from media_pipeline.views import asset_urls
 
 
@@ -129,7 +129,7 @@ def get_lesson(lesson_id: int):
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
     playback = None
     asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
-    if asset is not None and asset.status == AssetStatus.READY:
+    if asset is not None and asset.is_playable:
         urls = asset_urls(asset)
         playback = {
             "hls": _absolute(urls["master"]),

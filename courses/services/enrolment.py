@@ -128,6 +128,7 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
             sa.or_(Course.owner_id == user_id, co_trainer).label("is_teacher"),
             Enrollment.id.label("enrollment_id"),
             MediaAsset.status.label("asset_status"),
+            MediaAsset.output_partial.label("asset_partial"),
             MediaAsset.duration.label("asset_duration"),
         )
         .join(Course, Course.id == Lesson.course_id)
@@ -147,7 +148,9 @@ def lesson_facts_for(lesson_id: int, user) -> LessonFacts:
         raise Forbidden(_("请先加入本课程再学习。"))
     course = shares_of(row.course_id, row.shares_version)
     if row.kind in MEDIA_KINDS:
-        if row.asset_status != AssetStatus.READY:
+        # Watchable first: a lesson plays (and counts) from its first published rendition.
+        watchable = row.asset_status == AssetStatus.TRANSCODING and row.asset_partial
+        if row.asset_status != AssetStatus.READY and not watchable:
             raise Forbidden(_("该课时的音视频尚未就绪。"))
         duration = float(row.asset_duration or row.media_duration or 0.0)
     elif lesson_id in course.lengths:

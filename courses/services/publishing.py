@@ -31,7 +31,7 @@ def publish_problems(course: Course) -> list[str]:
     for lesson in lessons:
         if lesson.is_media:
             state, label = media_state(lesson, assets)
-            if state != "ready":
+            if state not in ("ready", "playable"):  # playable: the first rendition is out
                 not_ready.append(_("《%(title)s》（%(label)s）", title=lesson.title, label=label))
             elif lesson.kind == LessonKind.VIDEO and not assets[lesson.media_asset_id].has_video:
                 not_ready.append(

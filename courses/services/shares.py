@@ -18,6 +18,7 @@ from app.extensions import db
 from courses.models import Chapter, Course, Lesson, LessonKind, new_shares_version
 from courses.services.base import DEFAULT_DOCUMENT_MINUTES
 from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.services.reading import state_label
 
 # --- media state, lengths and credit shares -------------------------------------------------------
 
@@ -34,12 +35,13 @@ def assets_for(lessons: Iterable[Lesson], *, with_renditions: bool = True) -> di
 
 
 def media_state(lesson: Lesson, assets: dict[int, MediaAsset]) -> tuple[str, str]:
-    """(state, label) of a media lesson: missing, uploaded, probing, transcoding, ready, failed."""
+    """(state, label) of a media lesson: missing, uploaded, probing, transcoding, playable, ready,
+    failed."""
     asset = assets.get(lesson.media_asset_id) if lesson.media_asset_id else None
     if asset is None:
         return "missing", _("未上传音视频")
-    if asset.status == AssetStatus.TRANSCODING:
-        return "transcoding", _("转码中 %(percent)s%%", percent=asset.progress)
+    if asset.status == AssetStatus.TRANSCODING:  # watchable first: "playable" while the ladder grows
+        return ("playable" if asset.is_playable else "transcoding"), state_label(asset)
     if asset.status == AssetStatus.FAILED:
         return "failed", _("转码失败：%(error)s", error=asset.error or _("原因未知"))
     return asset.status.value, str(asset.status_label)

@@ -26,7 +26,9 @@
 
   function render(asset) {
     const badge = asset.status === "ready" ? "text-bg-success" : asset.status === "failed" ? "text-bg-danger" : "text-bg-warning";
-    const label = asset.status_label + (asset.status === "transcoding" ? " " + asset.progress + "%" : "");
+    // The server's words: percentage and time left, "watchable, higher qualities on the way", or
+    // "worker restarted, resuming" (media_pipeline.services.reading.state_label).
+    const label = asset.state_label || asset.status_label;
     assetBox.replaceChildren();
     const line = document.createElement("div");
     line.textContent = hkT("音视频 #{id} ", { id: asset.id });
@@ -44,7 +46,7 @@
       error.textContent = asset.error;
       assetBox.appendChild(error);
     }
-    if (asset.status === "ready") {
+    if (asset.status === "ready" || asset.playable) {
       const hint = document.createElement("div");
       hint.className = "text-success";
       hint.textContent = hkT("已可播放。保存课时后生效。");

@@ -25,21 +25,23 @@ from courses.forms import (
     CommentForm,
 )
 from courses.views import bp
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import MediaAsset
 from media_pipeline.views import asset_urls
 
 # --- the lesson player ----------------------------------------------------------------------------
 
 
 def _playable_media(lesson) -> dict | None:
-    """What the player needs of a lesson's media once it is ready: URLs, rungs, audio only."""
+    """What the player needs of a lesson's media once it plays (ready, or its first rendition
+    published while the rest of the ladder is made): URLs, rungs, audio only."""
     asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
-    if asset is None or asset.status != AssetStatus.READY:
+    if asset is None or not asset.is_playable:
         return None
     return {
         "urls": asset_urls(asset),
         "renditions": sorted({r.height for r in asset.hls_variants() if r.height}, reverse=True),
         "audio_only": asset.is_audio_only,
+        "partial": not asset.is_finished,  # watchable first: higher qualities still on the way
     }
 
 

@@ -19,13 +19,17 @@
   // Polls like app/static/js/import-progress.js, kept apart: different status fields and player.
   if (box.dataset.finished === "true") return;
   const bar = document.getElementById("media-progress");
+  const state = document.getElementById("media-state");
   async function poll() {
     try {
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
       const body = await response.json();
       if (body.success) {
         if (bar) { bar.style.width = body.data.progress + "%"; bar.textContent = body.data.progress + "%"; }
-        if (body.data.finished) { window.location.reload(); return; }
+        if (state) state.textContent = body.data.state_label;
+        // Finished, or the first rendition just became watchable: load the page with its player.
+        const nowPlayable = body.data.playable && box.dataset.playable !== "true";
+        if (body.data.finished || nowPlayable) { window.location.reload(); return; }
       }
     } catch (e) { /* a dropped connection: try again on the next tick */ }
     setTimeout(poll, 2000);

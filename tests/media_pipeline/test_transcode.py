@@ -10,6 +10,7 @@ import pytest
 from app.core.signals import media_failed, media_ready
 from app.extensions import db
 from media_pipeline import services
+from media_pipeline.copyable import source_is_copyable
 from media_pipeline.ladder import plan_ladder
 from media_pipeline.models import AssetStatus, MediaAsset, RenditionKind
 from media_pipeline.probe import ProbeFacts
@@ -60,7 +61,9 @@ def check_outputs(asset: MediaAsset) -> None:
     assert asset.status == AssetStatus.READY, asset.error
     store = services.media_store()
     base = store.path(asset.output_dir)
-    plan = plan_ladder(ProbeFacts(**asset.probe))
+    facts = ProbeFacts(**asset.probe)
+    copied = source_is_copyable(facts, store.path(asset.original_path), "ffprobe", 60)
+    plan = plan_ladder(facts, copy=copied)
     hls = [r for r in asset.renditions if r.kind == RenditionKind.HLS]
 
     master = read_master(base / asset.master_playlist)
@@ -75,7 +78,14 @@ def check_outputs(asset: MediaAsset) -> None:
         video = video_stream(info)
         if plan.has_video:
             assert video["codec_name"] == "h264"
-            assert video["profile"] == "High"
+            top = (rendition.width, rendition.height) == (
+                plan.renditions[-1].width,
+                plan.renditions[-1].height,
+            )
+            if copied and top:  # the source's own video, as it came (see media_pipeline.copyable)
+                assert video["profile"] == facts.video_profile
+            else:
+                assert video["profile"] == "High"
             assert video["pix_fmt"] == "yuv420p"
             assert (video["width"], video["height"]) == (rendition.width, rendition.height)
             assert rendition.height <= max(asset.display_width, asset.display_height)
@@ -179,7 +189,8 @@ def test_hdr_input_is_tone_mapped_to_sdr_bt709(processed):
     assert video.get("color_transfer") == "bt709"
 
 
-def test_keyframes_line_up_across_renditions_every_two_seconds(processed):
+def test_keyframes_line_up_across_renditions_every_two_seconds(processed, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_COPY_COMPLIANT", False)  # every rung encoded
     _outcome, asset = processed("landscape.mp4")
     base = services.media_store().path(asset.output_dir)
     keyframes = []
@@ -237,7 +248,7 @@ def test_a_run_killed_mid_way_leaves_the_original_and_runs_again(ingest, monkeyp
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(services, "transcode", crash)
+    monkeypatch.setattr("media_pipeline.services.processing.run_stage", crash)
     with pytest.raises(OSError, match="No space left"):
         services.process_asset(asset.id, holder="w1", commit=db.session.commit)
     asset = db.session.get(MediaAsset, asset.id, populate_existing=True)

@@ -1,0 +1,139 @@
+"""Admission: create the asset, store the original, probe it, queue it; and re-runs."""
+
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.core import audit
+from app.core.clock import utcnow
+from app.core.signals import media_failed
+from app.extensions import db
+from media_pipeline.models import AssetStatus, MediaAsset, MediaUpload
+from media_pipeline.probe import MediaInputError, ProbeFacts, ProbeLimits, probe_file
+from media_pipeline.services.common import check_size, media_store
+
+logger = logging.getLogger(__name__)
+
+
+# --- admission: store, probe, queue -------------------------------------------------------------------
+
+
+def create_asset(filename: str, size: int, owner, actor) -> MediaAsset:
+    check_size(size)
+    asset = MediaAsset(
+        owner_id=owner.id if owner is not None else None,
+        status=AssetStatus.UPLOADED,
+        original_filename=(filename or "media")[:255],
+        original_size=size,
+    )
+    db.session.add(asset)
+    db.session.flush()
+    audit.record(actor, "media.upload", asset, f"上传音视频 {asset.original_filename}")
+    return asset
+
+
+def fail_asset(asset: MediaAsset, message: str, actor=None) -> None:
+    asset.status = AssetStatus.FAILED
+    asset.error = message[:500]
+    asset.finished_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "media.fail", asset, message)
+    media_failed.send(asset, asset_id=asset.id, error=asset.error)
+
+
+def _store_facts(asset: MediaAsset, facts: ProbeFacts) -> None:
+    display = facts.display_size
+    asset.duration = round(facts.duration, 3)
+    asset.width, asset.height = facts.width, facts.height
+    asset.display_width, asset.display_height = display if display else (None, None)
+    asset.rotation = facts.rotation
+    asset.video_codec, asset.audio_codec = facts.video_codec, facts.audio_codec
+    asset.frame_rate = round(facts.frame_rate, 3) if facts.frame_rate else None
+    asset.has_video, asset.has_audio = facts.has_video, facts.has_audio
+    asset.bit_rate = facts.bit_rate
+    asset.needs_tone_mapping = facts.needs_tone_mapping
+    asset.probe = facts.as_dict()
+
+
+def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -> bool:
+    """Probe the original: ``True`` and the asset ``transcoding`` (ready to queue), or ``False``
+    and the asset ``failed`` with the reason. :class:`MediaToolError` if ffprobe itself failed."""
+    asset.status = AssetStatus.PROBING
+    source = media_store().path(asset.original_path)
+    db.session.flush()
+    if commit:
+        commit()  # "probing" is visible to others, and no transaction stays open while ffprobe runs
+    config = current_app.config
+    try:
+        facts = probe_file(
+            source,
+            config["FFPROBE_BIN"],
+            config["MEDIA_PROBE_TIMEOUT_SECONDS"],
+            ProbeLimits.from_config(config),
+        )
+    except MediaInputError as exc:
+        fail_asset(asset, str(exc), actor)
+        return False
+    _store_facts(asset, facts)
+    asset.status = AssetStatus.TRANSCODING
+    asset.progress = 0
+    db.session.flush()
+    return True
+
+
+def ingest_file(
+    source: Path,
+    filename: str,
+    owner,
+    actor,
+    *,
+    move: bool,
+    commit: Callable,
+    enqueue: Callable[[int], None],
+    upload: MediaUpload | None = None,
+) -> MediaAsset:
+    """Admit a file: create the asset, move (or copy) the file in as its original, probe it, and
+    queue its processing. Bad input ends ``failed`` with the reason and no job is queued."""
+    size = source.stat().st_size
+    asset = create_asset(filename, size, owner, actor)
+    store = media_store()
+    target = store.original_for(asset.id, filename)
+    if move:
+        os.replace(source, target)
+    else:
+        shutil.copyfile(source, target)  # streams in blocks
+    asset.original_path = store.relative(target)
+    if upload is not None:
+        upload.asset_id = asset.id
+    db.session.flush()
+    commit()
+    queued = probe_asset(asset, actor, commit=commit)
+    if queued:
+        asset.queued_at = utcnow()
+        db.session.flush()
+    asset_id = asset.id
+    commit()  # no attribute access after this: it would reopen a transaction (and on SQLite lock)
+    if queued:
+        enqueue(asset_id)
+    # An eager (in-process) task used its own session: read the row as it is now.
+    return db.session.get(MediaAsset, asset_id, populate_existing=True)
+
+
+def prepare_rerun(asset: MediaAsset, actor) -> MediaAsset:
+    """Make a finished (or stuck) asset run again from its original: ``flask media retranscode``
+    and the trainer's "重新转码" button. The current outputs stay served until the new ones land."""
+    if asset.original_path is None or not media_store().path(asset.original_path).is_file():
+        raise MediaInputError(_("原始文件已按保留期限删除，无法重新转码，请重新上传。"))
+    if asset.lease_is_live():
+        raise MediaInputError(_("该音视频正在处理中，请稍后再试。"))
+    asset.status = AssetStatus.TRANSCODING if asset.probe else AssetStatus.UPLOADED
+    asset.progress, asset.error, asset.attempts = 0, None, 0
+    asset.queued_at, asset.finished_at = utcnow(), None
+    db.session.flush()
+    audit.record(actor, "media.retranscode", asset, "重新转码")
+    return asset

@@ -1,0 +1,92 @@
+"""Resumable uploads: chunks streamed to disk, then admitted as an asset."""
+
+import logging
+import os
+from collections.abc import Callable
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+
+from app.extensions import db
+from media_pipeline.models import MediaAsset, MediaUpload
+from media_pipeline.services.admission import ingest_file
+from media_pipeline.services.common import COPY_BLOCK, UploadError, check_size, media_store
+
+logger = logging.getLogger(__name__)
+
+
+# --- uploads ----------------------------------------------------------------------------------------
+
+
+def start_upload(owner, filename: str, size: int) -> MediaUpload:
+    """Open a resumable upload of ``size`` bytes; chunks follow with :func:`append_chunk`."""
+    filename = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
+    if not filename:
+        raise UploadError(_("缺少文件名。"))
+    check_size(size)
+    upload = MediaUpload(id=os.urandom(16).hex(), owner_id=owner.id, filename=filename, size=size, received=0)
+    db.session.add(upload)
+    media_store().upload_part(upload.id).touch()
+    db.session.flush()
+    logger.info("%s started upload %s (%s, %d bytes)", owner, upload.id, filename, size)
+    return upload
+
+
+def get_upload_for(upload_id: str, user) -> MediaUpload | None:
+    upload = db.session.get(MediaUpload, upload_id)
+    return upload if upload is not None and upload.owner_id == user.id else None
+
+
+def append_chunk(upload: MediaUpload, offset: int, stream: BinaryIO, length: int) -> MediaUpload:
+    """Write ``length`` bytes from ``stream`` at ``offset``, block by block (never the whole chunk
+    in memory). A chunk must start where the last one ended; bytes of an interrupted chunk are
+    kept up to where the connection dropped, so the client resumes from there."""
+    if upload.asset_id is not None:
+        raise UploadError(_("该上传已完成。"), status=409, received=upload.received)
+    if offset != upload.received:
+        raise UploadError(
+            _("分片位置不连续，请从服务器已收到的位置继续。"), status=409, received=upload.received
+        )
+    if length <= 0:
+        raise UploadError(_("分片为空。"))
+    if offset + length > upload.size:
+        raise UploadError(_("分片超出声明的文件大小。"), status=413, received=upload.received)
+    part = media_store().upload_part(upload.id)
+    written = 0
+    with part.open("r+b" if part.exists() else "w+b") as out:
+        out.seek(offset)
+        out.truncate(offset)  # drop bytes of an earlier chunk cut off mid-way
+        try:
+            while written < length:
+                block = stream.read(min(COPY_BLOCK, length - written))
+                if not block:
+                    break
+                out.write(block)
+                written += len(block)
+        finally:
+            out.flush()
+            upload.received = offset + written
+            db.session.flush()
+    if written < length:
+        raise UploadError(
+            _("连接中断，分片未传完；将从已收到的位置继续。"), status=400, received=upload.received
+        )
+    return upload
+
+
+def complete_upload(upload: MediaUpload, actor, *, commit: Callable, enqueue: Callable) -> MediaAsset:
+    if upload.asset_id is not None:
+        return db.session.get(MediaAsset, upload.asset_id)
+    if upload.received != upload.size:
+        raise UploadError(_("文件尚未上传完整。"), status=409, received=upload.received)
+    part = media_store().upload_part(upload.id)
+    asset = ingest_file(
+        part, upload.filename, actor, actor, move=True, commit=commit, enqueue=enqueue, upload=upload
+    )
+    return asset
+
+
+def discard_upload(upload: MediaUpload) -> None:
+    media_store().remove(media_store().upload_part(upload.id))
+    db.session.delete(upload)
+    db.session.flush()

@@ -76,11 +76,13 @@ def detail(suggestion_id: int):
     )
 
 
-@bp.post("/<int:suggestion_id>/<any(accept, start, reply, reject, close):action>")
+@bp.post("/<int:suggestion_id>/<action>")
 @login_required
 def step(suggestion_id: int, action: str):
     suggestion = services.get_suggestion_for(suggestion_id, current_user)
     form = StepForm()
+    if action not in services.TRANSITIONS:
+        abort(404)
     if not form.validate_on_submit():
         abort(400)
     with back_to(url_for("voice_suggestions.detail", suggestion_id=suggestion.id)):

@@ -49,11 +49,17 @@ def build_survey(coordinator, branch, now, anonymous=True, min_group=5, title="�
     )
     survey = surveys.create_survey(coordinator, data)
     Q = surveys.QuestionData
-    surveys.add_question(coordinator, survey, Q("single", "您对支部工作满意吗？", "总体评价", ["满意", "一般", "不满意"]))
-    surveys.add_question(coordinator, survey, Q("multiple", "您希望增加哪些活动？", "", ["学习", "志愿", "参观"]))
+    surveys.add_question(
+        coordinator, survey, Q("single", "您对支部工作满意吗？", "总体评价", ["满意", "一般", "不满意"])
+    )
+    surveys.add_question(
+        coordinator, survey, Q("multiple", "您希望增加哪些活动？", "", ["学习", "志愿", "参观"])
+    )
     surveys.add_question(coordinator, survey, Q("rating", "为三会一课打分", "", []))
     surveys.add_question(coordinator, survey, Q("text", "其他意见", "意见建议", [], is_required=False))
-    surveys.add_question(coordinator, survey, Q("matrix", "各项工作评价", "", ["好", "中", "差"], ["学习", "组织"]))
+    surveys.add_question(
+        coordinator, survey, Q("matrix", "各项工作评价", "", ["好", "中", "差"], ["学习", "组织"])
+    )
     surveys.publish_survey(coordinator, survey, now)
     db.session.commit()
     return survey

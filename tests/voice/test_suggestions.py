@@ -53,10 +53,15 @@ def test_wrong_steps_and_wrong_people_are_refused(as_user, cast, clock):
     secretary = as_user(cast["secretary"])
     assert secretary.post(f"/suggestions/{suggestion.id}/reject", data={"note": ""}).status_code == 302
     assert db.session.get(Suggestion, suggestion.id).status == "submitted"  # a reason is required
-    assert secretary.post(f"/suggestions/{suggestion.id}/reject", data={"note": "不属于本支部职责"}).status_code == 302
+    assert (
+        secretary.post(f"/suggestions/{suggestion.id}/reject", data={"note": "不属于本支部职责"}).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(Suggestion, suggestion.id).status == "rejected"
-    assert secretary.post(f"/suggestions/{suggestion.id}/reply", data={"note": "迟到的答复"}).status_code == 302
+    assert (
+        secretary.post(f"/suggestions/{suggestion.id}/reply", data={"note": "迟到的答复"}).status_code == 302
+    )
     assert db.session.get(Suggestion, suggestion.id).status == "rejected"
 
 
@@ -66,7 +71,9 @@ def test_an_anonymous_suggestion_hides_its_author_from_handlers(as_user, cast, c
     assert cast["member"].name not in page and "匿名" in page
     api = as_user(cast["coordinator"]).get(f"/api/v1/suggestions/{suggestion.id}").get_json()["data"]
     assert api["author"] is None
-    assert cast["member"].name in as_user(cast["member"]).get(f"/suggestions/{suggestion.id}").get_data(as_text=True)
+    assert cast["member"].name in as_user(cast["member"]).get(f"/suggestions/{suggestion.id}").get_data(
+        as_text=True
+    )
 
 
 def test_public_suggestions_are_readable_in_scope_once_replied(as_user, cast, clock):
@@ -128,7 +135,8 @@ def test_the_api_takes_a_suggestion_and_shows_it(client, login, cast, clock):
     ):
         assert client.post("/api/v1/suggestions", json=bad).status_code == 422, bad
     created = client.post(
-        "/api/v1/suggestions", json={"title": "增加党建书架", "body": "在车间增加书架", "to": "committee", "anonymous": True}
+        "/api/v1/suggestions",
+        json={"title": "增加党建书架", "body": "在车间增加书架", "to": "committee", "anonymous": True},
     )
     assert created.status_code == 201
     data = created.get_json()["data"]
@@ -150,7 +158,9 @@ def test_the_handler_queue_and_the_figures(as_user, cast, clock):
     db.session.commit()
     queue = as_user(cast["secretary"]).get("/suggestions/?tab=handle").get_data(as_text=True)
     assert "第二条" in queue
-    assert "第二条" not in as_user(cast["other_coordinator"]).get("/suggestions/?tab=handle").get_data(as_text=True)
+    assert "第二条" not in as_user(cast["other_coordinator"]).get("/suggestions/?tab=handle").get_data(
+        as_text=True
+    )
     figures = suggestions.suggestion_figures(cast["coordinator"])
     assert dict(figures["counts"])["已答复"] == 1 and dict(figures["counts"])["已提交"] == 1
     assert figures["average_days"] == 2.0

@@ -48,9 +48,9 @@ def test_anonymous_responses_are_linked_to_nobody_in_any_table(client, cast, clo
             holds_answer = any(s in text for s in secrets_by_member.values()) or any(
                 r in text for r in response_ids
             )
-            refers_to_member = any(
-                row[c] in member_ids for (t, c) in user_fk_names if t == table.name
-            ) or (table.name == "user" and row["id"] in member_ids)
+            refers_to_member = any(row[c] in member_ids for (t, c) in user_fk_names if t == table.name) or (
+                table.name == "user" and row["id"] in member_ids
+            )
             names_member = any(m.employee_no in text or m.name in text for m in members.values())
             if holds_answer:
                 assert not refers_to_member and not names_member, (table.name, dict(row))
@@ -218,7 +218,12 @@ def test_a_coordinator_builds_and_publishes_within_their_scope(client, login, as
     assert client.post(f"/surveys/{survey_id}/publish").status_code == 302  # no questions: refused
     question = {"kind": "single", "text": "您最需要哪类课程？", "options": "理论\n业务\n", "is_required": "y"}
     assert client.post(f"/surveys/{survey_id}/build", data=question).status_code == 302
-    assert client.post(f"/surveys/{survey_id}/build", data={"kind": "single", "text": "x", "options": "一"}).status_code == 422
+    assert (
+        client.post(
+            f"/surveys/{survey_id}/build", data={"kind": "single", "text": "x", "options": "一"}
+        ).status_code
+        == 422
+    )
     assert client.post(f"/surveys/{survey_id}/publish").status_code == 302
     notified = db.session.scalars(
         sa.select(Notification.user_id).where(Notification.kind == "survey.published")
@@ -235,7 +240,9 @@ def test_the_reminder_before_the_close_goes_once_to_those_who_have_not_answered(
     clock.advance(6 * 86400 + 3600)
     sent = surveys.remind_closing_surveys()
     again = surveys.remind_closing_surveys()
-    reminded = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "survey.reminder")).all()
+    reminded = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.kind == "survey.reminder")
+    ).all()
     assert sent == len(reminded) > 0 and again == 0
     assert cast["member"].id not in reminded and cast["members"][1].id in reminded
 
@@ -247,10 +254,16 @@ def test_twenty_submissions_at_once_store_one_response(shared_app):
 
         branch = create_branch("并发党支部", "committee", None, actor=None)
         coordinator = accounts.create_user(
-            accounts.UserData(employee_no="SV1", name="组织员", branch_id=branch.id), ["coordinator"], None, "Passw0rd-x"
+            accounts.UserData(employee_no="SV1", name="组织员", branch_id=branch.id),
+            ["coordinator"],
+            None,
+            "Passw0rd-x",
         )
         member = accounts.create_user(
-            accounts.UserData(employee_no="SV2", name="党员", branch_id=branch.id), ["member"], None, "Passw0rd-x"
+            accounts.UserData(employee_no="SV2", name="党员", branch_id=branch.id),
+            ["member"],
+            None,
+            "Passw0rd-x",
         )
         db.session.commit()
         from app.core.clock import utcnow

@@ -53,7 +53,11 @@ def test_no_payload_survives_on_any_voice_page(as_user, cast, clock, payload):
             "/suggestions/",
             "/notifications",
         ],
-        cast["members"][1]: [f"/surveys/{survey.id}", f"/suggestions/{replied.id}", "/suggestions/?tab=public"],
+        cast["members"][1]: [
+            f"/surveys/{survey.id}",
+            f"/suggestions/{replied.id}",
+            "/suggestions/?tab=public",
+        ],
         coordinator: [
             "/surveys/",
             f"/surveys/{survey.id}/results",

@@ -3,6 +3,7 @@ per member (also under concurrency), results, export and reminders."""
 
 import io
 import threading
+
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -53,7 +54,8 @@ def test_anonymous_responses_are_linked_to_nobody_in_any_table(client, cast, clo
             )
             names_member = any(m.employee_no in text or m.name in text for m in members.values())
             if holds_answer:
-                assert not refers_to_member and not names_member, (table.name, dict(row))
+                assert not refers_to_member, (table.name, dict(row))
+                assert not names_member, (table.name, dict(row))
     # The response table itself: no respondent, no time.
     columns = {c.name for c in SurveyResponse.__table__.columns}
     assert columns == {"id", "survey_id", "respondent_id", "answers"}
@@ -76,18 +78,22 @@ def test_a_group_under_the_threshold_shows_no_breakdown(client, login, cast, clo
         surveys.submit_response(member, survey, full_answers(survey, text=f"意见{member.id}"), clock.now)
     db.session.commit()
     results = survey_results.survey_results(survey)
-    assert results.responses == 4 and results.is_withheld and results.questions == []
+    assert results.responses == 4
+    assert results.is_withheld
+    assert results.questions == []
 
     login(cast["coordinator"])
     page = client.get(f"/surveys/{survey.id}/results").get_data(as_text=True)
     assert 'data-testid="results-withheld"' in page
-    assert "意见" not in page and "data-chart" not in page
+    assert "意见" not in page
+    assert "data-chart" not in page
     assert client.get(f"/surveys/{survey.id}/export.xlsx").status_code == 403
 
     surveys.submit_response(cast["members"][4], survey, full_answers(survey, text="第五份"), clock.now)
     db.session.commit()
     page = client.get(f"/surveys/{survey.id}/results").get_data(as_text=True)
-    assert "results-withheld" not in page and "第五份" in page
+    assert "results-withheld" not in page
+    assert "第五份" in page
     single = survey_results.survey_results(survey).questions[0]
     assert single.counts == [5, 0, 0]
 
@@ -102,7 +108,8 @@ def test_results_and_the_xlsx_export(client, login, cast, clock):
     results = survey_results.survey_results(survey)
     by_kind = {r.question.kind.value: r for r in results.questions}
     assert by_kind["multiple"].counts == [3, 0, 3]
-    assert by_kind["rating"].average == 4.0 and by_kind["rating"].counts == [0, 0, 1, 1, 1]
+    assert by_kind["rating"].average == 4.0
+    assert by_kind["rating"].counts == [0, 0, 1, 1, 1]
     assert by_kind["text"].texts == ["建议0", "建议1", "建议2"]
     assert by_kind["matrix"].cells == [[3, 0, 0], [0, 3, 0]]
     assert results.asked >= 6
@@ -112,8 +119,10 @@ def test_results_and_the_xlsx_export(client, login, cast, clock):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 4 and "姓名" not in rows[0]
-    assert rows[1][1] == "满意" and rows[1][2] == "满意；参观".replace("满意", "学习")
+    assert len(rows) == 4
+    assert "姓名" not in rows[0]
+    assert rows[1][1] == "满意"
+    assert rows[1][2] == "满意；参观".replace("满意", "学习")
     assert "学习：好；组织：中" in rows[1]
 
 
@@ -131,7 +140,8 @@ def test_members_answer_once_with_a_draft_first(client, login, cast, clock):
     assert 'value="1" checked' in client.get(f"/surveys/{survey.id}").get_data(as_text=True)
 
     missing = client.post(f"/surveys/{survey.id}", data={"action": "submit", f"q{q['single']}": "1"})
-    assert missing.status_code == 422 and "必答题" in missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "必答题" in missing.get_data(as_text=True)
 
     form = {
         "action": "submit",
@@ -172,14 +182,16 @@ def test_the_api_lists_open_surveys_and_takes_one_response(client, login, cast, 
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now)
     login(cast["member"])
     listed = client.get("/api/v1/surveys").get_json()["data"]["surveys"]
-    assert [s["id"] for s in listed] == [survey.id] and listed[0]["has_answered"] is False
+    assert [s["id"] for s in listed] == [survey.id]
+    assert listed[0]["has_answered"] is False
     detail = client.get(f"/api/v1/surveys/{survey.id}").get_json()["data"]
     assert len(detail["questions"]) == 5
     answers = {str(k): v for k, v in full_answers(survey).items()}
     first = client.post(f"/api/v1/surveys/{survey.id}/responses", json={"answers": answers})
     assert first.status_code == 201
     second = client.post(f"/api/v1/surveys/{survey.id}/responses", json={"answers": answers})
-    assert second.status_code == 409 and second.get_json()["success"] is False
+    assert second.status_code == 409
+    assert second.get_json()["success"] is False
     assert client.get("/api/v1/surveys").get_json()["data"]["surveys"][0]["has_answered"] is True
 
 
@@ -228,7 +240,8 @@ def test_a_coordinator_builds_and_publishes_within_their_scope(client, login, as
     notified = db.session.scalars(
         sa.select(Notification.user_id).where(Notification.kind == "survey.published")
     ).all()
-    assert cast["member"].id in notified and cast["outsider"].id not in notified
+    assert cast["member"].id in notified
+    assert cast["outsider"].id not in notified
     assert as_user(cast["member"]).get("/surveys/new").status_code == 403
 
 
@@ -243,8 +256,10 @@ def test_the_reminder_before_the_close_goes_once_to_those_who_have_not_answered(
     reminded = db.session.scalars(
         sa.select(Notification.user_id).where(Notification.kind == "survey.reminder")
     ).all()
-    assert sent == len(reminded) > 0 and again == 0
-    assert cast["member"].id not in reminded and cast["members"][1].id in reminded
+    assert sent == len(reminded) > 0
+    assert again == 0
+    assert cast["member"].id not in reminded
+    assert cast["members"][1].id in reminded
 
 
 @pytest.mark.integration
@@ -299,6 +314,7 @@ def test_twenty_submissions_at_once_store_one_response(shared_app):
         for t in threads:
             t.join(timeout=120)
         assert errors == []
-        assert outcomes.count("ok") == 1 and outcomes.count(409) == 19
+        assert outcomes.count("ok") == 1
+        assert outcomes.count(409) == 19
         count = db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse))
         assert count == 1

@@ -104,6 +104,7 @@ DOMAINS = (
     "app.quiz",
     "app.records",
     "app.voice",
+    "app.care",
     "app.api",
     "media_pipeline",
     "courses",

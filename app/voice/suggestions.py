@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import BranchPosition, Role, User
@@ -253,6 +254,8 @@ def advance_suggestion(
             _("这条建议现在是「%(status)s」，不能这样操作。", status=suggestion.status_label), status=409
         )
     db.session.refresh(suggestion)
+    # The guarded UPDATE bypassed the unit of work; a flushed change lets the search index follow.
+    flag_modified(suggestion, "updated_at")
     db.session.add(
         SuggestionEvent(
             suggestion_id=suggestion.id, actor_id=actor.id, status=target, note=note, created_at=now

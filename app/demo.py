@@ -192,6 +192,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "meetings": hours,
         "surveys": voice["surveys"],
         "suggestions": voice["suggestions"],
+        "interviews": voice["interviews"],
         "hardship_cases": seed_demo_care(),
     }
 
@@ -205,6 +206,7 @@ def seed_demo_command():
     click.echo(
         f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
         f"{added['meetings']} 次三会一课，{added['surveys']} 份调查，{added['suggestions']} 条建议，"
+        f"{added['interviews']} 场在线访谈，"
         f"{added['hardship_cases']} 件困难帮扶。"
     )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")

@@ -11,8 +11,8 @@ from app.accounts.models import User
 from app.core.clock import utcnow
 from app.extensions import db
 from app.org.models import Branch
-from app.voice import suggestions, surveys
-from app.voice.models import Suggestion, Survey
+from app.voice import interviews, suggestions, surveys
+from app.voice.models import Interview, Suggestion, Survey
 
 BRANCH = "机关第一党支部"
 Q = surveys.QuestionData
@@ -96,4 +96,34 @@ def seed_demo_voice() -> dict:
             )
         made += 1
     db.session.flush()
-    return {"surveys": added, "suggestions": made}
+    return {"surveys": added, "suggestions": made, "interviews": _interview(coordinator, members, now)}
+
+
+INTERVIEW = [
+    ("企业改革发展给一线党员带来哪些机遇？", "改革为一线党员搭建了更多岗位建功的平台，欢迎大家积极参与。"),
+    ("如何更好发挥党员先锋模范作用？", "立足岗位，做到平常时候看得出来、关键时刻站得出来。"),
+    ("支部如何提高组织生活质量？", "要把学习与业务结合起来，多开展现场教学和主题党日活动。"),
+]
+
+
+def _interview(coordinator: User, members: list[User], now) -> int:
+    """A finished interview with the committee secretary, its transcript published."""
+    title = "与党委书记在线面对面"
+    admin = db.session.scalar(sa.select(User).where(User.employee_no == "admin"))
+    if admin is None or db.session.scalar(sa.select(Interview.id).where(Interview.title == title)):
+        return 0
+    start = now - timedelta(days=7)
+    data = interviews.InterviewData(
+        title, "围绕企业改革发展和党员关心的问题在线交流。", "admin", "公司党委书记",
+        coordinator.employee_no, start, start + timedelta(hours=2),
+    )  # fmt: skip
+    interview = interviews.schedule_interview(admin, data)
+    for n, (question_text, answer) in enumerate(INTERVIEW):
+        asked = interviews.ask_question(
+            members[n % len(members)], interview, question_text, start - timedelta(days=1)
+        )
+        live = start + timedelta(minutes=10 * (n + 1))
+        interviews.pick_question(coordinator, asked, live)
+        interviews.answer_question(admin, asked, answer, live + timedelta(minutes=5))
+    interviews.publish_transcript(coordinator, interview, start + timedelta(hours=3))
+    return 1

@@ -69,3 +69,33 @@ class RatingForm(PageForm):
 
 class AnswerForm(PageForm):
     """The answer page's CSRF check; the answers themselves are read by question (``q<id>``)."""
+
+
+class InterviewForm(PageForm):
+    title = StringField(
+        _l("访谈标题"), validators=[DataRequired(_l("请填写访谈标题")), Length(max=TITLE_MAX)]
+    )
+    description = TextAreaField(_l("简介"), validators=[Length(max=4000)], render_kw={"rows": 3})
+    guest_no = StringField(_l("嘉宾工号"), validators=[DataRequired(_l("请填写嘉宾工号")), Length(max=32)])
+    guest_title = StringField(_l("嘉宾身份（如：公司党委书记）"), validators=[Length(max=100)])
+    moderator_no = StringField(
+        _l("主持人工号"), validators=[DataRequired(_l("请填写主持人工号")), Length(max=32)]
+    )
+    starts_at = DateTimeLocalField(
+        _l("直播开始（北京时间）"), validators=[DataRequired(_l("请填写开始时间")), InOurTimes()]
+    )
+    ends_at = DateTimeLocalField(
+        _l("直播结束（北京时间）"), validators=[DataRequired(_l("请填写结束时间")), InOurTimes()]
+    )
+
+
+class InterviewQuestionForm(PageForm):
+    text = TextAreaField(
+        _l("我要提问"), validators=[DataRequired(_l("请填写问题")), Length(max=500)], render_kw={"rows": 2}
+    )
+
+
+class InterviewAnswerForm(PageForm):
+    answer = TextAreaField(
+        _l("回答"), validators=[DataRequired(_l("请填写回答")), Length(max=10_000)], render_kw={"rows": 3}
+    )

@@ -279,3 +279,72 @@ class SuggestionEvent(db.Model):
     @property
     def status_label(self) -> str:
         return SUGGESTION_STATUS_LABELS[self.status]
+
+
+# --- online interviews -----------------------------------------------------------------------------
+
+
+class InterviewQuestionStatus(enum.StrEnum):
+    WAITING = "waiting"
+    PICKED = "picked"
+    ANSWERED = "answered"
+
+
+class Interview(TimestampMixin, db.Model):
+    """An online interview (在线访谈): questions asked and voted on beforehand, answered by the guest
+    during the live window, the transcript published afterwards."""
+
+    __tablename__ = "interview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The guest's account (who answers) and how the guest is introduced.
+    guest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    guest_title: Mapped[str] = mapped_column(sa.String(100), default="")
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transcript_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    guest = relationship("User", foreign_keys=[guest_id], lazy="joined")
+    moderator = relationship("User", foreign_keys=[moderator_id], lazy="joined")
+
+    def phase(self, now: datetime) -> str:
+        """``before``, ``live`` or ``after``."""
+        if now < self.starts_at:
+            return "before"
+        return "live" if now < self.ends_at else "after"
+
+
+class InterviewQuestion(db.Model):
+    __tablename__ = "interview_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(sa.ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(500))
+    votes: Mapped[int] = mapped_column(default=0)
+    status: Mapped[InterviewQuestionStatus] = mapped_column(
+        enum_column(InterviewQuestionStatus, "interview_question_status", length=16),
+        default=InterviewQuestionStatus.WAITING,
+    )
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User", lazy="joined")
+
+
+class InterviewVote(db.Model):
+    """One member's vote for a question (the primary key: once per member)."""
+
+    __tablename__ = "interview_vote"
+
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interview_question.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

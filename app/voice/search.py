@@ -5,7 +5,8 @@ addressed to once it has its reply; nothing else is indexed."""
 from flask_babel import lazy_gettext as _l
 
 from app.core.urls import site_path
-from app.voice.models import Suggestion, Survey
+from app.voice.interviews import transcript_text
+from app.voice.models import Interview, Suggestion, Survey
 from app.voice.suggestions import PUBLIC_STATES
 from search_index import Adapter, SearchDocument, Visibility, register
 
@@ -40,6 +41,20 @@ def suggestion_document(suggestion: Suggestion) -> SearchDocument:
     )
 
 
+def interview_document(interview: Interview) -> SearchDocument:
+    """An interview is searchable once its transcript is published: the questions and answers."""
+    is_published = interview.transcript_published_at is not None
+    return SearchDocument(
+        type="interview",
+        id=interview.id,
+        title=interview.title,
+        body=f"{interview.description}\n\n{transcript_text(interview)}" if is_published else "",
+        url=site_path("voice_interviews.detail", interview_id=interview.id),
+        updated_at=interview.updated_at,
+        visibility=Visibility.PUBLIC if is_published else Visibility.DRAFT,
+    )
+
+
 def register_search() -> None:
     register(
         Adapter(type="survey", label=_l("党员调查"), model=Survey, to_document=survey_document, order=60)
@@ -51,5 +66,10 @@ def register_search() -> None:
             model=Suggestion,
             to_document=suggestion_document,
             order=61,
+        )
+    )
+    register(
+        Adapter(
+            type="interview", label=_l("在线访谈"), model=Interview, to_document=interview_document, order=62
         )
     )

@@ -1,8 +1,8 @@
-"""voice and care: surveys, suggestions, hardship cases
+"""voice and care: surveys, suggestions, interviews, hardship cases
 
 Revision ID: 0019_voice
 Revises: 0015_course_shares_version
-Create Date: 2026-12-03 13:51:55.236298
+Create Date: 2026-12-03 13:58:02.409079
 
 """
 
@@ -92,6 +92,31 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_hardship_case_branch_id"), ["branch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_hardship_case_member_id"), ["member_id"], unique=False)
 
+    op.create_table(
+        "interview",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("guest_id", sa.Integer(), nullable=True),
+        sa.Column("guest_title", sa.String(length=100), nullable=False),
+        sa.Column("moderator_id", sa.Integer(), nullable=True),
+        sa.Column("starts_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("transcript_published_at", app.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_interview_created_by_id_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["guest_id"], ["user.id"], name=op.f("fk_interview_guest_id_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["moderator_id"], ["user.id"], name=op.f("fk_interview_moderator_id_user"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interview")),
+    )
     op.create_table(
         "suggestion",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -242,6 +267,45 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_hardship_document_case_id"), ["case_id"], unique=False)
 
     op.create_table(
+        "interview_question",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("interview_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "waiting",
+                "picked",
+                "answered",
+                name="interview_question_status",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("answered_at", app.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user.id"], name=op.f("fk_interview_question_author_id_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["interview_id"],
+            ["interview.id"],
+            name=op.f("fk_interview_question_interview_id_interview"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interview_question")),
+    )
+    with op.batch_alter_table("interview_question", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interview_question_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_interview_question_interview_id"), ["interview_id"], unique=False
+        )
+
+    op.create_table(
         "suggestion_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("suggestion_id", sa.Integer(), nullable=False),
@@ -382,11 +446,33 @@ def upgrade():
     with op.batch_alter_table("survey_response", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_survey_response_survey_id"), ["survey_id"], unique=False)
 
+    op.create_table(
+        "interview_vote",
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["interview_question.id"],
+            name=op.f("fk_interview_vote_question_id_interview_question"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_interview_vote_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("question_id", "user_id", name=op.f("pk_interview_vote")),
+    )
+    with op.batch_alter_table("interview_vote", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interview_vote_user_id"), ["user_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("interview_vote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interview_vote_user_id"))
+
+    op.drop_table("interview_vote")
     with op.batch_alter_table("survey_response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_response_survey_id"))
 
@@ -411,6 +497,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_suggestion_event_suggestion_id"))
 
     op.drop_table("suggestion_event")
+    with op.batch_alter_table("interview_question", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interview_question_interview_id"))
+        batch_op.drop_index(batch_op.f("ix_interview_question_author_id"))
+
+    op.drop_table("interview_question")
     with op.batch_alter_table("hardship_document", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hardship_document_case_id"))
 
@@ -432,6 +523,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_suggestion_author_id"))
 
     op.drop_table("suggestion")
+    op.drop_table("interview")
     with op.batch_alter_table("hardship_case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hardship_case_member_id"))
         batch_op.drop_index(batch_op.f("ix_hardship_case_branch_id"))

@@ -50,3 +50,30 @@ def test_a_hardship_case_is_never_a_search_result(people):
     db.session.commit()
     for who in ("admin", "member_a1", "trainer", "coordinator_a"):
         assert find(people[who], "重病帮扶").total == 0
+
+
+def test_an_interview_is_found_by_its_transcript_once_published(people):
+    from app.voice import interviews
+
+    now = utcnow()
+    start = now - timedelta(hours=3)
+    data = interviews.InterviewData(
+        "书记在线访谈",
+        "",
+        people["coordinator"].employee_no,
+        "党委书记",
+        people["coordinator"].employee_no,
+        start,
+        start + timedelta(hours=1),
+    )
+    interview = interviews.schedule_interview(people["admin"], data)
+    question = interviews.ask_question(people["member_a1"], interview, "青年党员如何成长？", start)
+    interviews.pick_question(people["coordinator"], question, start + timedelta(minutes=5))
+    interviews.answer_question(
+        people["coordinator"], question, "在岗位上建功立业。", start + timedelta(minutes=6)
+    )
+    db.session.commit()
+    assert find(people["member_b1"], "建功立业").total == 0  # not published yet
+    interviews.publish_transcript(people["coordinator"], interview, now)
+    db.session.commit()
+    assert find(people["member_b1"], "建功立业").total == 1

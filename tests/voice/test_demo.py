@@ -11,8 +11,8 @@ from app.care.models import HardshipCase
 from app.core.clock import utcnow
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.voice import survey_results
-from app.voice.models import Suggestion, SuggestionStatus, Survey, SurveyResponse
+from app.voice import interviews, survey_results
+from app.voice.models import Interview, Suggestion, SuggestionStatus, Survey, SurveyResponse
 from tests.helpers import count
 
 
@@ -32,6 +32,9 @@ def test_the_demo_has_surveys_suggestions_and_confidential_cases(runner, app):
         )
         states = set(db.session.scalars(sa.select(Suggestion.status)))
         assert states == set(SuggestionStatus)
+        interview = db.session.scalars(sa.select(Interview)).one()
+        assert interview.transcript_published_at is not None
+        assert "先锋模范" in interviews.transcript_text(interview)
         cases = db.session.scalars(sa.select(HardshipCase)).all()
         assert len(cases) == 3
 
@@ -46,5 +49,5 @@ def test_the_demo_has_surveys_suggestions_and_confidential_cases(runner, app):
 
         responses = count(SurveyResponse)
         again = runner.invoke(args=["seed-demo"])
-        assert "0 份调查，0 条建议，0 件困难帮扶" in again.output
+        assert "0 份调查，0 条建议，0 场在线访谈，0 件困难帮扶" in again.output
         assert count(SurveyResponse) == responses

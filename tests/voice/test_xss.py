@@ -1,6 +1,7 @@
 """Stored XSS: the existing payload suite through every text field of surveys (title, description,
-sections, questions, options, matrix rows, free-text answers) and suggestions (title, body, reply,
-rejection reason, rating comment), on every page that shows them."""
+sections, questions, options, matrix rows, free-text answers), suggestions (title, body, reply,
+rejection reason, rating comment) and interviews (title, description, guest, questions, answers),
+on every page that shows them."""
 
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from app.extensions import db
-from app.voice import suggestions, surveys
+from app.voice import interviews, suggestions, surveys
 from tests.portal.test_xss import PAYLOADS, executable_parts
 
 
@@ -43,6 +44,17 @@ def test_no_payload_survives_on_any_voice_page(as_user, cast, clock, payload):
     suggestions.rate_suggestion(member, replied, 3, payload[:500])
     rejected = suggestions.submit_suggestion(member, data, clock.now)
     suggestions.advance_suggestion(secretary, rejected, "reject", payload, clock.now)
+    interview = interviews.schedule_interview(
+        cast["admin"],
+        interviews.InterviewData(
+            title, payload, secretary.employee_no, short[:100], coordinator.employee_no,
+            clock.now - timedelta(hours=1), clock.now + timedelta(hours=1),
+        ),
+    )  # fmt: skip
+    asked = interviews.ask_question(member, interview, short, clock.now)
+    interviews.pick_question(coordinator, asked, clock.now)
+    interviews.answer_question(secretary, asked, payload, clock.now)
+    interviews.ask_question(member, interview, payload[:500], clock.now)
     db.session.commit()
 
     pages = {
@@ -65,7 +77,12 @@ def test_no_payload_survives_on_any_voice_page(as_user, cast, clock, payload):
             "/suggestions/?tab=handle",
             "/suggestions/figures",
         ],
-        secretary: [f"/suggestions/{replied.id}", "/notifications"],
+        secretary: [
+            f"/suggestions/{replied.id}",
+            "/notifications",
+            f"/interviews/{interview.id}",
+            "/interviews/",
+        ],
     }
     for user, paths in pages.items():
         client = as_user(user)

@@ -101,3 +101,64 @@ def test_only_admins_schedule_and_members_ask_at_most_five(as_user, cast, clock)
     with pytest.raises(interviews.InterviewError) as refused:
         interviews.ask_question(cast["member"], interview, "第六个", clock.now)
     assert refused.value.status == 409
+
+
+@pytest.mark.integration
+def test_twenty_votes_at_once_from_one_member_count_once(shared_app):
+    import threading
+
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.core.clock import utcnow
+
+    with shared_app.app_context():
+        users = [
+            accounts.create_user(
+                accounts.UserData(employee_no=f"IV{n}", name=f"访谈{n}"), roles, None, "Passw0rd-x"
+            )
+            for n, roles in enumerate((["admin"], ["member"], ["member"]))
+        ]
+        db.session.commit()
+        admin, asker, voter = users
+        now = utcnow()
+        data = interviews.InterviewData(
+            "并发投票",
+            "",
+            asker.employee_no,
+            "",
+            admin.employee_no,
+            now + timedelta(days=1),
+            now + timedelta(days=1, hours=1),
+        )
+        interview = interviews.schedule_interview(admin, data)
+        question = interviews.ask_question(asker, interview, "问题", now)
+        db.session.commit()
+        question_id, voter_id = question.id, voter.id
+        db.session.remove()
+
+        barrier = threading.Barrier(20)
+        outcomes, errors = [], []
+
+        def vote():
+            try:
+                with shared_app.app_context():
+                    barrier.wait(timeout=30)
+                    target = db.session.get(InterviewQuestion, question_id)
+                    try:
+                        interviews.vote_question(db.session.get(User, voter_id), target, utcnow())
+                        db.session.commit()
+                        outcomes.append("ok")
+                    except interviews.InterviewError as exc:
+                        db.session.rollback()
+                        outcomes.append(exc.status)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=vote) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        assert outcomes.count("ok") == 1
+        assert db.session.get(InterviewQuestion, question_id).votes == 1

@@ -105,6 +105,7 @@ DOMAINS = (
     "app.records",
     "app.voice",
     "app.care",
+    "app.works",
     "app.api",
     "media_pipeline",
     "courses",

@@ -86,6 +86,7 @@ from app.api import (  # noqa: E402,F401  (resources register their routes on bp
     search,
     suggestions,
     surveys,
+    works,
 )
 
 

@@ -1,8 +1,8 @@
-"""voice and care: surveys, suggestions, interviews, hardship cases
+"""voice, care and works: surveys, suggestions, interviews, hardship cases, members' works
 
 Revision ID: 0019_voice
 Revises: 0015_course_shares_version
-Create Date: 2026-12-03 13:58:02.409079
+Create Date: 2026-12-03 14:13:41.272527
 
 """
 
@@ -447,6 +447,49 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_survey_response_survey_id"), ["survey_id"], unique=False)
 
     op.create_table(
+        "work",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("article", "photos", "video", name="work_kind", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("media_asset_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("review", "published", "returned", name="work_status", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("review_comment", sa.String(length=1000), nullable=False),
+        sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
+        sa.Column("published_at", app.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("is_featured", sa.Boolean(), nullable=False),
+        sa.Column("like_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user.id"], name=op.f("fk_work_author_id_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["media_asset_id"],
+            ["media_asset.id"],
+            name=op.f("fk_work_media_asset_id_media_asset"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_id"], ["user.id"], name=op.f("fk_work_reviewed_by_id_user"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_work")),
+    )
+    with op.batch_alter_table("work", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_work_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_work_media_asset_id"), ["media_asset_id"], unique=False)
+        batch_op.create_index("ix_work_status_published", ["status", "published_at"], unique=False)
+
+    op.create_table(
         "interview_vote",
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -464,15 +507,83 @@ def upgrade():
     with op.batch_alter_table("interview_vote", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_interview_vote_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "work_comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("work_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.String(length=1000), nullable=False),
+        sa.Column("is_hidden", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user.id"], name=op.f("fk_work_comment_author_id_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_id"], ["work.id"], name=op.f("fk_work_comment_work_id_work"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_work_comment")),
+    )
+    with op.batch_alter_table("work_comment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_work_comment_work_id"), ["work_id"], unique=False)
+
+    op.create_table(
+        "work_like",
+        sa.Column("work_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_work_like_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_id"], ["work.id"], name=op.f("fk_work_like_work_id_work"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("work_id", "user_id", name=op.f("pk_work_like")),
+    )
+    with op.batch_alter_table("work_like", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_work_like_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "work_photo",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("work_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["work_id"], ["work.id"], name=op.f("fk_work_photo_work_id_work"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_work_photo")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_work_photo_stored_name")),
+    )
+    with op.batch_alter_table("work_photo", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_work_photo_work_id"), ["work_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("work_photo", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_work_photo_work_id"))
+
+    op.drop_table("work_photo")
+    with op.batch_alter_table("work_like", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_work_like_user_id"))
+
+    op.drop_table("work_like")
+    with op.batch_alter_table("work_comment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_work_comment_work_id"))
+
+    op.drop_table("work_comment")
     with op.batch_alter_table("interview_vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_interview_vote_user_id"))
 
     op.drop_table("interview_vote")
+    with op.batch_alter_table("work", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_status_published")
+        batch_op.drop_index(batch_op.f("ix_work_media_asset_id"))
+        batch_op.drop_index(batch_op.f("ix_work_author_id"))
+
+    op.drop_table("work")
     with op.batch_alter_table("survey_response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_response_survey_id"))
 

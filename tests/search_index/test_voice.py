@@ -77,3 +77,16 @@ def test_an_interview_is_found_by_its_transcript_once_published(people):
     interviews.publish_transcript(people["coordinator"], interview, now)
     db.session.commit()
     assert find(people["member_b1"], "建功立业").total == 1
+
+
+def test_works_are_found_once_published(people):
+    from app.works import services as works
+
+    work = works.submit_work(
+        people["member_a1"], works.WorkData("article", "我的入党故事", "那年春天，支部大会通过了我的申请。")
+    )
+    db.session.commit()
+    assert find(people["admin"], "入党故事").total == 0
+    works.review_work(people["trainer"], work, True, "", utcnow())
+    db.session.commit()
+    assert find(people["member_b1"], "支部大会通过").total == 1

@@ -185,6 +185,8 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from app.voice.demo import seed_demo_voice  # surveys with answers, suggestions in every state
 
     voice = seed_demo_voice()
+    from app.works.demo import seed_demo_works  # a dozen published works, three featured
+
     return {
         "users": len(rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
@@ -194,6 +196,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "suggestions": voice["suggestions"],
         "interviews": voice["interviews"],
         "hardship_cases": seed_demo_care(),
+        "works": seed_demo_works(),
     }
 
 
@@ -207,7 +210,7 @@ def seed_demo_command():
         f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
         f"{added['meetings']} 次三会一课，{added['surveys']} 份调查，{added['suggestions']} 条建议，"
         f"{added['interviews']} 场在线访谈，"
-        f"{added['hardship_cases']} 件困难帮扶。"
+        f"{added['hardship_cases']} 件困难帮扶，{added['works']} 件党员作品。"
     )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:

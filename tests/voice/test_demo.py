@@ -1,5 +1,6 @@
 """``flask seed-demo`` adds a running and a closed anonymous survey with answers, suggestions in
-every state, and three hardship cases seen only by the right roles."""
+every state, a finished interview with its transcript, three hardship cases seen only by the right
+roles, and a dozen published works."""
 
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.voice import interviews, survey_results
 from app.voice.models import Interview, Suggestion, SuggestionStatus, Survey, SurveyResponse
+from app.works.models import Work
 from tests.helpers import count
 
 
@@ -35,6 +37,9 @@ def test_the_demo_has_surveys_suggestions_and_confidential_cases(runner, app):
         interview = db.session.scalars(sa.select(Interview)).one()
         assert interview.transcript_published_at is not None
         assert "先锋模范" in interviews.transcript_text(interview)
+        published = db.session.scalars(sa.select(Work).where(Work.status == "published")).all()
+        assert len(published) == 12
+        assert sum(w.is_featured for w in published) == 3
         cases = db.session.scalars(sa.select(HardshipCase)).all()
         assert len(cases) == 3
 
@@ -49,5 +54,5 @@ def test_the_demo_has_surveys_suggestions_and_confidential_cases(runner, app):
 
         responses = count(SurveyResponse)
         again = runner.invoke(args=["seed-demo"])
-        assert "0 份调查，0 条建议，0 场在线访谈，0 件困难帮扶" in again.output
+        assert "0 份调查，0 条建议，0 场在线访谈，0 件困难帮扶，0 件党员作品" in again.output
         assert count(SurveyResponse) == responses

@@ -203,11 +203,23 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     courses = seed_demo_courses()
     from app.branchlife.demo import seed_demo_hours  # and organisation life records this year's meetings
 
+    hours = seed_demo_hours()
+    from app.care.demo import seed_demo_care  # hardship cases, seen only by the right roles
+    from app.voice.demo import seed_demo_voice  # surveys with answers, suggestions in every state
+
+    voice = seed_demo_voice()
+    from app.works.demo import seed_demo_works  # a dozen published works, three featured
+
     return {
         "users": len(accounts.rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
         "courses": courses["courses"],
-        "meetings": seed_demo_hours(),
+        "meetings": hours,
+        "surveys": voice["surveys"],
+        "suggestions": voice["suggestions"],
+        "interviews": voice["interviews"],
+        "hardship_cases": seed_demo_care(),
+        "works": seed_demo_works(),
     }
 
 
@@ -219,7 +231,9 @@ def seed_demo_command():
     db.session.commit()
     click.echo(
         f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
-        f"{added['meetings']} 次三会一课。"
+        f"{added['meetings']} 次三会一课，{added['surveys']} 份调查，{added['suggestions']} 条建议，"
+        f"{added['interviews']} 场在线访谈，"
+        f"{added['hardship_cases']} 件困难帮扶，{added['works']} 件党员作品。"
     )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:

@@ -92,6 +92,9 @@ JS_STRINGS = (
     # app/static/js/quiz-paper.js
     N_("已自动保存"),
     N_("网络异常，答案将在交卷时提交"),
+    # app/static/js/interview-live.js
+    N_("问："),
+    N_("答："),
 )
 
 

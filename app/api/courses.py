@@ -92,7 +92,7 @@ def get_course(course_id: int):
                     "title": row.lesson.title,
                     "duration": round(row.length, 3),
                     "credit_hours": str(outline.shares.get(row.lesson.id)),
-                    "ready": row.state == "ready",
+                    "ready": row.state in ("ready", "playable"),  # playable: the first rung is out
                     "progress": _progress_json(row.progress),
                 }
                 for row in rows
@@ -118,6 +118,20 @@ def enrol_course(course_id: int):
     )
 
 
+def _playback(lesson) -> dict | None:
+    """Where a client plays the lesson's media, once it is playable."""
+    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
+    if asset is None or not asset.is_playable:
+        return None
+    urls = asset_urls(asset)
+    return {
+        "hls": _absolute(urls["master"]),
+        "mp4": _absolute(urls["fallback"]),
+        "poster": _absolute(urls["poster"]),
+        "audio_only": asset.is_audio_only,
+    }
+
+
 @bp.get("/lessons/<int:lesson_id>")
 def get_lesson(lesson_id: int):
     lesson = services.get_lesson_for(lesson_id, current_user)
@@ -127,16 +141,6 @@ def get_lesson(lesson_id: int):
         raise Forbidden(_("请先加入课程再学习该课时。"))
     outline = services.course_outline(course, current_user.id if enrollment else None)
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
-    playback = None
-    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
-    if asset is not None and asset.is_playable:
-        urls = asset_urls(asset)
-        playback = {
-            "hls": _absolute(urls["master"]),
-            "mp4": _absolute(urls["fallback"]),
-            "poster": _absolute(urls["poster"]),
-            "audio_only": asset.is_audio_only,
-        }
     previous, following = services.neighbours(course, lesson)
     return ok(
         {
@@ -146,7 +150,7 @@ def get_lesson(lesson_id: int):
             "kind": lesson.kind.value,
             "title": lesson.title,
             "duration": round(row.length, 3),
-            "ready": row.state == "ready",
+            "ready": row.state in ("ready", "playable"),  # playable: the first rung is out
             "completion_threshold": float(lesson.completion_threshold),
             "credit_hours": str(outline.shares.get(lesson.id)),
             "gating_quiz_id": lesson.gating_quiz_id,
@@ -154,7 +158,7 @@ def get_lesson(lesson_id: int):
             "document_url": _absolute(url_for("courses.lesson_document", lesson_id=lesson.id))
             if lesson.document_path
             else None,
-            "playback": playback,
+            "playback": _playback(lesson),
             "progress": _progress_json(row.progress),
             "progress_url": _absolute(url_for("api.post_progress", lesson_id=lesson.id)),
             "previous_id": previous.id if previous else None,

@@ -64,6 +64,7 @@ CATEGORY_NAMES = {
 CATEGORY_LABELS = {key: _l(name) for key, name in CATEGORY_NAMES.items()}
 
 
+# Alike in shape to MemberCategory above (see the note above Role), kept apart: own values.
 class BranchPosition(enum.StrEnum):
     SECRETARY = "secretary"
     DEPUTY_SECRETARY = "deputy_secretary"

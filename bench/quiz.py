@@ -85,16 +85,10 @@ def seed(participants: int):
     from app.accounts import services as accounts
     from app.core import clock
     from app.extensions import db
-    from app.org.services import create_branch
     from app.quiz import bank, contests
+    from bench.records import branch_tree
 
-    root = create_branch("公司党委", "committee", None, actor=None)
-    branches = []
-    for g in range(4):
-        general = create_branch(f"第{g + 1}党总支", "general_branch", root, actor=None)
-        branches += [
-            create_branch(f"第{g + 1}-{b + 1}党支部", "branch", general, actor=None) for b in range(5)
-        ]
+    _root, branches = branch_tree(4, 5)
     for n in range(200):
         kind = ["单选题", "多选题", "判断题", "填空题"][n % 4]
         options = [f"题{n}选项{k}" for k in "ABCD"] if kind in ("单选题", "多选题") else []

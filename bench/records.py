@@ -75,6 +75,21 @@ def copy_rows(table: str, columns: list[str], rows) -> None:
             copy.write_row(row)
 
 
+def branch_tree(generals: int, per_general: int) -> tuple:
+    """A 公司党委 with ``generals`` 党总支 of ``per_general`` 党支部 each: (root, the 党支部)."""
+    from app.org.services import create_branch
+
+    root = create_branch("公司党委", "committee", None, actor=None)
+    leaves = []
+    for g in range(generals):
+        general = create_branch(f"第{g + 1}党总支", "general_branch", root, actor=None)
+        leaves += [
+            create_branch(f"第{g + 1}-{b + 1}党支部", "branch", general, actor=None)
+            for b in range(per_general)
+        ]
+    return root, leaves
+
+
 def build(app, members: int) -> dict:
     """The organisation, courses, assignments, enrolments and hours entries; returns ids for the load."""
     from app.accounts.models import Role, User
@@ -82,19 +97,12 @@ def build(app, members: int) -> dict:
     from app.accounts.services import issue_api_token
     from app.core.clock import utcnow
     from app.extensions import db
-    from app.org.services import create_branch
     from courses.models import Chapter, Course, CourseAssignment, Lesson
     from media_pipeline.models import MediaAsset
 
     now = utcnow()
     started = time.perf_counter()
-    root = create_branch("公司党委", "committee", None, actor=None)
-    leaves = []
-    for g in range(10):
-        general = create_branch(f"第{g + 1}党总支", "general_branch", root, actor=None)
-        leaves += [
-            create_branch(f"第{g + 1}-{b + 1}党支部", "branch", general, actor=None) for b in range(10)
-        ]
+    root, leaves = branch_tree(10, 10)
     db.session.flush()
     pw = hash_password("Bench2026x")
     copy_rows(

@@ -393,6 +393,7 @@ def check_variants(out_dir: Path, plan: LadderPlan, names: list[str]) -> list[Re
     return outputs
 
 
+# Parameters alike to build_command's, which it calls with them: a signature each, kept apart.
 def encode_rungs(
     source: Path,
     plan: LadderPlan,

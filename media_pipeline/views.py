@@ -16,6 +16,9 @@ For nginx, set ``MEDIA_SERVE_MODE=x-accel-redirect`` and add::
     location /_protected_media/ { internal; alias /path/to/MEDIA_ROOT/; }
 """
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# respond), and the import block to theirs: kept apart, each names its own loader, service and target.
+
 import re
 from pathlib import PurePosixPath
 from urllib.parse import quote

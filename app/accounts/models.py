@@ -16,6 +16,9 @@ from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
 
 
+# The enums here with their label dicts (Role, Gender, MemberCategory, BranchPosition) are alike in
+# shape to each other, quiz's, portal's NoticeKind and media_pipeline's AssetStatus, kept apart:
+# each enum is one column's own values and labels.
 class Role(enum.StrEnum):
     MEMBER = "member"
     TRAINER = "trainer"
@@ -43,8 +46,6 @@ GENDER_NAMES = {Gender.MALE: N_("男"), Gender.FEMALE: N_("女")}
 GENDER_LABELS = {key: _l(name) for key, name in GENDER_NAMES.items()}
 
 
-# Alike in shape to BranchPosition below, portal's NoticeKind and media_pipeline's AssetStatus,
-# kept apart: each enum is one column's own values and labels.
 class MemberCategory(enum.StrEnum):
     FULL = "full"
     PROBATIONARY = "probationary"
@@ -63,6 +64,7 @@ CATEGORY_NAMES = {
 CATEGORY_LABELS = {key: _l(name) for key, name in CATEGORY_NAMES.items()}
 
 
+# Alike in shape to MemberCategory above (see the note above Role), kept apart: own values.
 class BranchPosition(enum.StrEnum):
     SECRETARY = "secretary"
     DEPUTY_SECRETARY = "deputy_secretary"

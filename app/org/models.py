@@ -8,6 +8,8 @@ from app.core.models import TimestampMixin
 from app.extensions import db
 
 
+# Enum + label dict alike in shape to quiz's QuizPurpose and accounts' enums, kept apart: one
+# column's own values and Chinese labels.
 class BranchKind(enum.StrEnum):
     COMMITTEE = "committee"
     GENERAL_BRANCH = "general_branch"

@@ -68,6 +68,8 @@ class Question(TimestampMixin, db.Model):
     #: None (questions of unknown origin): admins only.
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
+    # __repr__ and the label properties alike in shape to Article's, Notice's and MediaAsset's: one
+    # line each, no mixin.
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.kind}>"
 
@@ -172,6 +174,7 @@ class Quiz(TimestampMixin, db.Model):
         back_populates="quiz", cascade="all, delete-orphan", order_by="QuizQuestion.position"
     )
 
+    # __repr__ and the label properties alike in shape to Question's and Notice's: one line each.
     def __repr__(self) -> str:
         return f"<Quiz {self.id} {self.title}>"
 

@@ -4,6 +4,12 @@ One blueprint, ``accounts``, shared by the modules of this package, one per area
 logout, language), account (the user's own password, sessions and tokens), users (user
 administration), member_import (the bulk member import and its activation slips). Each module adds
 its routes to :data:`bp` when imported, at the end of this file.
+
+Every view loads what the URL names (404 / 403), validates, calls one service, commits, and
+renders or redirects. Because every view takes those same steps, the views here are alike in shape
+to each other and to other blueprints' views (and their import blocks to other import blocks):
+kept apart on purpose, each names its own loader, service, words and target; a generic view would
+hide them.
 """
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for

@@ -1,5 +1,7 @@
 """The user's own account: password, login sessions, API tokens."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import sqlalchemy as sa
 from flask import (
     abort,

@@ -1,5 +1,7 @@
 """Signing in and out, and the visitor's choice of language."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from flask import (
     abort,
     flash,

@@ -1,5 +1,7 @@
 """The bulk member import: upload, progress, the one-time activation slips, the template."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import io
 
 from flask import (

@@ -1,5 +1,7 @@
 """User administration (coordinators within their branches, admins everywhere)."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from flask import (
     current_app,
     flash,

@@ -9,6 +9,10 @@ hub, daily quiz, challenge, contests, duels, points), attempts (lesson quizzes a
 question_bank (trainers' bank, import, export, co-editing grants), authoring (trainers' quizzes and
 contests), panels (home page). Each module adds its routes to :data:`bp` when imported, at the
 end of this file.
+
+Because every view takes those same steps, the views here are alike in shape to each other and to
+other blueprints' views (and their import blocks to other import blocks): kept apart on purpose,
+each names its own loader, service, words and target; a generic view would hide them.
 """
 
 from flask import Blueprint, abort

@@ -1,5 +1,7 @@
 """Lesson quizzes and exams: the landing page, starting, the paper and the result."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

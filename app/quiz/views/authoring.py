@@ -1,5 +1,7 @@
 """Trainers' quizzes and exams, and contests (trainers and coordinators)."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

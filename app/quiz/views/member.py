@@ -1,5 +1,7 @@
 """The member's side: the 答题 hub, daily quiz, challenge, contests, duels, points, leaderboard."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _

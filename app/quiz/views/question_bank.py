@@ -1,5 +1,7 @@
 """The question bank (trainers): list, write, preview, retire, import, export, co-editing grants."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import io
 
 import sqlalchemy as sa

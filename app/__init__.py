@@ -103,6 +103,7 @@ DOMAINS = (
     "app.qa",
     "app.quiz",
     "app.records",
+    "app.membership",
     "app.api",
     "media_pipeline",
     "courses",

@@ -1,0 +1,48 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import PageForm
+from app.membership import rules
+
+
+class StepForm(PageForm):
+    key = SelectField(
+        _l("步骤"),
+        choices=[(s.key, s.label) for s in rules.STEPS],
+        validators=[DataRequired(_l("请选择步骤"))],
+    )
+    done_on = DateField(_l("完成日期"), validators=[DataRequired(_l("请填写完成日期（YYYY-MM-DD）"))])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
+    votes_present = IntegerField(
+        _l("到会有表决权人数"), validators=[Optional(), NumberRange(min=1, max=100000)]
+    )
+    votes_for = IntegerField(_l("赞成票数"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    override_reason = TextAreaField(
+        _l("破例理由（仅组织员；违反规则时填写）"),
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"rows": 2},
+    )
+
+
+class TransferForm(PageForm):
+    to_branch_id = SelectField(_l("转入党支部"), coerce=int, validate_choice=True)
+    reason = TextAreaField(
+        _l("转接原因"),
+        validators=[DataRequired(_l("请填写转接原因")), Length(max=500)],
+        render_kw={"rows": 2},
+    )
+
+
+class RejectForm(PageForm):
+    reason = TextAreaField(
+        _l("退回原因"),
+        validators=[DataRequired(_l("请写明退回原因")), Length(max=500)],
+        render_kw={"rows": 2},
+    )
+
+
+class ScanForm(PageForm):
+    payload = StringField(
+        _l("名片内容"), validators=[DataRequired(_l("请扫描或粘贴名片内容")), Length(max=600)]
+    )

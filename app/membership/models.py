@@ -1,0 +1,121 @@
+"""Member lifecycle tables: recorded development steps, reminders sent, branch stints, transfers."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.types import UTCDateTime, enum_column
+from app.extensions import db
+
+
+class DevelopmentStep(db.Model):
+    """One step of a person's 发展党员 file, recorded once (``key`` names it in :mod:`.rules`).
+
+    ``override_rules``/``override_reason`` say which rules a coordinator set aside, and why."""
+
+    __tablename__ = "development_step"
+    __table_args__ = (sa.UniqueConstraint("member_id", "key", name="uq_development_step_member_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(32))
+    done_on: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    votes_for: Mapped[int | None]
+    votes_present: Mapped[int | None]
+    override_rules: Mapped[str] = mapped_column(sa.String(300), default="")
+    override_reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
+
+
+class DevelopmentReminder(db.Model):
+    """A reminder (before a deadline) or an alert (after it) sent once for a person's step."""
+
+    __tablename__ = "development_reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "key", "kind", name="uq_development_reminder_member_key_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(32))
+    #: ``reminder`` or ``overdue``
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    due_on: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BranchStint(db.Model):
+    """A member's time in one branch, ``[started_on, ended_on)``; ``ended_on`` is None for the current
+    one. Reports of a past year count the member where the stint of that date was."""
+
+    __tablename__ = "branch_stint"
+    __table_args__ = (sa.Index("ix_branch_stint_branch_dates", "branch_id", "started_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer.id", ondelete="SET NULL"))
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+TRANSFER_STATUS_LABELS = {
+    TransferStatus.PENDING: "待审批",
+    TransferStatus.APPROVED: "已完成",
+    TransferStatus.REJECTED: "已退回",
+}
+
+
+class Transfer(db.Model):
+    """组织关系转接 inside the organisation: approved by the sending and the receiving side."""
+
+    __tablename__ = "transfer"
+    __table_args__ = (
+        # At most one pending transfer per member, whatever two requests race.
+        sa.Index(
+            "uq_transfer_member_pending",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    from_branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
+    to_branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[TransferStatus] = mapped_column(
+        enum_column(TransferStatus, "transfer_status"), default=TransferStatus.PENDING
+    )
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    sender_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receiver_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    receiver_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reject_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member = relationship("User", foreign_keys=[member_id], lazy="joined")
+    from_branch = relationship("Branch", foreign_keys=[from_branch_id], lazy="joined")
+    to_branch = relationship("Branch", foreign_keys=[to_branch_id], lazy="joined")
+
+    @property
+    def status_label(self) -> str:
+        return TRANSFER_STATUS_LABELS[self.status]

@@ -71,20 +71,9 @@ def no_session_cookie_for_tokens(response):
     return response
 
 
-from app.api import (
-    accounts,
-    articles,
-    courses,
-    media,
-    members,
-    notices,
-    org,
-    points,
-    progress,
-    quiz,
-    records,
-    search,
-)  # noqa: E402,F401  (resources register their routes on bp)
+from app.api import accounts, articles, courses, media, notices, org, points, progress, quiz, records, search  # noqa: E402,F401  (resources register their routes on bp)
+
+from app.api import members  # noqa: E402,F401  # isort: skip  (the member lifecycle's routes)
 
 
 def init_app(app) -> None:

@@ -76,3 +76,14 @@ def people(create_user, org_tree, clock):
         "member": create_user(branch=org_tree["a1"], name="张三"),
         "neighbour": create_user(branch=org_tree["a1"], name="李四"),
     }
+
+
+@pytest.fixture
+def switch_to(client, login):
+    """Sign out whoever is signed in on the test client, then sign ``user`` in."""
+
+    def do_switch(user):
+        client.post("/logout")
+        return login(user)
+
+    return do_switch

@@ -10,7 +10,7 @@ from app.api import ApiError, bp, ok
 from app.core.urls import id_from
 from app.extensions import db
 from app.membership.models import Transfer
-from app.membership.services import cards, transfers
+from app.membership.services import archive, cards, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, may_keep_file, may_scan, may_see_file
 from app.org.models import Branch
@@ -167,5 +167,29 @@ def verify_card():
             "branch": {"id": member.branch.id, "name": member.branch.name} if member.branch else None,
             "category": member.category.value if member.category else None,
             "issued_on": card.issued_on.isoformat(),
+        }
+    )
+
+
+@bp.get("/members/<int:member_id>/archive")
+def member_archive(member_id: int):
+    member = load_member(member_id, current_user, may_see_file)
+    contents = archive.open_archive(current_user, member)
+    db.session.commit()  # the view is on record
+    return ok(
+        {
+            "member_id": member.id,
+            "documents": [
+                {"id": d.id, "kind": d.kind.value, "filename": d.filename, "step": d.step_key or None}
+                for d in contents["documents"]
+            ],
+            "entries": [
+                {"kind": e.kind.value, "occurred_on": e.occurred_on.isoformat(), "title": e.title}
+                for e in contents["entries"]
+            ],
+            "access": [
+                {"action": a.action, "actor_id": a.actor_id, "at": a.occurred_at.isoformat()}
+                for a in archive.access_log(member)
+            ],
         }
     )

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import PageForm
 from app.membership import rules
+from app.membership.models import DOCUMENT_KIND_LABELS, ENTRY_KIND_LABELS
 
 
 class StepForm(PageForm):
@@ -46,3 +48,19 @@ class ScanForm(PageForm):
     payload = StringField(
         _l("名片内容"), validators=[DataRequired(_l("请扫描或粘贴名片内容")), Length(max=600)]
     )
+
+
+class DocumentForm(PageForm):
+    file = FileField(_l("文件（PDF、PNG 或 JPEG）"), validators=[FileRequired(_l("请选择文件"))])
+    kind = SelectField(_l("材料类别"), choices=[(k.value, v) for k, v in DOCUMENT_KIND_LABELS.items()])
+    step_key = SelectField(
+        _l("所属步骤"), choices=[("", _l("（不属于某一步骤）"))] + [(s.key, s.label) for s in rules.STEPS]
+    )
+    confidential = BooleanField(_l("保密（本人不可见）"))
+
+
+class EntryForm(PageForm):
+    kind = SelectField(_l("类别"), choices=[(k.value, v) for k, v in ENTRY_KIND_LABELS.items()])
+    occurred_on = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（YYYY-MM-DD）"))])
+    title = StringField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=200)])
+    confidential = BooleanField(_l("保密（本人不可见）"))

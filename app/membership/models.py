@@ -119,3 +119,80 @@ class Transfer(db.Model):
     @property
     def status_label(self) -> str:
         return TRANSFER_STATUS_LABELS[self.status]
+
+
+class DocumentKind(enum.StrEnum):
+    APPLICATION = "application"
+    THOUGHT_REPORT = "thought_report"
+    INSPECTION = "inspection"
+    POLITICAL_REVIEW = "political_review"
+    VOLUNTEER_FORM = "volunteer_form"
+    OTHER = "other"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.APPLICATION: "入党申请书",
+    DocumentKind.THOUGHT_REPORT: "思想汇报",
+    DocumentKind.INSPECTION: "考察记录",
+    DocumentKind.POLITICAL_REVIEW: "政审材料",
+    DocumentKind.VOLUNTEER_FORM: "入党志愿书",
+    DocumentKind.OTHER: "其他材料",
+}
+
+#: Kinds that are always confidential: the member's own view of the archive leaves them out.
+CONFIDENTIAL_KINDS = frozenset({DocumentKind.POLITICAL_REVIEW})
+
+
+class MemberDocument(db.Model):
+    """A document in a member's archive (PDF or image, recognised by content, always downloaded)."""
+
+    __tablename__ = "member_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind, "member_document_kind", 24))
+    #: The development step it belongs to, if any (a key of :data:`app.membership.rules.STEPS`).
+    step_key: Mapped[str] = mapped_column(sa.String(32), default="")
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    confidential: Mapped[bool] = mapped_column(default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return DOCUMENT_KIND_LABELS[self.kind]
+
+
+class ArchiveEntryKind(enum.StrEnum):
+    REVIEW = "review"
+    REWARD = "reward"
+    PENALTY = "penalty"
+
+
+ENTRY_KIND_LABELS = {
+    ArchiveEntryKind.REVIEW: "民主评议",
+    ArchiveEntryKind.REWARD: "奖励",
+    ArchiveEntryKind.PENALTY: "处分",
+}
+
+
+class ArchiveEntry(db.Model):
+    """A 民主评议 result or a 奖惩 entry in a member's archive."""
+
+    __tablename__ = "archive_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ArchiveEntryKind] = mapped_column(enum_column(ArchiveEntryKind, "archive_entry_kind"))
+    occurred_on: Mapped[date]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    confidential: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return ENTRY_KIND_LABELS[self.kind]

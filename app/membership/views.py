@@ -11,7 +11,7 @@ from app.accounts.models import User
 from app.core.errors import DomainError, back_to, refused
 from app.core.permissions import login_required
 from app.extensions import db
-from app.membership import rules
+from app.membership import archive_views, rules
 from app.membership.forms import RejectForm, ScanForm, StepForm, TransferForm
 from app.membership.services import cards, transfers
 from app.membership.services import development as dev
@@ -20,6 +20,7 @@ from app.org.models import Branch, BranchKind
 from app.org.services import members_query, scope_path
 
 bp = Blueprint("membership", __name__, url_prefix="/membership")
+archive_views.register(bp)
 
 
 @bp.route("/")

@@ -9,7 +9,7 @@ def test_the_admin_form_no_longer_changes_the_category(people, client, login):
     login(people["admin"])
     url = f"/users/{member.id}/edit"
     page = client.get(url).get_data(as_text=True)
-    assert 'disabled' in page[page.find('name="category"') - 200 : page.find('name="category"') + 200]
+    assert "disabled" in page[page.find('name="category"') - 200 : page.find('name="category"') + 200]
     data = {
         "employee_no": member.employee_no,
         "name": "张三改",

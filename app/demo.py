@@ -180,11 +180,15 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     courses = seed_demo_courses()
     from app.records.demo import seed_demo_hours  # and records this year's meetings
 
+    meetings = seed_demo_hours()
+    from app.membership.demo import seed_demo_membership  # and people on their way into the Party
+
     return {
         "users": len(rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
         "courses": courses["courses"],
-        "meetings": seed_demo_hours(),
+        "meetings": meetings,
+        "membership": seed_demo_membership(),
     }
 
 

@@ -31,7 +31,7 @@ class DevelopmentStep(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])  # shown only beside an override
 
 
 class DevelopmentReminder(db.Model):

@@ -182,8 +182,13 @@ class TimelineRow:
     done: DevelopmentStep | None
     due_on: date | None  # the latest day a rule allows (a deadline), when one applies
     allowed_from: date | None  # the earliest day the rules allow, when later than the last step
-    rule: str  # the name of the rule that sets due_on (or allowed_from)
+    deciding: rules.Rule | None  # the rule that sets due_on (or allowed_from)
     overdue: bool
+
+    @property
+    def rule(self) -> str:
+        """The name of the deciding rule ("" when none)."""
+        return str(self.deciding.name) if self.deciding is not None else ""
 
     @property
     def overridden(self) -> list[str]:
@@ -225,7 +230,7 @@ class Timeline:
 
 
 def _row(step: rules.Step, done: dict[str, DevelopmentStep], today: date) -> TimelineRow:
-    row = TimelineRow(step, done.get(step.key), None, None, "", False)
+    row = TimelineRow(step, done.get(step.key), None, None, None, False)
     if row.done is not None:
         return row
     for rule in step.rules:
@@ -233,12 +238,12 @@ def _row(step: rules.Step, done: dict[str, DevelopmentStep], today: date) -> Tim
         if since is None or rule.kind not in ("after", "within"):
             continue
         if rule.kind == "within":
-            row.due_on, row.rule = rules.latest(rule, since.done_on), str(rule.name)
+            row.due_on, row.deciding = rules.latest(rule, since.done_on), rule
         elif rule.months or rule.days or rule.working_days:
             allowed = rules.earliest(rule, since.done_on)
             if row.allowed_from is None or allowed > row.allowed_from:
                 row.allowed_from = allowed
-                row.rule = row.rule or str(rule.name)
+                row.deciding = row.deciding or rule
     row.overdue = row.due_on is not None and row.due_on < today
     return row
 
@@ -249,14 +254,31 @@ def build_timeline(member: User, done: dict[str, DevelopmentStep] | None = None)
     return Timeline(member, [_row(s, done, today) for s in rules.STEPS])
 
 
-def timelines_for(members: list[User]) -> list[Timeline]:
-    """Timelines of many members from one query of their steps."""
-    by_member: dict[int, dict[str, DevelopmentStep]] = {m.id: {} for m in members}
+@dataclass(frozen=True)
+class DoneStep:
+    """The columns of a recorded step a timeline needs, loaded without the ORM for many members."""
+
+    key: str
+    done_on: date
+    override_rules: str
+
+
+def timelines_for(members: list[User], member_ids=None) -> list[Timeline]:
+    """Timelines of many members from one query of their steps' columns (``member_ids``: a select of
+    their ids, instead of a list of thousands of bound values)."""
+    by_member: dict[int, dict[str, DoneStep]] = {m.id: {} for m in members}
     if members:
-        for s in db.session.scalars(
-            sa.select(DevelopmentStep).where(DevelopmentStep.member_id.in_(list(by_member)))
-        ):
-            by_member[s.member_id][s.key] = s
+        rows = db.session.execute(
+            sa.select(
+                DevelopmentStep.member_id,
+                DevelopmentStep.key,
+                DevelopmentStep.done_on,
+                DevelopmentStep.override_rules,
+            ).where(DevelopmentStep.member_id.in_(list(by_member) if member_ids is None else member_ids))
+        )
+        for member_id, key, done_on, override_rules in rows:
+            if member_id in by_member:
+                by_member[member_id][key] = DoneStep(key, done_on, override_rules)
     return [build_timeline(m, by_member[m.id]) for m in members]
 
 
@@ -273,13 +295,10 @@ def pipeline_members_query(condition=None):
 
 def board(members_query) -> list[tuple[str, list[Timeline]]]:
     """The coordinator's board: people in the pipeline by stage, overdue first, then by deadline."""
-    members = list(
-        db.session.scalars(
-            members_query.where(User.id.in_(pipeline_members_query().with_only_columns(User.id)))
-        )
-    )
+    query = members_query.where(User.id.in_(pipeline_members_query().with_only_columns(User.id)))
+    members = list(db.session.scalars(query))
     groups: dict[str, list[Timeline]] = {key: [] for key, _label in rules.STAGES}
-    for timeline in timelines_for(members):
+    for timeline in timelines_for(members, query.with_only_columns(User.id).order_by(None)):
         groups[timeline.stage or "applicant"].append(timeline)
     far = date.max
     for items in groups.values():

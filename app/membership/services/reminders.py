@@ -19,13 +19,29 @@ from app.membership.services.development import Timeline, TimelineRow, pipeline_
 BATCH = 500
 
 
-def _recipients(timeline: Timeline, row: TimelineRow) -> list[int]:
-    member = timeline.member
-    if row.step.responsible == "member":
-        return [member.id, *secretaries_of(member.branch_id)]
-    if row.step.responsible == "coordinator":
-        return coordinators_over(member.branch)
-    return secretaries_of(member.branch_id)
+class _Recipients:
+    """Secretaries and coordinators by branch, looked up once per pass."""
+
+    def __init__(self):
+        self.secretaries: dict[int | None, list[int]] = {}
+        self.coordinators: dict[int | None, list[int]] = {}
+
+    def secretaries_of(self, member: User) -> list[int]:
+        if member.branch_id not in self.secretaries:
+            self.secretaries[member.branch_id] = secretaries_of(member.branch_id)
+        return self.secretaries[member.branch_id]
+
+    def coordinators_over(self, member: User) -> list[int]:
+        if member.branch_id not in self.coordinators:
+            self.coordinators[member.branch_id] = coordinators_over(member.branch)
+        return self.coordinators[member.branch_id]
+
+    def responsible_for(self, member: User, row: TimelineRow) -> list[int]:
+        if row.step.responsible == "member":
+            return [member.id, *self.secretaries_of(member)]
+        if row.step.responsible == "coordinator":
+            return self.coordinators_over(member)
+        return self.secretaries_of(member)
 
 
 def _already_sent(member_ids: list[int]) -> set[tuple[int, str, str]]:
@@ -37,14 +53,14 @@ def _already_sent(member_ids: list[int]) -> set[tuple[int, str, str]]:
     return {tuple(r) for r in rows}
 
 
-def _send(timeline: Timeline, row: TimelineRow, kind: str) -> None:
+def _send(timeline: Timeline, row: TimelineRow, kind: str, recipients: _Recipients) -> None:
     member = timeline.member
     url = site_path("membership.development", member_id=member.id)
     if kind == "overdue":
-        user_ids = coordinators_over(member.branch)
+        user_ids = recipients.coordinators_over(member)
         title = _("发展党员逾期：%(name)s「%(step)s」", name=member.name, step=str(row.step.label))
     else:
-        user_ids = _recipients(timeline, row)
+        user_ids = recipients.responsible_for(member, row)
         title = _("发展党员提醒：%(name)s「%(step)s」", name=member.name, step=str(row.step.label))
     body = _("期限 %(day)s（%(rule)s）", day=row.due_on.isoformat(), rule=row.rule)
     notification_requested.send(
@@ -57,7 +73,7 @@ def send_reminders() -> int:
     """One pass over everyone in the pipeline; returns how many reminders and alerts were sent."""
     today = localtoday()
     ahead = timedelta(days=int(current_app.config.get("MEMBERSHIP_REMIND_DAYS", 7)))
-    sent, last_id = 0, 0
+    sent, last_id, recipients = 0, 0, _Recipients()
     while True:
         members = list(
             db.session.scalars(pipeline_members_query(User.id > last_id).order_by(User.id).limit(BATCH))
@@ -74,6 +90,6 @@ def send_reminders() -> int:
                     "overdue" if row.due_on < today else "reminder" if row.due_on - today <= ahead else None
                 )
                 if kind and (timeline.member.id, row.step.key, kind) not in done:
-                    _send(timeline, row, kind)
+                    _send(timeline, row, kind, recipients)
                     sent += 1
         db.session.flush()

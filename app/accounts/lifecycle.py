@@ -26,7 +26,7 @@ def set_category(
     )
 
 
-def move_to_branch(member: User, branch_id: int, actor: User | None, reason: str = "") -> None:
+def move_to_branch(member: User, branch_id: int | None, actor: User | None, reason: str = "") -> None:
     old_branch_id = member.branch_id
     if old_branch_id == branch_id:
         return

@@ -9,7 +9,7 @@ from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
 from app.membership import rules
-from app.membership.forms import DocumentForm, EntryForm
+from app.membership.forms import DocumentForm, EntryForm, LetterForm
 from app.membership.services import archive, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, may_keep_file, may_see_file
@@ -44,6 +44,7 @@ def member_archive(member_id: int):
         may_keep=may_keep_file(current_user, member),
         document_form=DocumentForm(formdata=None),
         entry_form=EntryForm(formdata=None),
+        letter_form=LetterForm(formdata=None),
         stage_labels=rules.STAGE_LABELS,
         **contents,
     )

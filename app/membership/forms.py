@@ -64,3 +64,27 @@ class EntryForm(PageForm):
     occurred_on = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期（YYYY-MM-DD）"))])
     title = StringField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=200)])
     confidential = BooleanField(_l("保密（本人不可见）"))
+
+
+class LetterForm(PageForm):
+    outside_org = StringField(
+        _l("接收党组织"), validators=[DataRequired(_l("请填写接收党组织名称")), Length(max=200)]
+    )
+    reason = StringField(_l("转接原因"), validators=[DataRequired(_l("请填写转接原因")), Length(max=500)])
+
+
+class IncomingForm(PageForm):
+    employee_no = StringField(_l("工号"), validators=[DataRequired(_l("请填写工号")), Length(max=32)])
+    to_branch_id = SelectField(_l("转入党支部"), coerce=int, validate_choice=True)
+    outside_org = StringField(
+        _l("转出党组织"), validators=[DataRequired(_l("请填写转出党组织名称")), Length(max=200)]
+    )
+    letter_no = StringField(
+        _l("介绍信编号"), validators=[DataRequired(_l("请填写介绍信编号")), Length(max=32)]
+    )
+    reason = StringField(_l("转接原因"), validators=[DataRequired(_l("请填写转接原因")), Length(max=500)])
+
+
+class ReceiptForm(PageForm):
+    received_on = DateField(_l("回执日期"), validators=[DataRequired(_l("请填写回执日期（YYYY-MM-DD）"))])
+    note = StringField(_l("说明"), validators=[Optional(), Length(max=500)])

@@ -196,3 +196,36 @@ class ArchiveEntry(db.Model):
     @property
     def kind_label(self) -> str:
         return ENTRY_KIND_LABELS[self.kind]
+
+
+class LetterDirection(enum.StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+class TransferLetter(db.Model):
+    """组织关系介绍信 for a transfer to or from outside the organisation, and its 回执.
+
+    Outgoing: our branch issues the letter (numbered ``YYYY-NNNNN``); the member leaves the branch
+    when the receiving organisation's 回执 is recorded. Incoming: the letter the member brings is
+    recorded with its number; the member joins the branch at once and the 回执 is printed to send back.
+    """
+
+    __tablename__ = "transfer_letter"
+    __table_args__ = (sa.UniqueConstraint("direction", "letter_no", name="uq_transfer_letter_direction_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[LetterDirection] = mapped_column(enum_column(LetterDirection, "letter_direction", 8))
+    #: Our side: the branch the member leaves (outgoing) or joins (incoming).
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True)
+    outside_org: Mapped[str] = mapped_column(sa.String(200))
+    letter_no: Mapped[str | None] = mapped_column(sa.String(32))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    issued_on: Mapped[date]
+    receipt_on: Mapped[date | None]
+    receipt_note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    member = relationship("User", foreign_keys=[member_id], lazy="joined")
+    branch = relationship("Branch", foreign_keys=[branch_id], lazy="joined")

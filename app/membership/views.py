@@ -11,9 +11,9 @@ from app.accounts.models import User
 from app.core.errors import DomainError, back_to, refused
 from app.core.permissions import login_required
 from app.extensions import db
-from app.membership import archive_views, rules
-from app.membership.forms import RejectForm, ScanForm, StepForm, TransferForm
-from app.membership.services import cards, transfers
+from app.membership import archive_views, letter_views, rules
+from app.membership.forms import IncomingForm, RejectForm, ScanForm, StepForm, TransferForm
+from app.membership.services import cards, letters, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, manages, may_keep_file, may_scan, may_see_file
 from app.org.models import Branch, BranchKind
@@ -21,6 +21,7 @@ from app.org.services import members_query, scope_path
 
 bp = Blueprint("membership", __name__, url_prefix="/membership")
 archive_views.register(bp)
+letter_views.register(bp)
 
 
 @bp.route("/")
@@ -121,8 +122,14 @@ def transfer_list():
     page = db.paginate(transfers.transfers_query(current_user), per_page=20, error_out=False)
     form = TransferForm(formdata=None)
     form.to_branch_id.choices = _branch_choices()
+    incoming = IncomingForm(formdata=None)
+    incoming.to_branch_id.choices = letter_views.receiving_branches(current_user)
     return render_template(
-        "membership/transfers.html", page=page, form=form, reject_form=RejectForm(formdata=None)
+        "membership/transfers.html",
+        page=page,
+        form=form,
+        incoming=incoming,
+        letters=list(db.session.scalars(letters.letters_query(current_user).limit(50))),
     )
 
 

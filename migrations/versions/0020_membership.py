@@ -1,8 +1,8 @@
-"""membership: development steps, reminders, branch stints, transfers, archive
+"""membership: development steps, reminders, branch stints, transfers, letters, archive
 
 Revision ID: 0020_membership
 Revises: 0015_course_shares_version
-Create Date: 2026-12-03 13:43:08.559761
+Create Date: 2026-12-03 14:06:32.923531
 
 """
 
@@ -207,6 +207,45 @@ def upgrade():
         )
 
     op.create_table(
+        "transfer_letter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "direction",
+            sa.Enum("out", "in", name="letter_direction", native_enum=False, length=8),
+            nullable=False,
+        ),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("outside_org", sa.String(length=200), nullable=False),
+        sa.Column("letter_no", sa.String(length=32), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("issued_by_id", sa.Integer(), nullable=True),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("receipt_on", sa.Date(), nullable=True),
+        sa.Column("receipt_note", sa.String(length=500), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"],
+            ["branch.id"],
+            name=op.f("fk_transfer_letter_branch_id_branch"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["issued_by_id"],
+            ["user.id"],
+            name=op.f("fk_transfer_letter_issued_by_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["user.id"], name=op.f("fk_transfer_letter_member_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_letter")),
+        sa.UniqueConstraint("direction", "letter_no", name="uq_transfer_letter_direction_no"),
+    )
+    with op.batch_alter_table("transfer_letter", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_transfer_letter_branch_id"), ["branch_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_transfer_letter_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "branch_stint",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -242,6 +281,11 @@ def downgrade():
         batch_op.drop_index("ix_branch_stint_branch_dates")
 
     op.drop_table("branch_stint")
+    with op.batch_alter_table("transfer_letter", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_transfer_letter_member_id"))
+        batch_op.drop_index(batch_op.f("ix_transfer_letter_branch_id"))
+
+    op.drop_table("transfer_letter")
     with op.batch_alter_table("transfer", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_transfer_member_pending",

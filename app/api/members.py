@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.models import User
 from app.api import ApiError, bp, ok
 from app.core.urls import id_from
 from app.extensions import db
@@ -39,6 +40,13 @@ def _count(body: dict, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
         raise ApiError(_("%(name)s 须为 0–100000 的整数", name=name), field=name)
     return value
+
+
+def _contacts(body: dict) -> list[User]:
+    ids = body.get("contacts") or []
+    if not isinstance(ids, list) or len(ids) > 2 or not all(id_from(i) for i in ids):
+        raise ApiError(_("contacts 须为两名培养联系人的 id"), field="contacts")
+    return [u for i in ids if (u := db.session.get(User, id_from(i))) is not None]
 
 
 def timeline_json(timeline: dev.Timeline) -> dict:
@@ -87,6 +95,7 @@ def record_development_step(member_id: int):
             _count(body, "votes_for"),
             _count(body, "votes_present"),
             _text(body, "override_reason"),
+            _contacts(body),
         )
     except dev.RuleBroken as exc:
         db.session.rollback()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.accounts.models import User
+from app.accounts.models import MemberCategory, User
 from app.core.clock import localtoday
 from app.extensions import db
 from app.membership.models import DevelopmentStep, Transfer
@@ -58,11 +58,32 @@ def _walk(actor: User, member: User, through: str, days: dict[str, date]) -> Non
                 reason="发展对象集中培训", occurred_at=when,
             )  # fmt: skip
         votes_for, present = VOTES.get(key, (None, None))
+        contacts = _contacts(member) if key == "contacts" else None
         dev.record_step(
-            actor, member, key, days[key], note="演示", votes_for=votes_for, votes_present=present
+            actor,
+            member,
+            key,
+            days[key],
+            note="演示",
+            votes_for=votes_for,
+            votes_present=present,
+            contacts=contacts,
         )
         if key == through:
             return
+
+
+def _contacts(member: User) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.branch_id == member.branch_id, User.category == MemberCategory.FULL, User.id != member.id
+            )
+            .order_by(User.id)
+            .limit(2)
+        )
+    )
 
 
 def _candidates(branches: list[Branch], count: int) -> list[User]:

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import PageForm
@@ -20,6 +28,7 @@ class StepForm(PageForm):
         _l("到会有表决权人数"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
     votes_for = IntegerField(_l("赞成票数"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    contacts = SelectMultipleField(_l("培养联系人（两名本支部正式党员）"), coerce=int, validate_choice=False)
     override_reason = TextAreaField(
         _l("破例理由（仅组织员；违反规则时填写）"),
         validators=[Optional(), Length(max=1000)],

@@ -229,3 +229,18 @@ class TransferLetter(db.Model):
 
     member = relationship("User", foreign_keys=[member_id], lazy="joined")
     branch = relationship("Branch", foreign_keys=[branch_id], lazy="joined")
+
+
+class DevelopmentContact(db.Model):
+    """A 培养联系人 assigned to a person in the 发展党员 process (two per person)."""
+
+    __tablename__ = "development_contact"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "contact_id", name="uq_development_contact_member_contact"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    contact = relationship("User", foreign_keys=[contact_id], lazy="joined")

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
-from app.accounts.models import User
+from app.accounts.models import MemberCategory, User
 from app.core.errors import DomainError, back_to, refused
 from app.core.permissions import login_required
+from app.core.urls import id_from
 from app.extensions import db
 from app.membership import archive_views, letter_views, rules
 from app.membership.forms import IncomingForm, RejectForm, ScanForm, StepForm, TransferForm
@@ -44,6 +45,7 @@ def _render_file(member: User, form: StepForm):
     timeline = dev.build_timeline(member)
     if not form.key.data and timeline.next_row is not None:
         form.key.data = timeline.next_row.step.key
+    form.contacts.choices = _contact_choices(member)
     return render_template(
         "membership/development.html",
         member=member,
@@ -53,7 +55,27 @@ def _render_file(member: User, form: StepForm):
         may_override=manages(current_user, member),
         stage_labels=rules.STAGE_LABELS,
         responsible=rules.RESPONSIBLE_LABELS,
+        contacts=dev.contacts_of([member.id]).get(member.id, []),
     )
+
+
+def _users(ids) -> list[User]:
+    return [u for i in ids or [] if id_from(i) and (u := db.session.get(User, i)) is not None]
+
+
+def _contact_choices(member: User) -> list[tuple[int, str]]:
+    full = (
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.branch_id == member.branch_id, User.category == MemberCategory.FULL, User.id != member.id
+            )
+            .order_by(User.name)
+        )
+        if member.branch_id
+        else []
+    )
+    return [(u.id, u.name) for u in full]
 
 
 @bp.route("/members/<int:member_id>/development/steps", methods=["POST"])
@@ -72,6 +94,7 @@ def record_step(member_id: int):
                 form.votes_for.data,
                 form.votes_present.data,
                 form.override_reason.data,
+                _users(form.contacts.data),
             )
         except DomainError as exc:
             return _render_file(member, form), refused(exc, form, field="key")

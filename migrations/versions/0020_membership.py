@@ -1,8 +1,8 @@
-"""membership: development steps, reminders, branch stints, transfers, letters, archive
+"""membership: development steps and contacts, reminders, branch stints, transfers, letters, archive
 
 Revision ID: 0020_membership
 Revises: 0015_course_shares_version
-Create Date: 2026-12-03 14:06:32.923531
+Create Date: 2026-12-03 14:11:20.075953
 
 """
 
@@ -47,6 +47,27 @@ def upgrade():
     )
     with op.batch_alter_table("archive_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_archive_entry_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "development_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["user.id"],
+            name=op.f("fk_development_contact_contact_id_user"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["user.id"], name=op.f("fk_development_contact_member_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_development_contact")),
+        sa.UniqueConstraint("member_id", "contact_id", name="uq_development_contact_member_contact"),
+    )
+    with op.batch_alter_table("development_contact", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_development_contact_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_development_contact_member_id"), ["member_id"], unique=False)
 
     op.create_table(
         "development_reminder",
@@ -309,6 +330,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_development_reminder_member_id"))
 
     op.drop_table("development_reminder")
+    with op.batch_alter_table("development_contact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_development_contact_member_id"))
+        batch_op.drop_index(batch_op.f("ix_development_contact_contact_id"))
+
+    op.drop_table("development_contact")
     with op.batch_alter_table("archive_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_archive_entry_member_id"))
 

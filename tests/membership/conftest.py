@@ -2,8 +2,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from app.accounts.models import BranchPosition
+from app.accounts.models import BranchPosition, MemberCategory, User
 from app.extensions import db
 from app.membership.services import development as dev
 from app.records.services import append_entry
@@ -51,11 +52,27 @@ def credit(member, hours, day=date(2024, 6, 1), ref="t1"):
     db.session.commit()
 
 
+def two_contacts(member):
+    """Two full members of ``member``'s branch (the 培养联系人)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.branch_id == member.branch_id, User.category == MemberCategory.FULL, User.id != member.id
+            )
+            .order_by(User.id)
+            .limit(2)
+        )
+    )
+
+
 def walk(actor, member, until: str | None = None, through: str | None = None):
     """Record the valid walk for ``member`` up to (not including) ``until`` / up to ``through``."""
     for key, day, extra in WALK:
         if key == until:
             return
+        if key == "contacts":
+            extra = {"contacts": two_contacts(member)}
         dev.record_step(actor, member, key, day, **extra)
         if key == through:
             break
@@ -66,6 +83,8 @@ def walk(actor, member, until: str | None = None, through: str | None = None):
 def people(create_user, org_tree, clock):
     secretary = create_user(branch=org_tree["a1"], name="书记甲")
     secretary.position = BranchPosition.SECRETARY
+    for name in ("联系人甲", "联系人乙"):
+        create_user(branch=org_tree["a1"], name=name).category = MemberCategory.FULL
     db.session.commit()
     return {
         "tree": org_tree,

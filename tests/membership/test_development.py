@@ -188,3 +188,33 @@ def test_the_timeline_says_what_is_next_and_by_when(people, clock):
     assert timeline.stage == "applicant"
     clock.advance(timedelta(days=17).total_seconds())
     assert dev.build_timeline(member).next_row.overdue
+
+
+def test_contacts_are_two_full_members_of_the_branch_and_get_the_reminders(people, clock):
+    from app.membership.services.reminders import send_reminders
+    from app.portal.models import Notification
+    from tests.membership.conftest import two_contacts
+
+    member = people["member"]
+    walk(people["secretary"], member, until="contacts")
+    with pytest.raises(dev.DevelopmentError):
+        dev.record_step(
+            people["secretary"], member, "contacts", date(2024, 2, 5), contacts=[people["neighbour"]]
+        )
+    with pytest.raises(dev.DevelopmentError):  # not full members
+        dev.record_step(
+            people["secretary"],
+            member,
+            "contacts",
+            date(2024, 2, 5),
+            contacts=[people["neighbour"], people["admin"]],
+        )
+    contacts = two_contacts(member)
+    dev.record_step(people["secretary"], member, "contacts", date(2024, 2, 5), contacts=contacts)
+    db.session.commit()
+    assert {c.id for c in dev.contacts_of([member.id])[member.id]} == {c.id for c in contacts}
+    send_reminders()  # inspection_1 was due 2024-08-01: overdue → the coordinator; nothing before it
+    alerts = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.kind == "membership.overdue")
+    )
+    assert set(alerts) == {people["coordinator"].id}

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from app.accounts import lifecycle
-from app.accounts.models import User
+from app.accounts.models import MemberCategory, User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, localtoday
 from app.core.errors import DomainError
 from app.extensions import db
 from app.membership import rules
-from app.membership.models import DevelopmentStep
+from app.membership.models import DevelopmentContact, DevelopmentStep
 from app.membership.services.access import manages, may_keep_file
 from app.records.services import entries_for
 
@@ -117,6 +117,27 @@ def _validate(key: str, done_on, note: str, override_reason: str) -> rules.Step:
     return step
 
 
+def _check_contacts(member: User, contacts: list[User]) -> None:
+    if len({c.id for c in contacts}) != 2 or member.id in {c.id for c in contacts}:
+        raise DevelopmentError(_("请指定两名不同的培养联系人"), field="contacts")
+    for contact in contacts:
+        if contact.category != MemberCategory.FULL or contact.branch_id != member.branch_id:
+            raise DevelopmentError(
+                _("培养联系人须为本支部的正式党员：%(name)s 不符合", name=contact.name), field="contacts"
+            )
+
+
+def contacts_of(member_ids) -> dict[int, list[User]]:
+    """The 培养联系人 of each member (one query)."""
+    found: dict[int, list[User]] = {}
+    rows = db.session.scalars(
+        sa.select(DevelopmentContact).where(DevelopmentContact.member_id.in_(member_ids))
+    )
+    for row in rows:
+        found.setdefault(row.member_id, []).append(row.contact)
+    return found
+
+
 def record_step(
     actor: User,
     member: User,
@@ -126,12 +147,16 @@ def record_step(
     votes_for: int | None = None,
     votes_present: int | None = None,
     override_reason: str = "",
+    contacts: list[User] | None = None,
 ) -> DevelopmentStep:
     """Record ``key`` as done on ``done_on`` for ``member``; refused (:class:`RuleBroken`) when a rule
-    is broken, unless a coordinator gives ``override_reason`` (recorded, audited, shown)."""
+    is broken, unless a coordinator gives ``override_reason`` (recorded, audited, shown). The
+    ``contacts`` step names the two 培养联系人 (full Party members of the member's branch)."""
     if not may_keep_file(actor, member):
         raise Forbidden()
     step = _validate(key, done_on, note, override_reason)
+    if key == "contacts":
+        _check_contacts(member, contacts or [])
     override_reason = (override_reason or "").strip()
     db.session.execute(
         sa.select(User.id).where(User.id == member.id).with_for_update()
@@ -160,6 +185,8 @@ def record_step(
         recorded_by_id=actor.id,
     )
     db.session.add(row)
+    if key == "contacts":
+        db.session.add_all(DevelopmentContact(member_id=member.id, contact_id=c.id) for c in contacts)
     db.session.flush()
     summary = f"为 {member} 记录「{step.label}」（{done_on.isoformat()}）"
     details = {"key": key, "done_on": done_on.isoformat()}

@@ -14,7 +14,13 @@ from app.core.urls import site_path
 from app.extensions import db
 from app.membership.models import DevelopmentReminder
 from app.membership.services.access import coordinators_over, secretaries_of
-from app.membership.services.development import Timeline, TimelineRow, pipeline_members_query, timelines_for
+from app.membership.services.development import (
+    Timeline,
+    TimelineRow,
+    contacts_of,
+    pipeline_members_query,
+    timelines_for,
+)
 
 BATCH = 500
 
@@ -37,6 +43,9 @@ class _Recipients:
         return self.coordinators[member.branch_id]
 
     def responsible_for(self, member: User, row: TimelineRow) -> list[int]:
+        if row.step.responsible == "contact":
+            contacts = [c.id for c in contacts_of([member.id]).get(member.id, [])]
+            return contacts or self.secretaries_of(member)
         if row.step.responsible == "member":
             return [member.id, *self.secretaries_of(member)]
         if row.step.responsible == "coordinator":

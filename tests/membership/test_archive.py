@@ -10,15 +10,15 @@ from werkzeug.exceptions import Forbidden
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.membership.services import archive
+from tests.helpers import config_set
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
 def upload_dir(app, tmp_path):
-    app.config["MEMBERSHIP_UPLOAD_DIR"] = str(tmp_path / "membership")
-    yield tmp_path / "membership"
-    app.config.pop("MEMBERSHIP_UPLOAD_DIR")
+    with config_set(app, MEMBERSHIP_UPLOAD_DIR=str(tmp_path / "membership")):
+        yield tmp_path / "membership"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.membership.services import cards, transfers
+from tests.helpers import config_set
 
 
 def test_a_signed_payload_verifies(people):
@@ -55,18 +56,14 @@ def test_an_old_card_expires(people, clock, app):
 
 def test_key_rotation(people, app):
     old = cards.issue_card(people["member"])
-    app.config["MEMBER_CARD_KEY_ID"] = "2"
-    try:
+    with config_set(app, MEMBER_CARD_KEY_ID="2"):
         new = cards.issue_card(people["member"])
         assert cards.verify_card(new)
         assert cards.verify_card(old)  # retired keys still accepted by default
-        app.config["MEMBER_CARD_ACCEPT_RETIRED_KEYS"] = False
-        assert cards.verify_card(new)
-        with pytest.raises(cards.CardRefused, match="密钥"):
-            cards.verify_card(old)
-    finally:
-        app.config.pop("MEMBER_CARD_KEY_ID")
-        app.config.pop("MEMBER_CARD_ACCEPT_RETIRED_KEYS", None)
+        with config_set(app, MEMBER_CARD_ACCEPT_RETIRED_KEYS=False):
+            assert cards.verify_card(new)
+            with pytest.raises(cards.CardRefused, match="密钥"):
+                cards.verify_card(old)
 
 
 def test_the_card_page_and_the_scan_page(people, client, login, switch_to):

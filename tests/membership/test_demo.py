@@ -5,14 +5,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.membership.models import DevelopmentStep, MemberDocument, Transfer, TransferStatus
 from app.membership.services import development as dev
+from tests.helpers import config_set
 
 
 def test_the_demo_has_people_at_every_stage(runner, app, tmp_path):
-    app.config["MEMBERSHIP_UPLOAD_DIR"] = str(tmp_path)
-    try:
+    with config_set(app, MEMBERSHIP_UPLOAD_DIR=str(tmp_path)):
         result = runner.invoke(args=["seed-demo"])
-    finally:
-        app.config.pop("MEMBERSHIP_UPLOAD_DIR")
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     groups = dict(dev.board(dev.pipeline_members_query()))

@@ -10,7 +10,10 @@ from app.accounts.models import MemberCategory
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.membership.services import development as dev
-from tests.membership.conftest import WALK_DAYS, credit, walk
+from app.membership.services.reminders import send_reminders
+from app.portal.models import Notification
+from tests.helpers import config_set
+from tests.membership.conftest import WALK_DAYS, credit, two_contacts, walk
 
 
 def refused_rules(excinfo) -> list[str]:
@@ -58,11 +61,8 @@ def test_training_hours_follow_the_setting(people, app):
     member = people["member"]
     credit(member, 10)
     walk(people["secretary"], member, until="training")
-    app.config["MEMBERSHIP_TRAINING_HOURS"] = 8
-    try:
+    with config_set(app, MEMBERSHIP_TRAINING_HOURS=8):
         dev.record_step(people["secretary"], member, "training", WALK_DAYS["training"])
-    finally:
-        del app.config["MEMBERSHIP_TRAINING_HOURS"]
 
 
 def test_publicity_of_four_working_days_is_refused(people):
@@ -191,10 +191,6 @@ def test_the_timeline_says_what_is_next_and_by_when(people, clock):
 
 
 def test_contacts_are_two_full_members_of_the_branch_and_get_the_reminders(people, clock):
-    from app.membership.services.reminders import send_reminders
-    from app.portal.models import Notification
-    from tests.membership.conftest import two_contacts
-
     member = people["member"]
     walk(people["secretary"], member, until="contacts")
     with pytest.raises(dev.DevelopmentError):

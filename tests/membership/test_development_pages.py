@@ -104,3 +104,19 @@ def test_reminders_before_the_deadline_and_an_alert_after(people, clock):
     ).all()
     assert {n.user_id for n in alerts} == {people["coordinator"].id}
     assert db.session.scalar(sa.select(sa.func.count(DevelopmentReminder.id))) == 2
+
+
+def test_the_coordinators_home_shows_overdue_people(people, clock, client, login):
+    member = people["member"]
+    dev.record_step(people["secretary"], member, "application", date(2026, 4, 1))  # talk overdue
+    db.session.commit()
+    send_reminders()
+    db.session.commit()
+    login(people["coordinator"])
+    assert "1 名发展对象的步骤已逾期" in client.get("/").get_data(as_text=True)
+    dev.record_step(people["admin"], member, "talk", date(2026, 6, 1), override_reason="补录")
+    db.session.commit()
+    assert "发展对象的步骤已逾期" not in client.get("/").get_data(as_text=True)
+    from app.membership.panels import overdue_count
+
+    assert overdue_count(people["other_coordinator"]) == 0

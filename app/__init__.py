@@ -24,6 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_domains(app)
+    register_static(app)
     register_errorhandlers(app)
     register_request_guards(app)
     register_template_helpers(app)
@@ -103,6 +104,7 @@ DOMAINS = (
     "app.qa",
     "app.quiz",
     "app.records",
+    "app.branchlife",
     "app.membership",
     "app.api",
     "media_pipeline",
@@ -116,6 +118,12 @@ def register_domains(app: Flask) -> None:
         importlib.import_module(name).init_app(app)
 
 
+def register_static(app: Flask) -> None:
+    from app.core import static
+
+    static.register(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from app.core.errors import register
 
@@ -123,9 +131,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_guards(app: Flask) -> None:
-    from app.core.guards import register
+    from app.core import guards, headers
 
-    register(app)
+    guards.register(app)
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -135,6 +144,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.core.backup import backup_command, restore_command
     from app.demo import seed_demo_command  # the demo spans every domain: it is the shell's
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -173,6 +173,33 @@ class Config:
     HOURS_TARGET_CADRE = _env_int("HOURS_TARGET_CADRE", 56)
     # --- end of learning-hours settings --------------------------------------------------------
 
+    # --- Organisation life (app/branchlife, issue 14) ---------------------------------------------
+    #: How often each kind of meeting must be held: ``{kind: (period, at least)}`` with period one of
+    #: month | quarter | year. Kinds missing here have no required frequency (谈心谈话).
+    BRANCHLIFE_REQUIRED: ClassVar[dict[str, tuple[str, int]]] = {
+        "general_assembly": ("quarter", 1),
+        "committee": ("month", 1),
+        "group": ("month", 1),
+        "lecture": ("quarter", 1),
+        "theme_day": ("month", 1),
+        "life_meeting": ("year", 1),
+        "review": ("year", 1),
+    }
+    #: Minutes that make one 学时, per kind; a kind missing here uses HOURS_MINUTES_PER_UNIT (45).
+    BRANCHLIFE_MINUTES_PER_UNIT: ClassVar[dict[str, int]] = {}
+    #: Check-in opens this many minutes before the start and closes this many after the end.
+    BRANCHLIFE_CHECKIN_EARLY_MINUTES = _env_int("BRANCHLIFE_CHECKIN_EARLY_MINUTES", 30)
+    BRANCHLIFE_CHECKIN_GRACE_MINUTES = _env_int("BRANCHLIFE_CHECKIN_GRACE_MINUTES", 30)
+    #: A member checking in more than this many minutes after the start is marked late.
+    BRANCHLIFE_LATE_AFTER_MINUTES = _env_int("BRANCHLIFE_LATE_AFTER_MINUTES", 10)
+    #: The check-in code shown at the venue changes every this many seconds (the previous one is
+    #: still accepted, for whoever was typing it).
+    BRANCHLIFE_CODE_SECONDS = _env_int("BRANCHLIFE_CODE_SECONDS", 60)
+    #: Where meeting photos and files are kept (default MEDIA_ROOT/branchlife), and their size limits.
+    BRANCHLIFE_UPLOAD_DIR = _env("BRANCHLIFE_UPLOAD_DIR", "")
+    BRANCHLIFE_PHOTO_MAX_MB = _env_int("BRANCHLIFE_PHOTO_MAX_MB", 15)
+    BRANCHLIFE_FILE_MAX_MB = _env_int("BRANCHLIFE_FILE_MAX_MB", 20)
+
     # --- Courses (courses/, issue 4) ------------------------------------------------------------------
     #: Fastest speed offered in the player's menu (credit above PLAYBACK_MAX_RATE is capped anyway).
     COURSES_PLAYER_MAX_RATE = float(_env("COURSES_PLAYER_MAX_RATE", "2.0"))
@@ -258,6 +285,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a long form must not expire mid-typing
+    #: Strict-Transport-Security max-age on HTTPS responses (0: no header; production sets a year).
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
 
     # --- Accounts (app/accounts/) --------------------------------------------------------------------
     #: Wrong passwords for one account from one source address before that source must wait; the
@@ -290,6 +319,8 @@ class Config:
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
 
     BOOTSTRAP_SERVE_LOCAL = True
+    #: Serve the .br/.gz copies ``flask static compress`` writes (off when a proxy compresses).
+    STATIC_PRECOMPRESSED = _env_bool("STATIC_PRECOMPRESSED", True)
     ITEMS_PER_PAGE = _env_int("ITEMS_PER_PAGE", 20)
     #: Most rows one page of any list (a page or the API) holds, whatever ``?per_page=`` asks for.
     MAX_PER_PAGE = _env_int("MAX_PER_PAGE", 100)
@@ -303,6 +334,7 @@ class Config:
 class ProdConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
     @classmethod

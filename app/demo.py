@@ -74,8 +74,8 @@ def _random_name(rng: random.Random, gender: Gender) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def seed_demo(members_per_branch: int = 24) -> dict:
-    """Create the demo organisation and accounts that are missing; returns what was added."""
+def _seed_branches() -> tuple[Branch, dict[str, Branch], list[Branch]]:
+    """The committee, every demo branch by name, and the branches members belong to."""
     committee = _ensure_branch(COMMITTEE, BranchKind.COMMITTEE, None)
     by_name = {COMMITTEE: committee}
     leaves: list[Branch] = []
@@ -86,46 +86,102 @@ def seed_demo(members_per_branch: int = 24) -> dict:
             leaf = _ensure_branch(name, BranchKind.BRANCH, gb)
             by_name[name] = leaf
             leaves.append(leaf)
+    return committee, by_name, leaves
 
-    existing = set(db.session.scalars(sa.select(User.employee_no)))
-    existing_mobiles = set(db.session.scalars(sa.select(User.mobile).where(User.mobile.is_not(None))))
-    # One hash for every demo account: they share the published demo password, and hashing
-    # three hundred Argon2 passwords would make the demo slow to start for no protection gained.
-    password_hash = hash_password(DEMO_PASSWORD)
-    rng = random.Random(20260701)
-    now = utcnow()
-    rows, roles = [], []
 
-    def add(employee_no, name, gender, branch, role_list, category, position, joined):
-        if employee_no in existing:
+class _NewAccounts:
+    """The demo accounts still missing, gathered as rows and inserted in two statements."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.existing = set(db.session.scalars(sa.select(User.employee_no)))
+        self.mobiles = set(db.session.scalars(sa.select(User.mobile).where(User.mobile.is_not(None))))
+        # One hash for every demo account: they share the published demo password, and hashing
+        # three hundred Argon2 passwords would make the demo slow to start for no protection gained.
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        self.now = utcnow()
+        self.rows: list[dict] = []
+        self.roles: list[tuple[str, Role]] = []
+
+    def _mobile(self) -> str:
+        mobile = f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
+        while mobile in self.mobiles:
+            mobile = f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
+        self.mobiles.add(mobile)
+        return mobile
+
+    def add(self, employee_no, name, gender, branch, role_list, category, position, joined) -> None:
+        if employee_no in self.existing:
             return
-        mobile = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
-        while mobile in existing_mobiles:
-            mobile = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
-        existing_mobiles.add(mobile)
-        rows.append(
+        self.rows.append(
             {
                 "employee_no": employee_no,
                 "name": name,
                 "gender": gender,
-                "mobile": mobile,
+                "mobile": self._mobile(),
                 "branch_id": branch.id,
                 "category": category,
                 "position": position,
                 "joined_party_on": joined,
-                "password_hash": password_hash,
+                "password_hash": self.password_hash,
                 "must_change_password": False,
                 "is_active_account": True,
                 "failed_logins": 0,
-                "created_at": now,
-                "updated_at": now,
+                "created_at": self.now,
+                "updated_at": self.now,
             }
         )
-        roles.extend((employee_no, r) for r in role_list)
+        self.roles.extend((employee_no, r) for r in role_list)
 
+    def add_member(self, leaf: Branch, i: int, serial: int) -> None:
+        """The ``i``-th member of ``leaf``: its first three are its secretary, deputy and committee."""
+        rng = self.rng
+        gender = Gender.MALE if rng.random() < 0.6 else Gender.FEMALE
+        category = rng.choice(CATEGORIES)
+        is_party = category in (MemberCategory.FULL, MemberCategory.PROBATIONARY)
+        position = (
+            [BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY, BranchPosition.COMMITTEE][i]
+            if i < 3
+            else BranchPosition.MEMBER
+        )
+        if i < 3:
+            category, is_party = MemberCategory.FULL, True
+        joined = date(rng.randint(1985, 2025), rng.randint(1, 12), rng.randint(1, 28)) if is_party else None
+        name = _random_name(rng, gender)
+        self.add(
+            f"E{serial:05d}",
+            name,
+            gender,
+            leaf,
+            [Role.MEMBER],
+            category,
+            position if is_party else None,
+            joined,
+        )
+
+    def insert(self) -> None:
+        if not self.rows:
+            return
+        db.session.execute(sa.insert(User), self.rows)
+        ids = dict(
+            db.session.execute(
+                sa.select(User.employee_no, User.id).where(
+                    User.employee_no.in_([r["employee_no"] for r in self.rows])
+                )
+            ).all()
+        )
+        db.session.execute(
+            sa.insert(UserRole), [{"user_id": ids[no], "role": role} for no, role in self.roles]
+        )
+
+
+def seed_demo(members_per_branch: int = 24) -> dict:
+    """Create the demo organisation and accounts that are missing; returns what was added."""
+    committee, by_name, leaves = _seed_branches()
+    accounts = _NewAccounts(random.Random(20260701))
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:
         branch = by_name[branch_name] if branch_name else committee
-        add(
+        accounts.add(
             employee_no,
             name,
             Gender.MALE,
@@ -135,56 +191,23 @@ def seed_demo(members_per_branch: int = 24) -> dict:
             BranchPosition.MEMBER,
             date(2005, 7, 1),
         )
-
     serial = 1
     for leaf in leaves:
         for i in range(members_per_branch):
-            gender = Gender.MALE if rng.random() < 0.6 else Gender.FEMALE
-            category = rng.choice(CATEGORIES)
-            is_party = category in (MemberCategory.FULL, MemberCategory.PROBATIONARY)
-            position = (
-                [BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY, BranchPosition.COMMITTEE][i]
-                if i < 3
-                else BranchPosition.MEMBER
-            )
-            if i < 3:
-                category, is_party = MemberCategory.FULL, True
-            joined = (
-                date(rng.randint(1985, 2025), rng.randint(1, 12), rng.randint(1, 28)) if is_party else None
-            )
-            add(
-                f"E{serial:05d}",
-                _random_name(rng, gender),
-                gender,
-                leaf,
-                [Role.MEMBER],
-                category,
-                position if is_party else None,
-                joined,
-            )
+            accounts.add_member(leaf, i, serial)
             serial += 1
-
-    if rows:
-        db.session.execute(sa.insert(User), rows)
-        ids = dict(
-            db.session.execute(
-                sa.select(User.employee_no, User.id).where(
-                    User.employee_no.in_([r["employee_no"] for r in rows])
-                )
-            ).all()
-        )
-        db.session.execute(sa.insert(UserRole), [{"user_id": ids[no], "role": role} for no, role in roles])
+    accounts.insert()
     db.session.flush()
     from courses.demo import seed_demo_courses  # the courses domain adds its own demo content
 
     courses = seed_demo_courses()
-    from app.records.demo import seed_demo_hours  # and records this year's meetings
+    from app.branchlife.demo import seed_demo_hours  # and organisation life records this year's meetings
 
     meetings = seed_demo_hours()
     from app.membership.demo import seed_demo_membership  # and people on their way into the Party
 
     return {
-        "users": len(rows),
+        "users": len(accounts.rows),
         "branches": len(leaves) + len(GENERAL_BRANCHES) + 1,
         "courses": courses["courses"],
         "meetings": meetings,

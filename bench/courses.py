@@ -227,6 +227,23 @@ class Session:
         return self.request("GET", path)
 
 
+def migrated_environment(url: str, folder: Path) -> dict[str, str]:
+    """The environment of a bench server on database ``url`` (migrated here) with media in ``folder``;
+    this process takes it on too, so that it can seed the same database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "HONGKE_CONFIG": "development",
+        "MEDIA_ROOT": str(folder / "media"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT")})
+    flask = [str(BIN / "flask"), "db", "upgrade", "heads"]
+    subprocess.run(flask, cwd=ROOT, env={**env, "FLASK_APP": "wsgi.py"}, check=True, capture_output=True)
+    return env
+
+
 def hammer(sessions: list[Session], paths, seconds: float) -> tuple[float, list[float], int]:
     """Every session requests ``paths()`` back to back for ``seconds``: (req/s, latencies, errors)."""
     latencies: list[float] = []
@@ -278,23 +295,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="hongke-bench-courses-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "HONGKE_CONFIG": "development",
-            "MEDIA_ROOT": str(Path(folder) / "media"),
-            "CELERY_TASK_ALWAYS_EAGER": "1",
-        }
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT")})
-        migrate_env = {**env, "FLASK_APP": "wsgi.py"}
-        subprocess.run(
-            [str(BIN / "flask"), "db", "upgrade", "heads"],
-            cwd=ROOT,
-            env=migrate_env,
-            check=True,
-            capture_output=True,
-        )
+        env = migrated_environment(url, Path(folder))
         from app import create_app
         from app.config import Config
         from app.extensions import db

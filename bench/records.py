@@ -379,10 +379,10 @@ def time_meeting() -> dict:
     """Record one meeting for every member of a 党支部 (one batch of ledger appends), beside crediting
     the members of another 党支部 one by one through the single-entry path."""
     from app.accounts.models import User
+    from app.branchlife.services import MeetingData, record_meeting
     from app.core.clock import localtoday
     from app.extensions import db
     from app.org.models import Branch
-    from app.records.meetings import MeetingData, record_meeting
     from app.records.services import credit_offline_hours
 
     first, second = db.session.scalars(
@@ -391,7 +391,7 @@ def time_meeting() -> dict:
     admin = db.session.scalar(sa.select(User).where(User.employee_no == "admin"))
     ids = list(db.session.scalars(sa.select(User.id).where(User.branch_id == first.id)))
     start = time.perf_counter()
-    record_meeting(first, MeetingData("group", "基准会议", localtoday(), 90, ids), admin)
+    record_meeting(admin, first, MeetingData("group", "基准会议", localtoday(), 90, ids))
     db.session.commit()
     batch = time.perf_counter() - start
     others = list(db.session.scalars(sa.select(User).where(User.branch_id == second.id)))

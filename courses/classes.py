@@ -45,6 +45,7 @@ from courses.services.enrolment import progress_for
 logger = logging.getLogger(__name__)
 
 
+# Alike in shape to get_lesson_for (get, 404, course access), kept apart: a different row.
 def get_session_for(session_id: int, user, *, edit: bool = False) -> ClassSession:
     session = db.session.get(ClassSession, session_id)
     if session is None:
@@ -374,7 +375,7 @@ class RosterRow:
     def label(self) -> str:
         if self.attendance is not None:
             return self.attendance.status_label
-        return "缺席" if self.absent else "未签到"
+        return _("缺席") if self.absent else _("未签到")
 
 
 def roster(session: ClassSession) -> list[RosterRow]:

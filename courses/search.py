@@ -63,6 +63,7 @@ def _lessons_of_courses(course_ids: list[int]) -> list[int]:
     return list(db.session.scalars(sa.select(Lesson.id).where(Lesson.course_id.in_(course_ids))))
 
 
+# Alike in shape to kb's and qa's register_search: each registers its own adapters.
 def register_search() -> None:
     """Make these rows searchable (called from the domain's ``init_app``)."""
     register(Adapter(type="course", label=_l("课程"), model=Course, to_document=course_document, order=10))

@@ -4,10 +4,12 @@
 def init_app(app) -> None:
     from app.accounts import models, passwords, tasks  # noqa: F401 -- the tables and the tasks
     from app.accounts.cli import users_cli
-    from app.accounts.views import bp
+    from app.accounts.views import bp, load_user
     from app.core.tasks import schedule
+    from app.extensions import login_manager
 
     passwords.init_app(app)
+    login_manager.user_loader(load_user)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     schedule(app, "purge-login-failures", "accounts.purge_login_failures", 3600.0)

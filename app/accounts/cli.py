@@ -39,7 +39,7 @@ def create_user_command(employee_no, name, roles, branch, mobile, password):
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"已创建 {user}，角色：{'、'.join(user.role_labels)}")
+    click.echo(f"已创建 {user}，角色：{'、'.join(map(str, user.role_labels))}")
     click.echo(user.id)
 
 

@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,24 +18,23 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from app.accounts.member_rows import MemberRow, check_rows
 from app.accounts.models import (
-    CATEGORY_LABELS,
-    GENDER_LABELS,
-    POSITION_LABELS,
+    CATEGORY_NAMES,
+    GENDER_NAMES,
+    POSITION_NAMES,
     ImportJob,
     Role,
     User,
     UserRole,
 )
 from app.accounts.passwords import derived_activation_code, hash_activation_code, new_activation_code
-from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.signals import members_imported
 from app.extensions import db
-from app.org.models import Branch
-from app.org.services import branch_tree, can_manage_branch, resolve_branch_reference, scope_path
+from app.org.services import scope_path
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +42,6 @@ logger = logging.getLogger(__name__)
 COLUMNS = ["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"]
 REQUIRED_COLUMNS = COLUMNS[:4]
 BATCH = 500
-
-_CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_LABELS.items()}
-_POSITION_BY_LABEL = {v: k for k, v in POSITION_LABELS.items()}
-_GENDER_BY_LABEL = {v: k for k, v in GENDER_LABELS.items()}
 
 
 class ImportFileError(DomainError):
@@ -99,10 +94,10 @@ def template_workbook() -> bytes:
         ["激活码", "导入后为每位新成员生成一次性激活码（打印激活码单发给本人），首次登录后须设置密码"]
     )
     notes.append(["所属组织", "必填，组织全称路径（用 / 分隔）或在全系统唯一的组织名称"])
-    notes.append(["性别", "、".join(GENDER_LABELS.values())])
-    notes.append(["人员类别", "、".join(CATEGORY_LABELS.values())])
+    notes.append(["性别", "、".join(GENDER_NAMES.values())])
+    notes.append(["人员类别", "、".join(CATEGORY_NAMES.values())])
     notes.append(["入党日期", "日期，如 2010-07-01"])
-    notes.append(["党内职务", "、".join(POSITION_LABELS.values())])
+    notes.append(["党内职务", "、".join(POSITION_NAMES.values())])
     for sheet in (ws, notes):
         for col in "ABCDEFGH":
             sheet.column_dimensions[col].width = 22
@@ -126,194 +121,6 @@ def read_rows(path: Path, filename: str) -> Iterator[list[str]]:
         raise ImportFileError(str(exc)) from exc
 
 
-def _parse_date(text: str) -> date:
-    text = text.replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").replace("日", "")
-    return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
-
-
-@dataclass
-class _Row:
-    number: int
-    employee_no: str
-    name: str
-    mobile: str
-    branch: Branch
-    gender: str | None
-    category: str | None
-    joined_party_on: date | None
-    position: str | None
-
-
-def _validate_rows(
-    rows: list[list[str]], header_index: dict[str, int], actor: User | None, report: ImportReport
-):
-    branches = branch_tree()
-    branch_by_id = {b.id: b for b in branches}
-    existing = {
-        employee_no: (uid, mobile, branch_id)
-        for uid, employee_no, mobile, branch_id in db.session.execute(
-            sa.select(User.id, User.employee_no, User.mobile, User.branch_id)
-        )
-    }
-    mobile_owner = {mobile: employee_no for employee_no, (_uid, mobile, _b) in existing.items() if mobile}
-    seen_employee: dict[str, int] = {}
-    seen_mobile: dict[str, int] = {}
-    resolved_cache: dict[str, Branch | list[Branch] | None] = {}
-    valid: list[_Row] = []
-
-    def error(number: int, column: str, message: str) -> None:
-        report.errors.append({"row": number, "field": column, "message": message})
-
-    def may_update(employee_no: str) -> bool:
-        """A coordinator may re-import only people already in their subtree (or new people)."""
-        if actor is None or actor.is_admin or employee_no not in existing:
-            return True
-        branch = branch_by_id.get(existing[employee_no][2])
-        return branch is not None and can_manage_branch(actor, branch)
-
-    def get(row: list[str], column: str) -> str:
-        index = header_index.get(column)
-        return row[index].strip() if index is not None and index < len(row) and row[index] else ""
-
-    for offset, row in enumerate(rows):
-        number = offset + 2  # spreadsheet row number: the header is row 1
-        if not any(cell.strip() for cell in row):
-            continue
-        errors_before = len(report.errors)
-        employee_no, name = get(row, "工号"), get(row, "姓名")
-        mobile = normalize_mobile(get(row, "手机号")) or ""
-        if not employee_no:
-            error(number, "工号", _("工号不能为空"))
-        elif not EMPLOYEE_NO_RE.match(employee_no):
-            error(
-                number,
-                "工号",
-                _(
-                    "工号「%(employee_no)s」只能包含字母、数字、下划线或连字符，最长 32 位",
-                    employee_no=employee_no,
-                ),
-            )
-        elif employee_no in seen_employee:
-            error(
-                number,
-                "工号",
-                _(
-                    "工号 %(employee_no)s 在文件中重复（与第 %(seen_employee)s 行）",
-                    employee_no=employee_no,
-                    seen_employee=seen_employee[employee_no],
-                ),
-            )
-        else:
-            seen_employee[employee_no] = number
-            if not may_update(employee_no):
-                error(
-                    number,
-                    "工号",
-                    _(
-                        "工号 %(employee_no)s 是您管辖范围以外的成员，不能通过导入修改",
-                        employee_no=employee_no,
-                    ),
-                )
-        if not name:
-            error(number, "姓名", _("姓名不能为空"))
-        elif len(name) > 64:
-            error(number, "姓名", _("姓名不能超过 64 个字"))
-        elif spreadsheets.starts_like_formula(name):
-            error(number, "姓名", _("姓名不能以 =、+、-、@、制表符或回车开头"))
-        if not mobile:
-            error(number, "手机号", _("手机号不能为空"))
-        elif not MOBILE_RE.match(mobile):
-            error(number, "手机号", _("手机号「%(mobile)s」格式不正确，应为 11 位大陆手机号", mobile=mobile))
-        elif mobile in seen_mobile:
-            error(
-                number,
-                "手机号",
-                _(
-                    "手机号 %(mobile)s 在文件中重复（与第 %(seen_mobile)s 行）",
-                    mobile=mobile,
-                    seen_mobile=seen_mobile[mobile],
-                ),
-            )
-        else:
-            seen_mobile[mobile] = number
-            owner = mobile_owner.get(mobile)
-            if owner is not None and owner != employee_no:
-                error(
-                    number,
-                    "手机号",
-                    _("手机号 %(mobile)s 已被工号 %(owner)s 使用", mobile=mobile, owner=owner),
-                )
-
-        branch_ref = get(row, "所属组织")
-        branch = None
-        if not branch_ref:
-            error(number, "所属组织", _("所属组织不能为空"))
-        else:
-            if branch_ref not in resolved_cache:
-                resolved_cache[branch_ref] = resolve_branch_reference(branch_ref, branches)
-            found = resolved_cache[branch_ref]
-            if found is None:
-                error(number, "所属组织", _("找不到组织「%(branch_ref)s」", branch_ref=branch_ref))
-            elif isinstance(found, list):
-                error(
-                    number,
-                    "所属组织",
-                    _(
-                        "有多个组织名为「%(branch_ref)s」，请填写完整路径，如「上级组织/%(branch_ref)s」",
-                        branch_ref=branch_ref,
-                    ),
-                )
-            elif actor is not None and not can_manage_branch(actor, found):
-                error(number, "所属组织", _("您无权向「%(branch_ref)s」导入成员", branch_ref=branch_ref))
-            else:
-                branch = found
-
-        choices = {}
-        for column, mapping in (
-            ("性别", _GENDER_BY_LABEL),
-            ("人员类别", _CATEGORY_BY_LABEL),
-            ("党内职务", _POSITION_BY_LABEL),
-        ):
-            text = get(row, column)
-            if text and text not in mapping:
-                error(
-                    number,
-                    column,
-                    _(
-                        "「%(text)s」不是有效的%(column)s，可选：%(choices)s",
-                        text=text,
-                        column=column,
-                        choices="、".join(mapping),
-                    ),
-                )
-            choices[column] = mapping.get(text).value if text in mapping else None
-        joined = None
-        if text := get(row, "入党日期"):
-            try:
-                joined = _parse_date(text)
-            except ValueError:
-                error(number, "入党日期", _("「%(text)s」不是有效日期，请写成 2010-07-01", text=text))
-            else:
-                if joined > utcnow().date():
-                    error(number, "入党日期", _("入党日期不能晚于今天"))
-
-        if len(report.errors) == errors_before:
-            valid.append(
-                _Row(
-                    number,
-                    employee_no,
-                    name,
-                    mobile,
-                    branch,
-                    choices["性别"],
-                    choices["人员类别"],
-                    joined,
-                    choices["党内职务"],
-                )
-            )
-    return valid, existing
-
-
 def import_members(
     path: Path,
     filename: str,
@@ -333,16 +140,37 @@ def import_members(
     if actor is not None and scope_path(actor) is None:
         report.message = _("您无权导入成员。")
         return report
+    table = _read_table(path, filename, report)
+    if table is None:
+        return report
+    header_index, data_rows = table
+    valid, existing = check_rows(data_rows, header_index, actor, report.errors)
+    if report.errors:
+        return report
+    new_rows, update_rows = _member_values(valid, existing, report, activation_days, code_for)
+    arrived = _write_members(new_rows, update_rows, existing, report, progress)
+    report.created, report.updated = len(new_rows), len(update_rows)
+    if arrived:
+        members_imported.send("accounts", user_ids=arrived, actor=actor)
+    logger.info(
+        "%s imported %s: %d new, %d updated", actor or "system", filename, report.created, report.updated
+    )
+    return report
+
+
+def _read_table(path: Path, filename: str, report: ImportReport) -> tuple[dict[str, int], list] | None:
+    """The header's column positions and the data rows; None (with ``report.message``) when the
+    file as a whole cannot be imported."""
     try:
         all_rows = list(read_rows(path, filename))  # bounded: the reader stops at the row limit
     except ImportFileError as exc:
         report.message = str(exc)
-        return report
+        return None
     while all_rows and not any(all_rows[-1]):
         all_rows.pop()
     if not all_rows or not any(all_rows[0]):
         report.message = _("文件是空的，请使用模板填写后再上传。")
-        return report
+        return None
     header = [cell.strip().lstrip("*") for cell in all_rows[0]]
     header_index = {name: i for i, name in enumerate(header) if name}
     missing = [c for c in REQUIRED_COLUMNS if c not in header_index]
@@ -352,17 +180,23 @@ def import_members(
             missing="、".join(missing),
             columns="、".join(COLUMNS),
         )
-        return report
+        return None
     data_rows = all_rows[1:]
     report.total_rows = sum(1 for r in data_rows if any(c.strip() for c in r))
     if report.total_rows == 0:
         report.message = _("文件中没有成员数据（只有表头）。")
-        return report
+        return None
+    return header_index, data_rows
 
-    valid, existing = _validate_rows(data_rows, header_index, actor, report)
-    if report.errors:
-        return report
 
+def _member_values(
+    valid: list[MemberRow],
+    existing: dict,
+    report: ImportReport,
+    activation_days: int,
+    code_for: Callable[[str], str] | None,
+) -> tuple[list[dict], list[dict]]:
+    """The column values of the accounts to insert and of those to update, in file order."""
     now = utcnow()
     activation_expires_at = now + timedelta(days=activation_days)
     new_rows, update_rows = [], []
@@ -380,25 +214,36 @@ def import_members(
         }
         if row.employee_no in existing:
             update_rows.append({"id": existing[row.employee_no][0], **values})
+            continue
+        if code_for is not None:
+            code = code_for(row.employee_no)
         else:
-            if code_for is not None:
-                code = code_for(row.employee_no)
-            else:
-                code = report.activation_codes[row.employee_no] = new_activation_code()
-            new_rows.append(
-                {
-                    **values,
-                    "created_at": now,
-                    "must_change_password": True,
-                    "is_active_account": True,
-                    "failed_logins": 0,
-                    "auth_nonce": secrets.token_hex(16),
-                    "activation_code_hash": hash_activation_code(code),
-                    "activation_expires_at": activation_expires_at,
-                }
-            )
+            code = report.activation_codes[row.employee_no] = new_activation_code()
+        new_rows.append(
+            {
+                **values,
+                "created_at": now,
+                "must_change_password": True,
+                "is_active_account": True,
+                "failed_logins": 0,
+                "auth_nonce": secrets.token_hex(16),
+                "activation_code_hash": hash_activation_code(code),
+                "activation_expires_at": activation_expires_at,
+            }
+        )
+    return new_rows, update_rows
 
-    done = 0
+
+def _write_members(
+    new_rows: list[dict],
+    update_rows: list[dict],
+    existing: dict,
+    report: ImportReport,
+    progress: Callable[[int, int], None] | None,
+) -> list[int]:
+    """Write the rows in batches; the ids of who arrived in a branch (new accounts and accounts
+    moved: open assignments pick them up)."""
+    done, total = 0, len(new_rows) + len(update_rows)
     # Core bulk statements: one round trip per batch, not one ORM object per row.
     for statement, rows in ((sa.update(User), update_rows), (sa.insert(User), new_rows)):
         for start in range(0, len(rows), BATCH):
@@ -406,25 +251,17 @@ def import_members(
             db.session.execute(statement, batch)
             done += len(batch)
             if progress:
-                progress(done, len(valid))
-    # Who arrived in a branch: new accounts and accounts moved (open assignments pick them up).
+                progress(done, total)
     arrived = [u["id"] for u in update_rows if existing[u["employee_no"]][2] != u["branch_id"]]
-    if new_rows:
-        new_nos = [r["employee_no"] for r in new_rows]
-        for start in range(0, len(new_nos), BATCH):
-            ids = db.session.scalars(
-                sa.select(User.id).where(User.employee_no.in_(new_nos[start : start + BATCH]))
-            ).all()
-            db.session.execute(sa.insert(UserRole), [{"user_id": uid, "role": Role.MEMBER} for uid in ids])
-            arrived += ids
-            report.created_ids += ids
-    report.created, report.updated = len(new_rows), len(update_rows)
-    if arrived:
-        members_imported.send("accounts", user_ids=arrived, actor=actor)
-    logger.info(
-        "%s imported %s: %d new, %d updated", actor or "system", filename, report.created, report.updated
-    )
-    return report
+    new_nos = [r["employee_no"] for r in new_rows]
+    for start in range(0, len(new_nos), BATCH):
+        ids = db.session.scalars(
+            sa.select(User.id).where(User.employee_no.in_(new_nos[start : start + BATCH]))
+        ).all()
+        db.session.execute(sa.insert(UserRole), [{"user_id": uid, "role": Role.MEMBER} for uid in ids])
+        arrived += ids
+        report.created_ids += ids
+    return arrived
 
 
 def run_import_job(

@@ -4,10 +4,13 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.jsi18n import N_
 from app.core.models import TimestampMixin
 from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
@@ -20,7 +23,12 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-ROLE_LABELS = {Role.MEMBER: "学员", Role.TRAINER: "讲师", Role.COORDINATOR: "组织员", Role.ADMIN: "管理员"}
+ROLE_LABELS = {
+    Role.MEMBER: _l("学员"),
+    Role.TRAINER: _l("讲师"),
+    Role.COORDINATOR: _l("组织员"),
+    Role.ADMIN: _l("管理员"),
+}
 
 
 class Gender(enum.StrEnum):
@@ -28,11 +36,15 @@ class Gender(enum.StrEnum):
     FEMALE = "female"
 
 
-GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+#: Chinese names (N_ marks them for translation): also the member import's vocabulary, since the
+#: import template is written in Chinese whatever the page's language.
+GENDER_NAMES = {Gender.MALE: N_("男"), Gender.FEMALE: N_("女")}
+#: The same in the reader's language (evaluated when shown).
+GENDER_LABELS = {key: _l(name) for key, name in GENDER_NAMES.items()}
 
 
 # Alike in shape to BranchPosition below, portal's NoticeKind and media_pipeline's AssetStatus,
-# kept apart: each enum is one column's own values and Chinese labels.
+# kept apart: each enum is one column's own values and labels.
 class MemberCategory(enum.StrEnum):
     FULL = "full"
     PROBATIONARY = "probationary"
@@ -41,13 +53,14 @@ class MemberCategory(enum.StrEnum):
     MASSES = "masses"
 
 
-CATEGORY_LABELS = {
-    MemberCategory.FULL: "正式党员",
-    MemberCategory.PROBATIONARY: "预备党员",
-    MemberCategory.CANDIDATE: "发展对象",
-    MemberCategory.ACTIVIST: "入党积极分子",
-    MemberCategory.MASSES: "群众",
+CATEGORY_NAMES = {
+    MemberCategory.FULL: N_("正式党员"),
+    MemberCategory.PROBATIONARY: N_("预备党员"),
+    MemberCategory.CANDIDATE: N_("发展对象"),
+    MemberCategory.ACTIVIST: N_("入党积极分子"),
+    MemberCategory.MASSES: N_("群众"),
 }
+CATEGORY_LABELS = {key: _l(name) for key, name in CATEGORY_NAMES.items()}
 
 
 class BranchPosition(enum.StrEnum):
@@ -57,12 +70,13 @@ class BranchPosition(enum.StrEnum):
     MEMBER = "member"
 
 
-POSITION_LABELS = {
-    BranchPosition.SECRETARY: "书记",
-    BranchPosition.DEPUTY_SECRETARY: "副书记",
-    BranchPosition.COMMITTEE: "委员",
-    BranchPosition.MEMBER: "党员",
+POSITION_NAMES = {
+    BranchPosition.SECRETARY: N_("书记"),
+    BranchPosition.DEPUTY_SECRETARY: N_("副书记"),
+    BranchPosition.COMMITTEE: N_("委员"),
+    BranchPosition.MEMBER: N_("党员"),
 }
+POSITION_LABELS = {key: _l(name) for key, name in POSITION_NAMES.items()}
 
 
 class UserRole(db.Model):
@@ -256,7 +270,7 @@ class LoginSession(db.Model):
                     ("iPhone", "iPhone"),
                     ("iPad", "iPad"),
                     ("Android", "Android"),
-                    ("HarmonyOS", "鸿蒙"),
+                    ("HarmonyOS", _("鸿蒙")),
                     ("Windows", "Windows"),
                     ("Mac OS X", "Mac"),
                     ("Linux", "Linux"),
@@ -269,7 +283,7 @@ class LoginSession(db.Model):
             (
                 label
                 for needle, label in (
-                    ("MicroMessenger", "微信"),
+                    ("MicroMessenger", _("微信")),
                     ("Edg/", "Edge"),
                     ("Chrome/", "Chrome"),
                     ("Firefox/", "Firefox"),
@@ -279,7 +293,7 @@ class LoginSession(db.Model):
             ),
             "",
         )
-        return " · ".join(part for part in (system, browser) if part) or (ua[:40] or "未知设备")
+        return " · ".join(part for part in (system, browser) if part) or (ua[:40] or _("未知设备"))
 
 
 class ApiToken(db.Model):

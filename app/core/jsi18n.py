@@ -37,6 +37,11 @@ JS_STRINGS = (
     N_("网络中断，{wait} 秒后自动重试（第 {failures} 次）……"),
     N_("上传完成，正在检测文件……"),
     N_("文件检测通过，已开始转码。"),
+    # app/static/js/records-dashboard.js
+    N_("人均学时"),
+    # app/static/js/qa-ask.js
+    N_("已解决"),
+    N_("个回答"),
     # app/static/js/quiz-play.js
     N_("网络异常，请重试。"),
     N_("网络连接中断，请检查网络后重试。"),

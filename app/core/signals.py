@@ -31,3 +31,7 @@ lesson_completed = hongke_signals.signal("lesson-completed")
 #: ``course_id``. Records drops the member's progress and playback sessions of that lesson; hours
 #: already credited for it stay in the append-only ledger.
 lesson_deleted = hongke_signals.signal("lesson-deleted")
+#: Sent by branchlife (sender ``"branchlife"``) once per member when a branch records the final grades
+#: of a 民主评议党员, with ``member_id``, ``year`` and ``grade`` (``excellent``, ``qualified``, ``basic``
+#: or ``unqualified``). The membership domain files it in the member's archive; never who voted what.
+review_graded = hongke_signals.signal("review-graded")

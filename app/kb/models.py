@@ -9,6 +9,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -25,9 +26,9 @@ class ArticleStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    ArticleStatus.DRAFT: "草稿",
-    ArticleStatus.REVIEW: "待审核",
-    ArticleStatus.PUBLISHED: "已发布",
+    ArticleStatus.DRAFT: _l("草稿"),
+    ArticleStatus.REVIEW: _l("待审核"),
+    ArticleStatus.PUBLISHED: _l("已发布"),
 }
 
 #: Same byte-wise comparison as the branch tree (see :data:`app.org.models.PATH_TYPE`).

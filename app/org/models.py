@@ -1,6 +1,7 @@
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin
@@ -13,7 +14,11 @@ class BranchKind(enum.StrEnum):
     BRANCH = "branch"
 
 
-KIND_LABELS = {BranchKind.COMMITTEE: "党委", BranchKind.GENERAL_BRANCH: "党总支", BranchKind.BRANCH: "党支部"}
+KIND_LABELS = {
+    BranchKind.COMMITTEE: _l("党委"),
+    BranchKind.GENERAL_BRANCH: _l("党总支"),
+    BranchKind.BRANCH: _l("党支部"),
+}
 
 #: Materialised paths are compared byte-wise; PostgreSQL's locale collations would ignore the "/".
 PATH_TYPE = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")

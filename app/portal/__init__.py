@@ -3,10 +3,12 @@
 
 def init_app(app) -> None:
     from app.core.tasks import schedule
-    from app.portal import health, home, models, notifications, search, tasks  # noqa: F401 -- tables, tasks
+    from app.portal import health, home, models, notifications, probes, search, tasks  # noqa: F401 -- tables, tasks
     from app.portal.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(probes.bp)
+    probes.register_builtin_checks()
     home.register_portal_panels()
     health.register_builtin_checks()
     search.register_search()

@@ -9,9 +9,9 @@ them; the media pipeline, for one, registers its failed-jobs check::
 
     def failed_jobs() -> HealthResult:
         n = count_failed_assets()
-        return HealthResult("error" if n else "ok", f"{n} 个", "转码失败的媒体")
+        return HealthResult("error" if n else "ok", _("%(n)s 个", n=n), _("转码失败的媒体"))
 
-    register_health_check("media.failed", "转码失败", failed_jobs, order=40)
+    register_health_check("media.failed", _l("转码失败"), failed_jobs, order=40)
 
 Each check must be cheap (one indexed query, one Redis call): it runs on every admin home page.
 """
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.core.clock import utcnow
 from app.extensions import db
@@ -69,7 +71,7 @@ def run_health_checks() -> list[tuple[HealthCheck, HealthResult]]:
             result = item.check()
         except Exception as exc:
             logger.exception("health check %s failed", item.key)
-            result = HealthResult(UNKNOWN, "?", f"检查出错：{type(exc).__name__}")
+            result = HealthResult(UNKNOWN, "?", _("检查出错：%(error)s", error=type(exc).__name__))
         results.append((item, result))
     return results
 
@@ -94,17 +96,17 @@ def record_heartbeat(worker: str) -> None:
 
 def _format_age(seconds: float) -> str:
     if seconds < 90:
-        return f"{int(seconds)} 秒前"
+        return _("%(n)s 秒前", n=int(seconds))
     if seconds < 5400:
-        return f"{int(seconds // 60)} 分钟前"
-    return f"{int(seconds // 3600)} 小时前"
+        return _("%(n)s 分钟前", n=int(seconds // 60))
+    return _("%(n)s 小时前", n=int(seconds // 3600))
 
 
 def worker_check() -> HealthResult:
     interval = current_app.config["PORTAL_HEARTBEAT_SECONDS"]
     last = db.session.scalar(sa.select(sa.func.max(WorkerHeartbeat.last_seen_at)))
     if last is None:
-        return HealthResult(UNKNOWN, "—", "还没有收到任何后台任务进程的心跳（worker 或 beat 未启动？）")
+        return HealthResult(UNKNOWN, "—", _("还没有收到任何后台任务进程的心跳（worker 或 beat 未启动？）"))
     age = (utcnow() - last).total_seconds()
     alive = db.session.scalar(
         sa.select(sa.func.count(WorkerHeartbeat.id)).where(
@@ -112,8 +114,12 @@ def worker_check() -> HealthResult:
         )
     )
     if alive:
-        return HealthResult(OK, f"{alive} 个在线", f"最近心跳 {_format_age(age)}")
-    return HealthResult(ERROR, "离线", f"最近心跳 {_format_age(age)}，超过 {3 * interval} 秒未收到")
+        return HealthResult(OK, _("%(n)s 个在线", n=alive), _("最近心跳 %(age)s", age=_format_age(age)))
+    return HealthResult(
+        ERROR,
+        _("离线"),
+        _("最近心跳 %(age)s，超过 %(seconds)s 秒未收到", age=_format_age(age), seconds=3 * interval),
+    )
 
 
 # --- queue lengths --------------------------------------------------------------------------------
@@ -160,11 +166,11 @@ def queue_lengths(broker_url: str, queues: tuple[str, ...] = QUEUES) -> dict[str
 def queue_check() -> HealthResult:
     lengths = queue_lengths(current_app.config["CELERY_BROKER_URL"])
     if lengths is None:
-        return HealthResult(UNKNOWN, "未知", "当前消息代理无法查询队列长度")
+        return HealthResult(UNKNOWN, _("未知"), _("当前消息代理无法查询队列长度"))
     total = sum(lengths.values())
     detail = "，".join(f"{name} {n}" for name, n in lengths.items())
     warn_at = current_app.config["PORTAL_QUEUE_WARNING_LENGTH"]
-    return HealthResult(WARNING if total >= warn_at else OK, f"{total} 个待处理", detail)
+    return HealthResult(WARNING if total >= warn_at else OK, _("%(n)s 个待处理", n=total), detail)
 
 
 # --- disk -----------------------------------------------------------------------------------------
@@ -178,10 +184,10 @@ def disk_check() -> HealthResult:
     percent = 100 * usage.used / usage.total if usage.total else 0
     free_gb = usage.free / 1024**3
     status = ERROR if percent >= 95 else WARNING if percent >= 85 else OK
-    return HealthResult(status, f"{percent:.0f}%", f"媒体存储所在磁盘剩余 {free_gb:.1f} GB")
+    return HealthResult(status, f"{percent:.0f}%", _("媒体存储所在磁盘剩余 %(gb)s GB", gb=f"{free_gb:.1f}"))
 
 
 def register_builtin_checks() -> None:
-    register_health_check("portal.worker", "后台任务进程", worker_check, order=10)
-    register_health_check("portal.queues", "任务队列", queue_check, order=20)
-    register_health_check("portal.disk", "媒体磁盘", disk_check, order=30)
+    register_health_check("portal.worker", _l("后台任务进程"), worker_check, order=10)
+    register_health_check("portal.queues", _l("任务队列"), queue_check, order=20)
+    register_health_check("portal.disk", _l("媒体磁盘"), disk_check, order=30)

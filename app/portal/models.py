@@ -4,9 +4,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.jsi18n import N_
 from app.core.models import TimestampMixin
 from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
@@ -20,12 +22,16 @@ class NoticeKind(enum.StrEnum):
     NEWS = "news"
 
 
-KIND_LABELS = {
-    NoticeKind.NOTICE: "通知公告",
-    NoticeKind.DECISION: "决议决定",
-    NoticeKind.ACTIVITY: "活动安排",
-    NoticeKind.NEWS: "新闻动态",
+#: Chinese names (N_ marks them for translation): what the search index and stored notifications
+#: carry, written once for every reader.
+KIND_NAMES = {
+    NoticeKind.NOTICE: N_("通知公告"),
+    NoticeKind.DECISION: N_("决议决定"),
+    NoticeKind.ACTIVITY: N_("活动安排"),
+    NoticeKind.NEWS: N_("新闻动态"),
 }
+#: The same in the reader's language (evaluated when shown).
+KIND_LABELS = {key: _l(name) for key, name in KIND_NAMES.items()}
 
 NOTICE_TITLE_MAX = 200
 NOTICE_BODY_MAX = 50_000
@@ -63,6 +69,11 @@ class Notice(TimestampMixin, db.Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def kind_name(self) -> str:
+        """The kind in Chinese, for what is written once for every reader (search tags, notifications)."""
+        return KIND_NAMES[self.kind]
 
     @property
     def is_published(self) -> bool:

@@ -21,7 +21,7 @@ def notice_document(notice: Notice) -> SearchDocument:
         id=notice.id,
         title=notice.title,
         body=body,
-        tags=[notice.kind_label] + ([notice.branch.name] if notice.branch is not None else []),
+        tags=[notice.kind_name] + ([notice.branch.name] if notice.branch is not None else []),
         url=site_path("portal.notice", notice_id=notice.id),
         updated_at=notice.updated_at,
         scope=notice.branch.path if notice.branch is not None else None,

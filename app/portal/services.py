@@ -128,7 +128,7 @@ def target_choices(user: User) -> list[tuple[int, str]]:
     """Where ``user`` may publish: ``0`` is the whole company (admins only), then their branches."""
     branches = visible_branches(user)
     base = branches[0].depth if branches else 0
-    choices = [(0, "全公司")] if scope_path(user) == "" else []
+    choices = [(0, _("全公司"))] if scope_path(user) == "" else []
     return choices + [(b.id, "　" * (b.depth - base) + b.name) for b in branches]
 
 
@@ -247,7 +247,7 @@ def publish_notice(notice: Notice, actor: User) -> Notice:
     notification_requested.send(
         "portal",
         user_ids=user_ids,
-        title=f"{notice.kind_label}：{notice.title}",
+        title=f"{notice.kind_name}：{notice.title}",
         body=("【需回执】" if notice.requires_receipt else "") + f"{scope} · " + plain_text(notice.body, 120),
         url=site_path("portal.notice", notice_id=notice.id),
         kind="notice.published",
@@ -328,7 +328,7 @@ def receipt_summary(notice: Notice, within: str) -> list[dict]:
     )
     rows = db.session.execute(query).all()
     return [
-        {"branch_id": bid, "name": name or "（未分配组织）", "total": total, "read": int(done or 0)}
+        {"branch_id": bid, "name": name or _("（未分配组织）"), "total": total, "read": int(done or 0)}
         for bid, name, _path, total, done in rows
     ]
 

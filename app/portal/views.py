@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role
@@ -24,10 +25,10 @@ bp.add_app_template_filter(render_markdown, "markdown")
 bp.add_app_template_filter(plain_text, "plain")
 
 SECTION_TITLES = {
-    "admin": "系统概况",
-    "coordinator": "本组织概况",
-    "trainer": "教学工作",
-    "member": "我的学习",
+    "admin": _l("系统概况"),
+    "coordinator": _l("本组织概况"),
+    "trainer": _l("教学工作"),
+    "member": _l("我的学习"),
 }
 
 
@@ -51,7 +52,7 @@ def home():
         user=current_user,
         sections=sections,
         has_learning_panel=any(key.startswith("courses.") for s in sections for key in s.keys),
-        titles={k: _(v) for k, v in SECTION_TITLES.items()},
+        titles=SECTION_TITLES,
     )
 
 

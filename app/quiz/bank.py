@@ -19,8 +19,8 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.quiz.grading import FALSE_WORDS, TRUE_WORDS, normalize_text
 from app.quiz.models import (
-    DIFFICULTY_LABELS,
-    KIND_LABELS,
+    DIFFICULTY_NAMES,
+    KIND_NAMES,
     OPTION_KEYS,
     Question,
     QuestionGrant,
@@ -29,7 +29,7 @@ from app.quiz.models import (
 
 MAX_STEM = 2000
 _KIND_WORDS = {
-    **{label: kind for kind, label in KIND_LABELS.items()},
+    **{name: kind for kind, name in KIND_NAMES.items()},
     **{kind.value: kind for kind in QuestionKind},
     "单选": QuestionKind.SINGLE,
     "多选": QuestionKind.MULTIPLE,
@@ -37,7 +37,7 @@ _KIND_WORDS = {
     "填空": QuestionKind.FILL,
     "不定项": QuestionKind.MULTIPLE,
 }
-_DIFFICULTY_WORDS = {label: level for level, label in DIFFICULTY_LABELS.items()}
+_DIFFICULTY_WORDS = {name: level for level, name in DIFFICULTY_NAMES.items()}
 _SPLIT_TAGS = re.compile(r"[,，、;；\s]+")
 _SPLIT_ANSWERS = re.compile(r"[|｜]")
 

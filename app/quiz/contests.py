@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.core import audit
@@ -25,7 +26,9 @@ from app.quiz.points import award_points, local_day
 
 RECENT_DAYS = 7
 #: Why an author's contest attempt counts for nothing (shown on the contest page and the player).
-UNRANKED_REASON = "您是本次竞赛抽题范围内题目的作者或共同编辑者，可以参赛，但成绩不计入排名，也不获得积分。"
+UNRANKED_REASON = _l(
+    "您是本次竞赛抽题范围内题目的作者或共同编辑者，可以参赛，但成绩不计入排名，也不获得积分。"
+)
 
 
 class ContestError(DomainError):

@@ -9,7 +9,10 @@ from app.core.clock import LOCAL_TZ
 from app.core.forms import InOurTimes, PageForm
 from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, PURPOSE_LABELS, REVIEW_LABELS
 
-DIFFICULTY_CHOICES = [(level, f"{level} · {label}") for level, label in DIFFICULTY_LABELS.items()]
+DIFFICULTY_CHOICES = [
+    (level, _l("%(level)s · %(label)s", level=level, label=label))
+    for level, label in DIFFICULTY_LABELS.items()
+]
 
 
 def to_utc(value):
@@ -70,7 +73,7 @@ class QuizForm(PageForm):
     draw_count = IntegerField(_l("或随机抽题数"), validators=[Optional(), NumberRange(1, 200)])
     draw_category = StringField(_l("抽题分类"), validators=[Length(max=64)])
     draw_difficulty = SelectField(
-        _l("抽题难度"), choices=[(0, "不限"), *DIFFICULTY_CHOICES], coerce=int, default=0
+        _l("抽题难度"), choices=[(0, _l("不限")), *DIFFICULTY_CHOICES], coerce=int, default=0
     )
     time_limit_minutes = IntegerField(
         _l("限时（分钟，空为不限）"), validators=[Optional(), NumberRange(1, 600)]
@@ -102,6 +105,6 @@ class ContestForm(PageForm):
     )
     draw_category = StringField(_l("抽题分类（空为全部）"), validators=[Length(max=64)])
     draw_difficulty = SelectField(
-        _l("抽题难度"), choices=[(0, "不限"), *DIFFICULTY_CHOICES], coerce=int, default=0
+        _l("抽题难度"), choices=[(0, _l("不限")), *DIFFICULTY_CHOICES], coerce=int, default=0
     )
     branch_id = SelectField(_l("参赛范围"), coerce=int)

@@ -1,4 +1,4 @@
-"""Importing and exporting question banks: the XLSX template, Moodle GIFT and Aiken.
+"""Importing question banks: XLSX (the template's layout), Moodle GIFT and Aiken.
 
 Every row is parsed and validated before anything is written. A file with a broken row writes
 nothing and reports each broken row by number (sheet row for XLSX, the line where the question
@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,8 +27,8 @@ from app.core import audit, imports, spreadsheets
 from app.core.errors import DomainError
 from app.extensions import db
 from app.quiz.bank import QuestionError, QuestionFields, clean_question
-from app.quiz.grading import answer_text
-from app.quiz.models import DIFFICULTY_LABELS, KIND_LABELS, OPTION_KEYS, Question, QuestionKind
+from app.quiz.gift import gift_question
+from app.quiz.models import OPTION_KEYS, Question, QuestionKind
 
 OPTION_COLUMNS = [f"选项{k}" for k in OPTION_KEYS]
 COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "标签", "分类", "来源"]
@@ -213,104 +212,6 @@ def parse_aiken(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
     return parsed
 
 
-_GIFT_ESCAPES = {"\\:": ":", "\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\n": "\n"}
-
-
-def _unescape(text: str) -> str:
-    for escaped, plain in _GIFT_ESCAPES.items():
-        text = text.replace(escaped, plain)
-    return text.strip()
-
-
-def _split_unescaped(text: str, chars: str) -> list[tuple[str, str]]:
-    """Split at unescaped marker characters: ``[(marker, text), ...]``; the first marker is ''."""
-    parts, marker, buffer, i = [], "", [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            buffer.append(text[i : i + 2])
-            i += 2
-            continue
-        if c in chars:
-            parts.append((marker, "".join(buffer)))
-            marker, buffer = c, []
-        else:
-            buffer.append(c)
-        i += 1
-    parts.append((marker, "".join(buffer)))
-    return parts
-
-
-def _find_unescaped(text: str, char: str, start: int = 0) -> int:
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] == char:
-            return i
-        i += 1
-    return -1
-
-
-_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-
-
-def _gift_question(body: str, category: str) -> dict:
-    """One GIFT question (comments removed) → the arguments of :func:`clean_question`."""
-    body = body.strip()
-    title = ""
-    if body.startswith("::"):
-        end = body.find("::", 2)
-        if end > 0:
-            title, body = body[2:end].strip(), body[end + 2 :].strip()
-    body = re.sub(r"^\[(html|markdown|plain|moodle)\]", "", body)
-    opening = _find_unescaped(body, "{")
-    closing = _find_unescaped(body, "}", opening + 1) if opening >= 0 else -1
-    if opening < 0 or closing < 0:
-        raise QuestionError(_("找不到答案部分 {…}"))
-    before, inside, after = body[:opening], body[opening + 1 : closing].strip(), body[closing + 1 :]
-    stem = _unescape(before + ("____" + after if after.strip() else ""))
-    explanation = ""
-    general = inside.find("####")
-    if general >= 0:
-        inside, explanation = inside[:general].strip(), _unescape(inside[general + 4 :])
-    values = {"stem": stem or title, "explanation": explanation, "category": category, "source": title}
-    if not inside:
-        raise QuestionError(_("不支持的 GIFT 题型：问答题（essay）"))
-    if inside.startswith("#"):
-        raise QuestionError(_("不支持的 GIFT 题型：数值题"))
-    head = _split_unescaped(inside, "#")[0][1].strip().upper()
-    if head in {"T", "TRUE", "F", "FALSE"}:
-        return {**values, "kind": QuestionKind.TRUE_FALSE, "options": [], "answer": head.startswith("T")}
-    answers = [(m, _split_unescaped(t, "#")[0][1]) for m, t in _split_unescaped(inside, "=~") if m]
-    if not answers:
-        raise QuestionError(_("答案部分应以 = 或 ~ 标出选项"))
-    if any("->" in text for _, text in answers):
-        raise QuestionError(_("不支持的 GIFT 题型：匹配题"))
-    weighted = []
-    for marker, text in answers:
-        text = text.strip()
-        weight = None
-        if (m := _WEIGHT.match(text)) is not None:
-            weight, text = float(m.group(1)), text[m.end() :].strip()
-        weighted.append((marker, weight, _unescape(text)))
-    if all(marker == "=" for marker, _, _ in weighted):
-        return {**values, "kind": QuestionKind.FILL, "options": [], "answer": [t for _, _, t in weighted]}
-    options = [t for _, _, t in weighted]
-    correct = [
-        OPTION_KEYS[i]
-        for i, (marker, weight, _) in enumerate(weighted)
-        if (weight is not None and weight > 0) or (marker == "=" and weight is None)
-    ]
-    kind = QuestionKind.MULTIPLE if len(correct) > 1 else QuestionKind.SINGLE
-    if len(options) > len(OPTION_KEYS):
-        raise QuestionError(_("选项最多 8 个（A–H）"))
-    if not correct:
-        raise QuestionError(_("没有标出正确答案（用 = 或正的 %权重%）"))
-    return {**values, "kind": kind, "options": options, "answer": "".join(correct)}
-
-
 def parse_gift(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
     """Moodle GIFT: single and multiple choice, true/false, short answer (→ fill-in), ``####`` 解析."""
     lines = ("" if line.lstrip().startswith("//") else line for line in lines)
@@ -326,7 +227,7 @@ def parse_gift(lines: Iterable[str], category: str | None) -> list[ParsedRow]:
                 continue
         try:
             parsed.append(
-                ParsedRow(start, fields=clean_question(**_gift_question("\n".join(block), current_category)))
+                ParsedRow(start, fields=clean_question(**gift_question("\n".join(block), current_category)))
             )
         except QuestionError as exc:
             parsed.append(ParsedRow(start, error=str(exc)))
@@ -499,114 +400,3 @@ def run_import_job(job: ImportJob, actor: User | None, commit: Callable[[], None
             return ImportReport(message=str(exc))
 
     return imports.run_job(job, work, commit)
-
-
-# --- the template and export --------------------------------------------------------------------
-
-
-_WIDTHS = [8, 40] + [16] * len(OPTION_COLUMNS) + [10, 30, 6, 14, 12, 16]
-_NOTES = [
-    ["题型", "单选题、多选题、判断题、填空题"],
-    ["题干", "必填"],
-    ["选项A–H", "选择题至少两个选项；判断题、填空题不填"],
-    [
-        "答案",
-        "单选填一个字母，如 B；多选填多个字母，如 ACD；判断填 正确/错误；填空题多个可接受答案用 | 分隔",
-    ],
-    ["解析", "答题后显示给学员"],
-    ["难度", "1–5 或 " + "、".join(DIFFICULTY_LABELS.values()) + "，默认 3"],
-    ["标签", "多个用逗号分隔"],
-    ["分类", "题目所属分类；为空时使用导入时选择的分类"],
-    ["来源", "可选，如教材章节"],
-    ["重复", "与题库中已有题目相同（题型、题干、选项一致）的行会跳过，重复导入同一文件不会产生重复题目"],
-]
-
-
-def _sheets(rows) -> list[spreadsheets.Sheet]:
-    return [
-        spreadsheets.Sheet("题库", COLUMNS, rows, _WIDTHS),
-        spreadsheets.Sheet("填写说明", ["列", "说明"], _NOTES, [12, 80]),
-    ]
-
-
-def template_xlsx() -> bytes:
-    options = ["为人民服务", "发展经济", "维护稳定", "改革开放", "", "", "", ""]
-    return spreadsheets.xlsx_bytes(
-        _sheets(
-            [
-                [
-                    "单选题",
-                    "中国共产党的根本宗旨是什么？",
-                    *options,
-                    "A",
-                    "全心全意为人民服务是党的根本宗旨。",
-                    2,
-                    "党章,宗旨",
-                    "党章党规",
-                    "《中国共产党章程》",
-                ],
-                [
-                    "多选题",
-                    "“四个意识”包括哪些？",
-                    "政治意识",
-                    "大局意识",
-                    "核心意识",
-                    "看齐意识",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "ABCD",
-                    "",
-                    3,
-                    "四个意识",
-                    "理论学习",
-                    "",
-                ],
-                [
-                    "判断题",
-                    "党员的党龄从转为正式党员之日算起。",
-                    *[""] * 8,
-                    "正确",
-                    "",
-                    2,
-                    "",
-                    "党章党规",
-                    "",
-                ],
-                [
-                    "填空题",
-                    "党的最高理想和最终目标是实现____。",
-                    *[""] * 8,
-                    "共产主义|共产主义社会",
-                    "",
-                    3,
-                    "",
-                    "党章党规",
-                    "",
-                ],
-            ]
-        )
-    )
-
-
-def _export_rows(questions) -> Iterator[list]:
-    for q in questions:
-        options = list(q.options or []) + [""] * (len(OPTION_KEYS) - len(q.options or []))
-        yield [
-            KIND_LABELS[q.kind],
-            q.stem,
-            *options,
-            answer_text(q, q.answer),
-            q.explanation,
-            q.difficulty,
-            q.tags,
-            q.category,
-            q.source,
-        ]
-
-
-def export_xlsx(questions) -> IO[bytes]:
-    """Questions in the template's layout, so an export can be edited and imported again; streamed
-    (write-only) into a temporary file, every text cell neutralised by the shared writer."""
-    return spreadsheets.xlsx_file(_sheets(_export_rows(questions)))

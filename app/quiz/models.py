@@ -4,9 +4,11 @@ import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.jsi18n import N_
 from app.core.models import TimestampMixin
 from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
@@ -21,13 +23,18 @@ class QuestionKind(enum.StrEnum):
     FILL = "fill"
 
 
-KIND_LABELS = {
-    QuestionKind.SINGLE: "单选题",
-    QuestionKind.MULTIPLE: "多选题",
-    QuestionKind.TRUE_FALSE: "判断题",
-    QuestionKind.FILL: "填空题",
+#: Chinese names (N_ marks them for translation): also the import and export files' vocabulary,
+#: since question-bank spreadsheets are written in Chinese whatever the page's language.
+KIND_NAMES = {
+    QuestionKind.SINGLE: N_("单选题"),
+    QuestionKind.MULTIPLE: N_("多选题"),
+    QuestionKind.TRUE_FALSE: N_("判断题"),
+    QuestionKind.FILL: N_("填空题"),
 }
-DIFFICULTY_LABELS = {1: "易", 2: "较易", 3: "中", 4: "较难", 5: "难"}
+DIFFICULTY_NAMES = {1: N_("易"), 2: N_("较易"), 3: N_("中"), 4: N_("较难"), 5: N_("难")}
+#: The same in the reader's language (evaluated when shown).
+KIND_LABELS = {key: _l(name) for key, name in KIND_NAMES.items()}
+DIFFICULTY_LABELS = {key: _l(name) for key, name in DIFFICULTY_NAMES.items()}
 OPTION_KEYS = "ABCDEFGH"
 
 
@@ -107,7 +114,11 @@ class QuizPurpose(enum.StrEnum):
     PRACTICE = "practice"
 
 
-PURPOSE_LABELS = {QuizPurpose.LESSON: "课程测验", QuizPurpose.EXAM: "考试", QuizPurpose.PRACTICE: "练习"}
+PURPOSE_LABELS = {
+    QuizPurpose.LESSON: _l("课程测验"),
+    QuizPurpose.EXAM: _l("考试"),
+    QuizPurpose.PRACTICE: _l("练习"),
+}
 
 
 class ReviewPolicy(enum.StrEnum):
@@ -117,9 +128,9 @@ class ReviewPolicy(enum.StrEnum):
 
 
 REVIEW_LABELS = {
-    ReviewPolicy.AFTER_SUBMIT: "交卷后可查看解析",
-    ReviewPolicy.AFTER_CLOSE: "考试结束后可查看解析",
-    ReviewPolicy.NEVER: "不公布答案",
+    ReviewPolicy.AFTER_SUBMIT: _l("交卷后可查看解析"),
+    ReviewPolicy.AFTER_CLOSE: _l("考试结束后可查看解析"),
+    ReviewPolicy.NEVER: _l("不公布答案"),
 }
 
 

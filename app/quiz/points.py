@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -18,13 +19,13 @@ from app.org.models import Branch
 from app.quiz.models import PointsDay, PointsEntry
 
 ACTION_LABELS = {
-    "daily_quiz": "每日答题",
-    "challenge": "挑战答题",
-    "contest": "竞赛",
-    "duel": "双人对战",
-    "quiz_pass": "通过测验",
-    "lesson": "完成课程学习",
-    "article": "阅读文章",
+    "daily_quiz": _l("每日答题"),
+    "challenge": _l("挑战答题"),
+    "contest": _l("竞赛"),
+    "duel": _l("双人对战"),
+    "quiz_pass": _l("通过测验"),
+    "lesson": _l("完成课程学习"),
+    "article": _l("阅读文章"),
 }
 
 

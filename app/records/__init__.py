@@ -3,6 +3,7 @@ yearly targets, training records, coordinator tracking and exports. The only wri
 
 
 def init_app(app) -> None:
+    from app.core.backup import register_integrity_check
     from app.records import models, receivers  # noqa: F401 -- the tables
     from app.records.cli import records_cli
     from app.records.views import bp
@@ -10,3 +11,12 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     receivers.connect()
     app.cli.add_command(records_cli)
+    register_integrity_check("records", ledger_problems)
+
+
+def ledger_problems():
+    """The hours ledger's verification, one line per problem (run after a restore)."""
+    from app.records.services.ledger import verify_ledger
+
+    for problem in verify_ledger():
+        yield f"#{problem.entry_id or '-'} ({problem.user_id}): {problem.message}"

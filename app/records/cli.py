@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.records.services.ledger import verify_ledger
 
@@ -17,9 +18,17 @@ def verify_command():
     problems = 0
     for problem in verify_ledger():
         problems += 1
-        target = f"记录 #{problem.entry_id}" if problem.entry_id else "（无记录号）"
-        click.echo(f"成员 {problem.user_id} {target}: {problem.message}", err=True)
+        target = _("记录 #%(id)s", id=problem.entry_id) if problem.entry_id else _("（无记录号）")
+        click.echo(
+            _(
+                "成员 %(id)s %(target)s: %(message)s",
+                id=problem.user_id,
+                target=target,
+                message=problem.message,
+            ),
+            err=True,
+        )
     if problems:
-        click.echo(f"账本校验失败：发现 {problems} 处问题。", err=True)
+        click.echo(_("账本校验失败：发现 %(n)s 处问题。", n=problems), err=True)
         sys.exit(1)
-    click.echo("账本完整：所有记录的哈希链与年度合计校验通过。")
+    click.echo(_("账本完整：所有记录的哈希链与年度合计校验通过。"))

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import DateField, DecimalField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from app.core.forms import PageForm
@@ -30,25 +30,3 @@ class DecisionForm(PageForm):
 
     decision = StringField(validators=[DataRequired()])
     note = StringField(_l("退回理由"), validators=[Length(max=500)])
-
-
-class MeetingForm(PageForm):
-    """A meeting's facts; the members present come as ``member`` checkboxes beside it."""
-
-    kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
-    title = StringField(
-        _l("会议主题"),
-        validators=[
-            DataRequired(_l("请填写会议主题")),
-            Length(max=120, message=_l("会议主题不能超过 120 个字")),
-        ],
-    )
-    held_on = DateField(_l("会议日期"), validators=[DataRequired(_l("请填写会议日期"))])
-    minutes = IntegerField(
-        _l("时长（分钟）"),
-        validators=[
-            DataRequired(_l("请填写会议时长")),
-            NumberRange(1, 480, _l("会议时长须在 1–480 分钟之间")),
-        ],
-    )
-    submit = SubmitField(_l("记录会议并计入学时"))

@@ -116,6 +116,7 @@ class LessonProgress(db.Model):
         return min(1.0, self.covered_seconds / self.duration) if self.duration > 0 else 0.0
 
 
+# Columns alike in shape to kb's ArticleRevision, kept apart: different tables.
 class QuizPass(db.Model):
     """A member passed a quiz (from the quiz domain's signal); gated lessons consult it."""
 
@@ -190,33 +191,6 @@ class HoursTotal(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), default=Decimal("0"))
-
-
-class Meeting(db.Model):
-    """A 三会一课 meeting (or a Party lesson, a theme day) a coordinator recorded for a branch; each
-    member present is credited ``minutes`` of hours once, as a ledger entry ``meeting:<id>``."""
-
-    __tablename__ = "meeting"
-    __table_args__ = (
-        # The same meeting entered twice (a double submit) is refused rather than credited twice.
-        sa.UniqueConstraint("branch_id", "kind", "held_on", "title", name="uq_meeting_branch_kind_day_title"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: ``None`` once the branch is dissolved; its name stays in ``branch_name``.
-    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id", ondelete="SET NULL"), index=True)
-    branch_name: Mapped[str] = mapped_column(sa.String(120))
-    #: assembly | committee | group | lesson | theme_day (see ``app.records.meetings.KINDS``)
-    kind: Mapped[str] = mapped_column(sa.String(16))
-    title: Mapped[str] = mapped_column(sa.String(120))
-    held_on: Mapped[date] = mapped_column(index=True)
-    minutes: Mapped[int]
-    attendees: Mapped[int] = mapped_column(default=0)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    branch = relationship("Branch", lazy="joined")
-    recorded_by = relationship("User", lazy="joined")
 
 
 class XapiStatement(db.Model):

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.accounts.models import CATEGORY_LABELS, POSITION_LABELS, User
 from app.core import spreadsheets
@@ -123,7 +124,19 @@ def members_query(
     return query.order_by(Branch.path, User.employee_no)
 
 
-EXPORT_HEADER = ["工号", "姓名", "所属组织", "人员类别", "党内职务", "年度", "已获学时", "年度目标", "完成率"]
+def export_header() -> list[str]:
+    """The export's column headings, in the reader's language."""
+    return [
+        _("工号"),
+        _("姓名"),
+        _("所属组织"),
+        _("人员类别"),
+        _("党内职务"),
+        _("年度"),
+        _("已获学时"),
+        _("年度目标"),
+        _("完成率"),
+    ]
 
 
 def _export_rows(rows, year: int) -> Iterator[list]:
@@ -134,8 +147,8 @@ def _export_rows(rows, year: int) -> Iterator[list]:
             row.employee_no,
             row.name,
             row.branch_name,
-            CATEGORY_LABELS.get(row.category, "") if row.category else "",
-            POSITION_LABELS.get(row.position, "") if row.position else "",
+            str(CATEGORY_LABELS.get(row.category, "")) if row.category else "",
+            str(POSITION_LABELS.get(row.position, "")) if row.position else "",
             year,
             f"{hours:.2f}",
             f"{target:.0f}",
@@ -151,12 +164,14 @@ def _partitioned_rows(query, year: int, batch: int) -> Iterator[list]:
 
 def stream_csv(query, year: int, batch: int = 1000) -> Iterator[str]:
     """CSV text in chunks, rows fetched ``batch`` at a time: memory stays flat however many members."""
-    return spreadsheets.csv_stream(EXPORT_HEADER, _partitioned_rows(query, year, batch), batch=batch)
+    return spreadsheets.csv_stream(export_header(), _partitioned_rows(query, year, batch), batch=batch)
 
 
 def write_xlsx(query, year: int, batch: int = 1000):
     """Write the export to a temporary XLSX file in openpyxl's write-only (streaming) mode."""
-    sheet = spreadsheets.Sheet(f"{year}年学时", EXPORT_HEADER, _partitioned_rows(query, year, batch))
+    sheet = spreadsheets.Sheet(
+        _("%(year)s年学时", year=year), export_header(), _partitioned_rows(query, year, batch)
+    )
     return spreadsheets.xlsx_file([sheet])
 
 

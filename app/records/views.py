@@ -15,34 +15,35 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role, User
 from app.core.clock import localtoday
-from app.core.errors import back_to, refused
+from app.core.errors import back_to
 from app.core.pagination import paginate_rows
 from app.core.permissions import login_required, roles_required
 from app.core.signals import notification_requested
 from app.extensions import db
 from app.org import services as org_services
-from app.records import manual, meetings, presence, reports, services
-from app.records.forms import DecisionForm, ManualEntryForm, MeetingForm, ReverseForm
-from app.records.models import HoursEntry, ManualHoursRequest, Meeting
+from app.records import manual, presence, reports, services
+from app.records.forms import DecisionForm, ManualEntryForm, ReverseForm
+from app.records.models import HoursEntry, ManualHoursRequest
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 SOURCE_LABELS = {
-    "lesson": "在线课程",
-    "class_attendance": "面授课堂",
-    "meeting": "三会一课",
-    "manual": "手工录入",
-    "reversal": "冲销",
+    "lesson": _l("在线课程"),
+    "class_attendance": _l("面授课堂"),
+    "meeting": _l("三会一课"),
+    "manual": _l("手工录入"),
+    "reversal": _l("冲销"),
 }
 
 
 @bp.app_template_filter("source_label")
 def source_label(kind: str) -> str:
-    return SOURCE_LABELS.get(kind, kind)
+    return str(SOURCE_LABELS.get(kind, kind))
 
 
 def _year() -> int:
@@ -109,6 +110,7 @@ def member_record(user_id: int):
     )
 
 
+# Alike in shape to accounts' reset_password (load member, form, back_to), kept apart: own service.
 @bp.route("/members/<int:user_id>/entries", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def add_manual_entry(user_id: int):
@@ -159,6 +161,7 @@ def decide_approval(request_id: int):
     return redirect(url_for("records.approvals"))
 
 
+# Alike in shape to kb's delete_category (get or 404, back_to, service), kept apart: own rules.
 @bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def reverse_entry(entry_id: int):
@@ -220,7 +223,7 @@ def export(fmt: str):
     query = reports.members_query(
         current_user, year, today, branch, behind_only=request.args.get("behind") == "1"
     )
-    name = f"学时统计-{year}-{branch.name if branch else '全部'}"
+    name = _("学时统计-%(year)s-%(scope)s", year=year, scope=branch.name if branch else _("全部"))
     if fmt == "csv":
         # The rows are read while the response streams, after the view returns: keep its context.
         response = Response(
@@ -267,82 +270,19 @@ def remind():
     return redirect(request.referrer or url_for("records.dashboard"))
 
 
-# --- 三会一课 -----------------------------------------------------------------------------------
+# --- 三会一课: moved to organisation life (app/branchlife); old bookmarks still lead there -----------
 
 
 @bp.route("/meetings")
-@roles_required(Role.COORDINATOR)
 def meeting_list():
-    page = db.paginate(meetings.meetings_query(org_services.scope_path(current_user) or ""), error_out=False)
-    return render_template("records/meetings.html", page=page, kinds=meetings.KINDS)
+    return redirect(url_for("branchlife.meeting_list"), 301)
 
 
-def _meeting_form() -> MeetingForm:
-    form = MeetingForm()
-    form.kind.choices = [("", _("请选择")), *meetings.KINDS.items()]
-    if request.method == "GET" and form.held_on.data is None:
-        form.held_on.data = localtoday()
-    return form
-
-
-def _active_members(branch) -> list[User]:
-    query = org_services.members_query(current_user, branch).where(User.is_active_account.is_(True))
-    return db.session.scalars(query).all()
-
-
-@bp.route("/meetings/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@bp.route("/meetings/new")
 def new_meeting():
-    """Pick the branch (a GET reloads its members), fill in the meeting, tick who was there."""
-    branches = org_services.ordered_tree(org_services.visible_branches(current_user))
-    branch_id = request.values.get("branch", type=int)
-    branch = org_services.get_branch_for(branch_id, current_user) if branch_id else None
-    form = _meeting_form()
-    people = _active_members(branch) if branch else []
-    chosen = set(request.form.getlist("member", type=int)) if request.method == "POST" else None
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if branch is None:
-            flash(_("请先选择组织。"), "danger")
-        elif form.validate_on_submit():
-            data = meetings.MeetingData(
-                form.kind.data, form.title.data, form.held_on.data, form.minutes.data, sorted(chosen)
-            )
-            try:
-                meeting = meetings.record_meeting(branch, data, current_user)
-            except services.RecordsError as exc:
-                # On this page a meeting already recorded (409) is the form to correct: 422 like the rest.
-                status = 403 if refused(exc, form) == 403 else 422
-            else:
-                db.session.commit()
-                flash(_("已记录会议，%(n)s 名出席成员各计入学时。", n=meeting.attendees), "success")
-                return redirect(url_for("records.meeting_detail", meeting_id=meeting.id))
-        else:
-            flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
-    return render_template(
-        "records/meeting_form.html",
-        form=form,
-        branches=branches,
-        branch=branch,
-        people=people,
-        chosen=chosen,
-        per_meeting_hours=services.hours_for_minutes,
-    ), status
+    return redirect(url_for("branchlife.record_meeting", branch=request.args.get("branch", type=int)), 301)
 
 
 @bp.route("/meetings/<int:meeting_id>")
-@roles_required(Role.COORDINATOR)
 def meeting_detail(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    managed = meeting.branch is not None and org_services.can_manage_branch(current_user, meeting.branch)
-    if not (managed or current_user.is_admin):  # a dissolved branch's meetings: admins only
-        abort(403)
-    return render_template(
-        "records/meeting.html",
-        meeting=meeting,
-        kind=meetings.KINDS.get(meeting.kind, meeting.kind),
-        rows=meetings.attendance(meeting),
-    )
+    return redirect(url_for("branchlife.meeting_detail", meeting_id=meeting_id), 301)

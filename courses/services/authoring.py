@@ -77,6 +77,7 @@ def _validate_course(data: CourseData) -> CourseData:
     return data
 
 
+# Build, add, flush, audit: alike in shape to kb's _add_revision and add_attachment, kept apart.
 def create_course(data: CourseData, actor: User) -> Course:
     if not actor.has_any_role(Role.TRAINER):
         raise Forbidden(_("只有讲师可以创建课程。"))

@@ -1,9 +1,11 @@
 """Reading courses: the catalog, a course's outline, my learning, the trainer's lists."""
 
+# Import block alike to authoring's: each module names what it uses.
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.extensions import db
@@ -25,7 +27,7 @@ from media_pipeline.models import AssetStatus, MediaAsset
 # --- catalog, course page, my learning ------------------------------------------------------------
 
 
-SORTS = {"newest": "最新发布", "popular": "学习人数最多"}
+SORTS = {"newest": _l("最新发布"), "popular": _l("学习人数最多")}
 
 
 def catalog_query_from(args) -> sa.Select:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload, selectinload
 
 from app.core.text import plain_text
@@ -33,15 +34,15 @@ def assets_for(lessons: Iterable[Lesson], *, with_renditions: bool = True) -> di
 
 
 def media_state(lesson: Lesson, assets: dict[int, MediaAsset]) -> tuple[str, str]:
-    """(state, Chinese label) of a media lesson: missing, uploaded, probing, transcoding, ready, failed."""
+    """(state, label) of a media lesson: missing, uploaded, probing, transcoding, ready, failed."""
     asset = assets.get(lesson.media_asset_id) if lesson.media_asset_id else None
     if asset is None:
-        return "missing", "未上传音视频"
+        return "missing", _("未上传音视频")
     if asset.status == AssetStatus.TRANSCODING:
-        return "transcoding", f"转码中 {asset.progress}%"
+        return "transcoding", _("转码中 %(percent)s%%", percent=asset.progress)
     if asset.status == AssetStatus.FAILED:
-        return "failed", f"转码失败：{asset.error or '原因未知'}"
-    return asset.status.value, asset.status_label
+        return "failed", _("转码失败：%(error)s", error=asset.error or _("原因未知"))
+    return asset.status.value, str(asset.status_label)
 
 
 def reading_seconds(lesson: Lesson) -> float:

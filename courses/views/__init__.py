@@ -8,6 +8,10 @@ One blueprint, ``courses``, shared by the modules of this package, one per area:
 catalog, my learning, course page), player (lesson player and discussion), authoring (trainers),
 classes (flipped classes), assignments (coordinators), panels (home page). Each module adds its
 routes to :data:`bp` when imported, at the end of this file.
+
+Because every view takes those same steps, the views here are alike in shape to each other and to
+other blueprints' views (and their import blocks to other import blocks): kept apart on purpose,
+each names its own loader, service, words and target; a generic view would hide them.
 """
 
 from pathlib import Path

@@ -1,5 +1,7 @@
 """Coordinators: assigning courses (学习任务) to branches and members."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import sqlalchemy as sa
 from flask import (
     flash,

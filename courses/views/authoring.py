@@ -1,5 +1,7 @@
 """Trainers: courses, co-trainers, chapters and lessons."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from decimal import Decimal
 
 import sqlalchemy as sa

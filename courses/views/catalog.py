@@ -1,5 +1,7 @@
 """Members: the catalog, my learning, the course page, enrolment and covers."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from flask import (
     abort,
     current_app,

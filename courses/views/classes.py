@@ -1,5 +1,7 @@
 """Flipped classes: sessions, check-in (codes, QR, manual 补签) and homework."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 import io
 from math import ceil
 

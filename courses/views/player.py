@@ -1,5 +1,7 @@
 """The lesson player and documents, and the discussion under a lesson."""
 
+# Views alike in shape to other views by design, kept apart: see this package's docstring.
+
 from flask import (
     abort,
     current_app,

@@ -1,7 +1,7 @@
 """membership: development steps and contacts, reminders, branch stints, transfers, letters, archive
 
 Revision ID: 0020_membership
-Revises: 0015_course_shares_version
+Revises: 0017_branchlife_review
 Create Date: 2026-12-03 14:11:20.075953
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0020_membership"
-down_revision = "0015_course_shares_version"
+down_revision = "0017_branchlife_review"
 branch_labels = None
 depends_on = None
 

@@ -605,3 +605,15 @@ def test_finding4_a_tab_before_a_name_is_refused_too(tmp_path, org_tree):
     path = write_xlsx(tmp_path / "tab.xlsx", [HEADER, row(1, 姓名="\t=1+1")])
     # Cells are trimmed when read, so the tab itself goes; what is left still starts a formula.
     assert run_import(path).errors[0]["field"] == "姓名"
+
+
+def test_web_import_answers_422_only_when_the_import_is_refused(client, login_as, org_tree, tmp_path):
+    """As the question import does: the page 200, a refused file 422, an accepted one a redirect."""
+    login_as("coordinator", branch=org_tree["a"])
+    assert client.get("/users/import").status_code == 200
+    (tmp_path / "members.txt").write_text("工号,姓名\n")
+    refused = upload(client, tmp_path / "members.txt")
+    assert refused.status_code == 422
+    assert "只支持 .xlsx 或 .csv 文件" in refused.get_data(as_text=True)
+    accepted = upload(client, write_xlsx(tmp_path / "members.xlsx", [HEADER, row(1)]))
+    assert accepted.status_code == 302

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from wtforms.fields.core import UnboundField
 
 from app.accounts.models import Role
+from app.branchlife import services as meetings
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
@@ -38,7 +39,6 @@ from app.kb import services as kb
 from app.portal import services as portal
 from app.qa import services as qa
 from app.quiz import bank, quizzes
-from app.records import meetings
 from courses import assignments, classes, discussion
 from courses import services as courses
 from tests.conftest import PASSWORD
@@ -191,15 +191,15 @@ def world(create_user, org_tree):
         quizzes.QuizData(title="课后测验", question_ids=[quiz_question.id], is_published=True), trainer
     )
     meeting = meetings.record_meeting(
+        coordinator,
         org_tree["a1"],
         meetings.MeetingData(
-            kind="assembly",
+            kind="general_assembly",
             title="支部党员大会",
             held_on=date(2026, 3, 1),
             minutes=60,
             member_ids=[people["member"].id],
         ),
-        coordinator,
     )
     db.session.commit()
     ids = {
@@ -484,3 +484,54 @@ def test_the_sweep_reaches_every_route(app):
     assert len(swept) > 200
     assert all(re.match(r"^[a-z_]+(\.[a-z_]+)?$", endpoint) for endpoint in swept)
     assert _rules(app)[-1].endpoint in SESSION_ENDING
+
+
+class _InlineCode(HTMLParser):
+    """Inline event handlers (``onclick=`` …) and inline scripts: code the Content-Security-Policy
+    would refuse to run. ``<script type="application/json">`` is data, not code."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        handlers = [name for name, _value in attrs if name.startswith("on")]
+        if handlers:
+            self.found.append(f"<{tag} {' '.join(handlers)}>")
+        attrs = dict(attrs)
+        if tag == "script" and not attrs.get("src") and attrs.get("type") != "application/json":
+            self._in_script = True
+        if tag == "a" and (attrs.get("href") or "").lower().startswith("javascript:"):
+            self.found.append("<a href=javascript:>")
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.found.append(f"<script>{data.strip()[:40]}")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_carries_the_csp_and_no_inline_code(app, client, world, role):
+    people, ids = world["people"], world["ids"]
+    if role != "anonymous":
+        _login(client, people[role])
+    failures, pages = [], 0
+    for rule in _rules(app):
+        if "GET" not in rule.methods or rule.endpoint in SESSION_ENDING:
+            continue
+        path = _path(rule, _real_values(rule, ids))
+        response = client.get(path)
+        if "Content-Security-Policy" not in response.headers:
+            failures.append(f"{path}: no Content-Security-Policy")
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            continue
+        pages += 1
+        reader = _InlineCode()
+        reader.feed(response.get_data(as_text=True))
+        failures.extend(f"{role} {path}: {found}" for found in reader.found)
+    assert not failures, "\n".join(failures)
+    assert pages >= (1 if role == "anonymous" else 20)

@@ -27,15 +27,18 @@ for package in ("app", "courses", "media_pipeline", "search_index"):
 for name in names:
     importlib.import_module(name)
 from app.core import signals
-from app.portal import health, panels
+from app.portal import health, panels, probes
+from app.core import backup
 from media_pipeline import services as media
 from search_index import registry
 from app.records import sources
-from app.extensions import celery
+from app.extensions import celery, login_manager
 print(json.dumps({
     "modules": len(names),
     "panels": sorted(panels._panels),
     "health_checks": sorted(health._checks),
+    "readiness_checks": sorted(probes._checks),
+    "integrity_checks": sorted(backup._integrity_checks),
     "search_adapters": sorted(registry._adapters),
     "viewer_checks": len(media._viewer_checks),
     "records_sources": [sources._completions is not None, sources._assignments is not None],
@@ -45,6 +48,7 @@ print(json.dumps({
         if hasattr(sig, "receivers") and sig.receivers
     },
     "beat": sorted((celery.conf.beat_schedule or {})),
+    "user_loader": login_manager._user_callback is not None,
 }))
 """
 
@@ -60,11 +64,14 @@ def test_importing_every_module_registers_nothing():
         "modules": seen["modules"],
         "panels": [],
         "health_checks": [],
+        "readiness_checks": [],
+        "integrity_checks": [],
         "search_adapters": [],
         "viewer_checks": 0,
         "records_sources": [False, False],
         "signal_receivers": {},
         "beat": [],
+        "user_loader": False,
     }
 
 

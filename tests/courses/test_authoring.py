@@ -1,6 +1,7 @@
 """Trainer authoring: courses, chapters, lessons, ordering, covers and documents, co-trainers, publishing."""
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -92,7 +93,7 @@ def test_lesson_form_creates_a_video_lesson_with_an_uploaded_asset(
     login(trainer)
     page = client.get(f"/courses/chapters/{chapter.id}/lessons/new?kind=video").get_data(as_text=True)
     assert 'id="media-upload"' in page  # the media pipeline's uploader, reused
-    assert "media_pipeline/static/upload.js" in page or "/media/static/upload.js" in page
+    assert re.search(r"/media/static/upload\.[0-9a-f]{12}\.js", page)
     response = client.post(
         f"/courses/chapters/{chapter.id}/lessons/new",
         data={

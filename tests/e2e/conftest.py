@@ -1,6 +1,10 @@
 """A real server and a real browser: the app served over HTTP from a thread, Playwright driving
 Debian's Chromium headless. The server has its own migrated database (the test session's
-rolled-back transaction is invisible to other connections)."""
+rolled-back transaction is invisible to other connections).
+
+Pages run under the site's Content-Security-Policy, which forbids eval: give ``wait_for_function``
+a function (``"() => ..."``), not an expression, which Playwright would evaluate with eval.
+"""
 
 import os
 import threading

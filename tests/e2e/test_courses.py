@@ -22,10 +22,10 @@ from app.org.services import create_branch
 from courses import files, services
 from media_pipeline import services as media_services
 from media_pipeline.models import AssetStatus, MediaAsset
+from tests.e2e.pages import PASSWORD, log_in
 from tests.helpers import chinese_pdf
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 #: Phone screenshots of the main pages, kept for a person to look at after the run.
 SHOTS = Path(tempfile.gettempdir()) / "hongke-screenshots"
 
@@ -60,14 +60,6 @@ def lesson_video(tmp_path_factory):
         check=True,
     )  # fmt: skip
     return path
-
-
-def log_in(page, base, identifier):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(identifier)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def finish_transcodes(app):
@@ -134,11 +126,15 @@ def test_trainer_publishes_and_member_plays_and_resumes_on_a_phone(
         phone.wait_for_url("**/courses/lessons/*")
         video = phone.locator("#lesson-media")
         video.wait_for()
-        phone.wait_for_function("document.getElementById('lesson-media').readyState >= 1", timeout=30_000)
+        phone.wait_for_function(
+            "() => document.getElementById('lesson-media').readyState >= 1", timeout=30_000
+        )
         phone.evaluate(
             "() => { const v = document.getElementById('lesson-media'); v.muted = true; return v.play(); }"
         )
-        phone.wait_for_function("document.getElementById('lesson-media').currentTime > 1.6", timeout=30_000)
+        phone.wait_for_function(
+            "() => document.getElementById('lesson-media').currentTime > 1.6", timeout=30_000
+        )
         phone.evaluate("document.getElementById('lesson-media').pause()")
         paused_at = phone.evaluate("document.getElementById('lesson-media').currentTime")
         assert paused_at > 1.6  # the video really played
@@ -147,8 +143,12 @@ def test_trainer_publishes_and_member_plays_and_resumes_on_a_phone(
         phone.screenshot(path=str(SHOTS / "lesson-375.png"), full_page=True)
 
         phone.reload()
-        phone.wait_for_function("document.getElementById('lesson-media').readyState >= 1", timeout=30_000)
-        phone.wait_for_function("document.getElementById('lesson-media').currentTime > 0.5", timeout=10_000)
+        phone.wait_for_function(
+            "() => document.getElementById('lesson-media').readyState >= 1", timeout=30_000
+        )
+        phone.wait_for_function(
+            "() => document.getElementById('lesson-media').currentTime > 0.5", timeout=10_000
+        )
         resumed_at = phone.evaluate("document.getElementById('lesson-media').currentTime")
         assert abs(resumed_at - paused_at) < 1.0, (resumed_at, paused_at)
 
@@ -331,7 +331,7 @@ def test_a_reader_whose_pdfjs_cannot_load_gets_the_download(live_server, people,
         live_server.app, people["trainer"], "党章无阅读器", chinese_pdf(pdf_pages(2))
     )
     log_in(phone, live_server, people["member"])
-    phone.route("**/vendor/pdfjs/pdf.worker.min.mjs", lambda route: route.abort())  # a proxy ate it
+    phone.route("**/vendor/pdfjs/pdf.worker.min.*", lambda route: route.abort())  # a proxy ate it
     phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
     error = phone.get_by_test_id("pdf-error")
     error.wait_for(timeout=20_000)

@@ -5,9 +5,9 @@ import pytest
 from app.accounts import services
 from app.extensions import db
 from app.org.services import create_branch
+from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +31,8 @@ def people(live_server):
         return result
 
 
-def log_in(page, base, identifier, password=PASSWORD):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(identifier)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-
-
 def test_member_logs_in_on_a_phone_and_sees_their_home(live_server, people, phone, tmp_path):
-    log_in(phone, live_server, "13912340001")  # by mobile, as people do on phones
+    log_in(phone, live_server, "13912340001", wait=False)  # by mobile, as people do on phones
 
     phone.wait_for_url(f"{live_server}/")
     assert phone.get_by_test_id("greeting").inner_text() == "您好，李学员"
@@ -56,13 +49,13 @@ def test_member_logs_in_on_a_phone_and_sees_their_home(live_server, people, phon
 
 
 def test_wrong_password_shows_a_clear_message(live_server, people, phone):
-    log_in(phone, live_server, people["member"], "wrong-password-1")
+    log_in(phone, live_server, people["member"], "wrong-password-1", wait=False)
     assert phone.get_by_role("alert").filter(has_text="账号或密码错误").is_visible()
     assert phone.url.startswith(f"{live_server}/login")
 
 
 def test_coordinator_sees_their_branch_and_not_a_sibling(live_server, people, desktop):
-    log_in(desktop, live_server, people["coordinator"])
+    log_in(desktop, live_server, people["coordinator"], wait=False)
     desktop.wait_for_url(f"{live_server}/")
     assert desktop.get_by_test_id("coordinator-panel").is_visible()
     desktop.get_by_role("button", name="管理").click()
@@ -74,7 +67,7 @@ def test_coordinator_sees_their_branch_and_not_a_sibling(live_server, people, de
 
 def test_coordinator_downloads_the_streamed_hours_export(live_server, people, desktop):
     """The CSV streams after the view returns: through a real server, not only the test client."""
-    log_in(desktop, live_server, people["coordinator"])
+    log_in(desktop, live_server, people["coordinator"], wait=False)
     desktop.wait_for_url(f"{live_server}/")
     response = desktop.request.get(f"{live_server}/records/export.csv")
     assert response.status == 200

@@ -63,14 +63,16 @@ def test_finding2_a_person_answers_the_presence_check_on_a_phone(live_server, pe
     phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
     form = phone.get_by_test_id("presence-check")
     expect(form).to_be_visible(timeout=10_000)
-    phone.wait_for_function("document.getElementById('presence-image').naturalWidth === 168", timeout=10_000)
+    phone.wait_for_function(
+        "() => document.getElementById('presence-image').naturalWidth === 168", timeout=10_000
+    )
     first_id, code = open_code(app, people["member"])
     wrong = "0000" if code != "0000" else "1111"
     phone.get_by_test_id("presence-code").fill(wrong)
     phone.get_by_test_id("presence-submit").click()
     expect(phone.get_by_test_id("presence-message")).to_contain_text("不正确")
     phone.wait_for_function(
-        f"!document.getElementById('presence-image').src.includes('{first_id}')", timeout=10_000
+        f"() => !document.getElementById('presence-image').src.includes('{first_id}')", timeout=10_000
     )
     phone.screenshot(path=str(SHOTS / "presence-375.png"), full_page=False)
     second_id, code = open_code(app, people["member"])

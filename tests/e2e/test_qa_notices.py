@@ -9,9 +9,9 @@ from app.accounts import services
 from app.extensions import db
 from app.org.services import create_branch
 from app.qa import services as qa_services
+from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,6 @@ def cast(live_server):
         qa_services.ask_question(member, "党费缴纳的标准是什么？", "", "党费")
         db.session.commit()
         return {"branch": branch.name}
-
-
-def log_in(page, base, employee_no):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(employee_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_member_asks_trainer_answers_member_accepts_and_is_notified(live_server, cast, browser, tmp_path):

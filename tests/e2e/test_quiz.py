@@ -6,9 +6,9 @@ from app.accounts import services
 from app.extensions import db
 from app.org.services import create_branch
 from app.quiz import bank
+from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
@@ -43,14 +43,6 @@ def quiz_people(live_server):
         }
         db.session.commit()
         return people
-
-
-def log_in(page, base, employee_no):
-    page.goto(f"{base}/login")
-    page.get_by_label("工号或手机号").fill(employee_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def answer_right(page):

@@ -10,9 +10,9 @@ from app.extensions import db
 from app.kb import authoring as kb_authoring
 from app.org.services import create_branch
 from search_index import indexing
+from tests.e2e.pages import PASSWORD
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd-e2e"
 
 
 @pytest.fixture(scope="module")

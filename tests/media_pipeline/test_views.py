@@ -44,7 +44,7 @@ def test_trainer_sees_the_upload_page_and_a_member_does_not(client, login_as):
     login_as("trainer")
     page = client.get("/media/upload")
     assert page.status_code == 200
-    assert "upload.js" in page.get_data(as_text=True)
+    assert "/media/static/upload." in page.get_data(as_text=True)
     assert "media-progress" in page.get_data(as_text=True)
     assert client.get("/media/static/upload.js").status_code == 200
     client.post("/logout")

@@ -94,9 +94,8 @@ class ExecutableFinder(HTMLParser):
         for name, value in attrs:
             value = value or ""
             squeezed = "".join(ch for ch in value if ord(ch) > 32).lower()
-            # The site's own confirmations are the only handlers a page may carry.
-            site_confirm = name == "onsubmit" and value.startswith("return confirm(") and "XSS" not in value
-            if name.startswith("on") and not site_confirm:
+            # No inline handler at all: the site's own confirmations are data-confirm attributes.
+            if name.startswith("on"):
                 self.problems.append(f"{tag} {name}={value!r}")
             if name in URL_ATTRIBUTES and squeezed.startswith(BAD_SCHEMES):
                 self.problems.append(f"{tag} {name}={value!r}")

@@ -13,7 +13,8 @@ from openpyxl import Workbook, load_workbook
 from app.accounts.models import ImportJob
 from app.extensions import db
 from app.quiz import bank
-from app.quiz.importers import COLUMNS, ImportFileError, import_questions, template_xlsx
+from app.quiz.exports import template_xlsx
+from app.quiz.importers import COLUMNS, ImportFileError, import_questions
 from app.quiz.models import Question, QuestionKind
 from tests.core.test_spreadsheets import MEMORY_BOUND, forged_dimension_xlsx, ratio_bomb_xlsx
 from tests.helpers import config_set, count

@@ -70,7 +70,7 @@ def test_a_records_form_posted_as_json_is_refused_not_a_server_error(
     login(coordinator)
     for url in (
         f"/records/members/{member.id}/entries",
-        "/records/meetings/new?branch=" + str(member.branch_id),
+        "/branchlife/meetings/record?branch=" + str(member.branch_id),
     ):
         response = client.post(url, data=body, content_type="application/json")
         assert response.status_code < 500, url

@@ -7,11 +7,14 @@ import sqlalchemy as sa
 import time_machine
 
 from app.accounts.models import User
+from app.branchlife import compliance
+from app.branchlife.models import Attendance, Meeting, MeetingFile
 from app.core.clock import localtoday
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
+from app.org.models import Branch, BranchKind
 from app.records import reports, services
-from app.records.models import HoursEntry, Meeting
+from app.records.models import HoursEntry
 from tests.helpers import count
 
 
@@ -21,7 +24,15 @@ def test_demo_hours_vary_by_member_are_ledger_entries_and_seed_once(runner, clie
         assert result.exit_code == 0, result.output
         entries = count(HoursEntry)
         assert entries > 2000
-        assert f"{count(Meeting)} 次三会一课" in result.output
+        assert f"{count(Meeting, Meeting.status == 'finalised')} 次三会一课" in result.output
+        # organisation life: one meeting planned next week per 党支部, with a leave request waiting,
+        # and some branches behind on the compliance board
+        branches = db.session.scalars(sa.select(Branch).where(Branch.kind == BranchKind.BRANCH)).all()
+        assert count(Meeting, Meeting.status == "published") == len(branches)
+        assert count(Attendance, Attendance.state == "leave_requested") == len(branches)
+        assert count(MeetingFile) == len(branches)
+        boards = [compliance.board(b, 2026, localtoday())[0] for b in branches]
+        assert 0 < sum(1 for b in boards if b.overdue) < len(boards)
 
         coordinator = db.session.scalar(sa.select(User).where(User.employee_no == "C0001"))
         today = localtoday()

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.branchlife.services import MeetingData, record_meeting
 from app.core.clock import localtoday
+from app.core.errors import DomainError
 from app.extensions import db
 from app.records import manual, services
-from app.records.meetings import MeetingData, record_meeting
 from app.records.models import HoursEntry, ManualHoursRequest
 
 
@@ -56,7 +57,7 @@ def test_finding7_a_meeting_the_recorder_attended_is_refused_and_credits_nobody(
     me, member = people["coordinator"], people["member"]
     login(me)
     response = client.post(
-        f"/records/meetings/new?branch={org_tree['a1'].id}",
+        f"/branchlife/meetings/record?branch={org_tree['a1'].id}",
         data={
             "kind": "group",
             "title": "学习党章",
@@ -75,7 +76,7 @@ def test_finding7_a_meeting_recorded_by_another_coordinator_credits_the_secretar
     me, member = people["coordinator"], people["member"]
     day = localtoday() - timedelta(days=1)
     record_meeting(
-        org_tree["a1"], MeetingData("group", "学习党章", day, 90, [me.id, member.id]), people["second"]
+        people["second"], org_tree["a1"], MeetingData("group", "学习党章", day, 90, [me.id, member.id])
     )
     db.session.commit()
     assert hours_of(me) == Decimal("2.00")
@@ -168,9 +169,9 @@ def test_review_meetings_of_one_day_cannot_credit_more_than_the_day_holds(people
     day = localtoday() - timedelta(days=1)
     for n in range(2):
         record_meeting(
-            org_tree["a1"], MeetingData("group", f"学习{n}", day, 240, [member.id]), people["second"]
+            people["second"], org_tree["a1"], MeetingData("group", f"学习{n}", day, 240, [member.id])
         )
     db.session.commit()
-    with pytest.raises(services.RecordsError, match="超过 8 小时"):
-        record_meeting(org_tree["a1"], MeetingData("group", "学习2", day, 45, [member.id]), people["second"])
+    with pytest.raises(DomainError, match="超过 8 小时"):
+        record_meeting(people["second"], org_tree["a1"], MeetingData("group", "学习2", day, 45, [member.id]))
     assert hours_of(member) == 2 * services.hours_for_minutes(240)

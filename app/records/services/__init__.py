@@ -47,6 +47,12 @@ from app.records.services.ledger import (  # noqa: F401 -- re-exported
     reverse_entry,
     verify_ledger,
 )
+from app.records.services.meetings import (  # noqa: F401 -- re-exported
+    MeetingCredit,
+    credit_meeting,
+    meeting_entries,
+    meeting_hours,
+)
 from app.records.services.targets import (  # noqa: F401 -- re-exported
     CompletedCourse,
     completed_courses,
@@ -56,6 +62,7 @@ from app.records.services.targets import (  # noqa: F401 -- re-exported
     hours_by_year,
     target_expression,
     target_for,
+    year_hours_of,
 )
 from app.records.services.xapi import (  # noqa: F401 -- re-exported
     record_statement,

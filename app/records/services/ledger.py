@@ -293,10 +293,12 @@ def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
     def close_chain(user_id, last_entry):
         head = heads.get(user_id)
         if head is None:
-            yield ChainProblem(user_id, None, "账本头缺失：该成员的记录不在任何链上")
+            yield ChainProblem(user_id, None, _("账本头缺失：该成员的记录不在任何链上"))
         elif last_entry is None or head.last_entry_id != last_entry.id or head.last_hash != last_entry.hash:
             yield ChainProblem(
-                user_id, head.last_entry_id, f"链尾不符：末条记录 #{head.last_entry_id} 被删除或改动"
+                user_id,
+                head.last_entry_id,
+                _("链尾不符：末条记录 #%(id)s 被删除或改动", id=head.last_entry_id),
             )
 
     for entry in db.session.execute(query.execution_options(yield_per=batch)).scalars():
@@ -310,24 +312,34 @@ def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
                 yield ChainProblem(
                     entry.user_id,
                     entry.id,
-                    f"记录 #{entry.id} 之前缺少 {entry.chain_index - expected_index} 条记录（被删除）",
+                    _(
+                        "记录 #%(id)s 之前缺少 %(n)s 条记录（被删除）",
+                        id=entry.id,
+                        n=entry.chain_index - expected_index,
+                    ),
                 )
             else:
-                yield ChainProblem(entry.user_id, entry.id, f"记录 #{entry.id} 的序号重复（被插入）")
+                yield ChainProblem(
+                    entry.user_id, entry.id, _("记录 #%(id)s 的序号重复（被插入）", id=entry.id)
+                )
         if entry.prev_hash != prev_hash:
             yield ChainProblem(
                 entry.user_id,
                 entry.id,
-                f"记录 #{entry.id} 与前一条记录接不上（前面有记录被删除、插入或改动）",
+                _("记录 #%(id)s 与前一条记录接不上（前面有记录被删除、插入或改动）", id=entry.id),
             )
         if _entry_digest(entry.prev_hash, entry) != entry.hash:
-            yield ChainProblem(entry.user_id, entry.id, f"记录 #{entry.id} 的内容被改动（哈希不符）")
+            yield ChainProblem(
+                entry.user_id, entry.id, _("记录 #%(id)s 的内容被改动（哈希不符）", id=entry.id)
+            )
         prev_hash, expected_index, last = entry.hash, entry.chain_index + 1, entry
     if current_user is not None:
         yield from close_chain(current_user, last)
     for user_id, head in heads.items():
         if user_id not in seen_users and head.length > 0:
-            yield ChainProblem(user_id, head.last_entry_id, f"成员的 {head.length} 条记录全部缺失（被删除）")
+            yield ChainProblem(
+                user_id, head.last_entry_id, _("成员的 %(n)s 条记录全部缺失（被删除）", n=head.length)
+            )
     yield from _verify_totals()
 
 
@@ -348,7 +360,14 @@ def _verify_totals() -> Iterator[ChainProblem]:
     for user_id, year in sorted(sums.keys() | totals.keys()):
         summed, total = sums.get((user_id, year), Decimal(0)), totals.get((user_id, year))
         if total is None or total != summed:
-            shown = "缺失" if total is None else f"{total:.2f}"
+            shown = _("缺失") if total is None else f"{total:.2f}"
             yield ChainProblem(
-                user_id, None, f"{year} 年学时合计（{shown}）与记录之和（{summed:.2f}）不符：合计被改动"
+                user_id,
+                None,
+                _(
+                    "%(year)s 年学时合计（%(total)s）与记录之和（%(sum)s）不符：合计被改动",
+                    year=year,
+                    total=shown,
+                    sum=f"{summed:.2f}",
+                ),
             )

@@ -89,3 +89,16 @@ def completed_courses(user_id: int) -> list[CompletedCourse]:
         CompletedCourse(c.course_id, c.title, c.completed_at, Decimal(credited.get(c.course_id) or 0))
         for c in done
     ]
+
+
+def year_hours_of(user_ids: list[int], year: int) -> dict[int, Decimal]:
+    """Each member's hours of ``year`` (from the yearly totals: one row each), for pages that show a
+    group's progress (a branch page)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(HoursTotal.user_id, HoursTotal.hours).where(
+            HoursTotal.user_id.in_(user_ids), HoursTotal.year == year
+        )
+    ).all()
+    return {user_id: Decimal(hours) for user_id, hours in rows}

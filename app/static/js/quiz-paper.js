@@ -12,7 +12,7 @@
     var draw = function () {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
-      if (left === 0) { clearInterval(handle); form.onsubmit = null; form.submit(); }
+      if (left === 0) { clearInterval(handle); form.submit(); }
     };
     var handle = setInterval(draw, 500); draw();
   }

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.branchlife.models import Meeting
 from app.core.clock import localtoday
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.records import manual, services
-from app.records.models import HoursEntry, HoursTotal, Meeting, XapiStatement
+from app.records.models import HoursEntry, HoursTotal, XapiStatement
 from tests.helpers import count
 
 
@@ -53,17 +54,18 @@ def test_a_coordinator_records_a_meeting_and_the_members_present_are_credited(
     client, login, people, org_tree
 ):
     login(people["coordinator"])
-    form_page = client.get(f"/records/meetings/new?branch={org_tree['a1'].id}").get_data(as_text=True)
+    form_page = client.get(f"/branchlife/meetings/record?branch={org_tree['a1'].id}").get_data(as_text=True)
     assert "甲" in form_page
     assert "丙" in form_page
     assert "丁" not in form_page
 
     response = client.post(
-        f"/records/meetings/new?branch={org_tree['a1'].id}", data=meeting_form([people["x"], people["y"]])
+        f"/branchlife/meetings/record?branch={org_tree['a1'].id}",
+        data=meeting_form([people["x"], people["y"]]),
     )
     assert response.status_code == 302
     meeting = db.session.scalars(sa.select(Meeting)).one()
-    assert response.headers["Location"].endswith(f"/records/meetings/{meeting.id}")
+    assert response.headers["Location"].endswith(f"/branchlife/meetings/{meeting.id}")
     assert (meeting.attendees, meeting.branch_name) == (2, "机关第一党支部")
     assert hours_of(people["x"]) == hours_of(people["y"]) == Decimal("2.00")  # 90 minutes
     assert hours_of(people["z"]) == 0  # absent
@@ -72,11 +74,11 @@ def test_a_coordinator_records_a_meeting_and_the_members_present_are_credited(
     assert count(XapiStatement, XapiStatement.verb == "attended") == 2
     assert count(AuditEntry, AuditEntry.action == "hours.meeting") == 1
 
-    detail = client.get(f"/records/meetings/{meeting.id}").get_data(as_text=True)
+    detail = client.get(f"/branchlife/meetings/{meeting.id}").get_data(as_text=True)
     assert "党小组会：学习党章" in detail
     assert "甲" in detail
     assert "丙" not in detail
-    assert "学习党章" in client.get("/records/meetings").get_data(as_text=True)
+    assert "学习党章" in client.get("/branchlife/meetings").get_data(as_text=True)
     record = client.get(f"/records/members/{people['x'].id}").get_data(as_text=True)
     assert "党小组会：学习党章" in record
     assert list(services.verify_ledger()) == []
@@ -84,7 +86,7 @@ def test_a_coordinator_records_a_meeting_and_the_members_present_are_credited(
 
 def test_the_same_meeting_twice_is_refused_and_credits_nothing_more(client, login, people, org_tree):
     login(people["coordinator"])
-    url = f"/records/meetings/new?branch={org_tree['a1'].id}"
+    url = f"/branchlife/meetings/record?branch={org_tree['a1'].id}"
     assert client.post(url, data=meeting_form([people["x"]])).status_code == 302
     again = client.post(url, data=meeting_form([people["x"], people["y"]]))
     assert again.status_code == 422
@@ -113,7 +115,7 @@ def test_bad_meetings_are_refused_in_chinese_and_record_nothing(
 ):
     login(people["coordinator"])
     response = client.post(
-        f"/records/meetings/new?branch={org_tree['a1'].id}", data=meeting_form([people["x"]], **fields)
+        f"/branchlife/meetings/record?branch={org_tree['a1'].id}", data=meeting_form([people["x"]], **fields)
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -124,7 +126,7 @@ def test_bad_meetings_are_refused_in_chinese_and_record_nothing(
 
 def test_a_future_meeting_and_members_of_another_branch_are_refused(client, login, people, org_tree):
     login(people["coordinator"])
-    url = f"/records/meetings/new?branch={org_tree['a1'].id}"
+    url = f"/branchlife/meetings/record?branch={org_tree['a1'].id}"
     future = client.post(
         url, data=meeting_form([people["x"]], held_on=(localtoday() + timedelta(days=1)).isoformat())
     )
@@ -139,37 +141,38 @@ def test_a_future_meeting_and_members_of_another_branch_are_refused(client, logi
 
 def test_meetings_from_the_wrong_role_or_outside_the_subtree(client, login, people, org_tree):
     login(people["coordinator"])
-    client.post(f"/records/meetings/new?branch={org_tree['a1'].id}", data=meeting_form([people["x"]]))
+    client.post(f"/branchlife/meetings/record?branch={org_tree['a1'].id}", data=meeting_form([people["x"]]))
     meeting = db.session.scalars(sa.select(Meeting)).one()
     client.post("/logout")
 
-    login(people["member"])
-    for url in ("/records/meetings", "/records/meetings/new", f"/records/meetings/{meeting.id}"):
+    login(people["member"])  # a member of another 党支部
+    for url in ("/branchlife/meetings/record", f"/branchlife/meetings/{meeting.id}"):
         assert client.get(url).status_code == 403
+    assert "学习党章" not in client.get("/branchlife/meetings").get_data(as_text=True)
     client.post("/logout")
 
     login(people["other_coordinator"])
-    assert client.get(f"/records/meetings/{meeting.id}").status_code == 403
-    assert "学习党章" not in client.get("/records/meetings").get_data(as_text=True)
-    assert client.get(f"/records/meetings/new?branch={org_tree['a1'].id}").status_code == 403
+    assert client.get(f"/branchlife/meetings/{meeting.id}").status_code == 403
+    assert "学习党章" not in client.get("/branchlife/meetings").get_data(as_text=True)
+    assert client.get(f"/branchlife/meetings/record?branch={org_tree['a1'].id}").status_code == 403
     posted = client.post(
-        f"/records/meetings/new?branch={org_tree['a1'].id}", data=meeting_form([people["x"]])
+        f"/branchlife/meetings/record?branch={org_tree['a1'].id}", data=meeting_form([people["x"]])
     )
     assert posted.status_code == 403
-    assert client.get("/records/meetings/999999").status_code == 404
-    assert client.get("/records/meetings/new?branch=999999").status_code == 404
+    assert client.get("/branchlife/meetings/999999").status_code == 404
+    assert client.get("/branchlife/meetings/record?branch=999999").status_code == 404
     assert hours_of(people["x"]) == Decimal("2.00")  # only the first meeting
 
 
 def test_one_batch_appends_to_many_chains_and_keeps_each_intact(people, org_tree):
-    from app.records.meetings import MeetingData, record_meeting
+    from app.branchlife.services import MeetingData, record_meeting
 
     members = [people["x"], people["y"], people["z"]]
     manual.credit_manual_hours(people["x"], Decimal("1"), "补录", people["coordinator"])
     day = localtoday() - timedelta(days=2)
-    for kind in ("group", "assembly", "lesson"):
+    for kind in ("group", "general_assembly", "lecture"):
         record_meeting(
-            org_tree["a1"], MeetingData(kind, "主题", day, 45, [m.id for m in members]), people["coordinator"]
+            people["coordinator"], org_tree["a1"], MeetingData(kind, "主题", day, 45, [m.id for m in members])
         )
     db.session.commit()
     chains = {

@@ -1,0 +1,96 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import PageForm
+
+
+class RecordForm(PageForm):
+    """A meeting held already; the members present come as ``member`` checkboxes beside it."""
+
+    kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
+    title = StringField(
+        _l("会议主题"),
+        validators=[
+            DataRequired(_l("请填写会议主题")),
+            Length(max=120, message=_l("会议主题不能超过 120 个字")),
+        ],
+    )
+    held_on = DateField(_l("会议日期"), validators=[DataRequired(_l("请填写会议日期"))])
+    minutes = IntegerField(
+        _l("时长（分钟）"),
+        validators=[
+            DataRequired(_l("请填写会议时长")),
+            NumberRange(1, 480, _l("会议时长须在 1–480 分钟之间")),
+        ],
+    )
+    submit = SubmitField(_l("记录会议并计入学时"))
+
+
+class PlanForm(PageForm):
+    """A meeting to hold: chosen attendees come as ``member`` checkboxes when ``audience`` is chosen."""
+
+    kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
+    title = StringField(
+        _l("会议主题"),
+        validators=[
+            DataRequired(_l("请填写会议主题")),
+            Length(max=120, message=_l("会议主题不能超过 120 个字")),
+        ],
+    )
+    starts_at = DateTimeLocalField(
+        _l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写开始时间"))]
+    )
+    ends_at = DateTimeLocalField(
+        _l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写结束时间"))]
+    )
+    place = StringField(_l("地点"), validators=[Optional(), Length(max=200)])
+    online_url = StringField(_l("线上会议链接"), validators=[Optional(), Length(max=500)])
+    agenda = TextAreaField(_l("议程"), validators=[Optional(), Length(max=5000)])
+    audience = SelectField(
+        _l("参会人员"),
+        choices=[("branch", _l("本支部全体成员")), ("chosen", _l("指定成员"))],
+        default="branch",
+    )
+    draft = SelectField(_l("发布"), choices=[("0", _l("立即发布并通知")), ("1", _l("存为草稿"))], default="0")
+    submit = SubmitField(_l("安排会议"))
+
+
+class CheckinForm(PageForm):
+    code = StringField(_l("签到码"), validators=[DataRequired(_l("请输入签到码")), Length(max=16)])
+
+
+class ReasonForm(PageForm):
+    reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=500)])
+
+
+class PresentForm(ReasonForm):
+    member = IntegerField(validators=[DataRequired()])
+
+
+class DecisionForm(PageForm):
+    member = IntegerField(validators=[DataRequired()])
+    decision = SelectField(choices=[("approve", _l("批准")), ("refuse", _l("不批准"))])
+
+
+class FinaliseForm(PageForm):
+    minutes = TextAreaField(
+        _l("会议纪要"), validators=[DataRequired(_l("请填写会议纪要")), Length(max=20000)]
+    )
+
+
+class AmendForm(FinaliseForm):
+    reason = StringField(_l("更正原因"), validators=[DataRequired(_l("请填写更正原因")), Length(max=500)])
+
+
+class NoteForm(PageForm):
+    text = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=10000)])
+    member = IntegerField(validators=[Optional()])

@@ -1,0 +1,35 @@
+"""Organisation-life services: plain ``verb_noun(actor, ...)`` functions; the caller commits.
+
+Split by stage: ``access`` (who may do what), ``planning`` (record, plan, publish, remind),
+``attendance`` (leave, check-in codes, check-in, marking present), ``closing`` (finalise, amend).
+"""
+
+from app.branchlife.services.access import (  # noqa: F401 -- re-exported
+    BranchLifeError,
+    can_plan,
+    can_see,
+    get_meeting_for,
+    plannable_branches,
+)
+from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
+    CheckinCode,
+    check_in,
+    checkin_code,
+    decide_leave,
+    mark_present,
+    request_leave,
+)
+from app.branchlife.services.closing import amend_summary, finalise_meeting  # noqa: F401
+from app.branchlife.services.evidence import add_file, add_photo  # noqa: F401
+from app.branchlife.services.notes import notes_of, record_criticism, write_self_criticism  # noqa: F401
+from app.branchlife.services.planning import (  # noqa: F401 -- re-exported
+    MeetingData,
+    MeetingPlan,
+    attendance_rows,
+    meetings_query,
+    plan_meeting,
+    publish_meeting,
+    record_meeting,
+    remind_tomorrow,
+    upcoming_for,
+)

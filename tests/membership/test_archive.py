@@ -117,3 +117,17 @@ def test_uploading_on_the_page(people, client, login, upload_dir):
     data = {"file": (io.BytesIO(b"<html>"), "x.html"), "kind": "other", "step_key": ""}
     response = client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True)
     assert "只接受 PDF" in response.get_data(as_text=True)
+
+
+def test_a_democratic_appraisal_grade_is_filed_in_the_archive(people):
+    from app.core.signals import review_graded
+    from app.membership.models import ArchiveEntry
+
+    member = people["member"]
+    review_graded.send("branchlife", member_id=member.id, year=2025, grade="qualified")
+    review_graded.send("branchlife", member_id=member.id, year=2025, grade="excellent")  # re-graded
+    review_graded.send("branchlife", member_id=member.id, year=2025, grade="nonsense")
+    titles = list(
+        db.session.scalars(sa.select(ArchiveEntry.title).where(ArchiveEntry.member_id == member.id))
+    )
+    assert titles == ["2025 年度民主评议：优秀"]

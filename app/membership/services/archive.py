@@ -189,3 +189,27 @@ def load_document(document_id, actor: User) -> tuple[MemberDocument, Path]:
         f"{actor.name} 下载了 {member.name} 的{document.kind_label}：{document.filename}",
     )
     return document, upload_dir() / document.stored_name
+
+
+GRADE_LABELS = {"excellent": "优秀", "qualified": "合格", "basic": "基本合格", "unqualified": "不合格"}
+
+
+def on_review_graded(sender, member_id: int | None = None, year: int | None = None, grade: str = "", **_kw):
+    """Receiver of ``review_graded`` (branchlife's 民主评议党员): the member's grade for the year is
+    filed in their archive (re-grading replaces it); never who voted what."""
+    member = db.session.get(User, member_id) if id_from(member_id) else None
+    if member is None or not isinstance(year, int) or grade not in GRADE_LABELS:
+        return
+    title = f"{year} 年度民主评议：{GRADE_LABELS[grade]}"
+    entry = db.session.scalar(
+        sa.select(ArchiveEntry).where(
+            ArchiveEntry.member_id == member.id,
+            ArchiveEntry.kind == ArchiveEntryKind.REVIEW,
+            ArchiveEntry.title.like(f"{year} 年度民主评议：%"),
+        )
+    )
+    if entry is None:
+        entry = ArchiveEntry(member_id=member.id, kind=ArchiveEntryKind.REVIEW, title=title)
+        db.session.add(entry)
+    entry.title, entry.occurred_on = title, localtoday()
+    db.session.flush()

@@ -108,6 +108,7 @@ DOMAINS = (
     "app.voice",
     "app.care",
     "app.works",
+    "app.membership",
     "app.api",
     "media_pipeline",
     "courses",

@@ -269,6 +269,21 @@ class Config:
     SEARCH_RECONCILE_MINUTES = _env_int("SEARCH_RECONCILE_MINUTES", 60)
     # --- end of search settings -------------------------------------------------------------------
 
+    # --- Member lifecycle (app/membership, issue 15) ----------------------------------------------
+    #: 学时 of concentrated training a 发展对象 needs in the ledger (counted from becoming 积极分子).
+    MEMBERSHIP_TRAINING_HOURS = _env_int("MEMBERSHIP_TRAINING_HOURS", 24)
+    #: Days before a development step's deadline that the people responsible are reminded.
+    MEMBERSHIP_REMIND_DAYS = _env_int("MEMBERSHIP_REMIND_DAYS", 7)
+    #: Where archive documents are kept (default ``MEDIA_ROOT/membership``).
+    MEMBERSHIP_UPLOAD_DIR = _env("MEMBERSHIP_UPLOAD_DIR")
+    #: The QR card's signing key id: changing it rotates the key (derived from SECRET_KEY and the id).
+    MEMBER_CARD_KEY_ID = _env("MEMBER_CARD_KEY_ID", "1")
+    #: Whether cards signed with an earlier key id still verify after a rotation.
+    MEMBER_CARD_ACCEPT_RETIRED_KEYS = _env_bool("MEMBER_CARD_ACCEPT_RETIRED_KEYS", True)
+    #: Days a printed card stays valid.
+    MEMBER_CARD_MAX_AGE_DAYS = _env_int("MEMBER_CARD_MAX_AGE_DAYS", 365)
+    # --- end of member lifecycle settings ---------------------------------------------------------
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 

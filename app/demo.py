@@ -205,6 +205,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
 
     hours = seed_demo_hours()
     from app.care.demo import seed_demo_care  # hardship cases, seen only by the right roles
+    from app.membership.demo import seed_demo_membership  # and people on their way into the Party
     from app.voice.demo import seed_demo_voice  # surveys with answers, suggestions in every state
 
     voice = seed_demo_voice()
@@ -220,6 +221,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "interviews": voice["interviews"],
         "hardship_cases": seed_demo_care(),
         "works": seed_demo_works(),
+        "membership": seed_demo_membership(),
     }
 
 

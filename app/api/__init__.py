@@ -89,6 +89,8 @@ from app.api import (  # noqa: E402,F401  (resources register their routes on bp
     works,
 )
 
+from app.api import members  # noqa: E402,F401  # isort: skip  (the member lifecycle's routes)
+
 
 def init_app(app) -> None:
     app.register_blueprint(bp)

@@ -119,8 +119,10 @@ def edit_user(user_id: int):
     if not form.is_submitted():
         form.roles.data = [r.value for r in member.roles]
         form.gender.data = member.gender.value if member.gender else ""
-        form.category.data = member.category.value if member.category else ""
         form.position.data = member.position.value if member.position else ""
+    # The category is the 发展党员 workflow's result (app.membership): shown here, never typed.
+    form.category.data = member.category.value if member.category else ""
+    form.category.render_kw = {**(form.category.render_kw or {}), "disabled": True}
     if form.validate_on_submit():
         try:
             services.update_user(member, _user_data(form), form.roles.data, actor=current_user)

@@ -1,0 +1,17 @@
+"""Member lifecycle (党员管理): the 发展党员 process and its rules, 组织关系转接 with branch history,
+the signed 二维码名片, and the member archive with audited access."""
+
+
+def init_app(app) -> None:
+    from app.core.signals import review_graded, user_branch_changed
+    from app.core.tasks import schedule
+    from app.membership import models, panels, tasks  # noqa: F401 -- the tables and the tasks
+    from app.membership.services.archive import on_review_graded
+    from app.membership.services.transfers import on_branch_changed
+    from app.membership.views import bp
+
+    app.register_blueprint(bp)
+    panels.register_membership_panels()
+    user_branch_changed.connect(on_branch_changed)
+    review_graded.connect(on_review_graded)
+    schedule(app, "membership-reminders", "membership.send_reminders", 6 * 3600.0)

@@ -1,0 +1,1 @@
+"""Member lifecycle services, split by responsibility: access, development, reminders, transfers, cards."""

@@ -57,6 +57,8 @@ def meeting_json(meeting: Meeting) -> dict:
         "online_url": meeting.online_url,
         "attendees": meeting.attendees,
         "minutes": meeting.summary,
+        "lecturer_id": meeting.lecturer_id,
+        "lecturer_is_secretary": meeting.lecturer_is_secretary,
     }
 
 
@@ -100,6 +102,7 @@ def create_meeting():
         agenda=_text(body, "agenda", 10_000),
         attendees=_attendees(body),
         draft=body.get("draft") is True,
+        lecturer_id=id_from(body.get("lecturer_id")),
     )
     meeting = services.plan_meeting(current_user, branch, plan)
     db.session.commit()
@@ -139,7 +142,10 @@ def leave(meeting_id: int):
 
 def finalize(meeting_id: int):
     meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
-    meeting = services.finalise_meeting(current_user, meeting, _text(_body(), "minutes"))
+    body = _body()
+    meeting = services.finalise_meeting(
+        current_user, meeting, _text(body, "minutes"), id_from(body.get("lecturer_id"))
+    )
     db.session.commit()
     return json_ok(meeting_json(meeting))
 

@@ -88,6 +88,22 @@ def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for branch_id, kind, *months in rows:  # a group has a row at least: no sum is NULL
         counts[branch_id][kind] = months
+    # 党课 given by the branch's 书记 (a rule of its own): a few rows, the same shape.
+    by_secretary = db.session.execute(
+        sa.select(Meeting.branch_id, *by_month)
+        .join(Branch, Branch.id == Meeting.branch_id)
+        .where(
+            Branch.subtree_filter(prefix),
+            Meeting.status == "finalised",
+            Meeting.kind == "lecture",
+            Meeting.lecturer_is_secretary.is_(True),
+            Meeting.held_on >= date(year, 1, 1),
+            Meeting.held_on <= date(year, 12, 31),
+        )
+        .group_by(Meeting.branch_id)
+    )
+    for branch_id, *months in by_secretary:
+        counts[branch_id][kinds.SECRETARY_LECTURE] = months
     return counts
 
 

@@ -32,6 +32,7 @@ class RecordForm(PageForm):
             NumberRange(1, 480, _l("会议时长须在 1–480 分钟之间")),
         ],
     )
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
     submit = SubmitField(_l("记录会议并计入学时"))
 
 
@@ -61,6 +62,8 @@ class PlanForm(PageForm):
         default="branch",
     )
     draft = SelectField(_l("发布"), choices=[("0", _l("立即发布并通知")), ("1", _l("存为草稿"))], default="0")
+    #: For a 党课: who gives it (a ``<select>`` of the branch's members in the template).
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
     submit = SubmitField(_l("安排会议"))
 
 
@@ -85,6 +88,7 @@ class FinaliseForm(PageForm):
     minutes = TextAreaField(
         _l("会议纪要"), validators=[DataRequired(_l("请填写会议纪要")), Length(max=20000)]
     )
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
 
 
 class AmendForm(FinaliseForm):

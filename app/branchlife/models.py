@@ -61,8 +61,16 @@ class Meeting(db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Who gives a 党课 (``lecture``).
+    lecturer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Whether the lecturer was the branch's 书记 when the 党课 was planned or finalised (kept, so a
+    #: later change of secretary does not rewrite the year's compliance).
+    lecturer_is_secretary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Why a planned meeting was cancelled (status ``cancelled``).
+    cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     branch = relationship("Branch", lazy="joined")
+    lecturer = relationship("User", foreign_keys=[lecturer_id], lazy="selectin")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
 
     @property

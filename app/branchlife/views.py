@@ -108,7 +108,12 @@ def record_meeting():
             flash(_("请先选择组织。"), "danger")
         elif form.validate_on_submit():
             data = services.MeetingData(
-                form.kind.data, form.title.data, form.held_on.data, form.minutes.data, sorted(chosen)
+                form.kind.data,
+                form.title.data,
+                form.held_on.data,
+                form.minutes.data,
+                sorted(chosen),
+                form.lecturer.data,
             )
             try:
                 meeting = services.record_meeting(current_user, branch, data)
@@ -146,6 +151,7 @@ def _plan_from(form: PlanForm) -> services.MeetingPlan:
         form.agenda.data or "",
         audience,
         form.draft.data == "1",
+        form.lecturer.data,
     )
 
 
@@ -292,7 +298,7 @@ def finalise(meeting_id: int):
     return _act(
         meeting_id,
         FinaliseForm,
-        lambda m, f: services.finalise_meeting(current_user, m, f.minutes.data),
+        lambda m, f: services.finalise_meeting(current_user, m, f.minutes.data, f.lecturer.data),
         _("会议已定稿，出席成员的学时已计入。"),
     )
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import User
+from app.accounts.models import BranchPosition, User
 from app.branchlife import kinds
 from app.branchlife.models import Attendance, Meeting
 from app.branchlife.services.access import BranchLifeError
@@ -32,6 +32,8 @@ class MeetingData:
     held_on: date | None
     minutes: int | None
     member_ids: list[int] = field(default_factory=list)
+    #: Who gave it, for a 党课.
+    lecturer_id: int | None = None
 
 
 @dataclass
@@ -46,6 +48,8 @@ class MeetingPlan:
     #: "branch" (every active member of the branch) or the chosen members' ids.
     attendees: str | list[int] = "branch"
     draft: bool = False
+    #: Who gives it, for a 党课 (a member of the branch's subtree).
+    lecturer_id: int | None = None
 
 
 def _check_kind_and_title(kind: str, title: str) -> str:
@@ -81,6 +85,25 @@ def _members_of(branch: Branch, member_ids: list[int] | None) -> list[int]:
             "members",
         )
     return found
+
+
+def set_lecturer(meeting: Meeting, branch: Branch, lecturer_id: int | None) -> None:
+    """Record who gives a 党课 (other kinds have none) and whether they are the branch's 书记 now —
+    what the compliance rule "the 书记 gives at least one 党课 a year" counts."""
+    if meeting.kind != "lecture":
+        meeting.lecturer_id, meeting.lecturer_is_secretary = None, False
+        return
+    if not lecturer_id:
+        return
+    try:
+        _members_of(branch, [lecturer_id])
+    except BranchLifeError as exc:
+        raise BranchLifeError(_("讲党课的人须是本组织的成员"), 422, "lecturer") from exc
+    lecturer = db.session.get(User, lecturer_id)
+    meeting.lecturer_id = lecturer.id
+    meeting.lecturer_is_secretary = (
+        lecturer.branch_id == branch.id and lecturer.position == BranchPosition.SECRETARY
+    )
 
 
 def _insert(meeting: Meeting) -> None:
@@ -143,6 +166,7 @@ def record_meeting(actor: User, branch: Branch, data: MeetingData) -> Meeting:
         finalised_at=now,
         finalised_by_id=actor.id,
     )
+    set_lecturer(meeting, branch, data.lecturer_id)
     _insert(meeting)
     db.session.add_all(
         Attendance(meeting_id=meeting.id, user_id=i, state="present", method="recorded") for i in present
@@ -217,6 +241,7 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
         audience="branch" if chosen is None else "chosen",
         checkin_key=secrets.token_hex(16),
     )
+    set_lecturer(meeting, branch, plan.lecturer_id)
     _insert(meeting)
     db.session.add_all(Attendance(meeting_id=meeting.id, user_id=i) for i in expected)
     db.session.flush()

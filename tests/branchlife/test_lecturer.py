@@ -4,6 +4,8 @@ board, the API and the export."""
 
 from datetime import date, timedelta
 
+import pytest
+
 from app.branchlife import compliance, kinds, services
 from app.branchlife.models import Meeting
 from app.extensions import db
@@ -42,12 +44,9 @@ def test_a_year_without_a_lecture_by_the_secretary_is_a_shortfall(people, org_tr
 
 
 def test_a_lecturer_outside_the_branch_is_refused_and_other_kinds_have_none(people, org_tree, clock):
-    try:
+    with pytest.raises(services.BranchLifeError) as refused:
         lecture(people, org_tree, people["other_member"])
-    except services.BranchLifeError as exc:
-        assert (exc.status, exc.field) == (422, "lecturer")
-    else:
-        raise AssertionError("a lecturer from another branch was accepted")
+    assert (refused.value.status, refused.value.field) == (422, "lecturer")
     db.session.rollback()
     meeting = services.record_meeting(
         people["coordinator"],
@@ -56,7 +55,8 @@ def test_a_lecturer_outside_the_branch_is_refused_and_other_kinds_have_none(peop
             "group", "党小组会", date(2026, 2, 1), 60, [people["y"].id], people["secretary"].id
         ),
     )
-    assert meeting.lecturer_id is None and not meeting.lecturer_is_secretary
+    assert meeting.lecturer_id is None
+    assert not meeting.lecturer_is_secretary
 
 
 def test_planned_lecture_finalised_with_the_secretary_shows_on_api_and_export(

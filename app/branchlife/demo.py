@@ -150,4 +150,7 @@ def seed_demo_hours(today: date | None = None) -> int:
         recorded += len(held)
         _plan_next_week(branch, members, recorder, today)
     db.session.flush()
+    from app.branchlife.reviews.demo import seed_demo_reviews  # and a finished 民主评议 per 党支部
+
+    seed_demo_reviews()
     return recorded

@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -10,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.branchlife.services.planning import MeetingPlan
+from app.core.clock import LOCAL_TZ
 from app.core.forms import PageForm
 
 
@@ -98,3 +103,25 @@ class AmendForm(FinaliseForm):
 class NoteForm(PageForm):
     text = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=10000)])
     member = IntegerField(validators=[Optional()])
+
+
+def plan_from(form: PlanForm) -> MeetingPlan:
+    """The plan a posted :class:`PlanForm` describes; its times are Beijing time; chosen attendees
+    come as ``member`` checkboxes."""
+    audience = "branch" if form.audience.data == "branch" else request.form.getlist("member", type=int)
+    return MeetingPlan(
+        form.kind.data,
+        form.title.data,
+        _local(form.starts_at.data),
+        _local(form.ends_at.data),
+        form.place.data or "",
+        form.online_url.data or "",
+        form.agenda.data or "",
+        audience,
+        form.draft.data == "1",
+        form.lecturer.data,
+    )
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=LOCAL_TZ) if value is not None else None

@@ -63,10 +63,12 @@ class PlanForm(PageForm):
     agenda = TextAreaField(_l("议程"), validators=[Optional(), Length(max=5000)])
     audience = SelectField(
         _l("参会人员"),
-        choices=[("branch", _l("本支部全体成员")), ("chosen", _l("指定成员"))],
+        choices=[("branch", _l("本支部全体成员")), ("group", _l("本党小组")), ("chosen", _l("指定成员"))],
         default="branch",
     )
     draft = SelectField(_l("发布"), choices=[("0", _l("立即发布并通知")), ("1", _l("存为草稿"))], default="0")
+    #: The 党小组 expected when ``audience`` is group (a ``<select>`` of the branch's groups).
+    group = IntegerField(_l("党小组"), validators=[Optional()])
     #: For a 党课: who gives it (a ``<select>`` of the branch's members in the template).
     lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
     submit = SubmitField(_l("安排会议"))
@@ -108,7 +110,9 @@ class NoteForm(PageForm):
 def plan_from(form: PlanForm) -> MeetingPlan:
     """The plan a posted :class:`PlanForm` describes; its times are Beijing time; chosen attendees
     come as ``member`` checkboxes."""
-    audience = "branch" if form.audience.data == "branch" else request.form.getlist("member", type=int)
+    audience = form.audience.data if form.audience.data in ("branch", "group") else None
+    if audience is None:
+        audience = request.form.getlist("member", type=int)
     return MeetingPlan(
         form.kind.data,
         form.title.data,
@@ -120,8 +124,13 @@ def plan_from(form: PlanForm) -> MeetingPlan:
         audience,
         form.draft.data == "1",
         form.lecturer.data,
+        form.group.data,
     )
 
 
 def _local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
+
+
+class GroupForm(PageForm):
+    name = StringField(_l("党小组名称"), validators=[DataRequired(_l("请填写党小组名称")), Length(max=60)])

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.branchlife import branch_page, change_views, compliance_views, kinds, services
+from app.branchlife import branch_page, change_views, compliance_views, group_views, kinds, services
 from app.branchlife.forms import (
     AmendForm,
     CheckinForm,
@@ -155,7 +155,12 @@ def new_meeting():
                 flash(_("会议已安排。"), "success")
                 return redirect(url_for("branchlife.meeting_detail", meeting_id=meeting.id))
     return render_template(
-        "branchlife/plan_form.html", form=form, branches=branches, branch=branch, people=_members(branch)
+        "branchlife/plan_form.html",
+        form=form,
+        branches=branches,
+        branch=branch,
+        people=_members(branch),
+        groups=services.groups_of(branch) if branch is not None else [],
     ), status
 
 
@@ -313,6 +318,15 @@ bp.add_url_rule("/compliance", "compliance", compliance_views.board_page)
 bp.add_url_rule("/compliance.<fmt>", "compliance_export", compliance_views.board_export)
 bp.add_url_rule("/compliance/remind", "compliance_remind", compliance_views.board_remind, methods=["POST"])
 bp.add_url_rule("/branches/<int:branch_id>", "branch", branch_page.branch_page)
+# 党小组 (app/branchlife/group_views.py).
+bp.add_url_rule("/branches/<int:branch_id>/groups", "groups", group_views.groups_page)
+bp.add_url_rule(
+    "/branches/<int:branch_id>/groups", "create_group", group_views.create_group, methods=["POST"]
+)
+bp.add_url_rule(
+    "/groups/<int:group_id>/members", "group_members", group_views.group_members, methods=["POST"]
+)
+bp.add_url_rule("/groups/<int:group_id>/delete", "delete_group", group_views.delete_group, methods=["POST"])
 # Editing or cancelling a planned meeting (app/branchlife/change_views.py).
 bp.add_url_rule(
     "/meetings/<int:meeting_id>/edit", "edit_meeting", change_views.edit_meeting, methods=["GET", "POST"]

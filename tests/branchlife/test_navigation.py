@@ -14,6 +14,7 @@ def test_the_branch_page_links_to_opening_and_then_to_the_current_round(
     login(people["secretary"])
     page = client.get(f"/branchlife/branches/{branch.id}").get_data(as_text=True)
     assert "开启本年度民主评议" in page
+    assert f"/branchlife/branches/{branch.id}/groups" in page  # 管理党小组
     assert f"/branchlife/reviews/new?branch={branch.id}" in page
     form = client.get(f"/branchlife/reviews/new?branch={branch.id}").get_data(as_text=True)
     assert f'<option selected value="{branch.id}">' in form or f'value="{branch.id}" selected' in form

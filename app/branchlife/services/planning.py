@@ -12,6 +12,7 @@ from app.accounts.models import BranchPosition, User
 from app.branchlife import kinds
 from app.branchlife.models import Attendance, Meeting
 from app.branchlife.services.access import BranchLifeError
+from app.branchlife.services.groups import group_of_branch, member_ids_of
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import notification_requested
@@ -45,11 +46,14 @@ class MeetingPlan:
     place: str = ""
     online_url: str = ""
     agenda: str = ""
-    #: "branch" (every active member of the branch) or the chosen members' ids.
+    #: "branch" (every active member of the branch), "group" (the 党小组 ``group_id``) or the chosen
+    #: members' ids.
     attendees: str | list[int] = "branch"
     draft: bool = False
     #: Who gives it, for a 党课 (a member of the branch's subtree).
     lecturer_id: int | None = None
+    #: The 党小组 expected, when ``attendees`` is "group".
+    group_id: int | None = None
 
 
 def _check_kind_and_title(kind: str, title: str) -> str:
@@ -218,7 +222,14 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
     title = _check_kind_and_title(plan.kind, plan.title)
     minutes = _check_times(plan)
     _check_place(plan)
-    chosen = None if plan.attendees == "branch" else list(plan.attendees or [])
+    group = None
+    if plan.attendees == "group":
+        group = group_of_branch(branch, plan.group_id)
+        chosen = member_ids_of(group)
+        if not chosen:
+            raise BranchLifeError(_("党小组「%(name)s」还没有成员", name=group.name), 422, "group")
+    else:
+        chosen = None if plan.attendees == "branch" else list(plan.attendees or [])
     if chosen is not None and not chosen:
         raise BranchLifeError(_("请至少选择一名参会人员"), 422, "attendees")
     expected = _members_of(branch, chosen)
@@ -238,7 +249,8 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
         place=(plan.place or "").strip(),
         online_url=(plan.online_url or "").strip(),
         agenda=(plan.agenda or "").strip(),
-        audience="branch" if chosen is None else "chosen",
+        audience="group" if group is not None else "branch" if chosen is None else "chosen",
+        group_id=group.id if group is not None else None,
         checkin_key=secrets.token_hex(16),
     )
     set_lecturer(meeting, branch, plan.lecturer_id)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from app.branchlife import kinds
 from app.branchlife.models import Meeting
+from app.branchlife.reviews.models import ReviewRound
+from app.core.clock import LOCAL_TZ
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 
@@ -104,7 +106,23 @@ def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
     )
     for branch_id, *months in by_secretary:
         counts[branch_id][kinds.SECRETARY_LECTURE] = months
+    _add_reviews(counts, prefix, year)
     return counts
+
+
+def _add_reviews(counts: dict, prefix: str, year: int) -> None:
+    """A 民主评议 round of the year whose grades are recorded is the ``review`` held, in the month it
+    finished (December when it finished after the year)."""
+    rounds = db.session.execute(
+        sa.select(ReviewRound.branch_id, ReviewRound.finished_at)
+        .join(Branch, Branch.id == ReviewRound.branch_id)
+        .where(Branch.subtree_filter(prefix), ReviewRound.year == year, ReviewRound.finished_at.is_not(None))
+    )
+    for branch_id, finished_at in rounds:
+        local = finished_at.astimezone(LOCAL_TZ)
+        months = counts[branch_id].setdefault("review", [0] * 12)
+        months = counts[branch_id]["review"] = list(months)
+        months[local.month - 1 if local.year == year else 11] += 1
 
 
 def _fold(months: list[int], period: str) -> list[int]:

@@ -1,8 +1,9 @@
 """民主评议 is reachable: the branch page links to this year's round (or, for who runs the branch, to
 opening one), the organisation-life pages and the coordinators' menu link to the rounds."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from app.branchlife import compliance
 from app.branchlife.reviews import services as reviews
 from app.extensions import db
 
@@ -38,3 +39,17 @@ def test_the_branch_page_links_to_opening_and_then_to_the_current_round(
     home = client.get("/").get_data(as_text=True)
     assert "/branchlife/reviews/" in home
     assert "/branchlife/compliance" in home
+
+
+def test_a_finished_review_round_is_the_review_held_on_the_board(people, org_tree, clock):
+    branch = org_tree["a1"]
+    review = reviews.open_round(people["secretary"], branch, 2026, clock.now, clock.now + timedelta(days=7))
+    db.session.commit()
+    board = compliance.board(branch, 2026, date(2027, 1, 1))
+    assert next(k for k in board[0].kinds if k.kind == "review").overdue == ["2026"]  # opened is not held
+    clock.advance(8 * 24 * 3600)
+    grades = {p.id: "qualified" for p in review.participants}
+    reviews.record_grades(people["secretary"], review, grades, {})
+    db.session.commit()
+    rule = next(k for k in compliance.board(branch, 2026, date(2027, 1, 1))[0].kinds if k.kind == "review")
+    assert (rule.held, rule.overdue) == (1, [])

@@ -197,6 +197,8 @@ class Config:
     }
     #: Minutes that make one 学时, per kind; a kind missing here uses HOURS_MINUTES_PER_UNIT (45).
     BRANCHLIFE_MINUTES_PER_UNIT: ClassVar[dict[str, int]] = {}
+    #: 党课 the branch's 书记 must give each year (0 turns the rule off).
+    BRANCHLIFE_SECRETARY_LECTURES = _env_int("BRANCHLIFE_SECRETARY_LECTURES", 1)
     #: Check-in opens this many minutes before the start and closes this many after the end.
     BRANCHLIFE_CHECKIN_EARLY_MINUTES = _env_int("BRANCHLIFE_CHECKIN_EARLY_MINUTES", 30)
     BRANCHLIFE_CHECKIN_GRACE_MINUTES = _env_int("BRANCHLIFE_CHECKIN_GRACE_MINUTES", 30)

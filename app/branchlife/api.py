@@ -57,6 +57,9 @@ def meeting_json(meeting: Meeting) -> dict:
         "online_url": meeting.online_url,
         "attendees": meeting.attendees,
         "minutes": meeting.summary,
+        "group_id": meeting.group_id,
+        "lecturer_id": meeting.lecturer_id,
+        "lecturer_is_secretary": meeting.lecturer_is_secretary,
     }
 
 
@@ -74,11 +77,15 @@ def _attendees(body: dict):
     value = body.get("attendees", "branch")
     if value == "branch":
         return "branch"
+    if isinstance(value, dict) and set(value) == {"group"} and id_from(value["group"]):
+        return "group"
     if isinstance(value, list) and len(value) <= 5000:
         ids = [id_from(v) for v in value]
         if all(ids):
             return ids
-    raise services.BranchLifeError(_('attendees 须为 "branch" 或成员 id 列表'), 422, "attendees")
+    raise services.BranchLifeError(
+        _('attendees 须为 "branch"、{"group": 党小组 id} 或成员 id 列表'), 422, "attendees"
+    )
 
 
 def create_meeting():
@@ -100,6 +107,8 @@ def create_meeting():
         agenda=_text(body, "agenda", 10_000),
         attendees=_attendees(body),
         draft=body.get("draft") is True,
+        lecturer_id=id_from(body.get("lecturer_id")),
+        group_id=id_from(body["attendees"].get("group")) if isinstance(body.get("attendees"), dict) else None,
     )
     meeting = services.plan_meeting(current_user, branch, plan)
     db.session.commit()
@@ -139,7 +148,10 @@ def leave(meeting_id: int):
 
 def finalize(meeting_id: int):
     meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
-    meeting = services.finalise_meeting(current_user, meeting, _text(_body(), "minutes"))
+    body = _body()
+    meeting = services.finalise_meeting(
+        current_user, meeting, _text(body, "minutes"), id_from(body.get("lecturer_id"))
+    )
     db.session.commit()
     return json_ok(meeting_json(meeting))
 

@@ -11,11 +11,13 @@ from flask_login import current_user
 from app.accounts.models import User
 from app.branchlife import kinds, services
 from app.branchlife.models import Meeting
+from app.branchlife.reviews import services as reviews
+from app.branchlife.reviews.models import PHASE_LABELS, ReviewRound
 from app.core.clock import localtoday, utcnow
 from app.core.permissions import login_required
 from app.core.urls import id_from
 from app.extensions import db
-from app.org.models import Branch
+from app.org.models import Branch, BranchKind
 from app.portal.models import Notice
 from app.portal.services import visible_notices_query
 from app.records import services as records
@@ -80,6 +82,24 @@ def _meetings(branch: Branch) -> tuple[list[Meeting], list[Meeting]]:
     return upcoming, minutes
 
 
+def _review(branch: Branch, year: int) -> dict:
+    """The branch's 民主评议 for the page: this year's round (or the latest) if the viewer may see it,
+    and whether they may open one."""
+    latest = db.session.scalars(
+        sa.select(ReviewRound)
+        .where(ReviewRound.branch_id == branch.id)
+        .order_by(ReviewRound.year.desc())
+        .limit(1)
+    ).first()
+    manage = branch.kind == BranchKind.BRANCH and reviews.can_manage(current_user, branch)
+    return {
+        "round": latest if latest is not None and reviews.can_view(current_user, latest) else None,
+        "phase": str(PHASE_LABELS[latest.phase()]) if latest is not None else "",
+        "can_open": manage and (latest is None or latest.year < year),
+        "manage": manage,
+    }
+
+
 @login_required
 def branch_page(branch_id: int):
     branch = _branch_for(branch_id)
@@ -103,4 +123,5 @@ def branch_page(branch_id: int):
         today=today,
         party_age=party_age,
         label=kinds.label,
+        review=_review(branch, today.year),
     )

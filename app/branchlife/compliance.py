@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from app.branchlife import kinds
 from app.branchlife.models import Meeting
+from app.branchlife.reviews.models import ReviewRound
+from app.core.clock import LOCAL_TZ
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 
@@ -88,7 +90,39 @@ def _counts(prefix: str, year: int) -> dict[int, dict[str, list[int]]]:
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for branch_id, kind, *months in rows:  # a group has a row at least: no sum is NULL
         counts[branch_id][kind] = months
+    # 党课 given by the branch's 书记 (a rule of its own): a few rows, the same shape.
+    by_secretary = db.session.execute(
+        sa.select(Meeting.branch_id, *by_month)
+        .join(Branch, Branch.id == Meeting.branch_id)
+        .where(
+            Branch.subtree_filter(prefix),
+            Meeting.status == "finalised",
+            Meeting.kind == "lecture",
+            Meeting.lecturer_is_secretary.is_(True),
+            Meeting.held_on >= date(year, 1, 1),
+            Meeting.held_on <= date(year, 12, 31),
+        )
+        .group_by(Meeting.branch_id)
+    )
+    for branch_id, *months in by_secretary:
+        counts[branch_id][kinds.SECRETARY_LECTURE] = months
+    _add_reviews(counts, prefix, year)
     return counts
+
+
+def _add_reviews(counts: dict, prefix: str, year: int) -> None:
+    """A 民主评议 round of the year whose grades are recorded is the ``review`` held, in the month it
+    finished (December when it finished after the year)."""
+    rounds = db.session.execute(
+        sa.select(ReviewRound.branch_id, ReviewRound.finished_at)
+        .join(Branch, Branch.id == ReviewRound.branch_id)
+        .where(Branch.subtree_filter(prefix), ReviewRound.year == year, ReviewRound.finished_at.is_not(None))
+    )
+    for branch_id, finished_at in rounds:
+        local = finished_at.astimezone(LOCAL_TZ)
+        months = counts[branch_id].setdefault("review", [0] * 12)
+        months = counts[branch_id]["review"] = list(months)
+        months[local.month - 1 if local.year == year else 11] += 1
 
 
 def _fold(months: list[int], period: str) -> list[int]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
-from app.accounts.models import MemberCategory, Role, User
+from app.accounts.models import BranchPosition, MemberCategory, Role, User
 from app.branchlife.models import Attendance, Meeting, MeetingFile
 from app.branchlife.services import MeetingData, MeetingPlan, plan_meeting, record_meeting, request_leave
 from app.branchlife.services.evidence import upload_dir
@@ -71,6 +71,14 @@ def _photo(meeting: Meeting) -> None:
     )
 
 
+def _lecturer(members: list[User], behind: bool) -> int | None:
+    """Who gives a 党课: the 书记 — except in a branch that falls behind, where others always do."""
+    secretaries = [m.id for m in members if m.position == BranchPosition.SECRETARY]
+    others = [m.id for m in members if m.position != BranchPosition.SECRETARY]
+    chosen = others if behind else secretaries
+    return chosen[0] if chosen else None
+
+
 def _hold_year(branch: Branch, members: list[User], recorder: User, today: date, done: set) -> list[Meeting]:
     behind = branch.id % 3 == 0
     held_now = []
@@ -90,7 +98,10 @@ def _hold_year(branch: Branch, members: list[User], recorder: User, today: date,
                 present = [m.id for m in invited]  # the 支委 keep their own meeting
             if not present:
                 continue
-            meeting = record_meeting(recorder, branch, MeetingData(kind, title, held, minutes, present))
+            lecturer = _lecturer(members, behind) if kind == "lecture" else None
+            meeting = record_meeting(
+                recorder, branch, MeetingData(kind, title, held, minutes, present, lecturer)
+            )
             meeting.summary = (
                 f"{title}。出席 {len(present)} 人。会议传达学习了上级精神，研究部署了下阶段工作。"
             )
@@ -139,4 +150,7 @@ def seed_demo_hours(today: date | None = None) -> int:
         recorded += len(held)
         _plan_next_week(branch, members, recorder, today)
     db.session.flush()
+    from app.branchlife.reviews.demo import seed_demo_reviews  # and a finished 民主评议 per 党支部
+
+    seed_demo_reviews()
     return recorded

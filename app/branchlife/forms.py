@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -10,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.branchlife.services.planning import MeetingPlan
+from app.core.clock import LOCAL_TZ
 from app.core.forms import PageForm
 
 
@@ -32,6 +37,7 @@ class RecordForm(PageForm):
             NumberRange(1, 480, _l("会议时长须在 1–480 分钟之间")),
         ],
     )
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
     submit = SubmitField(_l("记录会议并计入学时"))
 
 
@@ -57,10 +63,14 @@ class PlanForm(PageForm):
     agenda = TextAreaField(_l("议程"), validators=[Optional(), Length(max=5000)])
     audience = SelectField(
         _l("参会人员"),
-        choices=[("branch", _l("本支部全体成员")), ("chosen", _l("指定成员"))],
+        choices=[("branch", _l("本支部全体成员")), ("group", _l("本党小组")), ("chosen", _l("指定成员"))],
         default="branch",
     )
     draft = SelectField(_l("发布"), choices=[("0", _l("立即发布并通知")), ("1", _l("存为草稿"))], default="0")
+    #: The 党小组 expected when ``audience`` is group (a ``<select>`` of the branch's groups).
+    group = IntegerField(_l("党小组"), validators=[Optional()])
+    #: For a 党课: who gives it (a ``<select>`` of the branch's members in the template).
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
     submit = SubmitField(_l("安排会议"))
 
 
@@ -85,6 +95,7 @@ class FinaliseForm(PageForm):
     minutes = TextAreaField(
         _l("会议纪要"), validators=[DataRequired(_l("请填写会议纪要")), Length(max=20000)]
     )
+    lecturer = IntegerField(_l("讲党课的人"), validators=[Optional()])
 
 
 class AmendForm(FinaliseForm):
@@ -94,3 +105,32 @@ class AmendForm(FinaliseForm):
 class NoteForm(PageForm):
     text = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写内容")), Length(max=10000)])
     member = IntegerField(validators=[Optional()])
+
+
+def plan_from(form: PlanForm) -> MeetingPlan:
+    """The plan a posted :class:`PlanForm` describes; its times are Beijing time; chosen attendees
+    come as ``member`` checkboxes."""
+    audience = form.audience.data if form.audience.data in ("branch", "group") else None
+    if audience is None:
+        audience = request.form.getlist("member", type=int)
+    return MeetingPlan(
+        form.kind.data,
+        form.title.data,
+        _local(form.starts_at.data),
+        _local(form.ends_at.data),
+        form.place.data or "",
+        form.online_url.data or "",
+        form.agenda.data or "",
+        audience,
+        form.draft.data == "1",
+        form.lecturer.data,
+        form.group.data,
+    )
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
+
+
+class GroupForm(PageForm):
+    name = StringField(_l("党小组名称"), validators=[DataRequired(_l("请填写党小组名称")), Length(max=60)])

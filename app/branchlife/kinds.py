@@ -16,6 +16,10 @@ KINDS = {
     "talk": _l("谈心谈话"),
 }
 
+#: Not a kind of meeting but a rule of its own on the board: 党课 given by the branch's 书记.
+SECRETARY_LECTURE = "lecture_by_secretary"
+RULE_LABELS = {SECRETARY_LECTURE: _l("书记讲党课")}
+
 #: Kind names records used before this domain existed (migration 0016 renames them).
 OLD_KINDS = {"assembly": "general_assembly", "lesson": "lecture"}
 
@@ -31,17 +35,22 @@ class Rule:
 
 
 def label(kind: str) -> str:
-    return str(KINDS.get(kind, kind))
+    return str(KINDS.get(kind) or RULE_LABELS.get(kind) or kind)
 
 
 def rules() -> list[Rule]:
     """The required frequency of each kind that has one, in the order of :data:`KINDS`."""
     configured = current_app.config["BRANCHLIFE_REQUIRED"]
-    return [
+    result = [
         Rule(kind, configured[kind][0], int(configured[kind][1]))
         for kind in KINDS
         if kind in configured and configured[kind][0] in PERIODS
     ]
+    by_secretary = int(current_app.config.get("BRANCHLIFE_SECRETARY_LECTURES") or 0)
+    if by_secretary > 0:
+        at = next((i + 1 for i, r in enumerate(result) if r.kind == "lecture"), len(result))
+        result.insert(at, Rule(SECRETARY_LECTURE, "year", by_secretary))
+    return result
 
 
 def minutes_per_unit(kind: str) -> int:

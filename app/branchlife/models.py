@@ -52,7 +52,7 @@ class Meeting(db.Model):
     place: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     agenda: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    #: branch | chosen: who is expected (the rows of ``meeting_attendance`` list them either way).
+    #: branch | group | chosen: who is expected (the rows of ``meeting_attendance`` list them either way).
     audience: Mapped[str] = mapped_column(sa.String(16), default="chosen", server_default="chosen")
     #: The minutes (纪要) with resolutions, written after the meeting.
     summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
@@ -61,8 +61,18 @@ class Meeting(db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Who gives a 党课 (``lecture``).
+    lecturer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Whether the lecturer was the branch's 书记 when the 党课 was planned or finalised (kept, so a
+    #: later change of secretary does not rewrite the year's compliance).
+    lecturer_is_secretary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The 党小组 expected, when ``audience`` is ``group``.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_group.id", ondelete="SET NULL"))
+    #: Why a planned meeting was cancelled (status ``cancelled``).
+    cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     branch = relationship("Branch", lazy="joined")
+    lecturer = relationship("User", foreign_keys=[lecturer_id], lazy="selectin")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
 
     @property
@@ -152,3 +162,30 @@ class LifeMeetingNote(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class PartyGroup(db.Model):
+    """A 党小组: a named group of members of one 党支部, kept by its secretary; a meeting may expect
+    "this 党小组" as its attendees. A member is in at most one 党小组."""
+
+    __tablename__ = "party_group"
+    __table_args__ = (sa.UniqueConstraint("branch_id", "name", name="uq_party_group_branch_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    branch = relationship("Branch", lazy="joined")
+
+
+class PartyGroupMember(db.Model):
+    __tablename__ = "party_group_member"
+
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("party_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Unique: one 党小组 per member.
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )

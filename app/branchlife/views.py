@@ -1,7 +1,5 @@
 """Organisation-life pages: plan, notice, check in, ask for leave, finalise, amend."""
 
-from datetime import datetime
-
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -9,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.branchlife import branch_page, compliance_views, kinds, services
+from app.branchlife import branch_page, change_views, compliance_views, group_views, kinds, services
 from app.branchlife.forms import (
     AmendForm,
     CheckinForm,
@@ -20,10 +18,11 @@ from app.branchlife.forms import (
     PresentForm,
     ReasonForm,
     RecordForm,
+    plan_from,
 )
 from app.branchlife.models import Amendment, Meeting, MeetingFile
 from app.branchlife.services import evidence
-from app.core.clock import LOCAL_TZ, localtoday
+from app.core.clock import localtoday, utcnow
 from app.core.errors import back_to, refused
 from app.core.forms import PageForm
 from app.core.permissions import login_required
@@ -108,7 +107,12 @@ def record_meeting():
             flash(_("请先选择组织。"), "danger")
         elif form.validate_on_submit():
             data = services.MeetingData(
-                form.kind.data, form.title.data, form.held_on.data, form.minutes.data, sorted(chosen)
+                form.kind.data,
+                form.title.data,
+                form.held_on.data,
+                form.minutes.data,
+                sorted(chosen),
+                form.lecturer.data,
             )
             try:
                 meeting = services.record_meeting(current_user, branch, data)
@@ -130,25 +134,6 @@ def record_meeting():
     ), status
 
 
-def _local(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
-
-
-def _plan_from(form: PlanForm) -> services.MeetingPlan:
-    audience = "branch" if form.audience.data == "branch" else request.form.getlist("member", type=int)
-    return services.MeetingPlan(
-        form.kind.data,
-        form.title.data,
-        _local(form.starts_at.data),
-        _local(form.ends_at.data),
-        form.place.data or "",
-        form.online_url.data or "",
-        form.agenda.data or "",
-        audience,
-        form.draft.data == "1",
-    )
-
-
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @login_required
 def new_meeting():
@@ -162,7 +147,7 @@ def new_meeting():
             flash(_("请先选择组织。"), "danger")
         elif form.validate_on_submit():
             try:
-                meeting = services.plan_meeting(current_user, branch, _plan_from(form))
+                meeting = services.plan_meeting(current_user, branch, plan_from(form))
             except services.BranchLifeError as exc:
                 status = refused(exc, form)
             else:
@@ -170,7 +155,12 @@ def new_meeting():
                 flash(_("会议已安排。"), "success")
                 return redirect(url_for("branchlife.meeting_detail", meeting_id=meeting.id))
     return render_template(
-        "branchlife/plan_form.html", form=form, branches=branches, branch=branch, people=_members(branch)
+        "branchlife/plan_form.html",
+        form=form,
+        branches=branches,
+        branch=branch,
+        people=_members(branch),
+        groups=services.groups_of(branch) if branch is not None else [],
     ), status
 
 
@@ -201,6 +191,10 @@ def meeting_detail(meeting_id: int):
         rows=rows if manage else [],
         mine=mine,
         manage=manage,
+        changeable=manage
+        and meeting.status in ("draft", "published")
+        and meeting.starts_at is not None
+        and utcnow() < meeting.starts_at,
         code=code,
         history=history,
         forms={
@@ -292,7 +286,7 @@ def finalise(meeting_id: int):
     return _act(
         meeting_id,
         FinaliseForm,
-        lambda m, f: services.finalise_meeting(current_user, m, f.minutes.data),
+        lambda m, f: services.finalise_meeting(current_user, m, f.minutes.data, f.lecturer.data),
         _("会议已定稿，出席成员的学时已计入。"),
     )
 
@@ -324,6 +318,22 @@ bp.add_url_rule("/compliance", "compliance", compliance_views.board_page)
 bp.add_url_rule("/compliance.<fmt>", "compliance_export", compliance_views.board_export)
 bp.add_url_rule("/compliance/remind", "compliance_remind", compliance_views.board_remind, methods=["POST"])
 bp.add_url_rule("/branches/<int:branch_id>", "branch", branch_page.branch_page)
+# 党小组 (app/branchlife/group_views.py).
+bp.add_url_rule("/branches/<int:branch_id>/groups", "groups", group_views.groups_page)
+bp.add_url_rule(
+    "/branches/<int:branch_id>/groups", "create_group", group_views.create_group, methods=["POST"]
+)
+bp.add_url_rule(
+    "/groups/<int:group_id>/members", "group_members", group_views.group_members, methods=["POST"]
+)
+bp.add_url_rule("/groups/<int:group_id>/delete", "delete_group", group_views.delete_group, methods=["POST"])
+# Editing or cancelling a planned meeting (app/branchlife/change_views.py).
+bp.add_url_rule(
+    "/meetings/<int:meeting_id>/edit", "edit_meeting", change_views.edit_meeting, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/meetings/<int:meeting_id>/cancel", "cancel_meeting", change_views.cancel_meeting, methods=["POST"]
+)
 
 
 @bp.route("/meetings/<int:meeting_id>/files", methods=["POST"])

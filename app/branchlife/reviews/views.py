@@ -10,6 +10,7 @@ from app.branchlife.reviews.models import GRADE_LABELS, PHASE_LABELS, ReviewGrad
 from app.core.clock import localtoday
 from app.core.errors import back_to, refused
 from app.core.permissions import login_required
+from app.core.urls import id_from
 from app.extensions import db
 
 bp = Blueprint("branchlife_review", __name__, url_prefix="/branchlife/reviews")
@@ -46,6 +47,9 @@ def open_round():
     form.branch_id.choices = [(b.id, b.name) for b in branches]
     if request.method == "GET":
         form.year.data = localtoday().year
+        wanted = id_from(request.args.get("branch"))  # from the branch page's link
+        if any(b.id == wanted for b in branches):
+            form.branch_id.data = wanted
     status = 200
     if form.validate_on_submit():
         branch = next(b for b in branches if b.id == form.branch_id.data)

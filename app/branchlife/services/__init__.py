@@ -19,8 +19,16 @@ from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
     mark_present,
     request_leave,
 )
+from app.branchlife.services.changes import cancel_meeting, edit_meeting  # noqa: F401
 from app.branchlife.services.closing import amend_summary, finalise_meeting  # noqa: F401
 from app.branchlife.services.evidence import add_file, add_photo  # noqa: F401
+from app.branchlife.services.groups import (  # noqa: F401 -- re-exported
+    create_group,
+    delete_group,
+    groups_of,
+    member_ids_of,
+    set_group_members,
+)
 from app.branchlife.services.notes import notes_of, record_criticism, write_self_criticism  # noqa: F401
 from app.branchlife.services.planning import (  # noqa: F401 -- re-exported
     MeetingData,

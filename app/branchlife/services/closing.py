@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.accounts.models import User
 from app.branchlife.models import Amendment, Attendance, Meeting
 from app.branchlife.services.access import BranchLifeError
-from app.branchlife.services.planning import credit_for, meeting_label
+from app.branchlife.services.planning import credit_for, meeting_label, set_lecturer
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import notification_requested
@@ -40,15 +40,18 @@ def _locked(meeting: Meeting) -> Meeting:
     ).one()
 
 
-def finalise_meeting(actor: User, meeting: Meeting, summary: str) -> Meeting:
+def finalise_meeting(actor: User, meeting: Meeting, summary: str, lecturer_id: int | None = None) -> Meeting:
     """Write the minutes and close the meeting: whoever is not present is absent (approved leave
-    stays leave), and each member present is credited once. Finalising again changes nothing."""
+    stays leave), and each member present is credited once. Finalising again changes nothing.
+    For a 党课, ``lecturer_id`` (or the one planned) is who gave it, as of today."""
     summary = _check_summary(summary)
     meeting = _locked(meeting)
     if meeting.status == "finalised":
         return meeting
     if meeting.status != "published":
         raise BranchLifeError(_("请先发布会议"), 409)
+    if meeting.branch is not None:
+        set_lecturer(meeting, meeting.branch, lecturer_id or meeting.lecturer_id)
     if meeting.starts_at is not None and utcnow() < meeting.starts_at:
         raise BranchLifeError(_("会议尚未开始，不能定稿"), 422)
     rows = db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting.id)).all()

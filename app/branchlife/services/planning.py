@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import User
+from app.accounts.models import BranchPosition, User
 from app.branchlife import kinds
 from app.branchlife.models import Attendance, Meeting
 from app.branchlife.services.access import BranchLifeError
+from app.branchlife.services.groups import group_of_branch, member_ids_of
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import notification_requested
@@ -32,6 +33,8 @@ class MeetingData:
     held_on: date | None
     minutes: int | None
     member_ids: list[int] = field(default_factory=list)
+    #: Who gave it, for a 党课.
+    lecturer_id: int | None = None
 
 
 @dataclass
@@ -43,9 +46,14 @@ class MeetingPlan:
     place: str = ""
     online_url: str = ""
     agenda: str = ""
-    #: "branch" (every active member of the branch) or the chosen members' ids.
+    #: "branch" (every active member of the branch), "group" (the 党小组 ``group_id``) or the chosen
+    #: members' ids.
     attendees: str | list[int] = "branch"
     draft: bool = False
+    #: Who gives it, for a 党课 (a member of the branch's subtree).
+    lecturer_id: int | None = None
+    #: The 党小组 expected, when ``attendees`` is "group".
+    group_id: int | None = None
 
 
 def _check_kind_and_title(kind: str, title: str) -> str:
@@ -81,6 +89,25 @@ def _members_of(branch: Branch, member_ids: list[int] | None) -> list[int]:
             "members",
         )
     return found
+
+
+def set_lecturer(meeting: Meeting, branch: Branch, lecturer_id: int | None) -> None:
+    """Record who gives a 党课 (other kinds have none) and whether they are the branch's 书记 now —
+    what the compliance rule "the 书记 gives at least one 党课 a year" counts."""
+    if meeting.kind != "lecture":
+        meeting.lecturer_id, meeting.lecturer_is_secretary = None, False
+        return
+    if not lecturer_id:
+        return
+    try:
+        _members_of(branch, [lecturer_id])
+    except BranchLifeError as exc:
+        raise BranchLifeError(_("讲党课的人须是本组织的成员"), 422, "lecturer") from exc
+    lecturer = db.session.get(User, lecturer_id)
+    meeting.lecturer_id = lecturer.id
+    meeting.lecturer_is_secretary = (
+        lecturer.branch_id == branch.id and lecturer.position == BranchPosition.SECRETARY
+    )
 
 
 def _insert(meeting: Meeting) -> None:
@@ -143,6 +170,7 @@ def record_meeting(actor: User, branch: Branch, data: MeetingData) -> Meeting:
         finalised_at=now,
         finalised_by_id=actor.id,
     )
+    set_lecturer(meeting, branch, data.lecturer_id)
     _insert(meeting)
     db.session.add_all(
         Attendance(meeting_id=meeting.id, user_id=i, state="present", method="recorded") for i in present
@@ -194,7 +222,14 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
     title = _check_kind_and_title(plan.kind, plan.title)
     minutes = _check_times(plan)
     _check_place(plan)
-    chosen = None if plan.attendees == "branch" else list(plan.attendees or [])
+    group = None
+    if plan.attendees == "group":
+        group = group_of_branch(branch, plan.group_id)
+        chosen = member_ids_of(group)
+        if not chosen:
+            raise BranchLifeError(_("党小组「%(name)s」还没有成员", name=group.name), 422, "group")
+    else:
+        chosen = None if plan.attendees == "branch" else list(plan.attendees or [])
     if chosen is not None and not chosen:
         raise BranchLifeError(_("请至少选择一名参会人员"), 422, "attendees")
     expected = _members_of(branch, chosen)
@@ -214,9 +249,11 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
         place=(plan.place or "").strip(),
         online_url=(plan.online_url or "").strip(),
         agenda=(plan.agenda or "").strip(),
-        audience="branch" if chosen is None else "chosen",
+        audience="group" if group is not None else "branch" if chosen is None else "chosen",
+        group_id=group.id if group is not None else None,
         checkin_key=secrets.token_hex(16),
     )
+    set_lecturer(meeting, branch, plan.lecturer_id)
     _insert(meeting)
     db.session.add_all(Attendance(meeting_id=meeting.id, user_id=i) for i in expected)
     db.session.flush()

@@ -22,6 +22,12 @@ media_failed = hongke_signals.signal("media-failed")
 #: string such as ``course.reminder``); the portal's receiver stores one notification per user and
 #: the delivery channels a site plugged in (SMS, e-mail) pass it on. The sender is the domain name.
 notification_requested = hongke_signals.signal("notification-requested")
+#: Ask the portal for a company-wide news item (新闻动态), published at once, that links to a page of
+#: another domain. Sent with ``actor`` (the :class:`User` whose act it announces), ``title`` and
+#: ``summary`` (plain text, in Chinese: stored for every reader) and ``url`` (a path on this site);
+#: the sender is the domain name. The portal writes, audits and announces it; senders never touch
+#: the portal's tables.
+news_requested = hongke_signals.signal("news-requested")
 #: Sent by the quiz domain when a member passes a quiz: ``user_id``, ``quiz_id``, ``attempt_id``,
 #: ``score``. Records completes any lesson gated by that quiz once its coverage suffices.
 quiz_passed = hongke_signals.signal("quiz-passed")

@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
+    from app.core.signals import news_requested
     from app.core.tasks import schedule
-    from app.portal import health, home, models, notifications, probes, search, tasks  # noqa: F401 -- tables, tasks
+    from app.portal import health, home, models, notifications, probes, search, services, tasks  # noqa: F401 -- tables, tasks
     from app.portal.views import bp
 
     app.register_blueprint(bp)
@@ -13,6 +14,8 @@ def init_app(app) -> None:
     health.register_builtin_checks()
     search.register_search()
     notifications.init_app(app)  # the notification receiver and the site's delivery channels
+    # News items other domains ask for (an interview's transcript): written by the portal only.
+    news_requested.connect(services.on_news_requested)
     # Proof of life for the admin's health panel (on the default queue, like most work).
     schedule(app, "portal-heartbeat", "portal.heartbeat", float(app.config["PORTAL_HEARTBEAT_SECONDS"]))
     schedule(app, "portal-purge-read-notifications", "portal.purge_read_notifications", 24 * 3600.0)

@@ -240,6 +240,48 @@ def publish_notice(notice: Notice, actor: User) -> Notice:
     audit.record(
         actor, "notice.publish", notice, f"发布党务公开《{notice.title}》", {"branch_id": notice.branch_id}
     )
+    _announce(notice, actor)
+    return notice
+
+
+def publish_linked_news(actor: User, title: str, summary: str, url: str, source: str) -> Notice:
+    """A company-wide news item another domain asks for (``news_requested``): published at once,
+    its body the summary and a link to ``url`` (a path on this site, nothing else)."""
+    if not isinstance(url, str) or not url.startswith("/") or url.startswith("//"):
+        raise NoticeError(_("新闻动态只能链接到本站页面"))
+    title = " ".join((title or "").split())[:NOTICE_TITLE_MAX] or "新闻动态"
+    summary = " ".join((summary or "").split())[:2000].replace("[", "［").replace("]", "］")
+    notice = Notice(
+        kind=NoticeKind.NEWS,
+        title=title,
+        body=f"{summary}\n\n[查看详情]({url})",
+        branch=None,
+        author_id=actor.id,
+        published_at=utcnow(),
+    )
+    db.session.add(notice)
+    db.session.flush()
+    audit.record(
+        actor, "notice.publish", notice, f"发布新闻动态《{notice.title}》", {"source": source, "url": url}
+    )
+    _announce(notice, actor)
+    return notice
+
+
+def on_news_requested(sender, **kwargs) -> None:
+    """Receiver of ``news_requested`` (see its docstring for the arguments)."""
+    sender_name = sender if isinstance(sender, str) else getattr(sender, "__name__", str(sender))
+    publish_linked_news(
+        kwargs["actor"],
+        kwargs.get("title") or "",
+        kwargs.get("summary") or "",
+        kwargs.get("url"),
+        sender_name,
+    )
+
+
+def _announce(notice: Notice, actor: User) -> None:
+    """Notify a published notice's audience (and nobody else)."""
     user_ids = [
         i for i in db.session.scalars(audience_query(notice).with_only_columns(User.id)) if i != actor.id
     ]
@@ -252,7 +294,6 @@ def publish_notice(notice: Notice, actor: User) -> Notice:
         url=site_path("portal.notice", notice_id=notice.id),
         kind="notice.published",
     )
-    return notice
 
 
 def withdraw_notice(notice: Notice, actor: User) -> Notice:

@@ -9,6 +9,7 @@ from app.accounts.models import Role, User, UserRole
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
+from app.core.moderation import moderated_kinds
 from app.extensions import db
 from app.qa.models import (
     REPORT_REASON_MAX,
@@ -151,7 +152,9 @@ def dismiss_reports(item, actor: User) -> int:
 
 
 def open_report_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.resolved_at.is_(None)))
+    """Open reports of Q&A content, plus reported items of every kind other domains registered."""
+    own = db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.resolved_at.is_(None)))
+    return own + sum(kind.open_count() for kind in moderated_kinds())
 
 
 def moderation_queue(limit: int = 50) -> list[dict]:

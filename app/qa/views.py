@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role, User
 from app.core.errors import back_to, json_ok, refused, wants_json
+from app.core.moderation import moderated_kind, moderated_kinds
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from app.kb import services as kb_services
@@ -216,17 +217,37 @@ def to_article(question_id: int):
 @bp.route("/moderation")
 @roles_required(Role.ADMIN)
 def moderation():
+    others = [(kind, rows) for kind in moderated_kinds() if (rows := kind.rows(50))]
     return render_template(
-        "qa/moderation.html", rows=qa_moderation.moderation_queue(), reason_form=ReasonForm()
+        "qa/moderation.html", rows=qa_moderation.moderation_queue(), others=others, reason_form=ReasonForm()
     )
 
 
-def _moderate(target_type: str, target_id: int, action, success: str):
-    item = qa_moderation.load_target(target_type, target_id)
-    if request.form.get("back") == "question":
-        back = _question_url(item.id if target_type == "question" else item.question_id)
+def _qa_action(verb: str, reason: str):
+    return {
+        "hide": lambda i: qa_moderation.hide_content(i, current_user, reason),
+        "restore": lambda i: qa_moderation.restore_content(i, current_user),
+        "dismiss": lambda i: qa_moderation.dismiss_reports(i, current_user),
+    }[verb]
+
+
+def _moderate(target_type: str, target_id: int, verb: str, success: str):
+    """Q&A's own content, or an item of a kind another domain registered (see app.core.moderation)."""
+    reason = ReasonForm().reason.data or ""
+    other = moderated_kind(target_type)
+    if other is not None:
+        item, back = other.load(target_id), url_for("qa.moderation")
+        action = {
+            "hide": lambda i: other.hide(i, current_user, reason),
+            "restore": lambda i: other.restore(i, current_user),
+            "dismiss": lambda i: other.dismiss(i, current_user),
+        }[verb]
     else:
-        back = url_for("qa.moderation")
+        item, action = qa_moderation.load_target(target_type, target_id), _qa_action(verb, reason)
+        if request.form.get("back") == "question":
+            back = _question_url(item.id if target_type == "question" else item.question_id)
+        else:
+            back = url_for("qa.moderation")
     with back_to(back, "warning"):
         action(item)
     db.session.commit()
@@ -237,26 +258,19 @@ def _moderate(target_type: str, target_id: int, action, success: str):
 @bp.route("/moderate/<target_type>/<int:target_id>/hide", methods=["POST"])
 @roles_required(Role.ADMIN)
 def hide(target_type: str, target_id: int):
-    reason = ReasonForm().reason.data or ""
-    return _moderate(
-        target_type, target_id, lambda i: qa_moderation.hide_content(i, current_user, reason), _("已隐藏。")
-    )
+    return _moderate(target_type, target_id, "hide", _("已隐藏。"))
 
 
 @bp.route("/moderate/<target_type>/<int:target_id>/restore", methods=["POST"])
 @roles_required(Role.ADMIN)
 def restore(target_type: str, target_id: int):
-    return _moderate(
-        target_type, target_id, lambda i: qa_moderation.restore_content(i, current_user), _("已恢复显示。")
-    )
+    return _moderate(target_type, target_id, "restore", _("已恢复显示。"))
 
 
 @bp.route("/moderate/<target_type>/<int:target_id>/dismiss", methods=["POST"])
 @roles_required(Role.ADMIN)
 def dismiss(target_type: str, target_id: int):
-    return _moderate(
-        target_type, target_id, lambda i: qa_moderation.dismiss_reports(i, current_user), _("已驳回举报。")
-    )
+    return _moderate(target_type, target_id, "dismiss", _("已驳回举报。"))
 
 
 # --- experts --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import User
 from app.core import audit
 from app.core.errors import DomainError
-from app.core.signals import notification_requested
+from app.core.signals import news_requested, notification_requested
 from app.core.urls import site_path
 from app.extensions import db
 from app.voice.models import (
@@ -213,6 +213,14 @@ def publish_transcript(user: User, interview: Interview, now: datetime) -> Inter
     interview.transcript_published_at = now
     audit.record(user, "interview.publish", interview, interview.title)
     db.session.flush()
+    # Linked from the news: the portal writes the item (stored in Chinese, for every reader).
+    news_requested.send(
+        "voice",
+        actor=user,
+        title=f"在线访谈文字实录：{interview.title}",
+        summary="：".join(part for part in (interview.guest_title, interview.description) if part),
+        url=site_path("voice_interviews.detail", interview_id=interview.id),
+    )
     return interview
 
 

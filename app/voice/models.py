@@ -149,9 +149,11 @@ def random_response_id() -> str:
 
 class SurveyResponse(db.Model):
     """One submitted questionnaire. Anonymous: no respondent, no time, and a random id (a sequence
-    or a timestamp would line it up with the participation markers)."""
+    or a timestamp would line it up with the participation markers). ``WITHOUT ROWID`` on SQLite, so
+    rows sit in (random) key order and no hidden row number remembers the order they came in."""
 
     __tablename__ = "survey_response"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=random_response_id)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)

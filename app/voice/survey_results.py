@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.core import audit, spreadsheets
 from app.extensions import db
 from app.voice.models import RATING_MAX, QuestionKind, Survey, SurveyQuestion, SurveyResponse
-from app.voice.surveys import SurveyError, target_user_ids
+from app.voice.surveys import SurveyError, pending_count, target_user_ids
 
 
 @dataclass
@@ -32,6 +32,8 @@ class SurveyResults:
     survey: Survey
     responses: int
     asked: int
+    #: Anonymous answers submitted but not written yet (held back on the broker); never shown.
+    pending: int
     #: True when too few answered an anonymous survey to show anything but the count.
     is_withheld: bool
     questions: list[QuestionResult]
@@ -76,7 +78,7 @@ def survey_results(survey: Survey) -> SurveyResults:
         for question in survey.questions:
             values = [row[str(question.id)] for row in rows if str(question.id) in row]
             questions.append(_tally(question, values))
-    return SurveyResults(survey, len(rows), asked, withheld, questions)
+    return SurveyResults(survey, len(rows), asked, pending_count(survey), withheld, questions)
 
 
 def answer_text(question: SurveyQuestion, value) -> str:
@@ -112,4 +114,15 @@ def export_workbook(actor: User, survey: Survey):
             yield [n, *person, *[answer_text(q, response.answers.get(str(q.id))) for q in questions]]
 
     audit.record(actor, "survey.export", survey, survey.title)
-    return spreadsheets.xlsx_file([spreadsheets.Sheet(_("答卷"), header, rows(), widths=(8,))])
+    note = spreadsheets.Sheet(
+        _("说明"),
+        [_("项目"), _("数量")],
+        [[_("已入库答卷"), _count(survey)], [_("待入库答卷"), pending_count(survey)]],
+    )
+    return spreadsheets.xlsx_file([spreadsheets.Sheet(_("答卷"), header, rows(), widths=(8,)), note])
+
+
+def _count(survey: Survey) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
+    )

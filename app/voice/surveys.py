@@ -3,15 +3,23 @@
 An anonymous response is written with no respondent, no time and a random id; the member's only
 trace is the participation marker. Nothing in this module (logs and the audit log included)
 writes down which response a member gave.
+
+Nor does the database, physically: rows written in one transaction share PostgreSQL's ``xmin`` (and
+SQLite's rowid follows insertion order). So an anonymous response is never written in the marker's
+transaction. Once the marker is committed, the answers go to the broker as a task held back for a
+random delay (``SURVEY_ANONYMOUS_DELAY_SECONDS``, default 600) that writes them in a transaction of
+its own, with a random key, into a ``WITHOUT ROWID`` table (see :func:`store_anonymous_answers`).
+Until then they are *pending*: results count them (markers less stored responses) but never show them.
 """
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import Role, User
@@ -19,6 +27,7 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.signals import notification_requested
+from app.core.transactions import insert_or_skip, on_transaction_end
 from app.core.urls import id_from, site_path
 from app.extensions import db
 from app.org.models import Branch
@@ -36,6 +45,7 @@ from app.voice.models import (
     SurveyParticipation,
     SurveyQuestion,
     SurveyResponse,
+    random_response_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -427,26 +437,74 @@ def save_draft(user: User, survey: Survey, raw, now: datetime) -> SurveyDraft:
 
 
 def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
-    """Store the response once. Returns nothing: not even the caller learns which row is whose."""
+    """Store the response once. Returns nothing: not even the caller learns which row is whose.
+
+    The marker is one INSERT that skips a clash (no savepoint: a second request of the same member
+    gets a 409). A named response is written with it; an anonymous one only after the commit, by
+    :func:`_hand_over`, so that no transaction ever writes both."""
     _check_answerable(user, survey, now)
     answers = clean_answers(survey, raw, complete=True)
-    try:
-        with db.session.begin_nested():
-            db.session.add(SurveyParticipation(survey_id=survey.id, user_id=user.id, answered_at=now))
-    except IntegrityError as exc:  # a second request of the same member got there first
-        raise SurveyError(_("您已经提交过这份调查，每人只能提交一次。"), status=409) from exc
-    db.session.add(
-        SurveyResponse(
-            survey_id=survey.id,
-            respondent_id=None if survey.is_anonymous else user.id,
-            answers=answers,
-        )
+    marker = (
+        insert_or_skip(SurveyParticipation, ["survey_id", "user_id"])
+        .values(survey_id=survey.id, user_id=user.id, answered_at=now)
+        .returning(SurveyParticipation.user_id)
     )
+    if db.session.execute(marker).scalar() is None:  # a second request of the same member got there first
+        raise SurveyError(_("您已经提交过这份调查，每人只能提交一次。"), status=409)
+    if survey.is_anonymous:
+        survey_id, response_id = survey.id, random_response_id()
+        on_transaction_end(on_commit=lambda: _hand_over(survey_id, response_id, answers))
+    else:
+        db.session.add(SurveyResponse(survey_id=survey.id, respondent_id=user.id, answers=answers))
     db.session.execute(
         sa.delete(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.user_id == user.id)
     )
     db.session.flush()
     logger.info("a member answered survey %s", survey.id)
+
+
+def _hand_over(survey_id: int, response_id: str, answers: dict) -> None:
+    """After the marker's commit: queue the anonymous answers, held back a random while."""
+    from app.voice.tasks import store_anonymous_response
+
+    longest = int(current_app.config.get("SURVEY_ANONYMOUS_DELAY_SECONDS", 600))
+    try:
+        store_anonymous_response.apply_async(
+            (survey_id, response_id, answers), countdown=secrets.randbelow(max(longest, 0) + 1)
+        )
+    except Exception:  # the marker is committed: the page must not fail; the answer is lost
+        logger.exception("could not queue an anonymous response of survey %s", survey_id)
+
+
+def store_anonymous_answers(survey_id: int, response_id: str, answers: dict) -> bool:
+    """The task's half: write one anonymous response in a transaction that writes nothing else.
+
+    ``response_id`` (random, chosen at submission, stored nowhere else) makes a redelivered task
+    harmless. Returns whether a row was written."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or not survey.is_anonymous or not isinstance(answers, dict):
+        return False
+    row = (
+        insert_or_skip(SurveyResponse, ["id"])
+        .values(id=response_id, survey_id=survey_id, answers=answers)
+        .returning(SurveyResponse.id)
+    )
+    return db.session.execute(row).scalar() is not None
+
+
+def pending_count(survey: Survey) -> int:
+    """Anonymous answers submitted but not yet written (markers less stored responses)."""
+    if not survey.is_anonymous:
+        return 0
+    markers = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SurveyParticipation)
+        .where(SurveyParticipation.survey_id == survey.id)
+    )
+    stored = db.session.scalar(
+        sa.select(sa.func.count()).select_from(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
+    )
+    return max(markers - stored, 0)
 
 
 # --- reminders ------------------------------------------------------------------------------------------

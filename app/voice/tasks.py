@@ -1,4 +1,5 @@
-"""Periodic reminders: thin wrappers around the services, each idempotent."""
+"""Periodic reminders and the delayed writing of anonymous answers: thin wrappers around the
+services, each idempotent."""
 
 from app.extensions import celery, db
 from app.voice import suggestions, surveys
@@ -16,3 +17,11 @@ def remind_waiting_suggestions() -> int:
     sent = suggestions.remind_waiting_suggestions()
     db.session.commit()
     return sent
+
+
+@celery.task(name="voice.store_anonymous_response", acks_late=True)
+def store_anonymous_response(survey_id: int, response_id: str, answers: dict) -> bool:
+    """Queued with a random countdown after the marker's commit (see ``surveys.submit_response``)."""
+    written = surveys.store_anonymous_answers(survey_id, response_id, answers)
+    db.session.commit()
+    return written

@@ -15,6 +15,7 @@ from app.extensions import db
 TITLE_MAX = 200
 BODY_MAX = 50_000
 COMMENT_MAX = 1000
+REPORT_REASON_MAX = 500
 PHOTOS_MAX = 9
 
 
@@ -111,3 +112,25 @@ class WorkComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author = relationship("User", lazy="joined")
+
+
+class WorkCommentReport(db.Model):
+    """A member's report of a comment, open until a moderator hides the comment or dismisses it."""
+
+    __tablename__ = "work_comment_report"
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "reporter_id", name="uq_work_comment_report_comment_reporter"),
+        sa.Index("ix_work_comment_report_open", "resolved_at", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("work_comment.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(REPORT_REASON_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: ``hidden`` or ``dismissed``.
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+
+    reporter = relationship("User", foreign_keys=[reporter_id], lazy="joined")

@@ -256,26 +256,6 @@ def add_comment(user: User, work: Work, body: str) -> WorkComment:
     return comment
 
 
-def report_comment(user: User, comment: WorkComment, reason: str) -> None:
-    """Tell the moderators (admins), as Q&A reports do."""
-    admins = db.session.scalars(sa.select(User.id).where(User.role_rows.any(role=Role.ADMIN)))
-    work = db.session.get(Work, comment.work_id)
-    audit.record(user, "work.comment.report", work, (reason or "")[:200])
-    _notify(admins, _("有评论被举报，请处理"), work, "work.comment.report")
-
-
-def set_comment_hidden(moderator: User, comment: WorkComment, hidden: bool) -> WorkComment:
-    if not is_moderator(moderator):
-        raise Forbidden()
-    comment.is_hidden = hidden
-    work = db.session.get(Work, comment.work_id)
-    audit.record(
-        moderator, "work.comment.hide" if hidden else "work.comment.restore", work, comment.body[:200]
-    )
-    db.session.flush()
-    return comment
-
-
 def can_view_work_media(user, asset_id: int) -> bool:
     """Media viewer check: a published work's video is for everyone signed in."""
     return db.session.scalar(

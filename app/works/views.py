@@ -9,7 +9,7 @@ from app.core.clock import utcnow
 from app.core.errors import back_to, refused
 from app.core.permissions import login_required
 from app.extensions import db
-from app.works import services
+from app.works import moderation, services
 from app.works.forms import CommentForm, ResubmitForm, ReviewForm, WorkForm
 from app.works.models import WorkComment, WorkPhoto
 from media_pipeline.models import AssetStatus, MediaAsset
@@ -121,9 +121,11 @@ def moderate(work_id: int, comment_id: int, action: str):
         abort(422)
     with back_to(_back(work.id)):
         if action == "report":
-            services.report_comment(current_user, comment, request.form.get("comment", ""))
+            moderation.report_comment(current_user, comment, request.form.get("comment", ""))
+        elif action == "hide":
+            moderation.hide_comment(comment, current_user)
         else:
-            services.set_comment_hidden(current_user, comment, action == "hide")
+            moderation.restore_comment(comment, current_user)
     db.session.commit()
     flash(_("已举报，管理员会处理。") if action == "report" else _("已处理。"), "success")
     return redirect(_back(work.id))

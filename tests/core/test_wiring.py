@@ -32,6 +32,7 @@ from app.core import backup
 from media_pipeline import services as media
 from search_index import registry
 from app.records import sources
+from app.core import moderation
 from app.extensions import celery, login_manager
 print(json.dumps({
     "modules": len(names),
@@ -41,6 +42,7 @@ print(json.dumps({
     "integrity_checks": sorted(backup._integrity_checks),
     "search_adapters": sorted(registry._adapters),
     "viewer_checks": len(media._viewer_checks),
+    "moderated_kinds": sorted(moderation._kinds),
     "records_sources": [sources._completions is not None, sources._assignments is not None],
     "signal_receivers": {
         name: len(sig.receivers)
@@ -68,6 +70,7 @@ def test_importing_every_module_registers_nothing():
         "integrity_checks": [],
         "search_adapters": [],
         "viewer_checks": 0,
+        "moderated_kinds": [],
         "records_sources": [False, False],
         "signal_receivers": {},
         "beat": [],

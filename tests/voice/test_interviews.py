@@ -162,3 +162,45 @@ def test_twenty_votes_at_once_from_one_member_count_once(shared_app):
         assert errors == []
         assert outcomes.count("ok") == 1
         assert db.session.get(InterviewQuestion, question_id).votes == 1
+
+
+def test_a_published_transcript_is_linked_from_the_news(as_user, cast, clock):
+    """Publishing the transcript asks the portal (through ``news_requested``) for one company-wide
+    新闻动态 item linking to it; members find it under the news and are notified like any news."""
+    from app.core.models import AuditEntry
+    from app.portal.models import Notice, NoticeKind
+
+    interview = schedule(cast, clock.now)
+    clock.advance(86400 + 3 * 3600)
+    moderator = as_user(cast["coordinator"])
+    assert moderator.post(f"/interviews/{interview.id}/publish").status_code == 302
+    assert moderator.post(f"/interviews/{interview.id}/publish").status_code in (302, 409)
+    notice = db.session.scalars(sa.select(Notice)).one()
+    assert notice.kind is NoticeKind.NEWS
+    assert notice.branch_id is None
+    assert notice.published_at is not None
+    assert notice.author_id == cast["coordinator"].id
+    assert notice.title == "在线访谈文字实录：与党委书记面对面"
+    assert f"(/interviews/{interview.id})" in notice.body
+    audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notice.publish")).one()
+    assert audit.actor_id == cast["coordinator"].id
+
+    member = as_user(cast["member"])
+    news = member.get("/notices?kind=news").get_data(as_text=True)
+    assert "在线访谈文字实录" in news
+    page = member.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert f'href="/interviews/{interview.id}"' in page
+    told = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "notice.published"))
+    assert cast["member"].id in set(told)
+
+
+def test_the_news_receiver_links_only_to_this_site(cast):
+    from app.portal import services as portal
+
+    for url in ("https://evil.example/", "//evil.example/x", None, "javascript:alert(1)"):
+        with pytest.raises(portal.NoticeError):
+            portal.publish_linked_news(cast["admin"], "标题", "摘要", url, "test")
+    notice = portal.publish_linked_news(
+        cast["admin"], "标题", "摘要[点我](javascript:alert(1))", "/x", "test"
+    )
+    assert "](javascript:" not in notice.body

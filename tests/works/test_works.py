@@ -18,17 +18,6 @@ from tests.portal.test_xss import PAYLOADS, executable_parts
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def people(create_user, org_tree):
-    return {
-        "author": create_user("member", branch=org_tree["a1"], name="投稿党员"),
-        "reader": create_user("member", branch=org_tree["b1"], name="读者"),
-        "trainer": create_user("trainer", "member", branch=org_tree["a1"], name="审核讲师"),
-        "coordinator": create_user("coordinator", "member", branch=org_tree["a"], name="组织员"),
-        "admin": create_user("admin", name="管理员"),
-    }
-
-
 def article(author, title="我的入党故事"):
     work = services.submit_work(
         author, services.WorkData("article", title, "那一年，我**光荣**地加入了党组织。")

@@ -18,8 +18,10 @@ def init_app(app) -> None:
     from app.core.tasks import schedule
     from search_index import tasks  # noqa: F401 -- the tasks
     from search_index.cli import search_cli
+    from search_index.engine import check_config
     from search_index.views import bp
 
+    check_config(app)
     app.register_blueprint(bp)
     app.cli.add_command(search_cli)
     # Index vs database: repairs changes whose message was lost (on the search queue, whose one

@@ -5,7 +5,9 @@ Tables (migration ``0021_search_pg``; PostgreSQL only)::
     search_document  one row per document: permission columns, stored title/excerpt/url, and
                      ``tsv``, a tsvector of our own analysis (title weight A, body B) with a GIN
                      index (see :mod:`search_index.pg_text`)
-    search_term      every lexeme ever indexed (known_terms, spelling suggestions)
+    search_term      every lexeme indexed, with the documents holding it: exact after a rebuild,
+                     refreshed from ``ts_stat`` by :meth:`PgSearchBackend.refresh_terms` (beat);
+                     a writer adds its new lexemes at once (known_terms, spelling suggestions)
 
 - **Writers**: any number at once. A write is one transaction of ``INSERT … ON CONFLICT DO
   UPDATE`` (rows in key order, so two writers lock in the same order) and ``ON CONFLICT DO
@@ -26,6 +28,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -33,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from search_index.backend import BulkWriter, IndexBusy, RawHit, RawPage, SearchBackend, Viewer
-from search_index.pg_text import quote, row, title_key, to_tsquery
+from search_index.pg_text import row, title_key, to_tsquery
 from search_index.query import ParsedQuery
 from search_index.registry import SearchDocument
 
@@ -69,7 +72,7 @@ def ddl(documents: str, terms: str) -> list[str]:
         f"CREATE INDEX ix_{documents}_type ON {documents} (type, doc_id)",
         f"CREATE INDEX ix_{documents}_parent ON {documents} (parent)",
         f"CREATE INDEX ix_{documents}_title_key ON {documents} (title_key)",
-        f"""CREATE TABLE {terms} (term text COLLATE "C" NOT NULL,
+        f"""CREATE TABLE {terms} (term text COLLATE "C" NOT NULL, docs integer NOT NULL DEFAULT 1,
             CONSTRAINT pk_{terms} PRIMARY KEY (term))""",
     ]
 
@@ -142,10 +145,22 @@ _DELETE = sa.text(
 )
 _KNOWN = sa.text("SELECT term FROM search_term WHERE term = ANY(CAST(:words AS text[]))")
 _NEAR = sa.text(
-    "SELECT term FROM search_term WHERE term LIKE :prefix AND term <> :word"
+    "SELECT term, docs FROM search_term WHERE term LIKE :prefix AND term <> :word AND docs > 0"
     " AND length(term) BETWEEN :shortest AND :longest"
 )
-_FREQUENCY = sa.text("SELECT count(*) FROM search_document WHERE tsv @@ CAST(:q AS tsquery)")
+_BULK_TERMS = (
+    "INSERT INTO {table} (term, docs) SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:docs AS int[]))"
+)
+#: Document frequencies from the documents themselves, in one statement (one snapshot: a term a
+#: writer adds meanwhile is not touched); terms no document holds any more drop to 0.
+_REFRESH_TERMS = sa.text("""
+WITH stats AS (SELECT word, ndoc FROM ts_stat('SELECT tsv FROM search_document')),
+     counted AS (
+        INSERT INTO search_term (term, docs) SELECT word, ndoc FROM stats
+        ON CONFLICT (term) DO UPDATE SET docs = EXCLUDED.docs WHERE search_term.docs <> EXCLUDED.docs)
+UPDATE search_term SET docs = 0
+WHERE docs <> 0 AND NOT EXISTS (SELECT 1 FROM stats WHERE stats.word = search_term.term)
+""")
 _COUNTS = sa.text("SELECT type, count(*) FROM search_document GROUP BY type")
 _STAMPS = sa.text("SELECT doc_id, stamp FROM search_document WHERE type = :type")
 _LEFTOVERS = sa.text(
@@ -179,12 +194,12 @@ class _Bulk(BulkWriter):
     def __init__(self, backend: "PgSearchBackend", table: str):
         self.backend, self.table = backend, table
         self.rows: list[dict] = []
-        self.terms: set[str] = set()
+        self.terms: Counter[str] = Counter()
 
     def add(self, document: SearchDocument) -> None:
         values, lexemes = row(document)
         self.rows.append(values)
-        self.terms |= lexemes
+        self.terms.update(lexemes)
         if len(self.rows) >= BATCH:
             self.flush()
 
@@ -262,9 +277,12 @@ class PgSearchBackend(SearchBackend):
             yield bulk
             bulk.flush()
             with self._transaction() as connection:
-                if bulk.terms:
+                terms = sorted(bulk.terms.items())
+                for start in range(0, len(terms), 10_000):
+                    chunk = terms[start : start + 10_000]
                     connection.execute(
-                        sa.text(_ADD_TERMS.format(table=new_terms)), {"terms": sorted(bulk.terms)}
+                        sa.text(_BULK_TERMS.format(table=new_terms)),
+                        {"terms": [t for t, _ in chunk], "docs": [n for _, n in chunk]},
                     )
                 self._swap(connection, new_documents, new_terms)
         except BaseException:
@@ -379,10 +397,14 @@ class PgSearchBackend(SearchBackend):
             "longest": len(word) + 1,
         }
         with self._transaction() as connection:
-            close = sorted(c for c in connection.execute(_NEAR, near).scalars() if _one_edit_apart(c, word))
-            frequency = {c: connection.execute(_FREQUENCY, {"q": quote(c)}).scalar() for c in close[:50]}
-        found = [c for c, n in frequency.items() if n]  # not a term whose documents are all gone
-        return sorted(found, key=lambda c: (-frequency[c], c))[:5]
+            rows = connection.execute(_NEAR, near).all()
+        close = [(term, docs) for term, docs in rows if _one_edit_apart(term, word)]
+        return [term for term, _ in sorted(close, key=lambda r: (-r[1], r[0]))[:5]]
+
+    def refresh_terms(self) -> None:
+        """Recount the documents of every term (a writer only adds new terms, counted once)."""
+        with self._transaction() as connection:
+            connection.execute(_REFRESH_TERMS)
 
     def counts(self) -> dict[str, int]:
         with self._transaction() as connection:

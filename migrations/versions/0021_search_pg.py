@@ -31,7 +31,7 @@ STATEMENTS = [
     "CREATE INDEX ix_search_document_type ON search_document (type, doc_id)",
     "CREATE INDEX ix_search_document_parent ON search_document (parent)",
     "CREATE INDEX ix_search_document_title_key ON search_document (title_key)",
-    """CREATE TABLE search_term (term text COLLATE "C" NOT NULL,
+    """CREATE TABLE search_term (term text COLLATE "C" NOT NULL, docs integer NOT NULL DEFAULT 1,
         CONSTRAINT pk_search_term PRIMARY KEY (term))""",
 ]
 

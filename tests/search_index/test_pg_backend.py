@@ -116,3 +116,13 @@ def test_a_lexeme_with_quotes_and_backslashes_is_stored_and_found(postgresql_onl
     )
     assert find(people["member_b1"], "o'reilly").total == 1
     assert find(people["member_b1"], "c++").total == 1
+
+
+def test_suggestions_follow_the_recounted_document_frequencies(postgresql_only, people, article):
+    article("党建工作要点", "党建")
+    article("党员发展", "党员")
+    article("党员教育", "党员")
+    backend = get_backend()
+    backend.refresh_terms()
+    assert backend.suggest("党健")[:2] == ["党员", "党建"]  # 党员 in two documents, 党建 in one
+    assert find(people["member_b1"], "党健").suggestion == "党员"

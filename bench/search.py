@@ -289,7 +289,9 @@ def run(database_url: str, folder: Path, args) -> None:
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         load_articles(args.docs)
-        backends = ["whoosh", "postgresql"] if database_url.startswith("postgresql") else ["whoosh"]
+        backends = [
+            b for b in args.backends.split(",") if b == "whoosh" or database_url.startswith("postgresql")
+        ]
         results = {name: measure_backend(app, name, args.procs) for name in backends}
         like_timings = measure_like()
         database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
@@ -300,7 +302,7 @@ def run(database_url: str, folder: Path, args) -> None:
         for name, (timings, totals) in results.items():
             slowest = sorted(zip(timings, QUERIES, totals, strict=True), reverse=True)[:5]
             print(f"  slowest ({name}):", "; ".join(f"{q} ({t:.0f} ms, {n:,} hits)" for t, q, n in slowest))
-        if len(backends) == 1:
+        if not database_url.startswith("postgresql"):
             print("  (set DATABASE_URL=postgresql+psycopg://… to measure the PostgreSQL backend too)")
 
 
@@ -308,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--backends", default="whoosh,postgresql", help="which to measure (comma-separated)")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory(prefix="hongke-bench-search-") as folder:

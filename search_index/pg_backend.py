@@ -18,7 +18,8 @@ Tables (migration ``0021_search_pg``; PostgreSQL only)::
   above the body, times the same title bonus as the Whoosh backend, with the exact total. If it
   takes longer than ``time_budget`` it is cancelled and the best of the first
   :data:`CUT_SHORT_WINDOW` matches (and the items titled exactly as the query) are returned, as
-  the Whoosh backend does, with the total counted up to :data:`COUNT_CAP` (estimated beyond).
+  the Whoosh backend does, with the total counted up to :data:`COUNT_CAP` within
+  :data:`COUNT_BUDGET_SECONDS` (estimated beyond).
 - **Rebuild**: fills new tables (``search_document_new_<id>``, ``search_term_new_<id>``), then
   drops the live tables and renames the new ones in one transaction; searches read the old
   tables until that commit.
@@ -47,8 +48,9 @@ DOCUMENTS, TERMS = "search_document", "search_term"
 TABLES = (DOCUMENTS, TERMS)
 #: Matches ranked when the full ranking ran out of time.
 CUT_SHORT_WINDOW = 50
-#: Matches counted exactly when the ranking was cut short; beyond, the planner's estimate.
-COUNT_CAP = 10_000
+#: When the ranking was cut short: matches counted exactly (at most this many, for at most this
+#: long); beyond, the planner's estimate.
+COUNT_CAP, COUNT_BUDGET_SECONDS = 10_000, 0.05
 #: Rows per INSERT statement.
 BATCH = 200
 #: Attempts of a write that hit a deadlock with another writer before giving up (IndexBusy).
@@ -328,25 +330,31 @@ class PgSearchBackend(SearchBackend):
             ranked = self._ranked(connection, params, page, per_page)
             return ranked if ranked is not None else self._cut_short(connection, params, page, per_page)
 
-    def _ranked(self, connection, params: dict, page: int, per_page: int) -> RawPage | None:
-        """Every match ranked, with the exact total; ``None`` past the time budget."""
-        if self.time_budget <= 0:
+    @staticmethod
+    def _within(connection, seconds: float, statement, params: dict) -> list | None:
+        """``statement``'s rows, or ``None`` when it was cancelled after ``seconds`` (a
+        ``statement_timeout`` set in a savepoint, so the transaction goes on either way)."""
+        if seconds <= 0:
             return None
-        values = {**params, "limit": per_page, "offset": (page - 1) * per_page}
-        budget_ms = str(max(1, round(self.time_budget * 1000)))
+        budget_ms = str(max(1, round(seconds * 1000)))
+        set_timeout = sa.text("SELECT set_config('statement_timeout', :v, true)")
         try:
             with connection.begin_nested():
                 previous = connection.execute(sa.text("SELECT current_setting('statement_timeout')")).scalar()
-                connection.execute(
-                    sa.text("SELECT set_config('statement_timeout', :v, true)"), {"v": budget_ms}
-                )
-                rows = connection.execute(_RANKED, values).all()
-                connection.execute(
-                    sa.text("SELECT set_config('statement_timeout', :v, true)"), {"v": previous}
-                )
+                connection.execute(set_timeout, {"v": budget_ms})
+                rows = connection.execute(statement, params).all()
+                connection.execute(set_timeout, {"v": previous})
         except sa.exc.DBAPIError as exc:
             if not _is_cancelled(exc):
                 raise
+            return None
+        return rows
+
+    def _ranked(self, connection, params: dict, page: int, per_page: int) -> RawPage | None:
+        """Every match ranked, with the exact total; ``None`` past the time budget."""
+        values = {**params, "limit": per_page, "offset": (page - 1) * per_page}
+        rows = self._within(connection, self.time_budget, _RANKED, values)
+        if rows is None:
             return None
         if rows or page == 1:
             total = rows[0].total if rows else 0
@@ -356,16 +364,20 @@ class PgSearchBackend(SearchBackend):
 
     def _cut_short(self, connection, params: dict, page: int, per_page: int) -> RawPage:
         """The best of the first matches found (and of the items titled exactly as the query, so
-        that they lead whatever happens), with an estimated total when there are more."""
+        that they lead whatever happens). When there may be more, they are counted for at most
+        :data:`COUNT_BUDGET_SECONDS` and up to :data:`COUNT_CAP`, else estimated by the planner."""
         window = max(CUT_SHORT_WINDOW, page * per_page)
         rows = connection.execute(_CUT_SHORT, {**params, "window": window}).all()
         total, exact = len(rows), True
-        if len(rows) >= window:  # there may be more: count them, up to a bound, else estimate
-            total = connection.execute(_COUNT_UP_TO, {**params, "cap": COUNT_CAP}).scalar()
+        if len(rows) >= window:
+            counted = self._within(
+                connection, COUNT_BUDGET_SECONDS, _COUNT_UP_TO, {**params, "cap": COUNT_CAP}
+            )
+            total = counted[0][0] if counted is not None else COUNT_CAP
             if total >= COUNT_CAP:
                 plan = connection.execute(_ESTIMATE, params).scalar()
                 plan = json.loads(plan) if isinstance(plan, str) else plan
-                total, exact = max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_CAP), False
+                total, exact = max(int(plan[0]["Plan"]["Plan Rows"]), len(rows)), False
         hits = rows[(page - 1) * per_page : page * per_page]
         return RawPage(total, [self._hit(r) for r in hits], exact)
 

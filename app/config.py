@@ -260,6 +260,9 @@ class Config:
     # --- end of knowledge base, Q&A and portal settings -------------------------------------------
 
     # --- Search (search_index/, issue 8) ------------------------------------------------------------
+    #: ``whoosh`` (index files under SEARCH_INDEX_DIR, one writer, one machine) or ``postgresql``
+    #: (tables in the application's PostgreSQL database: any number of machines and writers).
+    SEARCH_BACKEND = _env("SEARCH_BACKEND", "whoosh")
     #: Results per page of the /search page and the API.
     SEARCH_PER_PAGE = _env_int("SEARCH_PER_PAGE", 10)
     #: Seconds a writer waits for the index lock before giving up (the task then retries).

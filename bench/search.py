@@ -1,6 +1,9 @@
 """Search benchmark: 100,000 generated Chinese articles.
 
-Run: ``.venv/bin/python -m bench.search [--docs 100000] [--procs 2]``. In one run, on one machine:
+Run: ``.venv/bin/python -m bench.search [--docs 100000] [--procs 2]``, with
+``DATABASE_URL=postgresql+psycopg://…`` to measure both backends (the articles then go into a
+scratch PostgreSQL database, dropped afterwards; without it, SQLite and Whoosh only). In one run,
+on one machine, for each backend:
 
 - a full rebuild from the database (the function ``flask search rebuild`` calls: rows read through
   the knowledge-base adapter, segmented by jieba in ``--procs`` processes, written by Whoosh):
@@ -10,16 +13,19 @@ Run: ``.venv/bin/python -m bench.search [--docs 100000] [--procs 2]``. In one ru
   50 ms), printed beside the naive peer: the same words as ``LIKE '%…%'`` conditions on the
   same table in the same database.
 
-The articles are written straight into a scratch SQLite database with bulk INSERTs (the services
+The articles are written straight into the scratch database with bulk INSERTs (the services
 would take far longer and are not what is being measured).
 """
 
 import argparse
+import contextlib
 import itertools
+import os
 import random
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -172,108 +178,148 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--procs", type=int, default=2)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def scratch_postgresql(base_url: str):
+    """A new, empty PostgreSQL database next to ``base_url``'s, dropped afterwards."""
+    name = f"hongke_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
-    from app import create_app
-    from app.config import TestConfig
+
+def load_articles(count: int) -> None:
+    """Bulk INSERTs of ``count`` generated published articles (and their revisions)."""
     from app.extensions import db
     from app.kb.models import Article, ArticleRevision, ArticleStatus
+
+    now = datetime.now(UTC)  # bench data only, not application time
+    started = time.perf_counter()
+    batch_articles, batch_revisions = [], []
+    for id_, title, body in generate(count):
+        common = {"title": title, "summary": "", "body": body}
+        stamps = {"published_at": now, "created_at": now, "updated_at": now}
+        state = {"status": ArticleStatus.PUBLISHED.value, "live_revision_number": 1, "revision_number": 1}
+        batch_articles.append({"id": id_, **common, **state, **stamps, "review_note": "", "view_count": 0})
+        batch_revisions.append({"article_id": id_, "number": 1, **common, "created_at": now, "note": ""})
+        if len(batch_articles) == 5000 or id_ == count:
+            db.session.execute(sa.insert(Article.__table__), batch_articles)
+            db.session.execute(sa.insert(ArticleRevision.__table__), batch_revisions)
+            batch_articles, batch_revisions = [], []
+    db.session.commit()
+    chars = db.session.scalar(sa.select(sa.func.sum(sa.func.length(Article.body))))
+    print(f"generated {count:,} articles ({chars / count:.0f} characters of body on average) "
+          f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+
+
+VIEWER = dict(user_id=1, roles=frozenset({"member"}), is_admin=False, branch_path="/1/2/", manage_prefix=None)
+
+
+def measure_backend(app, name: str, procs: int) -> tuple[list[float], list[int]]:
+    """Rebuild with backend ``name``, then time the fixed queries through the search service."""
     from search_index import indexing, services
     from search_index.backend import Viewer
     from search_index.engine import get_backend
 
+    app.config["SEARCH_BACKEND"] = name
+    started = time.perf_counter()
+    written = indexing.rebuild(procs=procs)
+    elapsed = time.perf_counter() - started
+    count = sum(written.values())
+    workers = f"{procs} processes" if name == "whoosh" else "1 process, then SQL"
+    print(
+        f"{name}: full rebuild from the database ({workers}): {count:,} documents in "
+        f"{elapsed:.1f} s = {count / elapsed:,.0f} docs/s   (goal: 100,000 in < 300 s)"
+    )
+    viewer = Viewer(**VIEWER)
+    get_backend().close()
+    services.search(viewer, "预热")  # open the index once, as a running web process has
+    timings, totals = [], []
+    for query in QUERIES:
+        started = time.perf_counter()
+        result = services.search(viewer, query)
+        timings.append((time.perf_counter() - started) * 1000)
+        totals.append(result.total)
+    get_backend().close()
+    return timings, totals
+
+
+def measure_like() -> list[float]:
+    """The naive peer: the same words as ``LIKE '%…%'`` conditions on the same table."""
+    from app.extensions import db
+    from app.kb.models import Article
+
+    like_timings = []
+    for query in QUERIES:
+        words = [w.strip('"') for w in query.replace("OR", " ").split() if not w.startswith("-")]
+        condition = sa.and_(
+            *[sa.or_(Article.title.like(f"%{w}%"), Article.body.like(f"%{w}%")) for w in words]
+        )
+        started = time.perf_counter()
+        db.session.execute(
+            sa.select(Article.id, Article.title).where(condition).order_by(Article.id.desc()).limit(10)
+        ).all()
+        db.session.scalar(sa.select(sa.func.count()).select_from(Article).where(condition))
+        like_timings.append((time.perf_counter() - started) * 1000)
+    return like_timings
+
+
+def latency_line(label: str, timings: list[float], goal: str = "") -> str:
+    return (
+        f"  {label:<32} p50 {statistics.median(timings):7.1f} ms   "
+        f"p95 {percentile(timings, 0.95):7.1f} ms   max {max(timings):7.1f} ms{goal}"
+    )
+
+
+def run(database_url: str, folder: Path, args) -> None:
+    from app import create_app
+    from app.config import TestConfig
+
+    class BenchConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        SEARCH_INDEX_DIR = str(folder / "search")
+        MIGRATIONS_DIR = str(ROOT / "migrations")
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        load_articles(args.docs)
+        backends = [
+            b for b in args.backends.split(",") if b == "whoosh" or database_url.startswith("postgresql")
+        ]
+        results = {name: measure_backend(app, name, args.procs) for name in backends}
+        like_timings = measure_like()
+        database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+        print(f"query latency over {len(QUERIES)} fixed queries (first page, total, snippets, as a member):")
+        for name, (timings, _) in results.items():
+            print(latency_line(f"search_index ({name}):", timings, "   (goal: p95 < 50 ms)"))
+        print(latency_line(f"peer, SQL LIKE scan ({database}):", like_timings))
+        for name, (timings, totals) in results.items():
+            slowest = sorted(zip(timings, QUERIES, totals, strict=True), reverse=True)[:5]
+            print(f"  slowest ({name}):", "; ".join(f"{q} ({t:.0f} ms, {n:,} hits)" for t, q, n in slowest))
+        if not database_url.startswith("postgresql"):
+            print("  (set DATABASE_URL=postgresql+psycopg://… to measure the PostgreSQL backend too)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--backends", default="whoosh,postgresql", help="which to measure (comma-separated)")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory(prefix="hongke-bench-search-") as folder:
         folder = Path(folder)
-
-        class BenchConfig(TestConfig):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'bench.sqlite'}"
-            SEARCH_INDEX_DIR = str(folder / "search")
-            MIGRATIONS_DIR = str(ROOT / "migrations")
-
-        app = create_app(BenchConfig)
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
-            now = datetime.now(UTC)  # bench data only, not application time
-            started = time.perf_counter()
-            batch_articles, batch_revisions = [], []
-            for id_, title, body in generate(args.docs):
-                common = {"title": title, "summary": "", "body": body}
-                stamps = {"published_at": now, "created_at": now, "updated_at": now}
-                state = {
-                    "status": ArticleStatus.PUBLISHED.value,
-                    "live_revision_number": 1,
-                    "revision_number": 1,
-                }
-                batch_articles.append(
-                    {"id": id_, **common, **state, **stamps, "review_note": "", "view_count": 0}
-                )
-                batch_revisions.append(
-                    {"article_id": id_, "number": 1, **common, "created_at": now, "note": ""}
-                )
-                if len(batch_articles) == 5000:
-                    db.session.execute(sa.insert(Article.__table__), batch_articles)
-                    db.session.execute(sa.insert(ArticleRevision.__table__), batch_revisions)
-                    batch_articles, batch_revisions = [], []
-            if batch_articles:
-                db.session.execute(sa.insert(Article.__table__), batch_articles)
-                db.session.execute(sa.insert(ArticleRevision.__table__), batch_revisions)
-            db.session.commit()
-            chars = db.session.scalar(sa.select(sa.func.sum(sa.func.length(Article.body))))
-            print(f"generated {args.docs:,} articles ({chars / args.docs:.0f} characters of body on average) "
-                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
-
-            started = time.perf_counter()
-            written = indexing.rebuild(procs=args.procs)
-            elapsed = time.perf_counter() - started
-            count = sum(written.values())
-            print(
-                f"full rebuild from the database ({args.procs} processes): {count:,} documents in "
-                f"{elapsed:.1f} s = {count / elapsed:,.0f} docs/s   (goal: 100,000 in < 300 s)"
-            )
-
-            viewer = Viewer(user_id=1, roles=frozenset({"member"}), is_admin=False, branch_path="/1/2/",
-                            manage_prefix=None)  # fmt: skip
-            get_backend().close()
-            services.search(viewer, "预热")  # open the index once, as a running web process has
-            timings, totals = [], []
-            for query in QUERIES:
-                started = time.perf_counter()
-                result = services.search(viewer, query)
-                timings.append((time.perf_counter() - started) * 1000)
-                totals.append(result.total)
-            like_timings = []
-            for query in QUERIES:
-                words = [w.strip('"') for w in query.replace("OR", " ").split() if not w.startswith("-")]
-                condition = sa.and_(
-                    *[sa.or_(Article.title.like(f"%{w}%"), Article.body.like(f"%{w}%")) for w in words]
-                )
-                started = time.perf_counter()
-                db.session.execute(
-                    sa.select(Article.id, Article.title)
-                    .where(condition)
-                    .order_by(Article.id.desc())
-                    .limit(10)
-                ).all()
-                db.session.scalar(sa.select(sa.func.count()).select_from(Article).where(condition))
-                like_timings.append((time.perf_counter() - started) * 1000)
-            print(
-                f"query latency over {len(QUERIES)} fixed queries (first page, total, snippets, as a member):"
-            )
-            print(
-                f"  search_index:        p50 {statistics.median(timings):7.1f} ms   "
-                f"p95 {percentile(timings, 0.95):7.1f} ms   max {max(timings):7.1f} ms   (goal: p95 < 50 ms)"
-            )
-            print(
-                f"  peer, SQL LIKE scan: p50 {statistics.median(like_timings):7.1f} ms   "
-                f"p95 {percentile(like_timings, 0.95):7.1f} ms   max {max(like_timings):7.1f} ms"
-            )
-            slowest = sorted(zip(timings, QUERIES, totals, strict=True), reverse=True)[:5]
-            print("  slowest:", "; ".join(f"{q} ({t:.0f} ms, {n:,} hits)" for t, q, n in slowest))
-            get_backend().close()
+        if base.startswith("postgresql"):
+            with scratch_postgresql(base) as url:
+                run(url, folder, args)
+        else:
+            run(f"sqlite:///{folder / 'bench.sqlite'}", folder, args)
 
 
 if __name__ == "__main__":

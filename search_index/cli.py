@@ -12,7 +12,6 @@ from app.extensions import celery
 from search_index import indexing
 from search_index.engine import get_backend
 from search_index.registry import adapters
-from search_index.whoosh_backend import WhooshBackend
 
 search_cli = AppGroup("search", help="全文搜索索引。")
 
@@ -58,7 +57,8 @@ def status_command() -> None:
     backend = get_backend()
     counts = backend.counts()
     rows = indexing.searchable_counts()
-    current = backend.current_name() if isinstance(backend, WhooshBackend) else None
+    current_name = getattr(backend, "current_name", None)
+    current = current_name() if current_name is not None else None
     click.echo(f"索引目录：{current_app.config['SEARCH_INDEX_DIR']}（当前：{current or '尚未建立'}）")
     click.echo(f"{'类型':<10}{'已索引':>8}{'数据库行数':>10}")
     for adapter in adapters():

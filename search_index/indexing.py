@@ -186,7 +186,15 @@ def refresh(by_type: dict[str, Iterable[int]]) -> dict[str, list[str]]:
 def apply_changes(changes: Iterable[Iterable]) -> dict[str, int]:
     """The indexing task's work: bring the documents of the changed rows up to date."""
     done = refresh(_expand(changes))
+    _end_reading()
     return {"written": len(done["written"]), "removed": len(done["removed"])}
+
+
+def _end_reading() -> None:
+    """End the session's (read-only) transaction. With the PostgreSQL backend in a test, whose
+    one connection nests every transaction in savepoints, the index's writes sit inside this
+    session's savepoint: committing keeps them where a rollback would drop them."""
+    db.session.commit()
 
 
 def reconcile() -> dict[str, int]:
@@ -208,6 +216,7 @@ def reconcile() -> dict[str, int]:
             # only the documents that were really in the index.
             indexed = {document_key(adapter.type, i) for i in chunk if i in in_index}
             totals["removed"] += len(indexed.intersection(done["removed"]))
+    _end_reading()
     return totals
 
 

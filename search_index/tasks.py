@@ -31,3 +31,13 @@ def reconcile_task(self) -> dict:
         return indexing.reconcile()
     except IndexBusy as exc:
         raise self.retry(exc=exc, countdown=30) from exc
+
+
+@celery.task(name="search_index.refresh_terms")
+def refresh_terms_task() -> None:
+    """Periodic, PostgreSQL backend only: recount each term's documents (spelling suggestions)."""
+    from search_index.engine import get_backend
+
+    refresh = getattr(get_backend(), "refresh_terms", None)
+    if refresh is not None:
+        refresh()

@@ -16,14 +16,34 @@ from search_index import services as search_services
 from search_index.engine import get_backend
 
 
-@pytest.fixture(autouse=True)
-def fresh_index(app, tmp_path):
-    """Each test gets an empty index folder (the database is rolled back, the index must be too)."""
-    saved = app.config["SEARCH_INDEX_DIR"]
+@pytest.fixture(autouse=True, params=["whoosh", "postgresql"])
+def fresh_index(request, app, tmp_path):
+    """Every test runs on both backends (``SEARCH_BACKEND``), each with an empty index: a fresh
+    folder for Whoosh; for PostgreSQL the tables are emptied by the test's rolled-back
+    transaction. The PostgreSQL variant needs the run's DATABASE_URL to be PostgreSQL."""
+    if request.param == "postgresql" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the PostgreSQL search backend needs DATABASE_URL=postgresql…")
+    saved = app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_BACKEND"]
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search")
+    app.config["SEARCH_BACKEND"] = request.param
+    backend = get_backend()
+    saved_budget = backend.time_budget
     yield tmp_path / "search"
+    backend.time_budget = saved_budget
     get_backend().close()
-    app.config["SEARCH_INDEX_DIR"] = saved
+    app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_BACKEND"] = saved
+
+
+@pytest.fixture
+def whoosh_only(app):
+    if app.config["SEARCH_BACKEND"] != "whoosh":
+        pytest.skip("Whoosh's single writer only")
+
+
+@pytest.fixture
+def postgresql_only(app):
+    if app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("the PostgreSQL backend only")
 
 
 @pytest.fixture

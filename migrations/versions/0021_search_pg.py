@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021_search_pg"
-down_revision = "0015_course_shares_version"
+down_revision = "0023_voice_gaps"
 branch_labels = None
 depends_on = None
 

@@ -188,15 +188,21 @@ def on_branch_changed(member: User, actor=None, old_branch_id: int | None = None
     db.session.flush()
 
 
+def branches_on(day: date) -> sa.Select:
+    """``(member_id, branch_id)`` of every member with a stint covering ``day`` (the members who
+    ever moved); registered as records' branch history so past years' reports count them there."""
+    return sa.select(BranchStint.member_id, BranchStint.branch_id).where(
+        BranchStint.started_on <= day,
+        sa.or_(BranchStint.ended_on.is_(None), BranchStint.ended_on > day),
+    )
+
+
 def members_on(branch: Branch, day: date) -> list[int]:
     """Ids of the members in ``branch``'s subtree on ``day``: by their stints, or (never moved) by
     their branch today. A transferred member counts where they were on that day."""
     inside = sa.select(Branch.id).where(Branch.subtree_filter(branch.path))
-    by_stint = sa.select(BranchStint.member_id).where(
-        BranchStint.branch_id.in_(inside),
-        BranchStint.started_on <= day,
-        sa.or_(BranchStint.ended_on.is_(None), BranchStint.ended_on > day),
-    )
+    stints = branches_on(day).subquery()
+    by_stint = sa.select(stints.c.member_id).where(stints.c.branch_id.in_(inside))
     never_moved = sa.select(User.id).where(
         User.branch_id.in_(inside), User.id.not_in(sa.select(BranchStint.member_id))
     )

@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import MemberCategory, User
 from app.core.errors import DomainError, back_to, refused
+from app.core.headers import allows_camera
 from app.core.permissions import login_required
 from app.core.urls import id_from
 from app.extensions import db
@@ -114,6 +115,7 @@ def my_card():
 
 
 @bp.route("/scan", methods=["GET", "POST"])
+@allows_camera
 @login_required
 def scan():
     if not may_scan(current_user):

@@ -71,6 +71,8 @@ def add_document(member_id: int):
     return redirect(url_for("membership.archive", member_id=member.id))
 
 
+# Alike in shape to add_document above and letter_views' issue_letter (load, form, back_to, one
+# service): kept apart, each a different form and service.
 @login_required
 def add_entry(member_id: int):
     member = load_member(member_id, current_user, may_keep_file)

@@ -64,51 +64,42 @@ def download(body: bytes, filename: str) -> Response:
 
 
 def letter_pdf(letter) -> bytes:
-    """The 介绍信 (outgoing) or the 回执 (incoming) as the printed page shows it."""
+    """The 介绍信 (outgoing) or the 回执 (incoming) as the printed page shows it: the same frame
+    (title, number, addressee, text, our branch and the date), with the outgoing letter's reason and
+    the state of its 回执 below."""
     s = _styles()
     member, branch = letter.member, letter.branch
     if letter.direction == "out":
-        title = _("中国共产党党员组织关系介绍信")
+        title, number, day = _("中国共产党党员组织关系介绍信"), _("编号"), letter.issued_on
+        text = _(
+            "兹介绍 %(name)s 同志（%(category)s）的党员组织关系由 %(branch)s 转去你处，请接洽。",
+            name=member.name,
+            category=member.category_label or _("未定类别"),
+            branch=branch.name,
+        )
         receipt = _("已于 %(day)s 收到", day=letter.receipt_on) if letter.receipt_on else _("尚未收到")
-        story = [
-            _p(title, s["title"]),
-            _p(f"{_('编号')}：{letter.letter_no}", s["right"]),
-            _p(f"{letter.outside_org}：", s["body"]),
-            _p(
-                _(
-                    "兹介绍 %(name)s 同志（%(category)s）的党员组织关系由 %(branch)s 转去你处，请接洽。",
-                    name=member.name,
-                    category=member.category_label or _("未定类别"),
-                    branch=branch.name,
-                ),
-                s["indent"],
-            ),
-            _p(f"{_('转接原因')}：{letter.reason}", s["indent"]),
-            Spacer(1, 12 * mm),
-            _p(branch.name, s["right"]),
-            _p(letter.issued_on, s["right"]),
-            Spacer(1, 8 * mm),
-            _p(f"{_('回执')}：{receipt}", s["small"]),
-        ]
+        extra = [_p(f"{_('转接原因')}：{letter.reason}", s["indent"])]
+        after = [Spacer(1, 8 * mm), _p(f"{_('回执')}：{receipt}", s["small"])]
     else:
-        title = _("党员组织关系介绍信回执")
-        story = [
-            _p(title, s["title"]),
-            _p(f"{_('原介绍信编号')}：{letter.letter_no}", s["right"]),
-            _p(f"{letter.outside_org}：", s["body"]),
-            _p(
-                _(
-                    "%(name)s 同志的党员组织关系已于 %(day)s 转入 %(branch)s。",
-                    name=member.name,
-                    day=letter.receipt_on,
-                    branch=branch.name,
-                ),
-                s["indent"],
-            ),
-            Spacer(1, 12 * mm),
-            _p(branch.name, s["right"]),
-            _p(letter.receipt_on, s["right"]),
-        ]
+        title, number, day = _("党员组织关系介绍信回执"), _("原介绍信编号"), letter.receipt_on
+        text = _(
+            "%(name)s 同志的党员组织关系已于 %(day)s 转入 %(branch)s。",
+            name=member.name,
+            day=letter.receipt_on,
+            branch=branch.name,
+        )
+        extra, after = [], []
+    story = [
+        _p(title, s["title"]),
+        _p(f"{number}：{letter.letter_no}", s["right"]),
+        _p(f"{letter.outside_org}：", s["body"]),
+        _p(text, s["indent"]),
+        *extra,
+        Spacer(1, 12 * mm),
+        _p(branch.name, s["right"]),
+        _p(day, s["right"]),
+        *after,
+    ]
     return _build(title, story)
 
 

@@ -108,6 +108,8 @@ def add_document(
     return document
 
 
+# Alike in shape to add_document above and kb's add_attachment (check, add, flush, audit), kept
+# apart: an entry has no file.
 def add_entry(
     actor: User, member: User, kind: str, occurred_on: date, title: str, confidential: bool = False
 ) -> ArchiveEntry:

@@ -7,11 +7,13 @@ def init_app(app) -> None:
     from app.core.tasks import schedule
     from app.membership import models, panels, tasks  # noqa: F401 -- the tables and the tasks
     from app.membership.services.archive import on_review_graded
-    from app.membership.services.transfers import on_branch_changed
+    from app.membership.services.transfers import branches_on, on_branch_changed
     from app.membership.views import bp
+    from app.records.sources import register_branch_history
 
     app.register_blueprint(bp)
     panels.register_membership_panels()
     user_branch_changed.connect(on_branch_changed)
     review_graded.connect(on_review_graded)
+    register_branch_history(branches_on)
     schedule(app, "membership-reminders", "membership.send_reminders", 6 * 3600.0)

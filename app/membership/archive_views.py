@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
-from app.membership import rules
+from app.membership import pdf, rules
 from app.membership.forms import DocumentForm, EntryForm, LetterForm
 from app.membership.services import archive, transfers
 from app.membership.services import development as dev
@@ -22,6 +22,7 @@ def register(bp) -> None:
     bp.add_url_rule("/members/<int:member_id>/documents", "add_document", add_document, methods=["POST"])
     bp.add_url_rule("/members/<int:member_id>/entries", "add_entry", add_entry, methods=["POST"])
     bp.add_url_rule("/documents/<int:document_id>", "document", document)
+    bp.add_url_rule("/members/<int:member_id>/archive.pdf", "archive_pdf", export_archive)
 
 
 @login_required
@@ -70,6 +71,8 @@ def add_document(member_id: int):
     return redirect(url_for("membership.archive", member_id=member.id))
 
 
+# Alike in shape to add_document above and letter_views' issue_letter (load, form, back_to, one
+# service): kept apart, each a different form and service.
 @login_required
 def add_entry(member_id: int):
     member = load_member(member_id, current_user, may_keep_file)
@@ -102,3 +105,16 @@ def document(document_id: int):
     response.headers["Cache-Control"] = "private, max-age=0"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def export_archive(member_id: int):
+    member = load_member(member_id, current_user, may_see_file)
+    contents = archive.open_archive(current_user, member, export=True)
+    moves = list(db.session.scalars(transfers.transfers_query(current_user, member=member).limit(200)))
+    body = pdf.archive_pdf(
+        member, dev.build_timeline(member), contents, moves, hours_by_year(member.id),
+        archive.scanned_pages(contents["documents"]),
+    )  # fmt: skip
+    db.session.commit()  # the export is on record
+    return pdf.download(body, f"archive-{member.employee_no}.pdf")

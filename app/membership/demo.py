@@ -58,7 +58,7 @@ def _walk(actor: User, member: User, through: str, days: dict[str, date]) -> Non
                 reason="发展对象集中培训", occurred_at=when,
             )  # fmt: skip
         votes_for, present = VOTES.get(key, (None, None))
-        contacts = _contacts(member) if key == "contacts" else None
+        contacts = full_members_beside(member) if key == "contacts" else None
         dev.record_step(
             actor,
             member,
@@ -73,7 +73,8 @@ def _walk(actor: User, member: User, through: str, days: dict[str, date]) -> Non
             return
 
 
-def _contacts(member: User) -> list[User]:
+def full_members_beside(member: User) -> list[User]:
+    """Two full members of ``member``'s branch: the demo's (and the tests') 培养联系人."""
     return list(
         db.session.scalars(
             sa.select(User)

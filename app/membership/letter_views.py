@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
+from app.membership import pdf
 from app.membership.forms import IncomingForm, LetterForm, ReceiptForm
 from app.membership.services import letters
 from app.membership.services.access import load_member, may_keep_file
@@ -20,6 +21,7 @@ def register(bp) -> None:
     bp.add_url_rule("/members/<int:member_id>/letters", "issue_letter", issue_letter, methods=["POST"])
     bp.add_url_rule("/letters/incoming", "accept_incoming", accept_incoming, methods=["POST"])
     bp.add_url_rule("/letters/<int:letter_id>", "letter", letter)
+    bp.add_url_rule("/letters/<int:letter_id>/pdf", "letter_pdf", letter_pdf)
     bp.add_url_rule("/letters/<int:letter_id>/receipt", "record_receipt", record_receipt, methods=["POST"])
 
 
@@ -68,6 +70,12 @@ def letter(letter_id: int):
     return render_template(
         "membership/letter.html", letter=item, may_record=may_record, form=ReceiptForm(formdata=None)
     )
+
+
+@login_required
+def letter_pdf(letter_id: int):
+    item = letters.load_letter(letter_id, current_user)
+    return pdf.download(pdf.letter_pdf(item), f"letter-{item.letter_no or item.id}.pdf")
 
 
 @login_required

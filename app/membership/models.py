@@ -121,6 +121,8 @@ class Transfer(db.Model):
         return TRANSFER_STATUS_LABELS[self.status]
 
 
+# An enum, its labels and a label property, alike in shape to TransferStatus, ArchiveEntryKind and
+# media_pipeline's enums: kept apart, each the column of its own table.
 class DocumentKind(enum.StrEnum):
     APPLICATION = "application"
     THOUGHT_REPORT = "thought_report"
@@ -227,6 +229,7 @@ class TransferLetter(db.Model):
     receipt_on: Mapped[date | None]
     receipt_note: Mapped[str] = mapped_column(sa.String(500), default="")
 
+    # Relationships alike in shape to courses' comments and their reports: different tables.
     member = relationship("User", foreign_keys=[member_id], lazy="joined")
     branch = relationship("Branch", foreign_keys=[branch_id], lazy="joined")
 

@@ -198,6 +198,7 @@ def _steps() -> tuple[Step, ...]:
             "member",
             (Rule("probation_one_year", _l("预备期满一年"), "after", "assembly_vote", months=12),),
         ),
+        # Alike in shape to assembly_vote: the procedure has two votes, each with its own rules.
         Step(
             "full_vote",
             _l("支部大会讨论转正"),

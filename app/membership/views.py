@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import MemberCategory, User
 from app.core.errors import DomainError, back_to, refused
+from app.core.headers import allows_camera
 from app.core.permissions import login_required
 from app.core.urls import id_from
 from app.extensions import db
@@ -114,6 +115,7 @@ def my_card():
 
 
 @bp.route("/scan", methods=["GET", "POST"])
+@allows_camera
 @login_required
 def scan():
     if not may_scan(current_user):
@@ -184,6 +186,7 @@ def approve_transfer(transfer_id: int):
     return redirect(url_for("membership.transfer_list"))
 
 
+# Alike in shape to approve_transfer, kept apart: a rejection carries its reason through a form.
 @bp.route("/transfers/<int:transfer_id>/reject", methods=["POST"])
 @login_required
 def reject_transfer(transfer_id: int):

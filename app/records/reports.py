@@ -32,6 +32,17 @@ def _with_year_total(query, year: int):
     return query.outerjoin(HoursTotal, sa.and_(HoursTotal.user_id == User.id, HoursTotal.year == year))
 
 
+def _with_branch_of_year(query, year: int, today: date):
+    """``query`` over ``User`` joined to the member's ``Branch`` — for a past year, the branch they
+    were in on its last day (the history a producer registers in :mod:`app.records.sources`), so a
+    member who moved since is still counted where they were. One join, still one SQL aggregation."""
+    history = sources.branch_history(date(year, 12, 31)) if year < today.year else None
+    if history is None:
+        return query.join(Branch, User.branch_id == Branch.id)
+    query = query.outerjoin(history, history.c.member_id == User.id)
+    return query.join(Branch, sa.func.coalesce(history.c.branch_id, User.branch_id) == Branch.id)
+
+
 @dataclass
 class BranchRow:
     branch: Branch
@@ -66,11 +77,11 @@ def branch_rollup(user: User, year: int, today: date, policy: HoursPolicy | None
             sa.func.sum(sa.case((hours >= target, 1), else_=0)),
             sa.func.sum(sa.case((hours < target * pace, 1), else_=0)),
         )
-        .join(Branch, User.branch_id == Branch.id)
+        .select_from(User)
         .where(User.is_active_account.is_(True))
         .group_by(Branch.path)
     )
-    query = _with_year_total(query, year)
+    query = _with_year_total(_with_branch_of_year(query, year, today), year)
     prefix = scope_path(user)
     if prefix:
         query = query.where(Branch.subtree_filter(prefix))
@@ -110,10 +121,10 @@ def members_query(
             hours.label("hours"),
             target_expression().label("target"),
         )
-        .join(Branch, User.branch_id == Branch.id)
+        .select_from(User)
         .where(User.is_active_account.is_(True))
     )
-    query = _with_year_total(query, year)
+    query = _with_year_total(_with_branch_of_year(query, year, today), year)
     prefix = scope_path(user)
     if branch is not None:
         query = query.where(Branch.subtree_filter(branch.path))

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 
 @dataclass(frozen=True)
 class CourseCompletion:
@@ -43,8 +45,13 @@ CompletionsProvider = Callable[[int], Sequence[CourseCompletion]]
 #: matching ``member_conditions`` (SQL conditions over ``app.accounts.models.User``).
 AssignmentsProvider = Callable[[date, list], AssignedCourses]
 
+#: ``(day) -> Select`` of two columns ``(member_id, branch_id)``: the branch each member who has
+#: moved was in on ``day``. Members it leaves out are counted in their branch today.
+BranchHistoryProvider = Callable[[date], sa.Select]
+
 _completions: CompletionsProvider | None = None
 _assignments: AssignmentsProvider | None = None
+_branch_history: BranchHistoryProvider | None = None
 
 
 def register_course_completions(provider: CompletionsProvider) -> None:
@@ -57,6 +64,11 @@ def register_assigned_courses(provider: AssignmentsProvider) -> None:
     _assignments = provider
 
 
+def register_branch_history(provider: BranchHistoryProvider | None) -> None:
+    global _branch_history
+    _branch_history = provider
+
+
 def course_completions(user_id: int) -> Sequence[CourseCompletion]:
     return _completions(user_id) if _completions is not None else []
 
@@ -65,3 +77,11 @@ def assigned_courses(today: date, member_conditions: list) -> AssignedCourses:
     if _assignments is None:
         return AssignedCourses([], {})
     return _assignments(today, member_conditions)
+
+
+def branch_history(day: date) -> sa.Subquery | None:
+    """Where the members who moved were on ``day`` (columns ``member_id``, ``branch_id``), for
+    reports of a past year to join on; None while no domain keeps a branch history."""
+    if _branch_history is None:
+        return None
+    return _branch_history(day).subquery("branch_on_day")

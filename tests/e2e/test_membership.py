@@ -87,3 +87,52 @@ def test_a_card_scanned_starts_a_transfer_that_the_sending_side_completes(live_s
     finally:
         for context in contexts:
             context.close()
+
+
+def _card_video(payload: str, path) -> None:
+    """A still Y4M video of the card's QR code on white: what Chromium's fake camera films."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    png = io.BytesIO()
+    segno.make(payload, error="m").save(png, kind="png", scale=4, border=4)
+    code = Image.open(io.BytesIO(png.getvalue())).convert("RGB")
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    planes = y.tobytes() + cb.resize((320, 240)).tobytes() + cr.resize((320, 240)).tobytes()
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\n" + b"FRAME\n" + planes)
+
+
+def test_the_scan_page_reads_the_card_with_the_camera(live_server, cast, browser, tmp_path):
+    """Chromium's fake camera films the member's card; jsQR (headless Chromium on Linux has no
+    BarcodeDetector) reads it and the page verifies it, nothing pasted."""
+    from app.membership.services import cards
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with live_server.app.app_context():
+        payload = cards.issue_card(db.session.get(User, cast["member_id"]))
+        db.session.remove()
+    video = tmp_path / "card.y4m"
+    _card_video(payload, video)
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    filming = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + camera
+    )
+    try:
+        context, page = phone_page(filming)
+        context.grant_permissions(["camera"], origin=live_server)
+        log_in(page, live_server, "TR003")
+        response = page.goto(f"{live_server}/membership/scan")
+        assert "camera=(self)" in response.headers["permissions-policy"]
+        page.get_by_test_id("scan-start").click()
+        expect(page.get_by_test_id("scan-result")).to_contain_text("钱转接", timeout=20_000)
+        assert page.get_by_label("名片内容").input_value() == payload
+    finally:
+        filming.close()

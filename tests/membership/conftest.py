@@ -2,10 +2,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
-from app.accounts.models import BranchPosition, MemberCategory, User
+from app.accounts.models import BranchPosition, MemberCategory
 from app.extensions import db
+from app.membership.demo import full_members_beside as two_contacts
 from app.membership.services import development as dev
 from app.records.services import append_entry
 
@@ -50,20 +50,6 @@ def credit(member, hours, day=date(2024, 6, 1), ref="t1"):
         occurred_at=datetime(day.year, day.month, day.day, 4, tzinfo=UTC),
     )
     db.session.commit()
-
-
-def two_contacts(member):
-    """Two full members of ``member``'s branch (the 培养联系人)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.branch_id == member.branch_id, User.category == MemberCategory.FULL, User.id != member.id
-            )
-            .order_by(User.id)
-            .limit(2)
-        )
-    )
 
 
 def walk(actor, member, until: str | None = None, through: str | None = None):

@@ -92,3 +92,18 @@ def test_the_card_api(people, client, login, switch_to):
     assert response.get_json()["data"]["name"] == "张三"
     assert client.post("/api/v1/cards/verify", json={"payload": data["payload"] + "x"}).status_code == 422
     assert client.post("/api/v1/cards/verify", json={"payload": 5}).status_code == 422
+
+
+def test_only_the_scan_page_may_use_the_camera_and_it_loads_the_local_decoder(people, client, login):
+    login(people["secretary"])
+    scan = client.get("/membership/scan")
+    assert "camera=(self)" in scan.headers["Permissions-Policy"]
+    page = scan.get_data(as_text=True)
+    assert "/static/vendor/jsQR." in page  # served from here, no CDN
+    assert 'id="payload"' in page  # pasting stays the fallback
+    for elsewhere in (
+        "/membership/card",
+        "/membership/transfers",
+        f"/membership/members/{people['member'].id}/archive",
+    ):
+        assert "camera=()" in client.get(elsewhere).headers["Permissions-Policy"], elsewhere

@@ -1,16 +1,19 @@
 """组织关系转接: both sides approve, the branch changes only then, history keeps past years right."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app.accounts.models import BranchPosition
+from app.core.clock import localtoday
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.membership.models import TransferStatus
 from app.membership.services import transfers
+from app.records import reports
 from app.records.services import hours_by_year
 from tests.membership.conftest import credit
 
@@ -70,15 +73,43 @@ def test_a_rejection_says_why_and_one_pending_at_a_time(people):
         transfers.approve_transfer(people["coordinator"], transfer)
 
 
+def _rollup(user, year: int) -> dict[str, tuple[int, Decimal]]:
+    """records' yearly report, per branch name: (members, hours)."""
+    today = localtoday()
+    return {row.branch.name: (row.members, row.hours) for row in reports.branch_rollup(user, year, today)}
+
+
 def test_a_past_years_roll_up_still_counts_the_member_in_the_old_branch(people, clock, receiving_secretary):
-    member, tree = people["member"], people["tree"]
+    member, tree, admin = people["member"], people["tree"], people["admin"]
+    credit(member, 10, day=date(2025, 5, 1), ref="2025")
+    credit(member, 3, day=date(2026, 3, 1), ref="2026")
+    before = _rollup(admin, 2025)
     transfer = transfers.request_transfer(receiving_secretary, member, tree["b1"], "工作调动")
     transfers.approve_transfer(people["secretary"], transfer)
     db.session.commit()
+    clock.advance(timedelta(days=1).total_seconds())
+
+    # 2025, the report itself: the member and their hours are still in 机关第一党支部 and its 党总支.
+    after = _rollup(admin, 2025)
+    assert after == before
+    assert after["机关第一党支部"][1] == Decimal(10)
+    assert after["生产运行党支部"] == (1, Decimal(0))  # only the receiving secretary
+    assert after["公司党委"] == before["公司党委"]  # counted once, not twice
+    # The coordinator of the old 党总支 still sees them in last year's report, the new one does not.
+    assert _rollup(people["coordinator"], 2025)["机关第一党支部"][1] == Decimal(10)
+    assert _rollup(people["other_coordinator"], 2025)["生产运行党支部"] == (1, Decimal(0))
+    # This year counts them where they are now.
+    now = _rollup(admin, 2026)
+    assert now["生产运行党支部"] == (2, Decimal(3))
+    assert now["机关第一党支部"][1] == Decimal(0)
+    # The member list of a past year agrees with the roll-up.
+    listed = db.session.execute(reports.members_query(admin, 2025, localtoday(), branch=tree["a1"])).all()
+    assert member.id in {row.id for row in listed}
+
+    # membership's own answer agrees, for a member who never moved too.
     last_year = date(2025, 12, 31)
     assert member.id in transfers.members_on(tree["a1"], last_year)
     assert member.id not in transfers.members_on(tree["b1"], last_year)
-    clock.advance(timedelta(days=1).total_seconds())
     assert member.id in transfers.members_on(tree["b1"], date(2026, 6, 16))
     assert member.id not in transfers.members_on(tree["a"], date(2026, 6, 16))
     assert people["neighbour"].id in transfers.members_on(tree["a1"], last_year)  # never moved

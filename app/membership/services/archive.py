@@ -38,7 +38,7 @@ SIGNATURES = {
 }
 TYPES = {ext: mime for mime, ext in SIGNATURES.values()}
 MAX_BYTES = 20 * 1024 * 1024
-ACCESS_ACTIONS = ("archive.view", "archive.download")
+ACCESS_ACTIONS = ("archive.view", "archive.download", "archive.export")
 
 
 class ArchiveError(DomainError):
@@ -108,6 +108,8 @@ def add_document(
     return document
 
 
+# Alike in shape to add_document above and kb's add_attachment (check, add, flush, audit), kept
+# apart: an entry has no file.
 def add_entry(
     actor: User, member: User, kind: str, occurred_on: date, title: str, confidential: bool = False
 ) -> ArchiveEntry:
@@ -140,8 +142,8 @@ def sees_confidential(actor: User, member: User) -> bool:
     return may_keep_file(actor, member)
 
 
-def open_archive(actor: User, member: User) -> dict:
-    """What ``actor`` may see of ``member``'s archive; the view is audited."""
+def open_archive(actor: User, member: User, export: bool = False) -> dict:
+    """What ``actor`` may see of ``member``'s archive; the view (or the PDF export) is audited."""
     if not may_see_file(actor, member):
         raise Forbidden()
     full = sees_confidential(actor, member)
@@ -150,13 +152,22 @@ def open_archive(actor: User, member: User) -> dict:
     if not full:
         documents = documents.where(MemberDocument.confidential.is_(False))
         entries = entries.where(ArchiveEntry.confidential.is_(False))
-    audit.record(actor, "archive.view", member, f"{actor.name} 查看了 {member.name} 的档案")
+    if export:
+        audit.record(actor, "archive.export", member, f"{actor.name} 导出了 {member.name} 的档案（PDF）")
+    else:
+        audit.record(actor, "archive.view", member, f"{actor.name} 查看了 {member.name} 的档案")
     db.session.flush()
     return {
         "documents": list(db.session.scalars(documents.order_by(MemberDocument.uploaded_at.desc()))),
         "entries": list(db.session.scalars(entries.order_by(ArchiveEntry.occurred_on.desc()))),
         "confidential_shown": full,
     }
+
+
+def scanned_pages(documents: list[MemberDocument]) -> list[tuple[str, Path]]:
+    """The image documents (PNG, JPEG) among ``documents``, with where they are, for the PDF export."""
+    images = [d for d in documents if d.content_type in ("image/png", "image/jpeg")]
+    return [(f"{d.kind_label}：{d.filename}", upload_dir() / d.stored_name) for d in images]
 
 
 def access_log(member: User, limit: int = 50) -> list[AuditEntry]:

@@ -10,17 +10,16 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Forbidden
 
 from app.accounts import lifecycle
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import localtoday, utcnow
 from app.core.errors import DomainError
-from app.core.urls import id_from
 from app.extensions import db
 from app.membership.models import BranchStint, Transfer, TransferStatus
-from app.membership.services.access import is_secretary_of, may_keep_file
+from app.membership.services.access import is_secretary_of, load_checked, may_keep_file
 from app.org.models import Branch, BranchKind
 from app.org.services import can_manage_branch
 
@@ -51,12 +50,7 @@ def may_see(actor: User, transfer: Transfer) -> bool:
 
 
 def load_transfer(transfer_id, actor: User) -> Transfer:
-    transfer = db.session.get(Transfer, transfer_id) if id_from(transfer_id) else None
-    if transfer is None:
-        raise NotFound()
-    if not may_see(actor, transfer):
-        raise Forbidden()
-    return transfer
+    return load_checked(Transfer, transfer_id, actor, may_see)
 
 
 def request_transfer(actor: User, member: User, to_branch: Branch | None, reason: str) -> Transfer:
@@ -82,6 +76,7 @@ def request_transfer(actor: User, member: User, to_branch: Branch | None, reason
     )
     if pending:
         raise TransferError(_("该党员已有一项待审批的组织关系转接"), 409)
+    # A constructor alike in shape to branchlife's Meeting(...) in planning: different tables.
     transfer = Transfer(
         member_id=member.id,
         from_branch_id=member.branch_id,
@@ -188,15 +183,21 @@ def on_branch_changed(member: User, actor=None, old_branch_id: int | None = None
     db.session.flush()
 
 
+def branches_on(day: date) -> sa.Select:
+    """``(member_id, branch_id)`` of every member with a stint covering ``day`` (the members who
+    ever moved); registered as records' branch history so past years' reports count them there."""
+    return sa.select(BranchStint.member_id, BranchStint.branch_id).where(
+        BranchStint.started_on <= day,
+        sa.or_(BranchStint.ended_on.is_(None), BranchStint.ended_on > day),
+    )
+
+
 def members_on(branch: Branch, day: date) -> list[int]:
     """Ids of the members in ``branch``'s subtree on ``day``: by their stints, or (never moved) by
     their branch today. A transferred member counts where they were on that day."""
     inside = sa.select(Branch.id).where(Branch.subtree_filter(branch.path))
-    by_stint = sa.select(BranchStint.member_id).where(
-        BranchStint.branch_id.in_(inside),
-        BranchStint.started_on <= day,
-        sa.or_(BranchStint.ended_on.is_(None), BranchStint.ended_on > day),
-    )
+    stints = branches_on(day).subquery()
+    by_stint = sa.select(stints.c.member_id).where(stints.c.branch_id.in_(inside))
     never_moved = sa.select(User.id).where(
         User.branch_id.in_(inside), User.id.not_in(sa.select(BranchStint.member_id))
     )

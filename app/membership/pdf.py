@@ -1,0 +1,154 @@
+"""Server-made PDFs with Chinese text: the 组织关系介绍信 (or its 回执) and a member's whole archive.
+
+reportlab's built-in CID font ``STSong-Light`` needs no font file: the PDF names the font and every
+reader supplies its own Song face, so the files stay small and no font is shipped with the app.
+"""
+
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from flask import Response, send_file
+from flask_babel import gettext as _
+from PIL import Image as PILImage
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+
+FONT = "STSong-Light"
+_registered = False
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    global _registered
+    if not _registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        _registered = True
+    body = ParagraphStyle("body", fontName=FONT, fontSize=12, leading=20, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", body, fontSize=18, leading=28, alignment=TA_CENTER, spaceAfter=12),
+        "heading": ParagraphStyle("heading", body, fontSize=14, leading=22, spaceBefore=10, spaceAfter=4),
+        "body": body,
+        "indent": ParagraphStyle("indent", body, firstLineIndent=24),
+        "right": ParagraphStyle("right", body, alignment=TA_RIGHT),
+        "small": ParagraphStyle("small", body, fontSize=10, leading=15),
+    }
+
+
+def _p(text, style) -> Paragraph:
+    """A paragraph of plain text: whatever users typed is escaped, never read as markup."""
+    return Paragraph(escape(str(text)), style)
+
+
+def _build(title: str, story: list) -> bytes:
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, title=title, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm
+    )
+    doc.build(story)
+    return out.getvalue()
+
+
+def download(body: bytes, filename: str) -> Response:
+    """``body`` as a PDF download, never cached by a shared proxy (archives are personal)."""
+    response = send_file(
+        BytesIO(body), mimetype="application/pdf", as_attachment=True, download_name=filename, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+def letter_pdf(letter) -> bytes:
+    """The 介绍信 (outgoing) or the 回执 (incoming) as the printed page shows it: the same frame
+    (title, number, addressee, text, our branch and the date), with the outgoing letter's reason and
+    the state of its 回执 below."""
+    s = _styles()
+    member, branch = letter.member, letter.branch
+    if letter.direction == "out":
+        title, number, day = _("中国共产党党员组织关系介绍信"), _("编号"), letter.issued_on
+        text = _(
+            "兹介绍 %(name)s 同志（%(category)s）的党员组织关系由 %(branch)s 转去你处，请接洽。",
+            name=member.name,
+            category=member.category_label or _("未定类别"),
+            branch=branch.name,
+        )
+        receipt = _("已于 %(day)s 收到", day=letter.receipt_on) if letter.receipt_on else _("尚未收到")
+        extra = [_p(f"{_('转接原因')}：{letter.reason}", s["indent"])]
+        after = [Spacer(1, 8 * mm), _p(f"{_('回执')}：{receipt}", s["small"])]
+    else:
+        title, number, day = _("党员组织关系介绍信回执"), _("原介绍信编号"), letter.receipt_on
+        text = _(
+            "%(name)s 同志的党员组织关系已于 %(day)s 转入 %(branch)s。",
+            name=member.name,
+            day=letter.receipt_on,
+            branch=branch.name,
+        )
+        extra, after = [], []
+    story = [
+        _p(title, s["title"]),
+        _p(f"{number}：{letter.letter_no}", s["right"]),
+        _p(f"{letter.outside_org}：", s["body"]),
+        _p(text, s["indent"]),
+        *extra,
+        Spacer(1, 12 * mm),
+        _p(branch.name, s["right"]),
+        _p(day, s["right"]),
+        *after,
+    ]
+    return _build(title, story)
+
+
+def _section(story: list, s, heading: str, lines: list[str], empty: str) -> None:
+    story.append(_p(heading, s["heading"]))
+    for line in lines or [empty]:
+        story.append(_p(line, s["body"]))
+
+
+def _image_pages(story: list, s, images: list[tuple[str, Path]]) -> None:
+    """Each scanned document (PNG or JPEG) on a page of its own, fitted to the page."""
+    width, height = A4[0] - 40 * mm, A4[1] - 60 * mm
+    for caption, path in images:
+        try:
+            with PILImage.open(path) as picture:
+                w, h = picture.size
+        except OSError:
+            continue  # a file gone from the disk is listed above, not fatal to the export
+        scale = min(width / w, height / h, 1)
+        story += [PageBreak(), _p(caption, s["small"]), Image(str(path), w * scale, h * scale)]
+
+
+def archive_pdf(member, timeline, contents: dict, transfers: list, hours: list, images) -> bytes:
+    """The whole archive as one PDF: profile, development steps, documents (scans included as
+    pages), 民主评议/奖惩 entries, transfers and 学时 by year. ``contents`` is what
+    :func:`app.membership.services.archive.open_archive` allowed the reader to see."""
+    s = _styles()
+    title = _("%(name)s · 党员档案", name=member.name)
+    profile = [
+        f"{_('工号')}：{member.employee_no}",
+        f"{_('所属组织')}：{member.branch.name if member.branch else ''}",
+        f"{_('人员类别')}：{member.category_label or _('未定类别')}",
+    ]
+    if member.joined_party_on:
+        profile.append(f"{_('入党日期')}：{member.joined_party_on}")
+    story = [_p(title, s["title"])]
+    _section(story, s, _("基本信息"), profile, "")
+    steps = [f"{r.done.done_on} · {r.step.label}" for r in timeline.rows if r.done is not None]
+    _section(story, s, _("发展党员"), steps, _("没有发展记录。"))
+    documents = [f"{d.kind_label}：{d.filename}" for d in contents["documents"]]
+    _section(story, s, _("材料"), documents, _("还没有材料。"))
+    entries = [f"{e.occurred_on} · {e.kind_label}：{e.title}" for e in contents["entries"]]
+    _section(story, s, _("民主评议与奖惩"), entries, _("还没有记录。"))
+    moves = [
+        f"{t.requested_at:%Y-%m-%d} · {t.from_branch.name} → {t.to_branch.name} · {t.status_label}"
+        for t in transfers
+    ]
+    _section(story, s, _("组织关系转接"), moves, _("没有转接记录。"))
+    years = [f"{year}：{total} {_('学时')}" for year, total in hours]
+    _section(story, s, _("学时"), years, _("还没有学时记录。"))
+    _image_pages(story, s, images)
+    return _build(title, story)

@@ -1,0 +1,112 @@
+"""Server-made PDFs: the 介绍信 and the whole archive, with Chinese text a reader can find."""
+
+import base64
+import io
+import re
+import zlib
+
+from PIL import Image
+
+from app.extensions import db
+from app.membership.services import archive, letters
+from tests.membership.test_archive import PDF, access_entries, filed, upload_dir  # noqa: F401 -- fixtures
+
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal(raw: bytes) -> bytes:
+    """A PDF literal string's bytes, its backslash escapes undone."""
+    out, i = bytearray(), 0
+    while i < len(raw):
+        if raw[i : i + 1] == b"\\":
+            octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
+            if octal:
+                out.append(int(octal.group(), 8))
+                i += 1 + len(octal.group())
+                continue
+            nxt = raw[i + 1 : i + 2]
+            out += _ESCAPES.get(nxt, nxt)
+            i += 2
+            continue
+        out += raw[i : i + 1]
+        i += 1
+    return bytes(out)
+
+
+def pdf_text(body: bytes) -> str:
+    """The text shown with the CID font (UCS-2 strings), read without any PDF library: every page
+    stream is ASCII85 + Flate, as reportlab writes them."""
+    assert body.startswith(b"%PDF-")
+    assert body.rstrip().endswith(b"%%EOF")
+    text = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", body, re.S):
+        data = stream.strip()
+        try:
+            content = zlib.decompress(base64.a85decode(data.removesuffix(b"~>")))
+        except ValueError:
+            continue  # an image
+        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+            text.append(_literal(raw).decode("utf-16-be", errors="replace"))
+    return "".join(text)
+
+
+def test_the_letter_as_a_pdf_names_the_member_in_chinese(people, client, login):
+    letter = letters.issue_letter(people["secretary"], people["member"], "某市某区机关工委", "工作调离本单位")
+    db.session.commit()
+    login(people["secretary"])
+    response = client.get(f"/membership/letters/{letter.id}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    body = response.get_data()
+    assert b"/BaseFont /STSong-Light" in body
+    text = pdf_text(body)
+    assert "中国共产党党员组织关系介绍信" in text
+    assert "张三" in text
+    assert letter.letter_no in text
+    assert "某市某区机关工委" in text
+
+
+def test_the_letter_pdf_is_closed_to_others(people, client, login):
+    letter = letters.issue_letter(people["secretary"], people["member"], "某单位", "调离")
+    db.session.commit()
+    login(people["neighbour"])
+    assert client.get(f"/membership/letters/{letter.id}/pdf").status_code == 403
+    assert client.get("/membership/letters/999999/pdf").status_code == 404
+
+
+def test_the_archive_exports_as_one_pdf_audited_with_scans_as_pages(people, filed, client, switch_to):  # noqa: F811
+    member, secretary = people["member"], people["secretary"]
+    scan = io.BytesIO()
+    Image.new("RGB", (40, 60), "white").save(scan, "PNG")
+    scan.seek(0)
+    archive.add_document(secretary, member, scan, "志愿书.png", "volunteer_form")
+    db.session.commit()
+    switch_to(people["coordinator"])
+    response = client.get(f"/membership/members/{member.id}/archive.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    body = response.get_data()
+    text = pdf_text(body)
+    for shown in ("张三", "党员档案", "申请书.pdf", "政审.pdf", "优秀", "内部记录", "志愿书.png"):
+        assert shown in text, shown
+    assert b"/Subtype /Image" in body  # the scan is a page of the PDF
+    assert body.count(b"/Type /Page\n") == 2
+    assert [e.action for e in access_entries(member)] == ["archive.export"]
+
+
+def test_the_member_exports_their_own_without_confidential_parts(people, filed, client, login):  # noqa: F811
+    member = people["member"]
+    login(member)
+    text = pdf_text(client.get(f"/membership/members/{member.id}/archive.pdf").get_data())
+    assert "申请书.pdf" in text
+    assert "优秀" in text
+    assert "政审.pdf" not in text
+    assert "内部记录" not in text
+
+
+def test_another_member_cannot_export_an_archive(people, filed, client, switch_to):  # noqa: F811
+    for outsider in (people["neighbour"], people["other_coordinator"]):
+        switch_to(outsider)
+        assert client.get(f"/membership/members/{people['member'].id}/archive.pdf").status_code == 403
+    assert access_entries(people["member"]) == []

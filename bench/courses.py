@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.records import wait_until_serving
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "Bench-Passw0rd"  # noqa: S105 -- a throwaway database's accounts
@@ -317,12 +319,7 @@ def main() -> None:
             env=env,
         )  # fmt: skip
         try:
-            for _ in range(100):
-                try:
-                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login")
-                    break
-                except OSError:
-                    time.sleep(0.2)
+            wait_until_serving(port)
             sessions = [Session(port, login) for login in data["members"][: args.clients]]
             rng = random.Random(7)
             course_ids = data["courses"]

@@ -20,10 +20,10 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.courses import PASSWORD, free_port, migrated_environment, seed
+from bench.records import wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -107,7 +107,8 @@ def main() -> None:
             )
             bases.append(f"http://127.0.0.1:{port}")
         try:
-            time.sleep(3)
+            for base in bases:
+                wait_until_serving(int(base.rsplit(":", 1)[1]))
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS

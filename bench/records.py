@@ -38,14 +38,25 @@ BASE_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@1
 COURSES, LESSONS_PER_COURSE, LESSON_SECONDS = 20, 5, 600
 
 
+def wait_until_serving(port: int, seconds: float = 20) -> None:
+    """Until a server on ``port`` answers (a freshly started gunicorn loads the app first)."""
+    for _ in range(int(seconds / 0.2)):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login")
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
 @contextmanager
-def scratch_database():
+def scratch_database(base_url: str = BASE_URL):
+    """A new, empty PostgreSQL database next to ``base_url``'s, dropped afterwards."""
     name = f"hongke_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(BASE_URL, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield sa.make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -349,12 +360,7 @@ def gunicorn(url: str, port: int):
         stderr=(ROOT / "var" / "bench-gunicorn.log").open("w"),
     )
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login")
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(port)
         yield proc
     finally:
         proc.terminate()

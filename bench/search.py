@@ -18,19 +18,19 @@ would take far longer and are not what is being measured).
 """
 
 import argparse
-import contextlib
 import itertools
 import os
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
+
+from bench.records import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,21 +178,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-@contextlib.contextmanager
-def scratch_postgresql(base_url: str):
-    """A new, empty PostgreSQL database next to ``base_url``'s, dropped afterwards."""
-    name = f"hongke_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def load_articles(count: int) -> None:
     """Bulk INSERTs of ``count`` generated published articles (and their revisions)."""
     from app.extensions import db
@@ -316,7 +301,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hongke-bench-search-") as folder:
         folder = Path(folder)
         if base.startswith("postgresql"):
-            with scratch_postgresql(base) as url:
+            with scratch_database(base) as url:
                 run(url, folder, args)
         else:
             run(f"sqlite:///{folder / 'bench.sqlite'}", folder, args)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from search_index.backend import BulkWriter, IndexBusy, RawHit, RawPage, SearchBackend, Viewer
 from search_index.pg_text import row, title_key, to_tsquery
-from search_index.query import ParsedQuery
+from search_index.query import ParsedQuery, one_edit_apart
 from search_index.registry import SearchDocument
 
 logger = logging.getLogger(__name__)
@@ -410,7 +410,7 @@ class PgSearchBackend(SearchBackend):
         }
         with self._transaction() as connection:
             rows = connection.execute(_NEAR, near).all()
-        close = [(term, docs) for term, docs in rows if _one_edit_apart(term, word)]
+        close = [(term, docs) for term, docs in rows if one_edit_apart(term, word)]
         return [term for term, _ in sorted(close, key=lambda r: (-r[1], r[0]))[:5]]
 
     def refresh_terms(self) -> None:
@@ -440,13 +440,3 @@ class PgSearchBackend(SearchBackend):
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """One character replaced, added or removed (Levenshtein distance 1)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

@@ -123,3 +123,14 @@ def parse(text: str | None) -> ParsedQuery:
             query.truncated = True
             break
     return query
+
+
+# Spelling suggestions, whichever backend keeps the terms.
+def one_edit_apart(a: str, b: str) -> bool:
+    """One character replaced, added or removed (Levenshtein distance 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

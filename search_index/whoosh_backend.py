@@ -40,7 +40,7 @@ from whoosh.index import LockError
 
 from search_index.analysis import chinese_analyzer
 from search_index.backend import BulkWriter, IndexBusy, RawHit, RawPage, SearchBackend, Viewer
-from search_index.query import ParsedQuery
+from search_index.query import ParsedQuery, one_edit_apart
 from search_index.registry import SearchDocument
 from search_index.whoosh_query import (
     CONTENT,
@@ -49,7 +49,6 @@ from search_index.whoosh_query import (
     count_matches,
     hidden_from,
     matching,
-    one_edit_apart,
     title_bonus,
     title_key,
     words_with_prefix,

@@ -147,16 +147,6 @@ def matching(query: wq.Query, searcher, docnums: list[int]) -> list[int]:
     return found
 
 
-def one_edit_apart(a: str, b: str) -> bool:
-    """One character replaced, added or removed (Levenshtein distance 1)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 def hidden_from(searcher, viewer: Viewer) -> set[int] | None:
     """Document numbers ``viewer`` may not see (``None``: none, for admins).
 

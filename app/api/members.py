@@ -1,5 +1,8 @@
 """The member lifecycle over the API: development timelines and steps, transfers, QR cards."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from datetime import date
 
 from flask import jsonify, request

@@ -1,5 +1,8 @@
 """Organisation life over ``/api/v1``: the same services and the same rules as the pages."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from datetime import datetime
 
 from flask import Blueprint, request

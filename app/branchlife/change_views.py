@@ -1,6 +1,9 @@
 """Pages to edit or cancel a planned meeting (before it starts), registered on the branchlife
 blueprint by :mod:`app.branchlife.views`."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -6,6 +6,9 @@ One grouped query counts the finalised meetings per (branch, kind) and month of 
 branch. A period is overdue from the day after it ends (server clock); the current period is due.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date

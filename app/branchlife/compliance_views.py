@@ -1,5 +1,8 @@
 """The compliance board's page, exports, reminders and API resource."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from urllib.parse import quote
 
 import sqlalchemy as sa

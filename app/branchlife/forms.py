@@ -18,8 +18,8 @@ from app.core.clock import LOCAL_TZ
 from app.core.forms import PageForm
 
 
-class RecordForm(PageForm):
-    """A meeting held already; the members present come as ``member`` checkboxes beside it."""
+class _MeetingForm(PageForm):
+    """The kind and topic every meeting form asks first."""
 
     kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
     title = StringField(
@@ -29,6 +29,11 @@ class RecordForm(PageForm):
             Length(max=120, message=_l("会议主题不能超过 120 个字")),
         ],
     )
+
+
+class RecordForm(_MeetingForm):
+    """A meeting held already; the members present come as ``member`` checkboxes beside it."""
+
     held_on = DateField(_l("会议日期"), validators=[DataRequired(_l("请填写会议日期"))])
     minutes = IntegerField(
         _l("时长（分钟）"),
@@ -41,17 +46,9 @@ class RecordForm(PageForm):
     submit = SubmitField(_l("记录会议并计入学时"))
 
 
-class PlanForm(PageForm):
+class PlanForm(_MeetingForm):
     """A meeting to hold: chosen attendees come as ``member`` checkboxes when ``audience`` is chosen."""
 
-    kind = SelectField(_l("会议类型"), validators=[DataRequired(_l("请选择会议类型"))])
-    title = StringField(
-        _l("会议主题"),
-        validators=[
-            DataRequired(_l("请填写会议主题")),
-            Length(max=120, message=_l("会议主题不能超过 120 个字")),
-        ],
-    )
     starts_at = DateTimeLocalField(
         _l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写开始时间"))]
     )

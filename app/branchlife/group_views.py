@@ -1,6 +1,9 @@
 """党小组 pages: a 党支部's groups and their members, kept by those who run the branch; registered
 on the branchlife blueprint by :mod:`app.branchlife.views`."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

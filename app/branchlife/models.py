@@ -6,6 +6,9 @@ the amendments made to a finalised meeting.
 that is ``finalised`` from the start.
 """
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 from datetime import date, datetime
 
 import sqlalchemy as sa

@@ -1,5 +1,8 @@
 """Organisation-life pages: plan, notice, check in, ask for leave, finalise, amend."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for

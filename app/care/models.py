@@ -2,6 +2,9 @@
 the secretaries of the member's branch, the assistance officers over it and admins see a case;
 every look at one is written to the audit log."""
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 import enum
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +20,8 @@ from app.extensions import db
 MONEY = sa.Numeric(12, 2)
 
 
+# Enums with their label dicts, alike in shape to each other and to other domains' enums, kept
+# apart: each is one column's own values and labels.
 class CaseKind(enum.StrEnum):
     ILLNESS = "illness"
     FAMILY = "family"

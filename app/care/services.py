@@ -6,6 +6,9 @@ one the user may not see); every page, API answer and document that shows a case
 and through :func:`record_view`, so every look at a case is in the audit log.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation

@@ -1,6 +1,9 @@
 """困难帮扶 pages. Every view of a case goes through ``services.get_case_for`` (404 / 403) and
 leaves an audit entry through ``services.record_view``."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

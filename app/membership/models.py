@@ -1,5 +1,8 @@
 """Member lifecycle tables: recorded development steps, reminders sent, branch stints, transfers."""
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 import enum
 from datetime import date, datetime
 

@@ -1,6 +1,9 @@
 """Online interview pages: the list, scheduling, the interview page (asking, voting, the live
 answers it polls for), the moderator's and the guest's actions, and the published transcript."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -3,6 +3,9 @@ vote on questions beforehand (and during); in the live window the moderator pick
 guest answers them in text (the page polls for new answers); afterwards the transcript is published
 and becomes searchable. The server's clock decides every phase."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 

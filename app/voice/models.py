@@ -5,6 +5,9 @@ no respondent, no time and a random id, and the only trace of a member is the se
 :class:`SurveyParticipation` marker ("has answered"), which holds no answer. Nothing joins the two.
 """
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 import enum
 import secrets
 from datetime import date, datetime
@@ -26,6 +29,8 @@ QUESTIONS_MAX = 100
 RATING_MAX = 5
 
 
+# Enums with their label dicts, alike in shape to each other and to other domains' enums, kept
+# apart: each is one column's own values and labels.
 class QuestionKind(enum.StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"

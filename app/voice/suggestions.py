@@ -6,6 +6,9 @@ An anonymous suggestion keeps its author (to notify them and let them rate the r
 API answer or notification shows the author to a handler.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 

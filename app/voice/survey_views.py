@@ -1,5 +1,8 @@
 """Survey pages: the member's list and answer page; the coordinator's builder, results and export."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -12,6 +12,9 @@ its own, with a random key, into a ``WITHOUT ROWID`` table (see :func:`store_ano
 Until then they are *pending*: results count them (markers less stored responses) but never show them.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import logging
 import secrets
 from dataclasses import dataclass, field

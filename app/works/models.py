@@ -1,6 +1,9 @@
 """Members' works (党员风采): articles (Markdown), photo sets and short videos (through the media
 pipeline), reviewed before they are published; liked once per member and commented on."""
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 import enum
 from datetime import datetime
 
@@ -19,6 +22,8 @@ REPORT_REASON_MAX = 500
 PHOTOS_MAX = 9
 
 
+# Enums with their label dicts, alike in shape to each other and to other domains' enums, kept
+# apart: each is one column's own values and labels.
 class WorkKind(enum.StrEnum):
     ARTICLE = "article"
     PHOTOS = "photos"

@@ -8,6 +8,7 @@ from app.works.models import Work, WorkStatus
 from search_index import Adapter, SearchDocument, Visibility, register
 
 
+# Alike in shape to courses' course_document: each domain maps its own rows to a SearchDocument.
 def work_document(work: Work) -> SearchDocument:
     return SearchDocument(
         type="work",

@@ -2,6 +2,9 @@
 (publish, or return with a comment; the author resubmits), likes once per member, comments under
 the same moderators as Q&A (admins hide and restore; members report), featuring on the home page."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path

@@ -1,5 +1,8 @@
 """Members' works pages: the column, submitting, a work with likes and comments, review, photos."""
 
+# Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
+# redirect; import blocks alike too), kept apart: each names its own loader, service and words.
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _

@@ -10,6 +10,9 @@ and place (``ctid``): each vote therefore rewrites all the round's ballots in ra
 the live rows never single out the grades of one vote (see ``services._rewrite_ballots``).
 """
 
+# Tables alike in shape to other domains' (id, owner, status with labels, link tables of two keys,
+# timestamps), kept apart: each holds its own rows and constraints.
+
 import enum
 import uuid
 from datetime import datetime
@@ -26,6 +29,8 @@ from app.extensions import db
 MIN_PARTICIPANTS = 3
 
 
+# Enums with their label dicts, alike in shape to each other and to other domains' enums, kept
+# apart: each is one column's own values and labels.
 class ReviewGrade(enum.StrEnum):
     EXCELLENT = "excellent"
     QUALIFIED = "qualified"

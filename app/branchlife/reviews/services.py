@@ -6,6 +6,9 @@ database's own constraints: the window, one ballot per voter (a primary key, so 
 once cast once), a grade for every other member and none for oneself.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta

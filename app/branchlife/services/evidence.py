@@ -6,6 +6,9 @@ the orientation EXIF asked for is applied to the pixels first. A thumbnail is ke
 are accepted by content: PDF, Office Open XML (docx/xlsx/pptx) and legacy Office (OLE2).
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import zipfile
 from pathlib import Path
 

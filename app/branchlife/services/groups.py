@@ -2,6 +2,9 @@
 coordinator of its subtree). A meeting may expect "this 党小组"; compliance still counts the meeting
 for its 党支部."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError

@@ -2,6 +2,9 @@
 records the criticism raised about each member. Both close when the meeting is finalised (later
 changes go through an amendment of the minutes)."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden

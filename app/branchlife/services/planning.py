@@ -1,5 +1,8 @@
 """Recording, planning, publishing and reminding meetings."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta

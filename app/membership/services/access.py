@@ -1,6 +1,9 @@
 """Who may do what to a member's lifecycle file: the member, their secretary, the coordinators of
 their subtree, admins. Loading helpers answer 404 for a missing member and 403 out of scope."""
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 

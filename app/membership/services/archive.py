@@ -5,6 +5,9 @@ coordinators of their subtree and admins (:func:`~.access.may_see_file`). Every 
 is written to the audit log against the member and listed on the archive.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from datetime import date
 from pathlib import Path
 

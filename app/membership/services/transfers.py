@@ -6,6 +6,9 @@ and only then does the member's branch change (through accounts). The member's å
 and archive are keyed by the member, not the branch: they travel untouched.
 """
 
+# Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),
+# kept apart: each checks its own rules and says so in its own words.
+
 from datetime import date
 
 import sqlalchemy as sa

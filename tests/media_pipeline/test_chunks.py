@@ -207,3 +207,20 @@ def test_chunk_bounds_cut_at_the_first_keyframe_after_each_chunk_length():
     assert chunking.chunk_bounds(shifted, 48.0, 12.0) == [(0.0, 14.0), (14.0, 14.0), (28.0, None)]
     assert chunking.chunk_bounds([0.0], 700.0, 60.0) == [(0.0, None)]  # one keyframe: one chunk
     assert chunking.chunk_bounds([0.0, 60.0, 62.0], 65.0, 60.0) == [(0.0, None)]  # no short tail
+
+
+def test_the_sweep_removes_the_chunks_of_an_asset_that_failed(app, long_source, chunked, monkeypatch):
+    asset = _ingest(long_source)
+    jobs: list[services.ChunkJob] = []
+    services.process_asset(asset.id, holder="first", commit=db.session.commit, dispatch=jobs.append)
+    folder = services.media_store().root / "chunks" / str(asset.id)
+    assert folder.is_dir()
+    services.sweep()
+    assert folder.is_dir()  # live: kept
+    services.fail_asset(_reload(asset.id), "坏文件")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MEDIA_LEASE_SECONDS", 0)
+    services.sweep()
+    db.session.commit()
+    assert not folder.exists()
+    assert services.encode_chunk(asset.id, jobs[-1].key, 0, commit=db.session.commit) == "done"

@@ -10,6 +10,7 @@ Chunk folders live in ``chunks/<asset>/<key>/`` (outside ``work/``, which a new 
 
 import hashlib
 import logging
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from media_pipeline.services.leases import (
     release_lease,
     renew_lease,
 )
-from media_pipeline.transcode import TranscodeSettings, finish_output
+from media_pipeline.transcode import TranscodeSettings, check_variants, finish_output
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> st
             current_app._get_current_object(), asset_id, holder, config["MEDIA_LEASE_SECONDS"]
         )
         keeper.__enter__()
-    work_dir = media_store().root / "chunks" / str(asset_id) / f".{key}-{index}-{id(keeper):x}"
+    work_dir = media_store().root / "chunks" / str(asset_id) / f".{key}-{index}-{secrets.token_hex(6)}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
     try:
@@ -179,7 +180,8 @@ def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable)
         settings = TranscodeSettings.from_config(config)
         chunking.join_chunks(folder, len(bounds), plan, work_dir)
         chunking.make_extras(source, plan, work_dir, settings)
-        output = finish_output(work_dir, plan, _variants(work_dir, plan), settings)
+        variants = check_variants(work_dir, plan, plan.variant_names)
+        output = finish_output(work_dir, plan, variants, settings)
         if not renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"]):
             raise LeaseLost(asset_id)
         publish(db.session.get(MediaAsset, asset_id), work_dir, output, final=True)
@@ -191,9 +193,3 @@ def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable)
             store.remove(work_dir)
     shutil.rmtree(folder.parent, ignore_errors=True)
     return "ready"
-
-
-def _variants(work_dir: Path, plan: LadderPlan):
-    from media_pipeline.transcode import check_variants
-
-    return check_variants(work_dir, plan, plan.variant_names)

@@ -124,6 +124,10 @@ class Config:
     MEDIA_PUBLISH_EARLY = _env_bool("MEDIA_PUBLISH_EARLY", True)
     #: Copy a browser-ready H.264 source as the top rung instead of encoding it (media_pipeline.copyable).
     MEDIA_COPY_COMPLIANT = _env_bool("MEDIA_COPY_COMPLIANT", True)
+    #: Sources longer than this (seconds) are encoded in chunks by several tasks (0: never);
+    #: chunks are about MEDIA_CHUNK_SECONDS long, cut at the source's keyframes (issue 20).
+    MEDIA_CHUNK_THRESHOLD_SECONDS = _env_int("MEDIA_CHUNK_THRESHOLD_SECONDS", 600)
+    MEDIA_CHUNK_SECONDS = _env_int("MEDIA_CHUNK_SECONDS", 60)
     # --- end of media pipeline settings -----------------------------------------------------------
 
     # --- Quizzes, contests and points (app/quiz, issue 6) -----------------------------------------

@@ -21,6 +21,7 @@ from kombu.exceptions import KombuError, OperationalError
 from app.extensions import celery, db
 from media_pipeline import services
 from media_pipeline.models import MediaAsset
+from media_pipeline.probe import MediaInputError
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ def check_visibility_timeout(config) -> bool:
 def process_asset_task(self, asset_id: int) -> str:
     holder = services.new_lease_holder(self.request.id or "")
     try:
-        outcome = services.process_asset(asset_id, holder=holder, commit=db.session.commit)
+        outcome = services.process_asset(
+            asset_id, holder=holder, commit=db.session.commit, dispatch=queue_chunk_job
+        )
     except SoftTimeLimitExceeded:
         db.session.rollback()
         services.fail_for_good(asset_id, "转码超时：文件处理时间超过上限，请检查文件或联系管理员。")
@@ -91,6 +94,75 @@ def process_asset_task(self, asset_id: int) -> str:
         db.session.rollback()
         raise self.retry(countdown=countdown, max_retries=None)
     return outcome
+
+
+def _retry_or_fail(task, asset_id: int, exc: Exception):
+    """A transient failure of a chunk or join task: retry that task alone, or give up."""
+    db.session.rollback()
+    if task.request.retries >= task.max_retries:
+        logger.exception("media asset %s: giving up after %s retries", asset_id, task.request.retries)
+        services.fail_for_good(asset_id, "转码多次失败（服务器问题），请稍后点击“重新转码”或联系管理员。")
+        db.session.commit()
+        return "failed"
+    logger.warning("media asset %s: transient failure in %s, retrying: %s", asset_id, task.name, exc)
+    raise task.retry(exc=exc, countdown=retry_countdown(task.request.retries)) from exc
+
+
+@celery.task(
+    name="media_pipeline.encode_chunk",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def encode_chunk_task(self, asset_id: int, key: str, index: int) -> str:
+    """One chunk's part of every rung; the last chunk to finish queues the join."""
+    try:
+        outcome = services.encode_chunk(asset_id, key, index, commit=db.session.commit)
+    except MediaInputError as exc:
+        db.session.rollback()
+        services.fail_for_good(asset_id, str(exc))
+        db.session.commit()
+        return "failed"
+    except (*services.TRANSIENT_ERRORS, services.LeaseLost) as exc:
+        return _retry_or_fail(self, asset_id, exc)
+    if outcome == "join":
+        join_chunks_task.apply_async(args=[asset_id, key])
+    return outcome
+
+
+@celery.task(
+    name="media_pipeline.join_chunks",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def join_chunks_task(self, asset_id: int, key: str) -> str:
+    try:
+        return services.join_asset_chunks(asset_id, key, commit=db.session.commit)
+    except MediaInputError as exc:
+        db.session.rollback()
+        services.fail_for_good(asset_id, str(exc))
+        db.session.commit()
+        return "failed"
+    except (*services.TRANSIENT_ERRORS, services.LeaseLost) as exc:
+        return _retry_or_fail(self, asset_id, exc)
+
+
+def queue_chunk_job(job) -> None:
+    """Queue a split asset's missing chunks (each its own task on the media queue), or its join.
+    A broker that is down is logged: the lease lapses and the sweeper queues the asset again."""
+    soft, hard = time_limits(current_app.config["MEDIA_CHUNK_SECONDS"] * 2, current_app.config)
+    try:
+        if job.join:
+            join_chunks_task.apply_async(args=[job.asset_id, job.key], soft_time_limit=soft, time_limit=hard)
+        for index in job.todo:
+            encode_chunk_task.apply_async(
+                args=[job.asset_id, job.key, index], soft_time_limit=soft, time_limit=hard
+            )
+    except (OperationalError, KombuError, ConnectionError, OSError):
+        logger.exception("could not queue the chunks of media asset %s; the sweeper will retry", job.asset_id)
 
 
 def queue_asset(asset_id: int) -> bool:

@@ -40,6 +40,9 @@ MASTER_PLAYLIST = "master.m3u8"
 POSTER = "poster.jpg"
 THUMBNAIL_DIR = "thumbs"
 LOG_FILE = "ffmpeg.log"
+#: Seconds added to every chunk's timestamps: no chunk's first packets (B-frame reordering, AAC
+#: priming) are ever negative, which the muxer would shift by a different amount in the first chunk.
+CHUNK_TS_BASE = 10.0
 #: ffmpeg messages meaning the machine, not the file, failed: worth a retry.
 _TRANSIENT = ("no space left on device", "cannot allocate memory", "resource temporarily unavailable")
 
@@ -212,11 +215,18 @@ def build_command(
     settings: TranscodeSettings,
     rungs: list[int] | None = None,
     extras: bool = True,
+    span: tuple[float, float | None] | None = None,
 ) -> list[str]:
     """The ffmpeg argument list that writes ``rungs`` of the plan (all by default) into ``out_dir``,
-    with the poster and thumbnails when ``extras``."""
+    with the poster and thumbnails when ``extras``; ``span`` = (start, length or None for the rest)
+    encodes one chunk of the source, its timestamps kept where they are in the whole."""
     # Only the containers the probe accepted, from local files only (see probe.ALLOWED_DEMUXERS).
-    inp = ffmpeg.input(str(source), protocol_whitelist="file", format_whitelist=",".join(ALLOWED_DEMUXERS))
+    input_options = {"protocol_whitelist": "file", "format_whitelist": ",".join(ALLOWED_DEMUXERS)}
+    if span is not None:
+        input_options["ss"] = f"{span[0]:.6f}"
+        if span[1] is not None:
+            input_options["t"] = f"{span[1]:.6f}"
+    inp = ffmpeg.input(str(source), **input_options)
     rungs = list(range(len(plan.renditions))) if rungs is None else list(rungs)
     audio = inp[str(plan.audio_index)] if plan.has_audio else None
     streams: list = []
@@ -255,6 +265,8 @@ def build_command(
                 "var_stream_map": var_stream_map(plan, rungs),
             }
         )
+        if span is not None:
+            options["output_ts_offset"] = f"{span[0] + CHUNK_TS_BASE:.6f}"
         outputs.insert(0, ffmpeg.output(*streams, str(out_dir / "%v" / "index.m3u8"), **options))
     argv = ffmpeg.merge_outputs(*outputs).compile(cmd=settings.ffmpeg_bin)
     # Global options first: ffmpeg ignores options trailing the last output.
@@ -402,12 +414,14 @@ def encode_rungs(
     rungs: list[int] | None = None,
     extras: bool = True,
     on_progress: Callable[[float], None] | None = None,
+    span: tuple[float, float | None] | None = None,
 ) -> list[RenditionOutput]:
     """Run one ffmpeg command writing ``rungs`` (all by default) and, with ``extras``, the poster
-    and thumbnails; returns the variants, checked."""
-    argv = build_command(source, plan, out_dir, settings, rungs, extras)
+    and thumbnails (of the ``span`` of the source only, when given); returns the variants, checked."""
+    argv = build_command(source, plan, out_dir, settings, rungs, extras, span)
     logger.info("transcoding %s: %s", source, " ".join(argv))
-    run_ffmpeg(argv, plan.duration, out_dir / LOG_FILE, on_progress, settings.stall_seconds)
+    length = plan.duration if span is None else (span[1] or max(0.0, plan.duration - span[0]))
+    run_ffmpeg(argv, length, out_dir / LOG_FILE, on_progress, settings.stall_seconds)
     if extras and plan.has_video and not (out_dir / POSTER).is_file():
         raise MediaToolError(_("ffmpeg 没有写出封面图。"))
     names = plan.variant_names if rungs is None else [plan.renditions[i].name for i in rungs]

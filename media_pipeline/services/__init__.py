@@ -25,6 +25,7 @@ from media_pipeline.services.admission import (
     prepare_rerun,
     probe_asset,
 )
+from media_pipeline.services.chunks import ChunkJob, encode_chunk
 from media_pipeline.services.common import TRANSIENT_ERRORS, LeaseLost, UploadError, media_store
 from media_pipeline.services.leases import (
     acquire_lease,
@@ -33,7 +34,7 @@ from media_pipeline.services.leases import (
     release_lease,
     renew_lease,
 )
-from media_pipeline.services.processing import fail_for_good, process_asset
+from media_pipeline.services.processing import fail_for_good, join_asset_chunks, process_asset
 from media_pipeline.services.reading import asset_json, state_label
 from media_pipeline.services.sweeping import SweepReport, sweep
 from media_pipeline.services.uploads import (
@@ -46,6 +47,7 @@ from media_pipeline.services.uploads import (
 
 __all__ = [
     "TRANSIENT_ERRORS",
+    "ChunkJob",
     "LeaseLost",
     "MediaAsset",
     "SweepReport",
@@ -59,10 +61,12 @@ __all__ = [
     "complete_upload",
     "create_asset",
     "discard_upload",
+    "encode_chunk",
     "fail_asset",
     "fail_for_good",
     "get_upload_for",
     "ingest_file",
+    "join_asset_chunks",
     "lease_seconds_left",
     "media_store",
     "new_lease_holder",

@@ -19,6 +19,7 @@ from media_pipeline.ladder import LadderPlan, plan_ladder
 from media_pipeline.models import AssetStatus, MediaAsset, MediaRendition, RenditionKind
 from media_pipeline.probe import MediaInputError, ProbeFacts
 from media_pipeline.services.admission import fail_asset, probe_asset
+from media_pipeline.services.chunks import chunk_plan, join_chunks, split_asset, wants_chunks
 from media_pipeline.services.common import LeaseLost, media_store
 from media_pipeline.services.leases import LeaseKeeper, acquire_lease, release_lease, renew_lease
 from media_pipeline.staging import done_cost, plan_stages, published_rungs, run_stage
@@ -61,8 +62,8 @@ class _Run:
     #: Seconds between progress writes (at most a third of the lease).
     REPORT_EVERY = 2.0
 
-    def __init__(self, asset_id: int, holder: str, commit: Callable):
-        self.asset_id, self.holder, self.commit = asset_id, holder, commit
+    def __init__(self, asset_id: int, holder: str, commit: Callable, dispatch: Callable | None = None):
+        self.asset_id, self.holder, self.commit, self.dispatch = asset_id, holder, commit, dispatch
         self.config = current_app.config
         self.lease = self.config["MEDIA_LEASE_SECONDS"]
         self.store = media_store()
@@ -119,13 +120,19 @@ class _Run:
             raise LeaseLost(self.asset_id)
         self.commit()
 
-    def execute(self) -> None:
-        """The stages still to do, each published when it ends."""
+    def execute(self) -> str:
+        """The stages still to do, each published when it ends; or, for a long source, the chunks
+        handed to the queue (``"chunked"``: their tasks encode, join and publish)."""
         asset = db.session.get(MediaAsset, self.asset_id)
         source = self.store.path(asset.original_path)
         if not source.is_file():
             raise MediaInputError(_("原始文件不存在，请重新上传。"))
         plan = self.plan(asset, source)
+        if self.dispatch is not None and wants_chunks(plan, self.config):
+            job = split_asset(self.asset_id, self.holder, source, chunk_plan(asset))
+            self.commit()
+            self.dispatch(job)
+            return "chunked"
         resuming = asset.output_partial and asset.output_dir is not None
         published = self.store.path(asset.output_dir) if resuming else None
         done = published_rungs(published, plan)
@@ -148,15 +155,19 @@ class _Run:
             published = self.store.path(asset.output_dir)
             self.done += stage.cost
             self.commit()
+        return "ready"
 
 
-def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
-    """Probe (if not yet done), transcode and publish one asset, under its lease.
+def process_asset(asset_id: int, *, holder: str, commit: Callable, dispatch: Callable | None = None) -> str:
+    """Probe (if not yet done), transcode and publish one asset, under its lease. With
+    ``dispatch`` (it queues a :class:`~media_pipeline.services.chunks.ChunkJob`), a source longer
+    than ``MEDIA_CHUNK_THRESHOLD_SECONDS`` is split into chunks encoded by their own tasks.
 
-    Returns ``"ready"``, ``"failed"`` (bad input; the reason is on the asset), ``"busy"`` (a live
-    lease is held elsewhere: try again later) or ``"done"`` (nothing to do: finished already, or
-    gone). Raises one of :data:`TRANSIENT_ERRORS` for a failure worth retrying; the asset then stays
-    in its state with the lease released, and runs again, keeping the rungs it already published.
+    Returns ``"ready"``, ``"chunked"`` (handed to the chunk tasks), ``"failed"`` (bad input; the
+    reason is on the asset), ``"busy"`` (a live lease is held elsewhere: try again later) or
+    ``"done"`` (nothing to do: finished already, or gone). Raises one of
+    :data:`TRANSIENT_ERRORS` for a failure worth retrying; the asset then stays in its state with
+    the lease released, and runs again, keeping the rungs it already published.
     """
     asset = db.session.get(MediaAsset, asset_id)
     if asset is None or asset.is_finished:
@@ -165,7 +176,7 @@ def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
         db.session.rollback()
         return "busy"
     commit()
-    run = _Run(asset_id, holder, commit)
+    run = _Run(asset_id, holder, commit, dispatch)
     keeper = None
     if current_app.config["MEDIA_LEASE_HEARTBEAT"]:
         keeper = LeaseKeeper(current_app._get_current_object(), asset_id, holder, run.lease).__enter__()
@@ -173,9 +184,9 @@ def process_asset(asset_id: int, *, holder: str, commit: Callable) -> str:
     try:
         if not run.begin():
             return "failed"
-        run.execute()
-        logger.info("media asset %s ready", asset_id)
-        return "ready"
+        outcome = run.execute()
+        logger.info("media asset %s %s", asset_id, outcome)
+        return outcome
     except MediaInputError as exc:
         db.session.rollback()
         fail_asset(db.session.get(MediaAsset, asset_id), str(exc))
@@ -206,3 +217,8 @@ def fail_for_good(asset_id: int, message: str) -> None:
     asset = db.session.get(MediaAsset, asset_id)
     if asset is not None and not asset.is_finished:
         fail_asset(asset, message)
+
+
+def join_asset_chunks(asset_id: int, key: str, *, commit: Callable) -> str:
+    """The chunked ladder's last step: join, make the extras and the fallback, publish (ready)."""
+    return join_chunks(asset_id, key, commit=commit, publish=_publish)

@@ -112,6 +112,13 @@ def _remove_leftovers(now, config, report: SweepReport) -> None:
             store.remove(work_dir)
             report.work_dirs_removed += 1
 
+    chunks = store.root / "chunks"  # a chunked ladder's parts (services.chunks): kept until joined
+    for folder in sorted(chunks.iterdir()) if chunks.is_dir() else []:
+        asset = db.session.get(MediaAsset, int(folder.name)) if folder.name.isdigit() else None
+        if (asset is None or asset.is_finished) and _older_than(folder, lease):
+            store.remove(folder)
+            report.work_dirs_removed += 1
+
     for asset_id in store.asset_ids_with_outputs():
         asset = db.session.get(MediaAsset, asset_id)
         current = store.path(asset.output_dir) if asset is not None and asset.output_dir else None

@@ -1,0 +1,195 @@
+"""The chunked ladder's jobs (issue 20, item 3): hand out the chunks, encode one, join them.
+
+The asset's lease passes from the run that split the source to a holder shared by its chunk and
+join tasks (``chunks:<asset>:<key>``). Every chunk task renews it while it encodes, so the sweeper
+sees a live lease; when every worker on the asset dies the lease lapses and the sweeper queues the
+asset again as for any dead run. That run finds the same split (the key is the plan's), skips the
+chunks already published and hands out only the others (or the join, when none is missing).
+Chunk folders live in ``chunks/<asset>/<key>/`` (outside ``work/``, which a new run clears).
+"""
+
+import hashlib
+import logging
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from app.extensions import db
+from media_pipeline import chunking
+from media_pipeline.copyable import keyframe_times
+from media_pipeline.ladder import LadderPlan, plan_ladder
+from media_pipeline.models import MediaAsset
+from media_pipeline.probe import ProbeFacts
+from media_pipeline.services.common import LeaseLost, media_store
+from media_pipeline.services.leases import (
+    LeaseKeeper,
+    acquire_lease,
+    release_lease,
+    renew_lease,
+)
+from media_pipeline.transcode import TranscodeSettings, check_variants, finish_output
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ChunkJob:
+    """What the splitting run hands to the queue: chunks still to encode, or only the join."""
+
+    asset_id: int
+    key: str
+    todo: list[int]
+    join: bool
+
+
+def wants_chunks(plan: LadderPlan, config) -> bool:
+    """Long, encoded video only: a copied top rung is already fast in one process, and HDR
+    tone-mapping is kept out of the single-frame poster path."""
+    threshold = config["MEDIA_CHUNK_THRESHOLD_SECONDS"]
+    return bool(
+        threshold and plan.has_video and not plan.copy_top and not plan.tone_map and plan.duration > threshold
+    )
+
+
+def chunk_plan(asset: MediaAsset) -> LadderPlan:
+    """The plan every chunk and the join use (no copying: all rungs are encoded per chunk)."""
+    return plan_ladder(ProbeFacts(**asset.probe), copy=False, copy_audio=False)
+
+
+def chunk_key(plan: LadderPlan, config) -> str:
+    text = f"{plan!r}|{config['MEDIA_CHUNK_SECONDS']}|{config['MEDIA_X264_PRESET']}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def chunks_folder(asset_id: int, key: str) -> Path:
+    return media_store().root / "chunks" / str(asset_id) / key
+
+
+def chunk_holder(asset_id: int, key: str) -> str:
+    return f"chunks:{asset_id}:{key}"
+
+
+def split_asset(asset_id: int, holder: str, source: Path, plan: LadderPlan) -> ChunkJob:
+    """Split (or find the split of) the source and pass the lease to the chunk holder. Flushes
+    only; the caller commits before queueing the job."""
+    config = current_app.config
+    key = chunk_key(plan, config)
+    folder = chunks_folder(asset_id, key)
+    bounds = chunking.read_manifest(folder)
+    if bounds is None:
+        for stale in folder.parent.glob("*"):  # another plan's chunks: not ours to finish
+            shutil.rmtree(stale, ignore_errors=True)
+        keyframes = keyframe_times(source, config["FFPROBE_BIN"], config["MEDIA_PROBE_TIMEOUT_SECONDS"])
+        bounds = chunking.chunk_bounds(keyframes, plan.duration, float(config["MEDIA_CHUNK_SECONDS"]))
+        chunking.write_manifest(folder, bounds)
+    done = chunking.done_chunks(folder, len(bounds))
+    todo = [i for i in range(len(bounds)) if i not in done]
+    shared = chunk_holder(asset_id, key)
+    if not renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"], progress=_progress(done, bounds)):
+        raise LeaseLost(asset_id)
+    asset = db.session.get(MediaAsset, asset_id)
+    asset.lease_holder = shared
+    db.session.flush()
+    logger.info("media asset %s: %s chunks, %s to encode", asset_id, len(bounds), len(todo))
+    return ChunkJob(asset_id, key, todo, join=not todo)
+
+
+def _progress(done: set[int], bounds: list) -> int:
+    return int(90 * len(done) / len(bounds)) if bounds else 0
+
+
+def _load(asset_id: int, key: str):
+    asset = db.session.get(MediaAsset, asset_id)
+    if asset is None or asset.is_finished or asset.lease_holder != chunk_holder(asset_id, key):
+        return None, None, None
+    folder = chunks_folder(asset_id, key)
+    return asset, folder, chunking.read_manifest(folder)
+
+
+def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> str:
+    """Encode chunk ``index`` unless it is there already. Returns ``"join"`` when this was the
+    last chunk missing (the caller queues the join), ``"encoded"``, ``"done"`` (nothing to do)."""
+    asset, folder, bounds = _load(asset_id, key)
+    if asset is None or bounds is None or index >= len(bounds):
+        db.session.rollback()
+        return "done"
+    holder, config = chunk_holder(asset_id, key), current_app.config
+    if chunking.chunk_dir(folder, index).is_dir():
+        return "done"
+    source = media_store().path(asset.original_path)
+    plan = chunk_plan(asset)
+    commit()
+    keeper = None
+    if config["MEDIA_LEASE_HEARTBEAT"]:
+        keeper = LeaseKeeper(
+            current_app._get_current_object(), asset_id, holder, config["MEDIA_LEASE_SECONDS"]
+        )
+        keeper.__enter__()
+    work_dir = media_store().root / "chunks" / str(asset_id) / f".{key}-{index}-{secrets.token_hex(6)}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    try:
+        settings = TranscodeSettings.from_config(config)
+        chunking.encode_chunk(source, plan, work_dir, settings, bounds[index])
+        if keeper is not None and keeper.lost:
+            raise LeaseLost(asset_id)
+        chunking.publish_chunk(work_dir, folder, index)
+    finally:
+        if keeper is not None:
+            keeper.__exit__(None, None, None)
+        shutil.rmtree(work_dir, ignore_errors=True)
+    done = chunking.done_chunks(folder, len(bounds))
+    renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"], progress=_progress(done, bounds))
+    commit()
+    if len(done) == len(bounds) and _claim_join(folder):
+        return "join"
+    return "encoded"
+
+
+def _claim_join(folder: Path) -> bool:
+    """Only one of the chunks finishing together queues the join (the one whose mkdir wins)."""
+    try:
+        (folder / "join.claimed").mkdir()
+    except FileExistsError:
+        return False
+    return True
+
+
+def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable) -> str:
+    """Join every chunk into the ladder, make the extras and the fallback, and publish (ready)."""
+    asset, folder, bounds = _load(asset_id, key)
+    if asset is None or bounds is None:
+        db.session.rollback()
+        return "done"
+    holder, config = chunk_holder(asset_id, key), current_app.config
+    if len(chunking.done_chunks(folder, len(bounds))) < len(bounds):
+        return "waiting"
+    if not acquire_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"]):
+        db.session.rollback()
+        return "busy"
+    source = media_store().path(asset.original_path)
+    plan = chunk_plan(asset)
+    commit()
+    store = media_store()
+    work_dir = store.new_work_dir(asset_id)
+    try:
+        settings = TranscodeSettings.from_config(config)
+        chunking.join_chunks(folder, len(bounds), plan, work_dir)
+        chunking.make_extras(source, plan, work_dir, settings)
+        variants = check_variants(work_dir, plan, plan.variant_names)
+        output = finish_output(work_dir, plan, variants, settings)
+        if not renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"]):
+            raise LeaseLost(asset_id)
+        publish(db.session.get(MediaAsset, asset_id), work_dir, output, final=True)
+        work_dir = None
+        release_lease(asset_id, holder)
+        commit()
+    finally:
+        if work_dir is not None:
+            store.remove(work_dir)
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    return "ready"

@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.api import bp, ok
 from app.core.clock import utcnow
 from app.extensions import db
+from app.voice import answers as answering
 from app.voice import surveys as services
 from app.voice.models import Survey
 
@@ -48,7 +49,7 @@ def list_surveys():
 @bp.get("/surveys/<int:survey_id>")
 def get_survey(survey_id: int):
     survey = services.get_survey_for(survey_id, current_user)
-    return ok(survey_json(survey, services.has_answered(survey, current_user), with_questions=True))
+    return ok(survey_json(survey, answering.has_answered(survey, current_user), with_questions=True))
 
 
 @bp.post("/surveys/<int:survey_id>/responses")
@@ -56,6 +57,6 @@ def answer_survey(survey_id: int):
     survey = services.get_survey_for(survey_id, current_user)
     body = request.get_json(silent=True)
     answers = body.get("answers") if isinstance(body, dict) else None
-    services.submit_response(current_user, survey, answers, utcnow())
+    answering.submit_response(current_user, survey, answers, utcnow())
     db.session.commit()
     return ok({"survey_id": survey.id, "has_answered": True}, status=201)

@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.core.clock import utcnow
 from app.extensions import db
 from app.org.models import Branch
+from app.voice import answers as answering
 from app.voice import interviews, suggestions, surveys
 from app.voice.models import Interview, Suggestion, Survey
 
@@ -47,14 +48,14 @@ def _survey(coordinator: User, branch: Branch, title: str, opens, closes, member
     answered_at = opens + timedelta(hours=2)
     for n, member in enumerate(members):
         by_kind = {q.kind.value: q.id for q in survey.questions}
-        answers = {
+        given = {
             by_kind["single"]: rng.choice([0, 0, 0, 1, 1, 2]),
             by_kind["multiple"]: sorted(rng.sample(range(4), rng.randint(1, 3))),
             by_kind["rating"]: rng.choice([3, 4, 4, 5, 5]),
             by_kind["matrix"]: {str(r): rng.choice([0, 0, 1]) for r in range(3)},
             by_kind["text"]: OPINIONS[n % len(OPINIONS)],
         }
-        surveys.submit_response(member, survey, answers, answered_at)
+        answering.submit_response(member, survey, given, answered_at)
     return 1
 
 

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from app.accounts.models import User
 from app.core import audit, spreadsheets
 from app.extensions import db
+from app.voice.answers import pending_count
 from app.voice.models import RATING_MAX, QuestionKind, Survey, SurveyQuestion, SurveyResponse
-from app.voice.surveys import SurveyError, pending_count, target_user_ids
+from app.voice.surveys import SurveyError, target_user_ids
 
 
 @dataclass

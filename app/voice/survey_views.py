@@ -13,6 +13,7 @@ from app.core.permissions import login_required
 from app.extensions import db
 from app.org.services import visible_branches
 from app.quiz.forms import to_local, to_utc
+from app.voice import answers as answering
 from app.voice import survey_results
 from app.voice import surveys as services
 from app.voice.forms import AnswerForm, QuestionForm, SurveyForm
@@ -150,7 +151,7 @@ def answers_from_form(survey, form) -> dict:
 def _as_far_as_valid(survey, raw, fallback: dict) -> dict:
     """What the member typed, to show again beside the message (the draft when it cannot be read)."""
     try:
-        return services.clean_answers(survey, raw, complete=False)
+        return answering.clean_answers(survey, raw, complete=False)
     except services.SurveyError:
         return fallback
 
@@ -160,15 +161,15 @@ def _as_far_as_valid(survey, raw, fallback: dict) -> dict:
 def answer(survey_id: int):
     survey = services.get_survey_for(survey_id, current_user)
     now, form = utcnow(), AnswerForm()
-    answers, status = services.draft_for(survey, current_user), 200
+    answers, status = answering.draft_for(survey, current_user), 200
     if form.validate_on_submit():
         raw = answers_from_form(survey, request.form)
         submitting = request.form.get("action") == "submit"
         try:
             if submitting:
-                services.submit_response(current_user, survey, raw, now)
+                answering.submit_response(current_user, survey, raw, now)
             else:
-                services.save_draft(current_user, survey, raw, now)
+                answering.save_draft(current_user, survey, raw, now)
         except services.SurveyError as exc:
             status = refused(exc)
             answers = _as_far_as_valid(survey, raw, answers)
@@ -184,7 +185,7 @@ def answer(survey_id: int):
         survey=survey,
         form=form,
         answers=answers,
-        has_answered=services.has_answered(survey, current_user),
+        has_answered=answering.has_answered(survey, current_user),
         is_open=survey.is_open(now),
         can_manage=services.can_manage_survey(current_user, survey),
     ), status

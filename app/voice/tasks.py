@@ -2,6 +2,7 @@
 services, each idempotent."""
 
 from app.extensions import celery, db
+from app.voice import answers as answering
 from app.voice import suggestions, surveys
 
 
@@ -21,7 +22,7 @@ def remind_waiting_suggestions() -> int:
 
 @celery.task(name="voice.store_anonymous_response", acks_late=True)
 def store_anonymous_response(survey_id: int, response_id: str, answers: dict) -> bool:
-    """Queued with a random countdown after the marker's commit (see ``surveys.submit_response``)."""
-    written = surveys.store_anonymous_answers(survey_id, response_id, answers)
+    """Queued with a random countdown after the marker's commit (see ``answering.submit_response``)."""
+    written = answering.store_anonymous_answers(survey_id, response_id, answers)
     db.session.commit()
     return written

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.voice import survey_results, surveys
+from app.voice import answers as answering
+from app.voice import survey_results
 from app.voice.models import SurveyParticipation, SurveyResponse
 from tests.voice.conftest import build_survey, full_answers
 
@@ -38,7 +39,7 @@ def test_responses_are_never_written_in_the_markers_transaction(cast, clock):
         return db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse))
 
     for n, member in enumerate(cast["members"]):
-        surveys.submit_response(member, survey, full_answers(survey), clock.now)
+        answering.submit_response(member, survey, full_answers(survey), clock.now)
         assert stored() == n  # inside the marker's transaction, its response does not exist yet
         if postgres:
             (marker_xid,) = _rows(
@@ -57,7 +58,7 @@ def test_responses_are_never_written_in_the_markers_transaction(cast, clock):
 
 def test_named_responses_are_written_with_the_marker(cast, clock):
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, anonymous=False)
-    surveys.submit_response(cast["member"], survey, full_answers(survey), clock.now)
+    answering.submit_response(cast["member"], survey, full_answers(survey), clock.now)
     assert db.session.scalar(sa.select(SurveyResponse.respondent_id)) == cast["member"].id
 
 
@@ -79,16 +80,16 @@ def test_pending_answers_are_counted_and_never_shown(client, login, cast, clock,
     app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"] = 300
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, min_group=1)
     for i, member in enumerate(cast["members"][:3]):
-        surveys.submit_response(member, survey, full_answers(survey, text=f"待入库{i}"), clock.now)
+        answering.submit_response(member, survey, full_answers(survey, text=f"待入库{i}"), clock.now)
         db.session.commit()
     del app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"]
     assert len(held) == 3
     assert all(0 <= countdown <= 300 for _args, countdown in held)
     # The message carries the survey, a random key and the answers: nothing about the member.
-    for (survey_id, response_id, answers), _countdown in held:
+    for (survey_id, response_id, carried), _countdown in held:
         assert survey_id == survey.id
         assert len(response_id) == 32
-        assert set(answers) == {str(q.id) for q in survey.questions}
+        assert set(carried) == {str(q.id) for q in survey.questions}
     results = survey_results.survey_results(survey)
     assert (results.responses, results.pending) == (0, 3)
 
@@ -117,6 +118,6 @@ def test_pending_answers_are_counted_and_never_shown(client, login, cast, clock,
 
 def test_a_task_for_a_named_or_missing_survey_writes_nothing(cast, clock):
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, anonymous=False)
-    assert not surveys.store_anonymous_answers(survey.id, "a" * 32, {})
-    assert not surveys.store_anonymous_answers(10**9, "b" * 32, {})
-    assert not surveys.store_anonymous_answers(survey.id, "c" * 32, ["not", "a", "dict"])
+    assert not answering.store_anonymous_answers(survey.id, "a" * 32, {})
+    assert not answering.store_anonymous_answers(10**9, "b" * 32, {})
+    assert not answering.store_anonymous_answers(survey.id, "c" * 32, ["not", "a", "dict"])

@@ -2,7 +2,8 @@
 
 from app.extensions import db
 from app.portal.panels import sections_for
-from app.voice import suggestions, surveys
+from app.voice import answers as answering
+from app.voice import suggestions
 from tests.voice.conftest import build_survey, full_answers
 
 
@@ -18,7 +19,7 @@ def test_a_waiting_survey_shows_on_the_home_page_until_answered(as_user, cast, c
     assert "voice.surveys" not in keys(cast["outsider"])
     page = as_user(member).get("/").get_data(as_text=True)
     assert 'data-testid="voice-surveys"' in page
-    surveys.submit_response(member, survey, full_answers(survey), clock.now)
+    answering.submit_response(member, survey, full_answers(survey), clock.now)
     db.session.commit()
     assert "voice.surveys" not in keys(member)
 

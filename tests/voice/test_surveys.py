@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.accounts import services as accounts
 from app.extensions import db
 from app.portal.models import Notification
+from app.voice import answers as answering
 from app.voice import survey_results, surveys
 from app.voice.models import SurveyDraft, SurveyParticipation, SurveyResponse
 from tests.voice.conftest import build_survey, full_answers
@@ -31,7 +32,7 @@ def test_anonymous_responses_are_linked_to_nobody_in_any_table(client, cast, clo
     secrets_by_member = {}
     for i, member in enumerate(cast["members"]):
         secret = f"只有我知道的意见第{i}条"
-        surveys.submit_response(member, survey, full_answers(survey, text=secret), clock.now)
+        answering.submit_response(member, survey, full_answers(survey, text=secret), clock.now)
         secrets_by_member[member.id] = secret
         db.session.commit()
     member_ids = set(secrets_by_member)
@@ -67,7 +68,7 @@ def test_anonymous_responses_are_linked_to_nobody_in_any_table(client, cast, clo
 
 def test_named_surveys_keep_the_respondent(cast, clock):
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, anonymous=False)
-    surveys.submit_response(cast["member"], survey, full_answers(survey), clock.now)
+    answering.submit_response(cast["member"], survey, full_answers(survey), clock.now)
     db.session.commit()
     assert db.session.scalars(sa.select(SurveyResponse.respondent_id)).one() == cast["member"].id
 
@@ -75,7 +76,7 @@ def test_named_surveys_keep_the_respondent(cast, clock):
 def test_a_group_under_the_threshold_shows_no_breakdown(client, login, cast, clock):
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, min_group=5)
     for member in cast["members"][:4]:
-        surveys.submit_response(member, survey, full_answers(survey, text=f"意见{member.id}"), clock.now)
+        answering.submit_response(member, survey, full_answers(survey, text=f"意见{member.id}"), clock.now)
     db.session.commit()
     results = survey_results.survey_results(survey)
     assert results.responses == 4
@@ -89,7 +90,7 @@ def test_a_group_under_the_threshold_shows_no_breakdown(client, login, cast, clo
     assert "data-chart" not in page
     assert client.get(f"/surveys/{survey.id}/export.xlsx").status_code == 403
 
-    surveys.submit_response(cast["members"][4], survey, full_answers(survey, text="第五份"), clock.now)
+    answering.submit_response(cast["members"][4], survey, full_answers(survey, text="第五份"), clock.now)
     db.session.commit()
     page = client.get(f"/surveys/{survey.id}/results").get_data(as_text=True)
     assert "results-withheld" not in page
@@ -103,7 +104,7 @@ def test_results_and_the_xlsx_export(client, login, cast, clock):
     for i, member in enumerate(cast["members"][:3]):
         answers = full_answers(survey, text=f"建议{i}")
         answers[survey.questions[2].id] = i + 3
-        surveys.submit_response(member, survey, answers, clock.now)
+        answering.submit_response(member, survey, answers, clock.now)
     db.session.commit()
     results = survey_results.survey_results(survey)
     by_kind = {r.question.kind.value: r for r in results.questions}
@@ -136,7 +137,7 @@ def test_members_answer_once_with_a_draft_first(client, login, cast, clock):
 
     saved = client.post(f"/surveys/{survey.id}", data={"action": "draft", f"q{q['single']}": "1"})
     assert saved.status_code == 302
-    assert surveys.draft_for(survey, member) == {str(q["single"]): 1}
+    assert answering.draft_for(survey, member) == {str(q["single"]): 1}
     assert 'value="1" checked' in client.get(f"/surveys/{survey.id}").get_data(as_text=True)
 
     missing = client.post(f"/surveys/{survey.id}", data={"action": "submit", f"q{q['single']}": "1"})
@@ -152,8 +153,8 @@ def test_members_answer_once_with_a_draft_first(client, login, cast, clock):
         f"q{q['matrix']}_r1": "0",
     }
     assert client.post(f"/surveys/{survey.id}", data=form).status_code == 302
-    assert surveys.has_answered(survey, member)
-    assert surveys.draft_for(survey, member) == {}
+    assert answering.has_answered(survey, member)
+    assert answering.draft_for(survey, member) == {}
     again = client.post(f"/surveys/{survey.id}", data=form)
     assert again.status_code == 409
 
@@ -247,7 +248,7 @@ def test_a_coordinator_builds_and_publishes_within_their_scope(client, login, as
 
 def test_the_reminder_before_the_close_goes_once_to_those_who_have_not_answered(cast, clock):
     survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now)
-    surveys.submit_response(cast["member"], survey, full_answers(survey), clock.now)
+    answering.submit_response(cast["member"], survey, full_answers(survey), clock.now)
     db.session.commit()
     assert surveys.remind_closing_surveys() == 0  # a week before the close
     clock.advance(6 * 86400 + 3600)
@@ -299,7 +300,7 @@ def test_twenty_submissions_at_once_store_one_response(shared_app):
 
                     user, target = db.session.get(User, member_id), db.session.get(Survey, survey_id)
                     try:
-                        surveys.submit_response(user, target, answers, utcnow())
+                        answering.submit_response(user, target, answers, utcnow())
                         db.session.commit()
                         outcomes.append("ok")
                     except surveys.SurveyError as exc:

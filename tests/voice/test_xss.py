@@ -9,6 +9,7 @@ import pytest
 from markupsafe import escape
 
 from app.extensions import db
+from app.voice import answers as answering
 from app.voice import interviews, suggestions, surveys
 from tests.portal.test_xss import PAYLOADS, executable_parts
 
@@ -34,8 +35,8 @@ def test_no_payload_survives_on_any_voice_page(as_user, cast, clock, payload):
     surveys.add_question(coordinator, survey, Q("matrix", short, "", [short, "中"], [short]))
     surveys.publish_survey(coordinator, survey, clock.now)
     q1, q2, q3 = (q.id for q in survey.questions)
-    surveys.submit_response(member, survey, {q1: 0, q2: payload, q3: {"0": 0}}, clock.now)
-    surveys.save_draft(cast["members"][1], survey, {q2: payload}, clock.now)
+    answering.submit_response(member, survey, {q1: 0, q2: payload, q3: {"0": 0}}, clock.now)
+    answering.save_draft(cast["members"][1], survey, {q2: payload}, clock.now)
 
     title = f"建议 {short}"[:200]
     data = suggestions.SuggestionData(title, payload, "branch", False, True)

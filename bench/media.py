@@ -3,8 +3,10 @@
 Run: ``.venv/bin/python -m bench.media [--seconds 60] [--upload-gib 2] [--peers]``. In one run, on one
 machine (issue 20's figures first):
 
-- two 60 s 1080p30 sources: one as a screen recorder writes it (x264's default 250-frame GOP: the
-  ladder is encoded) and one browser-ready (keyframes every 2 s, AAC stereo: the top rung is copied);
+- three 60 s 1080p30 sources: one as a screen recorder writes it (x264's default 250-frame GOP: the
+  ladder is encoded, the source remuxed as it is is watchable first), one that no browser plays as
+  it is (MPEG-4 Part 2: the lowest rung is encoded first) and one browser-ready (keyframes every
+  2 s, AAC stereo: the top rung is copied);
 - **today**: the pipeline with the issue-20 changes switched off (``MEDIA_PUBLISH_EARLY`` and
   ``MEDIA_COPY_COMPLIANT`` false): one ffmpeg for the whole ladder, playable only at the end;
 - **ours**, on each source: the time to the first playable rendition (goal <= 0.25x the source's
@@ -76,8 +78,12 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True)
 
 
-def make_source(path: Path, seconds: int, gop: int | None = None) -> None:
-    """1080p30 H.264 + AAC stereo; ``gop`` frames between keyframes (x264's default 250 if None)."""
+def make_source(path: Path, seconds: int, gop: int | None = None, mpeg4: bool = False) -> None:
+    """1080p30 H.264 + AAC stereo; ``gop`` frames between keyframes (x264's default 250 if None);
+    ``mpeg4``: MPEG-4 Part 2 video instead, which no browser plays as it is."""
+    video = (
+        ["-c:v", "mpeg4", "-q:v", "3"] if mpeg4 else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
+    )
     ffmpeg(
         "-f",
         "lavfi",
@@ -89,12 +95,7 @@ def make_source(path: Path, seconds: int, gop: int | None = None) -> None:
         f"sine=frequency=440:sample_rate=48000:duration={seconds}",
         "-ac",
         "2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "20",
+        *video,
         "-pix_fmt",
         "yuv420p",
         *(["-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"] if gop else []),
@@ -325,6 +326,7 @@ def main() -> None:
     parser.add_argument("--peers", action="store_true", help="also time one process per rendition")
     parser.add_argument("--long-seconds", type=int, default=600, help="chunked source duration (0: skip)")
     parser.add_argument("--long-size", default="1920x1080", help="chunked source size")
+    parser.add_argument("--cores-per-worker", type=int, default=0, help="chunked: pin each worker to N cores")
     args = parser.parse_args()
     secs = args.seconds
     with tempfile.TemporaryDirectory(prefix="hongke-bench-media-") as tmp:
@@ -333,6 +335,8 @@ def main() -> None:
         compliant = folder / "compliant-1080p.mp4"
         generation = timed(lambda: make_source(source, secs))
         make_source(compliant, secs, gop=60)
+        foreign = folder / "mpeg4-1080p.mp4"
+        make_source(foreign, secs, mpeg4=True)
         print(
             f"sources: {secs} s 1920x1080 30 fps H.264 + AAC stereo, 250-frame GOP "
             f"({source.stat().st_size / 1e6:.1f} MB, generated in {generation:.1f} s) and 2 s GOP "
@@ -343,7 +347,11 @@ def main() -> None:
         print(
             f"today (one ffmpeg, playable at the end), 250-frame GOP source: {today_wall:7.1f} s to playable"
         )
-        for label, path in (("250-frame GOP (encoded)", source), ("2 s GOP (top rung copied)", compliant)):
+        for label, path in (
+            ("250-frame GOP (source remuxed first)", source),
+            ("MPEG-4 Part 2 (lowest rung first)", foreign),
+            ("2 s GOP (top rung copied)", compliant),
+        ):
             first, wall, asset = ours(path, folder)
             heights = [r["height"] for r in asset["renditions"] if r["kind"] == "hls"]
             print(
@@ -360,7 +368,7 @@ def main() -> None:
         if args.long_seconds > 0:  # issue 20, item 3: the chunked ladder over 1 and 2 workers
             from bench.media_chunks import chunked_figures
 
-            chunked_figures(folder, args.long_seconds, args.long_size, 30)
+            chunked_figures(folder, args.long_seconds, args.long_size, 30, args.cores_per_worker)
         shutil.rmtree(folder / "plain", ignore_errors=True)
 
         if args.peers:

@@ -17,14 +17,31 @@ means the ladder is encoded as before):
 
 Audio is copied too when it is AAC in stereo at 44.1 or 48 kHz; otherwise it is
 encoded to AAC as usual.
+
+**Watchable at once** (issue 20, item 1): a source that passes every video condition above but the
+keyframe one (a screen recorder's 250-frame GOP, a camera's irregular keyframes) still
+plays in every browser as a progressive MP4. Its streams are remuxed as they are (no decode, no
+encode: seconds even for an hour) into the asset's MP4 fallback and published at once, so members
+can watch while the whole ladder is encoded in one pass. Its audio must be AAC (or absent). Any
+other source gets its lowest rung encoded first instead (:mod:`media_pipeline.staging`).
 """
 
 import itertools
 import logging
 from pathlib import Path
 
-from media_pipeline.ladder import SEGMENT_SECONDS
-from media_pipeline.probe import INPUT_GUARDS, ProbeFacts, _run
+from flask_babel import gettext as _
+
+from media_pipeline.ladder import SEGMENT_SECONDS, LadderPlan
+from media_pipeline.probe import ALLOWED_DEMUXERS, INPUT_GUARDS, MediaToolError, ProbeFacts, _run
+from media_pipeline.transcode import (
+    LOG_FILE,
+    QUIET_WITH_PROGRESS,
+    RenditionOutput,
+    TranscodeOutput,
+    TranscodeSettings,
+    run_ffmpeg,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +122,36 @@ def source_is_copyable(facts: ProbeFacts, path: Path, ffprobe_bin: str, timeout:
     )
     logger.info("%s: compliant H.264, keyframes %s copy", path, "allow" if copyable else "do not allow")
     return copyable
+
+
+def plays_as_it_is(facts: ProbeFacts) -> bool:
+    """The source, remuxed into an MP4, plays in every browser (the rule's video conditions bar the
+    keyframe one, and AAC or no audio)."""
+    return video_is_copyable(facts) and (facts.audio_index is None or facts.audio_codec == "aac")
+
+
+def remux_source(
+    source: Path, plan: LadderPlan, size: tuple[int, int], out_dir: Path, settings: TranscodeSettings
+) -> TranscodeOutput:
+    """The source's video (and audio) stream copied into ``out_dir/fallback.mp4`` (``size``: its
+    picture), metadata dropped, the index at the front so that playback starts at once."""
+    target = out_dir / "fallback.mp4"
+    maps = ["-map", f"0:{plan.video_index}"]
+    if plan.has_audio:
+        maps += ["-map", f"0:{plan.audio_index}"]
+    argv = [
+        settings.ffmpeg_bin,
+        *QUIET_WITH_PROGRESS,
+        *("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS)),
+        *("-i", str(source)),
+        *maps,
+        *("-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1", "-dn", "-sn"),
+        *("-movflags", "+faststart", "-f", "mp4", str(target)),
+    ]
+    run_ffmpeg(argv, plan.duration, out_dir / LOG_FILE, stall_seconds=settings.stall_seconds)
+    bytes_written = target.stat().st_size if target.is_file() else 0
+    if bytes_written == 0:
+        raise MediaToolError(_("没有生成备用播放文件。"))
+    bandwidth = int(bytes_written * 8 / plan.duration) if plan.duration else 0
+    rendition = RenditionOutput("mp4", target.name, width=size[0], height=size[1], bandwidth=bandwidth)
+    return TranscodeOutput(master_playlist=None, renditions=[rendition])

@@ -3,8 +3,10 @@
 A video's ladder is made in up to two ffmpeg commands, each into its own work folder and each
 published by one atomic rename (see :mod:`media_pipeline.storage`):
 
-1. **first playable**: the copied top rung when the source is browser-ready (seconds), else the
-   lowest rung alone; published at once with a master playlist listing just it;
+1. **first playable**: the copied top rung when the source is browser-ready (seconds); else the
+   source remuxed into the MP4 fallback when it plays as it is (seconds, see
+   :mod:`media_pipeline.copyable`), and the whole ladder then follows in one pass; else the lowest
+   rung alone, published at once with a master playlist listing just it;
 2. **the rest**: every rung not yet published, the poster and thumbnails; the rungs already
    published are hard-linked into the new folder (same files, no copy, nothing re-encoded), the
    master playlist lists them all, and the MP4 fallback is remuxed.
@@ -20,6 +22,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from media_pipeline.copyable import remux_source
 from media_pipeline.ladder import LadderPlan
 from media_pipeline.transcode import (
     MASTER_PLAYLIST,
@@ -43,6 +46,8 @@ class Stage:
     extras: bool
     final: bool
     cost: float = 1.0
+    #: The source's picture size when this stage remuxes the source as it is (watchable at once).
+    remux_size: tuple[int, int] | None = None
 
 
 def _area(plan: LadderPlan, index: int) -> float:
@@ -68,13 +73,24 @@ def stage_cost(plan: LadderPlan, rungs: list[int] | None, extras: bool) -> float
     )
 
 
-def plan_stages(plan: LadderPlan, done: set[str], early: bool) -> list[Stage]:
-    """The commands still to run: ``done`` are rung names already published by this job."""
+def remux_stage(plan: LadderPlan, size: tuple[int, int]) -> Stage:
+    source = _area(plan, len(plan.renditions) - 1)
+    return Stage([], extras=False, final=False, cost=COPY_COST * source, remux_size=size)
+
+
+def plan_stages(
+    plan: LadderPlan, done: set[str], early: bool, remux_size: tuple[int, int] | None = None
+) -> list[Stage]:
+    """The commands still to run: ``done`` are rung names already published by this job;
+    ``remux_size`` (the source's picture) when the source plays as it is and is to be published
+    first, remuxed."""
     if not plan.has_video:
         return [Stage(None, extras=False, final=True)]
     todo = [i for i, r in enumerate(plan.renditions) if r.name not in done]
     stages = []
-    if early and not done and len(plan.renditions) > 1:
+    if early and remux_size is not None and not plan.copy_top:
+        stages.append(remux_stage(plan, remux_size))
+    elif early and not done and len(plan.renditions) > 1:
         first = len(plan.renditions) - 1 if plan.copy_top else 0
         stages.append(Stage([first], extras=False, final=False, cost=stage_cost(plan, [first], False)))
         todo.remove(first)
@@ -142,6 +158,8 @@ def run_stage(
 ) -> TranscodeOutput:
     """One stage into ``work_dir``: encode its rungs, link the published ones, write the master
     (and, for the final stage, the fallback). Returns what the folder holds."""
+    if stage.remux_size is not None:
+        return remux_source(source, plan, stage.remux_size, work_dir, settings)
     variants: list[RenditionOutput] = []
     if stage.rungs is None or stage.rungs or stage.extras:
         variants = encode_rungs(source, plan, work_dir, settings, stage.rungs, stage.extras, on_progress)

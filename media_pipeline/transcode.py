@@ -77,7 +77,8 @@ class RenditionOutput:
 class TranscodeOutput:
     """What a finished work folder holds, with paths relative to it."""
 
-    master_playlist: str
+    #: ``None`` for a folder holding only a progressive file (the source remuxed, watchable first).
+    master_playlist: str | None
     renditions: list[RenditionOutput] = field(default_factory=list)
     poster: str | None = None
     thumbnails: list[str] = field(default_factory=list)
@@ -111,7 +112,7 @@ def _video_chain(source, plan: LadderPlan):
 
 #: ffmpeg's global options for every run: no prompt, only warnings logged, progress as key=value lines
 #: on stdout for :func:`run_ffmpeg` to read.
-_QUIET_WITH_PROGRESS = (
+QUIET_WITH_PROGRESS = (
     "-hide_banner",
     "-nostdin",
     "-y",
@@ -270,7 +271,7 @@ def build_command(
         outputs.insert(0, ffmpeg.output(*streams, str(out_dir / "%v" / "index.m3u8"), **options))
     argv = ffmpeg.merge_outputs(*outputs).compile(cmd=settings.ffmpeg_bin)
     # Global options first: ffmpeg ignores options trailing the last output.
-    return [argv[0], *_QUIET_WITH_PROGRESS, "-stats_period", "1", *argv[1:]]
+    return [argv[0], *QUIET_WITH_PROGRESS, "-stats_period", "1", *argv[1:]]
 
 
 def _die_with_parent() -> None:
@@ -358,7 +359,7 @@ def read_master(path: Path) -> list[tuple[str, int]]:
 def _remux_fallback(playlist: Path, target: Path, settings: TranscodeSettings, log_path: Path) -> None:
     argv = [
         settings.ffmpeg_bin,
-        *_QUIET_WITH_PROGRESS,
+        *QUIET_WITH_PROGRESS,
         "-protocol_whitelist",  # our own playlist, and the segments beside it
         "file",
         "-format_whitelist",

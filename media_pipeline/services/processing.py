@@ -14,7 +14,7 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import media_ready
 from app.extensions import db
-from media_pipeline.copyable import audio_is_copyable, source_is_copyable
+from media_pipeline.copyable import audio_is_copyable, plays_as_it_is, source_is_copyable
 from media_pipeline.ladder import LadderPlan, plan_ladder
 from media_pipeline.models import AssetStatus, MediaAsset, MediaRendition, RenditionKind
 from media_pipeline.probe import MediaInputError, ProbeFacts
@@ -22,7 +22,7 @@ from media_pipeline.services.admission import fail_asset, probe_asset
 from media_pipeline.services.chunks import chunk_plan, join_chunks, split_asset, wants_chunks
 from media_pipeline.services.common import LeaseLost, media_store
 from media_pipeline.services.leases import LeaseKeeper, acquire_lease, release_lease, renew_lease
-from media_pipeline.staging import done_cost, plan_stages, published_rungs, run_stage
+from media_pipeline.staging import Stage, done_cost, plan_stages, published_rungs, remux_stage, run_stage
 from media_pipeline.transcode import TranscodeOutput, TranscodeSettings
 
 logger = logging.getLogger(__name__)
@@ -122,13 +122,23 @@ class _Run:
 
     def execute(self) -> str:
         """The stages still to do, each published when it ends; or, for a long source, the chunks
-        handed to the queue (``"chunked"``: their tasks encode, join and publish)."""
+        handed to the queue (``"chunked"``: their tasks encode, join and publish), after the source
+        itself is published when it plays as it is."""
         asset = db.session.get(MediaAsset, self.asset_id)
         source = self.store.path(asset.original_path)
         if not source.is_file():
             raise MediaInputError(_("原始文件不存在，请重新上传。"))
         plan = self.plan(asset, source)
+        facts = ProbeFacts(**asset.probe)
+        # Watchable first only for an asset nobody can watch yet: a new version of a ready asset
+        # keeps the old one serving until it is whole, and a resumed run has published already.
+        early = self.config["MEDIA_PUBLISH_EARLY"] and asset.output_dir is None
+        remux_size = facts.display_size if early and plays_as_it_is(facts) else None
+        settings = TranscodeSettings.from_config(self.config)
         if self.dispatch is not None and wants_chunks(plan, self.config):
+            if remux_size is not None:
+                self.commit()
+                self._run_stage(remux_stage(plan, remux_size), source, plan, None, settings)
             job = split_asset(self.asset_id, self.holder, source, chunk_plan(asset))
             self.commit()
             self.dispatch(job)
@@ -136,26 +146,38 @@ class _Run:
         resuming = asset.output_partial and asset.output_dir is not None
         published = self.store.path(asset.output_dir) if resuming else None
         done = published_rungs(published, plan)
-        early = self.config["MEDIA_PUBLISH_EARLY"] and (asset.output_dir is None or resuming)
-        stages = plan_stages(plan, done, early)
+        stages = plan_stages(plan, done, early, remux_size)
         self.done = done_cost(plan, done)
         self.total = self.done + sum(stage.cost for stage in stages)
         self.base = self.done / self.total if self.total else 0.0
         self.commit()  # from here on nothing reads the row, so no transaction (on SQLite, no lock) is held
-        settings = TranscodeSettings.from_config(self.config)
         for stage in stages:
-            self.stage_cost = stage.cost
-            self.work_dir = self.store.new_work_dir(self.asset_id)
-            output = run_stage(stage, source, plan, self.work_dir, published, settings, self.report)
-            if not renew_lease(self.asset_id, self.holder, self.lease):
-                raise LeaseLost(self.asset_id)
-            asset = db.session.get(MediaAsset, self.asset_id)
-            _publish(asset, self.work_dir, output, final=stage.final)
-            self.work_dir = None  # it is the published folder now
-            published = self.store.path(asset.output_dir)
+            published = self._run_stage(stage, source, plan, published, settings)
             self.done += stage.cost
             self.commit()
         return "ready"
+
+    def _run_stage(
+        self,
+        stage: Stage,
+        source: Path,
+        plan: LadderPlan,
+        published: Path | None,
+        settings: TranscodeSettings,
+    ) -> Path:
+        """Make one stage into a new work folder and publish it; returns the published folder."""
+        self.stage_cost = stage.cost
+        self.work_dir = self.store.new_work_dir(self.asset_id)
+        output = run_stage(stage, source, plan, self.work_dir, published, settings, self.report)
+        if not renew_lease(self.asset_id, self.holder, self.lease):
+            raise LeaseLost(self.asset_id)
+        asset = db.session.get(MediaAsset, self.asset_id)
+        _publish(asset, self.work_dir, output, final=stage.final)
+        if stage.final:  # ready and free in one commit: nobody sees a finished asset still leased
+            release_lease(self.asset_id, self.holder)
+        self.work_dir = None  # it is the published folder now
+        self.commit()
+        return self.store.path(asset.output_dir)
 
 
 def process_asset(asset_id: int, *, holder: str, commit: Callable, dispatch: Callable | None = None) -> str:

@@ -155,7 +155,14 @@ def test_a_run_after_a_dead_worker_hands_out_only_the_missing_chunks(app, long_s
     assert outcome == "chunked"
     assert jobs[-1].todo == [0, 1, 2]
     assert not jobs[-1].join
-    assert _reload(asset.id).lease_holder.startswith("chunks:")
+    split = _reload(asset.id)
+    assert split.lease_holder.startswith("chunks:")
+    # Watchable before any chunk is encoded: the H.264 source remuxed into the MP4 members play.
+    assert split.is_playable
+    assert [r.kind.value for r in split.renditions] == ["mp4"]
+    remux = services.media_store().path(split.output_dir) / split.fallback().path
+    assert len(_packet_times(remux, "v:0")) == DURATION * FPS
+    remux_dir = split.output_dir
     assert services.encode_chunk(asset.id, jobs[-1].key, 0, commit=db.session.commit) == "encoded"
     # The worker encoding chunk 1 dies: nothing renews the lease, which lapses.
     db.session.execute(
@@ -172,6 +179,7 @@ def test_a_run_after_a_dead_worker_hands_out_only_the_missing_chunks(app, long_s
     )
     assert outcome == "chunked"
     assert jobs[-1].todo == [1, 2]
+    assert _reload(asset.id).output_dir == remux_dir  # the resumed run did not remux again
     key = jobs[-1].key
     assert services.encode_chunk(asset.id, key, 1, commit=db.session.commit) == "encoded"
     assert services.encode_chunk(asset.id, key, 2, commit=db.session.commit) == "join"

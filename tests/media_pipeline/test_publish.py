@@ -30,8 +30,9 @@ def _make(folder: Path, name: str, *args: str) -> Path:
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> dict[str, Path]:
-    """6 s sources: a browser-ready H.264 (Main, keyframes every 2 s, AAC stereo 48 kHz) and one
-    whose keyframes are 6+ s apart (a long GOP)."""
+    """8 s sources: a browser-ready H.264 (Main, keyframes every 2 s, AAC stereo 48 kHz), one
+    whose keyframes are 6+ s apart (a long GOP: plays as it is, but cannot be cut into segments),
+    and an MPEG-4 Part 2 one (no browser plays it as it is)."""
     folder = tmp_path_factory.mktemp("publish")
     common = ("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=8")
     audio = ("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=8")
@@ -40,6 +41,7 @@ def sources(tmp_path_factory) -> dict[str, Path]:
     return {
         "compliant": _make(folder, "compliant.mp4", *common, *audio, *x264, "-g", "60", *aac),
         "long_gop": _make(folder, "long_gop.mp4", *common, *audio, *x264, "-g", "240", *aac),
+        "mpeg4": _make(folder, "mpeg4.mp4", *common, *audio, "-c:v", "mpeg4", "-q:v", "5", *aac),
     }
 
 
@@ -184,7 +186,7 @@ def test_hevc_and_10_bit_files_are_encoded(processed):
 
 
 def test_the_first_rung_is_published_first_and_a_crash_after_it_keeps_it(sources, monkeypatch, client, login):
-    asset = _ingest(sources["long_gop"])
+    asset = _ingest(sources["mpeg4"])
     calls = []
     from media_pipeline import staging
 
@@ -228,7 +230,7 @@ def test_members_can_play_the_first_rung_while_the_rest_is_made(
     from media_pipeline import staging
 
     owner = create_user("trainer")
-    asset = _ingest(sources["long_gop"])
+    asset = _ingest(sources["mpeg4"])
     asset.owner_id = owner.id
     db.session.commit()
     real = staging.encode_rungs
@@ -251,6 +253,71 @@ def test_members_can_play_the_first_rung_while_the_rest_is_made(
     assert client.get(body["urls"]["master"]).status_code == 200
     page = client.get(f"/media/{asset.id}").get_data(as_text=True)
     assert "media-player" in page
+
+
+def _streams(path: Path) -> list[dict]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_packets", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return json.loads(out)["streams"]
+
+
+def test_a_source_that_plays_as_it_is_is_watchable_at_once_and_the_ladder_follows_in_one_pass(
+    sources, monkeypatch, client, create_user, login
+):
+    """A long-GOP H.264 + AAC file: remuxed (not decoded) into the MP4 members play, then the
+    whole ladder in one command; a crash in that command keeps the remux and does not redo it."""
+    from media_pipeline import staging
+
+    owner = create_user("trainer")
+    asset = _ingest(sources["long_gop"])
+    asset.owner_id = owner.id
+    db.session.commit()
+    real, calls = staging.encode_rungs, []
+
+    def crash_in_the_ladder(*args, **kwargs):
+        calls.append(args[4] if len(args) > 4 else kwargs.get("rungs"))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "encode_rungs", crash_in_the_ladder)
+    with pytest.raises(OSError, match="No space left"):
+        services.process_asset(asset.id, holder="w1", commit=db.session.commit)
+    partial = db.session.get(MediaAsset, asset.id, populate_existing=True)
+    assert partial.is_playable
+    assert partial.output_partial
+    assert partial.master_playlist is None
+    assert partial.hls_variants() == []
+    remux = services.media_store().path(partial.output_dir) / partial.fallback().path
+    source_streams, remux_streams = _streams(sources["long_gop"]), _streams(remux)
+    # Stream copies: the same codecs and the very same number of packets, nothing re-encoded.
+    assert [(s["codec_name"], s["nb_read_packets"]) for s in remux_streams] == [
+        (s["codec_name"], s["nb_read_packets"]) for s in source_streams
+    ]
+    assert remux.read_bytes()[4:8] == b"ftyp"
+    assert b"moov" in remux.read_bytes()[:4096]
+
+    login(owner)
+    body = client.get(f"/media/{asset.id}/status").get_json()["data"]
+    assert body["playable"] is True
+    assert body["urls"]["master"] is None
+    assert body["state_label"].startswith(("可观看", "处理进程已重启"))
+    played = client.get(body["urls"]["fallback"])
+    assert played.status_code == 200
+    assert played.mimetype == "video/mp4"
+
+    monkeypatch.setattr(staging, "encode_rungs", real)
+    outcome, done = _process(asset.id, holder="w2")
+    assert outcome == "ready"
+    assert calls == [[0, 1, 2]]  # the first run's one ladder command; the resumed run did not remux again
+    assert not done.output_partial
+    check_outputs(done)  # the whole ladder, encoded, with the usual fallback made from the 720p rung
+    assert [r.height for r in done.hls_variants()] == [360, 540, 720]
 
 
 # --- item 4: the sweep re-queues a dead run's job at once ------------------------------------------------

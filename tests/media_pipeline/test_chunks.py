@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import Config
 from app.core.clock import utcnow
 from app.extensions import celery, db
 from media_pipeline import chunking, services, tasks
@@ -232,3 +233,39 @@ def test_the_sweep_removes_the_chunks_of_an_asset_that_failed(app, long_source, 
     db.session.commit()
     assert not folder.exists()
     assert services.encode_chunk(asset.id, jobs[-1].key, 0, commit=db.session.commit) == "done"
+
+
+def test_a_twelve_minute_source_with_the_default_settings_plays_end_to_end(app, tmp_path, monkeypatch):
+    """The acceptance as written: 12 minutes, the shipped threshold (10 min) and chunk length (60 s);
+    tiny pictures at 5 fps keep it to seconds of encoding."""
+    monkeypatch.setitem(app.config, "MEDIA_MAX_DURATION_SECONDS", 4 * 3600)
+    for key in ("MEDIA_CHUNK_THRESHOLD_SECONDS", "MEDIA_CHUNK_SECONDS"):
+        monkeypatch.setitem(app.config, key, getattr(Config, key))
+    seconds, fps = 12 * 60, 5
+    source = tmp_path / "twelve.mp4"
+    subprocess.run(
+        [
+            *FFMPEG,
+            *("-f", "lavfi", "-i", f"testsrc2=size=192x108:rate={fps}:duration={seconds}"),
+            *("-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(9 * fps)),
+            *("-c:a", "aac", "-ac", "2", "-shortest", str(source)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    asset = _ingest(source)
+    assert tasks.process_asset_task.apply(args=[asset.id]).get() == "chunked"
+    asset = _reload(asset.id)
+    assert asset.status == AssetStatus.READY, asset.error
+    assert abs(asset.duration - seconds) <= 0.5
+    playlist = services.media_store().path(asset.output_dir) / asset.hls_variants()[0].path
+    assert playlist.read_text().count("#EXTINF") >= seconds / 4 - 2  # 4 s segments across 12 chunks
+    video = _packet_times(playlist, "v:0")
+    assert len(video) == seconds * fps
+    _assert_continuous(video, 1 / fps)
+    assert abs(video[-1][0] + 1 / fps - video[0][0] - seconds) <= 0.5
+    audio = _packet_times(playlist, "a:0")
+    _assert_continuous(audio, 1 / fps)
+    assert abs(audio[-1][0] + audio[-1][1] - audio[0][0] - seconds) <= 0.5

@@ -15,7 +15,7 @@ from app.core.urls import id_from
 from app.extensions import db
 from app.membership import archive_views, letter_views, rules
 from app.membership.forms import IncomingForm, RejectForm, ScanForm, StepForm, TransferForm
-from app.membership.services import cards, letters, transfers
+from app.membership.services import baseline, cards, letters, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, manages, may_keep_file, may_scan, may_see_file
 from app.org.models import Branch, BranchKind
@@ -57,6 +57,7 @@ def _render_file(member: User, form: StepForm):
         stage_labels=rules.STAGE_LABELS,
         responsible=rules.RESPONSIBLE_LABELS,
         contacts=dev.contacts_of([member.id]).get(member.id, []),
+        baselines=baseline.baselines_of(member.id),
     )
 
 

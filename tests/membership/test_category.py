@@ -23,7 +23,8 @@ def test_the_application_step_makes_an_applicant_shown_in_lists_and_stats(people
 
     login(people["admin"])
     listed = client.get("/users?category=applicant").get_data(as_text=True)
-    assert member.name in listed and people["neighbour"].name not in listed
+    assert member.name in listed
+    assert people["neighbour"].name not in listed
     assert '<option value="applicant" selected' in listed
     assert client.get("/users?category=nonsense").status_code == 200  # filters nothing, no 500
     stats = client.get("/org/branches").get_data(as_text=True)
@@ -74,14 +75,16 @@ def test_an_import_sets_the_category_through_an_audited_baseline_entry(tmp_path,
     audits = db.session.scalars(
         sa.select(AuditEntry.action).where(AuditEntry.target_type == "user", AuditEntry.target_id == first.id)
     ).all()
-    assert "development.baseline" in audits and "user.category" in audits
+    assert "development.baseline" in audits
+    assert "user.category" in audits
     assert not db.session.scalars(
         sa.select(CategoryBaseline).where(CategoryBaseline.member_id == third.id)
     ).all()
 
     login(admin)
     page = client.get(f"/membership/members/{first.id}/development").get_data(as_text=True)
-    assert "导入时的既有身份" in page and "预备党员" in page
+    assert "导入时的既有身份" in page
+    assert "预备党员" in page
 
     # The same file again records nothing new; a changed category adds a second baseline.
     _import(tmp_path, [row(1, 人员类别="预备党员")], admin)

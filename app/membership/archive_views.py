@@ -114,7 +114,7 @@ def export_archive(member_id: int):
     moves = list(db.session.scalars(transfers.transfers_query(current_user, member=member).limit(200)))
     body = pdf.archive_pdf(
         member, dev.build_timeline(member), contents, moves, hours_by_year(member.id),
-        archive.scanned_pages(contents["documents"]),
+        archive.scanned_pages(contents["documents"]), archive.attached_pdfs(contents["documents"]),
     )  # fmt: skip
     db.session.commit()  # the export is on record
     return pdf.download(body, f"archive-{member.employee_no}.pdf")

@@ -9,8 +9,8 @@ from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
 from app.membership import pdf, rules
-from app.membership.forms import DocumentForm, EntryForm, LetterForm
-from app.membership.services import archive, transfers
+from app.membership.forms import DocumentForm, EntryForm, LetterForm, PhotoForm
+from app.membership.services import archive, photos, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, may_keep_file, may_see_file
 from app.records.services import hours_by_year
@@ -46,6 +46,8 @@ def member_archive(member_id: int):
         document_form=DocumentForm(formdata=None),
         entry_form=EntryForm(formdata=None),
         letter_form=LetterForm(formdata=None),
+        photo_form=PhotoForm(formdata=None),
+        has_photo=photos.photo_of(member.id) is not None,
         stage_labels=rules.STAGE_LABELS,
         **contents,
     )

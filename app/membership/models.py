@@ -274,3 +274,15 @@ class CategoryBaseline(db.Model):
     @property
     def category_label(self) -> str:
         return CATEGORY_LABELS[self.category]
+
+
+class MemberPhoto(db.Model):
+    """The photo on a member's 二维码名片: one per member, a JPEG re-encoded from what was uploaded."""
+
+    __tablename__ = "member_photo"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

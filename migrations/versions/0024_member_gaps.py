@@ -1,4 +1,4 @@
-"""member gaps: the 入党申请人 category, 导入时的既有身份 (category_baseline)
+"""member gaps: the 入党申请人 category, 导入时的既有身份 (category_baseline), card photos (member_photo)
 
 Revision ID: 0024_member_gaps
 Revises: 0021_search_pg
@@ -49,9 +49,29 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_category_baseline")),
     )
     op.create_index(op.f("ix_category_baseline_member_id"), "category_baseline", ["member_id"], unique=False)
+    op.create_table(
+        "member_photo",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("uploaded_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["user.id"], name=op.f("fk_member_photo_member_id_user"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["user.id"],
+            name=op.f("fk_member_photo_uploaded_by_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_photo")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_member_photo_stored_name")),
+    )
 
 
 def downgrade():
+    op.drop_table("member_photo")
     op.drop_index(op.f("ix_category_baseline_member_id"), table_name="category_baseline")
     op.drop_table("category_baseline")
     # The code before this revision knows no 入党申请人: such people have no category yet.

@@ -1,4 +1,5 @@
-"""member gaps: the 入党申请人 category, 导入时的既有身份 (category_baseline), card photos (member_photo)
+"""member gaps: the 入党申请人 category, 导入时的既有身份 (category_baseline), card photos (member_photo),
+what a media upload is for (media_asset.purpose, media_upload.purpose: lesson or a member's work)
 
 Revision ID: 0024_member_gaps
 Revises: 0021_search_pg
@@ -69,8 +70,22 @@ def upgrade():
         sa.UniqueConstraint("stored_name", name=op.f("uq_member_photo_stored_name")),
     )
 
+    for table in ("media_asset", "media_upload"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column(
+                    "purpose",
+                    sa.Enum("lesson", "work", name=f"{table}_purpose", native_enum=False, length=8),
+                    server_default="lesson",
+                    nullable=False,
+                )
+            )
+
 
 def downgrade():
+    for table in ("media_upload", "media_asset"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("purpose")
     op.drop_table("member_photo")
     op.drop_index(op.f("ix_category_baseline_member_id"), table_name="category_baseline")
     op.drop_table("category_baseline")

@@ -293,6 +293,16 @@ class Config:
     MEMBER_CARD_MAX_AGE_DAYS = _env_int("MEMBER_CARD_MAX_AGE_DAYS", 365)
     # --- end of member lifecycle settings ---------------------------------------------------------
 
+    # --- Members' videos for their works (app/works, issue 17) ------------------------------------
+    #: Largest video a member may upload for a work, in MB.
+    WORKS_VIDEO_MAX_MB = _env_int("WORKS_VIDEO_MAX_MB", 200)
+    #: Longest video a member may upload for a work, in seconds (checked by the probe).
+    WORKS_VIDEO_MAX_SECONDS = _env_int("WORKS_VIDEO_MAX_SECONDS", 600)
+    #: Uploads a member may have in progress or processing at once.
+    WORKS_VIDEO_PENDING_MAX = _env_int("WORKS_VIDEO_PENDING_MAX", 3)
+    #: MB a member may start uploading per day (Beijing time).
+    WORKS_VIDEO_DAILY_MB = _env_int("WORKS_VIDEO_DAILY_MB", 600)
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 

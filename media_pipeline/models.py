@@ -36,6 +36,14 @@ STATUS_LABELS = {
 }
 
 
+class AssetPurpose(enum.StrEnum):
+    """What an upload is for. Lessons take trainers' uploads; members' works take members' short
+    videos, uploaded under their own size, duration and daily limits."""
+
+    LESSON = "lesson"
+    WORK = "work"
+
+
 class RenditionKind(enum.StrEnum):
     #: One HLS variant (video with its audio, or audio alone for audio-only lessons).
     HLS = "hls"
@@ -55,6 +63,11 @@ class MediaAsset(TimestampMixin, db.Model):
     #: The trainer or admin who uploaded it; ``None`` for operator ingests without ``--owner``.
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status: Mapped[AssetStatus] = mapped_column(enum_column(AssetStatus, "media_asset_status"))
+    purpose: Mapped[AssetPurpose] = mapped_column(
+        enum_column(AssetPurpose, "media_asset_purpose", 8),
+        default=AssetPurpose.LESSON,
+        server_default="lesson",
+    )
     #: Percent of the transcode done, from ffmpeg's ``-progress`` output (100 once ready).
     progress: Mapped[int] = mapped_column(default=0)
     #: What went wrong, in Chinese, as the trainer sees it; ``None`` unless failed.
@@ -200,6 +213,11 @@ class MediaUpload(TimestampMixin, db.Model):
     #: Declared total size in bytes; the upload is complete when ``received`` reaches it.
     size: Mapped[int] = mapped_column(sa.BigInteger)
     received: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    purpose: Mapped[AssetPurpose] = mapped_column(
+        enum_column(AssetPurpose, "media_upload_purpose", 8),
+        default=AssetPurpose.LESSON,
+        server_default="lesson",
+    )
     #: The asset made from it once complete.
     asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_asset.id", ondelete="SET NULL"))
 

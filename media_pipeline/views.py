@@ -44,7 +44,7 @@ from app.core.errors import back_to, json_error, json_ok, json_refusal
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from media_pipeline import services
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 from media_pipeline.probe import MediaInputError
 from media_pipeline.tasks import queue_asset
 
@@ -169,22 +169,30 @@ def retranscode(asset_id: int):
 
 
 def _upload_for(upload_id: str):
-    if not services.can_upload(current_user):
-        abort(403)
     upload = (
         services.get_upload_for(upload_id, current_user) if re.fullmatch(r"[0-9a-f]{32}", upload_id) else None
     )
     if upload is None:
         abort(404)
+    if upload.purpose is not AssetPurpose.WORK and not services.can_upload(current_user):
+        abort(403)
     return upload
 
 
 @bp.post("/uploads")
-@roles_required("trainer")
+@login_required
 def start_upload():
+    """Trainers upload for lessons; anyone signed in may upload a short video for their own work
+    (``"purpose": "work"``), under the works' limits."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return json_error(400, _('请提交 JSON 对象：{"filename": …, "size": …}。'))
+    try:
+        purpose = AssetPurpose(body.get("purpose", AssetPurpose.LESSON))
+    except ValueError:
+        return json_error(400, _("purpose 只能是 lesson 或 work。"), field="purpose")
+    if purpose is AssetPurpose.LESSON and not services.can_upload(current_user):
+        abort(403)
     size = body.get("size", -1)
     if isinstance(size, bool) or not isinstance(size, int | str):
         size = -1  # a float (Infinity included: int() overflows) or anything else is no byte count
@@ -193,7 +201,7 @@ def start_upload():
     except ValueError:
         size = -1
     try:
-        upload = services.start_upload(current_user, str(body.get("filename") or ""), size)
+        upload = services.start_upload(current_user, str(body.get("filename") or ""), size, purpose)
     except services.UploadError as exc:
         return json_refusal(exc)
     db.session.commit()

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.accounts.models import CATEGORY_LABELS, GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
+from app.accounts.models import GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
 from app.core.forms import PageForm
 
 
@@ -67,7 +67,6 @@ class UserForm(PageForm):
     gender = SelectField(_l("性别"), choices=_choices(GENDER_LABELS), validators=[Optional()])
     mobile = StringField(_l("手机号"), validators=[Optional(), Length(max=20)])
     branch_id = SelectField(_l("所属组织"), coerce=int, validators=[DataRequired(_l("请选择所属组织"))])
-    category = SelectField(_l("人员类别"), choices=_choices(CATEGORY_LABELS), validators=[Optional()])
     joined_party_on = DateField(_l("入党日期"), validators=[Optional()])
     position = SelectField(_l("党内职务"), choices=_choices(POSITION_LABELS), validators=[Optional()])
     roles = MultiCheckboxField(_l("角色"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])

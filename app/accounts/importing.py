@@ -24,6 +24,7 @@ from app.accounts.models import (
     GENDER_NAMES,
     POSITION_NAMES,
     ImportJob,
+    MemberCategory,
     Role,
     User,
     UserRole,
@@ -32,7 +33,7 @@ from app.accounts.passwords import derived_activation_code, hash_activation_code
 from app.core import audit, imports, spreadsheets
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.core.signals import members_imported
+from app.core.signals import categories_reported, members_imported
 from app.extensions import db
 from app.org.services import scope_path
 
@@ -152,6 +153,7 @@ def import_members(
     report.created, report.updated = len(new_rows), len(update_rows)
     if arrived:
         members_imported.send("accounts", user_ids=arrived, actor=actor)
+    _report_categories(valid, actor)
     logger.info(
         "%s imported %s: %d new, %d updated", actor or "system", filename, report.created, report.updated
     )
@@ -207,7 +209,6 @@ def _member_values(
             "mobile": row.mobile,
             "branch_id": row.branch.id,
             "gender": row.gender,
-            "category": row.category,
             "joined_party_on": row.joined_party_on,
             "position": row.position,
             "updated_at": now,
@@ -232,6 +233,20 @@ def _member_values(
             }
         )
     return new_rows, update_rows
+
+
+def _report_categories(valid: list[MemberRow], actor: User | None) -> None:
+    """Hand the categories the file names to the membership domain, which records them as baselines
+    on the development files (the category is the workflow's result, never written here)."""
+    named = {row.employee_no: MemberCategory(row.category) for row in valid if row.category}
+    numbers, categories = list(named), {}
+    for start in range(0, len(numbers), BATCH):
+        for user_id, employee_no in db.session.execute(
+            sa.select(User.id, User.employee_no).where(User.employee_no.in_(numbers[start : start + BATCH]))
+        ):
+            categories[user_id] = named[employee_no]
+    if categories:
+        categories_reported.send("accounts", categories=categories, actor=actor, source="import")
 
 
 def _write_members(

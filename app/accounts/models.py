@@ -51,6 +51,8 @@ class MemberCategory(enum.StrEnum):
     PROBATIONARY = "probationary"
     CANDIDATE = "candidate"
     ACTIVIST = "activist"
+    #: 入党申请人: set by the 申请入党 step of the 发展党员 workflow (app.membership).
+    APPLICANT = "applicant"
     MASSES = "masses"
 
 
@@ -59,6 +61,7 @@ CATEGORY_NAMES = {
     MemberCategory.PROBATIONARY: N_("预备党员"),
     MemberCategory.CANDIDATE: N_("发展对象"),
     MemberCategory.ACTIVIST: N_("入党积极分子"),
+    MemberCategory.APPLICANT: N_("入党申请人"),
     MemberCategory.MASSES: N_("群众"),
 }
 CATEGORY_LABELS = {key: _l(name) for key, name in CATEGORY_NAMES.items()}

@@ -14,7 +14,7 @@ from app.api import ApiError, bp, ok
 from app.core.urls import id_from
 from app.extensions import db
 from app.membership.models import Transfer
-from app.membership.services import archive, cards, transfers
+from app.membership.services import archive, cards, photos, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, may_keep_file, may_scan, may_see_file
 from app.org.models import Branch
@@ -179,6 +179,7 @@ def verify_card():
             "branch": {"id": member.branch.id, "name": member.branch.name} if member.branch else None,
             "category": member.category.value if member.category else None,
             "issued_on": card.issued_on.isoformat(),
+            "photo_url": photos.scan_photo_url(current_user, member),
         }
     )
 

@@ -75,6 +75,12 @@ class CheckinForm(PageForm):
     code = StringField(_l("签到码"), validators=[DataRequired(_l("请输入签到码")), Length(max=16)])
 
 
+class CardCheckinForm(PageForm):
+    payload = StringField(
+        _l("名片内容"), validators=[DataRequired(_l("请扫描或粘贴名片内容")), Length(max=600)]
+    )
+
+
 class ReasonForm(PageForm):
     reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=500)])
 

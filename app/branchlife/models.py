@@ -97,7 +97,8 @@ class Attendance(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     #: expected | present | late | leave_requested | leave_approved | absent
     state: Mapped[str] = mapped_column(sa.String(16), default="expected")
-    #: code | online | manual | recorded (after the fact) — how presence was established.
+    #: code | online | card (the secretary scanned the member's QR card) | manual | recorded (after the
+    #: fact) — how presence was established.
     method: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The member's reason for leave, or the secretary's reason for marking them present by hand.

@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.branchlife import branch_page, change_views, compliance_views, group_views, kinds, services
 from app.branchlife.forms import (
     AmendForm,
+    CardCheckinForm,
     CheckinForm,
     DecisionForm,
     FinaliseForm,
@@ -202,6 +203,7 @@ def meeting_detail(meeting_id: int):
         history=history,
         forms={
             "checkin": CheckinForm(),
+            "card": CardCheckinForm(formdata=None),
             "reason": ReasonForm(),
             "present": PresentForm(),
             "decision": DecisionForm(),
@@ -246,6 +248,17 @@ def checkin(meeting_id: int):
         lambda m, f: services.check_in(current_user, m, f.code.data, online=online),
         _("签到成功。"),
         manage=False,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/card", methods=["POST"])
+@login_required
+def card_checkin(meeting_id: int):
+    return _act(
+        meeting_id,
+        CardCheckinForm,
+        lambda m, f: services.check_in_by_card(current_user, m, f.payload.data),
+        _("名片核验通过，已签到。"),
     )
 
 

@@ -11,6 +11,10 @@ user_branch_changed = hongke_signals.signal("user-branch-changed")
 #: Sent by a bulk import with ``user_ids`` (the accounts it created or moved to another branch) and
 #: ``actor``: one signal for the whole import instead of one per row.
 members_imported = hongke_signals.signal("members-imported")
+#: Sent by accounts (sender ``"accounts"``) when a bulk import names the category people already have:
+#: ``categories`` ({user id: MemberCategory}), ``actor`` and ``source`` (``"import"``). Accounts never
+#: write the category; the membership domain records it as a baseline on each development file.
+categories_reported = hongke_signals.signal("categories-reported")
 #: Sent with ``asset_id`` (sender: the :class:`~media_pipeline.models.MediaAsset`) when an asset's
 #: renditions are published and playable. Courses listen to it; the pipeline knows nothing of them.
 media_ready = hongke_signals.signal("media-ready")

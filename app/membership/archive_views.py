@@ -9,8 +9,8 @@ from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
 from app.membership import pdf, rules
-from app.membership.forms import DocumentForm, EntryForm, LetterForm
-from app.membership.services import archive, transfers
+from app.membership.forms import DocumentForm, EntryForm, LetterForm, PhotoForm
+from app.membership.services import archive, photos, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, may_keep_file, may_see_file
 from app.records.services import hours_by_year
@@ -46,6 +46,8 @@ def member_archive(member_id: int):
         document_form=DocumentForm(formdata=None),
         entry_form=EntryForm(formdata=None),
         letter_form=LetterForm(formdata=None),
+        photo_form=PhotoForm(formdata=None),
+        has_photo=photos.photo_of(member.id) is not None,
         stage_labels=rules.STAGE_LABELS,
         **contents,
     )
@@ -114,7 +116,7 @@ def export_archive(member_id: int):
     moves = list(db.session.scalars(transfers.transfers_query(current_user, member=member).limit(200)))
     body = pdf.archive_pdf(
         member, dev.build_timeline(member), contents, moves, hours_by_year(member.id),
-        archive.scanned_pages(contents["documents"]),
+        archive.scanned_pages(contents["documents"]), archive.attached_pdfs(contents["documents"]),
     )  # fmt: skip
     db.session.commit()  # the export is on record
     return pdf.download(body, f"archive-{member.employee_no}.pdf")

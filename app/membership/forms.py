@@ -97,3 +97,9 @@ class IncomingForm(PageForm):
 class ReceiptForm(PageForm):
     received_on = DateField(_l("回执日期"), validators=[DataRequired(_l("请填写回执日期（YYYY-MM-DD）"))])
     note = StringField(_l("说明"), validators=[Optional(), Length(max=500)])
+
+
+class PhotoForm(PageForm):
+    photo = FileField(
+        _l("名片照片（JPEG、PNG 或 WebP，不超过 5 MB）"), validators=[FileRequired(_l("请选择照片"))]
+    )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import CATEGORY_LABELS, MemberCategory
 from app.core.clock import utcnow
 from app.core.types import UTCDateTime, enum_column
 from app.extensions import db
@@ -250,3 +251,38 @@ class DevelopmentContact(db.Model):
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
 
     contact = relationship("User", foreign_keys=[contact_id], lazy="joined")
+
+
+class BaselineSource(enum.StrEnum):
+    IMPORT = "import"
+
+
+class CategoryBaseline(db.Model):
+    """导入时的既有身份: the category a person already had when their account came in (a bulk import),
+    recorded on their development file instead of typed into the account. The category changes only
+    here and through the workflow's steps."""
+
+    __tablename__ = "category_baseline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    category: Mapped[MemberCategory] = mapped_column(enum_column(MemberCategory, "member_category"))
+    source: Mapped[BaselineSource] = mapped_column(enum_column(BaselineSource, "baseline_source", 8))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[self.category]
+
+
+class MemberPhoto(db.Model):
+    """The photo on a member's 二维码名片: one per member, a JPEG re-encoded from what was uploaded."""
+
+    __tablename__ = "member_photo"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

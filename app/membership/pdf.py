@@ -4,6 +4,7 @@ reportlab's built-in CID font ``STSong-Light`` needs no font file: the PDF names
 reader supplies its own Song face, so the files stay small and no font is shipped with the app.
 """
 
+import logging
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -11,6 +12,7 @@ from xml.sax.saxutils import escape
 from flask import Response, send_file
 from flask_babel import gettext as _
 from PIL import Image as PILImage
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -21,6 +23,7 @@ from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, S
 
 FONT = "STSong-Light"
 _registered = False
+logger = logging.getLogger(__name__)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -122,10 +125,45 @@ def _image_pages(story: list, s, images: list[tuple[str, Path]]) -> None:
         story += [PageBreak(), _p(caption, s["small"]), Image(str(path), w * scale, h * scale)]
 
 
-def archive_pdf(member, timeline, contents: dict, transfers: list, hours: list, images) -> bytes:
+def _open_pdf(path: Path) -> tuple[PdfReader | None, str]:
+    """An uploaded PDF ready to merge, or None with the note the summary shows instead."""
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            return None, _("（文件已加密，未并入）")
+        if not len(reader.pages):
+            return None, _("（文件没有页面，未并入）")
+        return reader, _("（附后）")
+    # Uploaded files are anything a browser sent that starts with %PDF-: pypdf raises more kinds of
+    # errors than its own on broken ones. The export goes on without the file, and says so.
+    except Exception:
+        logger.info("archive export: %s is not a readable PDF", path.name, exc_info=True)
+        return None, _("（文件损坏，未并入）")
+
+
+def _merged(summary: bytes, readers: list[PdfReader]) -> bytes:
+    """The summary pages followed by every page of each uploaded PDF, in the order listed."""
+    if not readers:
+        return summary
+    writer = PdfWriter(clone_from=BytesIO(summary))
+    for reader in readers:
+        try:
+            writer.append(reader, import_outline=False)
+        except Exception:
+            logger.info("archive export: a PDF could not be appended", exc_info=True)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def archive_pdf(
+    member, timeline, contents: dict, transfers: list, hours: list, images, attached: dict[int, Path]
+) -> bytes:
     """The whole archive as one PDF: profile, development steps, documents (scans included as
-    pages), 民主评议/奖惩 entries, transfers and 学时 by year. ``contents`` is what
+    pages), 民主评议/奖惩 entries, transfers and 学时 by year, then the pages of the uploaded PDFs
+    (``attached``: document id → file). ``contents`` is what
     :func:`app.membership.services.archive.open_archive` allowed the reader to see."""
+    opened = {doc_id: _open_pdf(path) for doc_id, path in attached.items()}
     s = _styles()
     title = _("%(name)s · 党员档案", name=member.name)
     profile = [
@@ -139,7 +177,9 @@ def archive_pdf(member, timeline, contents: dict, transfers: list, hours: list, 
     _section(story, s, _("基本信息"), profile, "")
     steps = [f"{r.done.done_on} · {r.step.label}" for r in timeline.rows if r.done is not None]
     _section(story, s, _("发展党员"), steps, _("没有发展记录。"))
-    documents = [f"{d.kind_label}：{d.filename}" for d in contents["documents"]]
+    documents = [
+        f"{d.kind_label}：{d.filename}{opened.get(d.id, (None, ''))[1]}" for d in contents["documents"]
+    ]
     _section(story, s, _("材料"), documents, _("还没有材料。"))
     entries = [f"{e.occurred_on} · {e.kind_label}：{e.title}" for e in contents["entries"]]
     _section(story, s, _("民主评议与奖惩"), entries, _("还没有记录。"))
@@ -151,4 +191,5 @@ def archive_pdf(member, timeline, contents: dict, transfers: list, hours: list, 
     years = [f"{year}：{total} {_('学时')}" for year, total in hours]
     _section(story, s, _("学时"), years, _("还没有学时记录。"))
     _image_pages(story, s, images)
-    return _build(title, story)
+    readers = [opened[d.id][0] for d in contents["documents"] if opened.get(d.id, (None,))[0] is not None]
+    return _merged(_build(title, story), readers)

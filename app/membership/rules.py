@@ -70,7 +70,7 @@ DEFAULT_TRAINING_HOURS = Decimal(24)
 # order), not logic; splitting it would scatter the stages a reader checks against the rules.
 def _steps() -> tuple[Step, ...]:
     return (
-        Step("application", _l("递交入党申请书"), "applicant", "member"),
+        Step("application", _l("递交入党申请书"), "applicant", "member", result=MemberCategory.APPLICANT),
         Step(
             "talk",
             _l("党组织派人谈话"),

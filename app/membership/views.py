@@ -13,9 +13,9 @@ from app.core.headers import allows_camera
 from app.core.permissions import login_required
 from app.core.urls import id_from
 from app.extensions import db
-from app.membership import archive_views, letter_views, rules
-from app.membership.forms import IncomingForm, RejectForm, ScanForm, StepForm, TransferForm
-from app.membership.services import cards, letters, transfers
+from app.membership import archive_views, letter_views, photo_views, rules
+from app.membership.forms import IncomingForm, PhotoForm, RejectForm, ScanForm, StepForm, TransferForm
+from app.membership.services import baseline, cards, letters, photos, transfers
 from app.membership.services import development as dev
 from app.membership.services.access import load_member, manages, may_keep_file, may_scan, may_see_file
 from app.org.models import Branch, BranchKind
@@ -24,6 +24,7 @@ from app.org.services import members_query, scope_path
 bp = Blueprint("membership", __name__, url_prefix="/membership")
 archive_views.register(bp)
 letter_views.register(bp)
+photo_views.register(bp)
 
 
 @bp.route("/")
@@ -57,6 +58,7 @@ def _render_file(member: User, form: StepForm):
         stage_labels=rules.STAGE_LABELS,
         responsible=rules.RESPONSIBLE_LABELS,
         contacts=dev.contacts_of([member.id]).get(member.id, []),
+        baselines=baseline.baselines_of(member.id),
     )
 
 
@@ -110,7 +112,12 @@ def record_step(member_id: int):
 def my_card():
     payload = cards.issue_card(current_user)
     return render_template(
-        "membership/card.html", member=current_user, payload=payload, svg=cards.card_svg(payload)
+        "membership/card.html",
+        member=current_user,
+        payload=payload,
+        svg=cards.card_svg(payload),
+        has_photo=photos.photo_of(current_user.id) is not None,
+        photo_form=PhotoForm(formdata=None),
     )
 
 
@@ -133,7 +140,10 @@ def scan():
     may_receive = (
         may_receive and card.member.branch_id != branch.id and transfers.speaks_for(current_user, branch)
     )
-    return render_template("membership/scan.html", form=form, card=card, may_receive=may_receive), status
+    photo_url = card and photos.scan_photo_url(current_user, card.member)
+    return render_template(
+        "membership/scan.html", form=form, card=card, may_receive=may_receive, photo_url=photo_url
+    ), status
 
 
 def _branch_choices() -> list[tuple[int, str]]:

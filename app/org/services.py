@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.accounts.models import Role, User
+from app.accounts.models import MemberCategory, Role, User
 from app.core import audit
 from app.core.errors import DomainError
 from app.core.urls import id_from
@@ -200,8 +200,8 @@ def members_query(
     if search:
         like = f"%{search.strip()}%"
         query = query.where(sa.or_(User.name.like(like), User.employee_no.like(like), User.mobile.like(like)))
-    if category:
-        query = query.where(User.category == category)
+    if category in MemberCategory._value2member_map_:  # an unknown value filters nothing, never a 500
+        query = query.where(User.category == MemberCategory(category))
     return query.order_by(Branch.path, User.employee_no)
 
 

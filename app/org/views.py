@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.accounts.models import CATEGORY_LABELS, Role
 from app.core.errors import back_to, refused
 from app.core.permissions import roles_required
 from app.extensions import db
@@ -19,7 +19,7 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 @roles_required(Role.COORDINATOR)
 def branches():
     summary = services.branch_member_counts(current_user)
-    return render_template("org/branches.html", summary=summary)
+    return render_template("org/branches.html", summary=summary, categories=CATEGORY_LABELS)
 
 
 def _parent_choices(exclude: Branch | None = None) -> list[tuple[int, str]]:

@@ -3,7 +3,7 @@ answers' separate, delayed write (see :mod:`app.voice.surveys` for why it is del
 
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +21,7 @@ from app.voice.models import (
     Survey,
     SurveyDraft,
     SurveyParticipation,
+    SurveyPendingAnswer,
     SurveyQuestion,
     SurveyResponse,
     random_response_id,
@@ -140,8 +141,11 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     """Store the response once. Returns nothing: not even the caller learns which row is whose.
 
     The marker is one INSERT that skips a clash (no savepoint: a second request of the same member
-    gets a 409). A named response is written with it; an anonymous one only after the commit, by
-    :func:`_hand_over`, so that no transaction ever writes both."""
+    gets a 409). A named response is written with it. An anonymous one is written with it as a
+    *pending* answer (no member column), so that it cannot be lost once the member is marked, and
+    moved into the responses later, in a transaction of its own, by the task :func:`_hand_over`
+    queues or, should queueing fail or the task be lost, by the sweeper: no response row is ever
+    written in the marker's transaction."""
     _check_answerable(user, survey, now)
     answers = clean_answers(survey, raw, complete=True)
     marker = (
@@ -152,8 +156,15 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     if db.session.execute(marker).scalar() is None:  # a second request of the same member got there first
         raise SurveyError(_("您已经提交过这份调查，每人只能提交一次。"), status=409)
     if survey.is_anonymous:
-        survey_id, response_id = survey.id, random_response_id()
-        on_transaction_end(on_commit=lambda: _hand_over(survey_id, response_id, answers))
+        longest = max(int(current_app.config.get("SURVEY_ANONYMOUS_DELAY_SECONDS", 600)), 0)
+        delay = secrets.randbelow(longest + 1)
+        pending_id = random_response_id()
+        db.session.add(
+            SurveyPendingAnswer(
+                id=pending_id, survey_id=survey.id, answers=answers, due_at=now + timedelta(seconds=delay)
+            )
+        )
+        on_transaction_end(on_commit=lambda: _hand_over(pending_id, delay))
     else:
         db.session.add(SurveyResponse(survey_id=survey.id, respondent_id=user.id, answers=answers))
     db.session.execute(
@@ -163,21 +174,47 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     logger.info("a member answered survey %s", survey.id)
 
 
-def _hand_over(survey_id: int, response_id: str, answers: dict) -> None:
-    """After the marker's commit: queue the anonymous answers, held back a random while."""
-    from app.voice.tasks import store_anonymous_response
+def _hand_over(pending_id: str, delay: int) -> None:
+    """After the marker's commit: queue the move of the pending answer, held back ``delay`` seconds.
+    The message carries its random key only (no answers, nothing of the member)."""
+    from app.voice.tasks import deliver_anonymous_answer
 
-    longest = int(current_app.config.get("SURVEY_ANONYMOUS_DELAY_SECONDS", 600))
     try:
-        store_anonymous_response.apply_async(
-            (survey_id, response_id, answers), countdown=secrets.randbelow(max(longest, 0) + 1)
-        )
-    except Exception:  # the marker is committed: the page must not fail; the answer is lost
-        logger.exception("could not queue an anonymous response of survey %s", survey_id)
+        deliver_anonymous_answer.apply_async((pending_id,), countdown=delay)
+    except Exception:  # the marker and the pending answer are committed: the sweeper moves it
+        logger.warning("could not queue an anonymous answer; the sweeper will deliver it", exc_info=True)
+
+
+def deliver_pending_answer(pending_id: str) -> bool:
+    """Move one pending anonymous answer into the responses under a new random key. The pending row
+    is claimed by deleting it, so the task and the sweeper (or a redelivered task) write it once.
+    Returns whether a response was written; the caller commits."""
+    claimed = db.session.execute(
+        sa.delete(SurveyPendingAnswer)
+        .where(SurveyPendingAnswer.id == pending_id)
+        .returning(SurveyPendingAnswer.survey_id, SurveyPendingAnswer.answers)
+    ).first()
+    if claimed is None:
+        return False
+    db.session.add(
+        SurveyResponse(id=random_response_id(), survey_id=claimed.survey_id, answers=claimed.answers)
+    )
+    db.session.flush()
+    return True
+
+
+def sweep_pending_answers(now: datetime, limit: int = 500) -> int:
+    """Deliver every pending answer whose time has come (the task for it failed to queue, or was
+    lost). Never one before its ``due_at``: the random delay holds whoever delivers it."""
+    due = db.session.scalars(
+        sa.select(SurveyPendingAnswer.id).where(SurveyPendingAnswer.due_at <= now).limit(limit)
+    ).all()
+    return sum(deliver_pending_answer(pending_id) for pending_id in due)
 
 
 def store_anonymous_answers(survey_id: int, response_id: str, answers: dict) -> bool:
-    """The task's half: write one anonymous response in a transaction that writes nothing else.
+    """The half of the task queued before pending answers existed (messages still in a broker after
+    an upgrade): write one anonymous response in a transaction that writes nothing else.
 
     ``response_id`` (random, chosen at submission, stored nowhere else) makes a redelivered task
     harmless. Returns whether a row was written."""

@@ -6,11 +6,12 @@ writes down which response a member gave.
 
 Nor does the database, physically: rows written in one transaction share PostgreSQL's ``xmin`` (and
 SQLite's rowid follows insertion order). So an anonymous response is never written in the marker's
-transaction. Once the marker is committed, the answers go to the broker as a task held back for a
-random delay (``SURVEY_ANONYMOUS_DELAY_SECONDS``, default 600) that writes them in a transaction of
-its own, with a random key, into a ``WITHOUT ROWID`` table (see
-:func:`app.voice.answers.store_anonymous_answers`).
-Until then they are *pending*: results count them (markers less stored responses) but never show them.
+transaction. The marker's transaction writes the answers as a *pending* answer (no member column, so
+that a failure after the commit cannot lose them); a task held back for a random delay
+(``SURVEY_ANONYMOUS_DELAY_SECONDS``, default 600), or the sweeper if the task is lost, moves them in a
+transaction of its own, under a new random key, into a ``WITHOUT ROWID`` table (see
+:func:`app.voice.answers.deliver_pending_answer`).
+Until then they are pending: results count them (markers less stored responses) but never show them.
 """
 
 # Services alike in shape to other domains' (load, check the rule, change, flush, audit, notify),

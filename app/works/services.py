@@ -34,7 +34,7 @@ from app.works.models import (
     WorkPhoto,
     WorkStatus,
 )
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 
 #: Photo formats every browser shows, by their first bytes (never SVG: it can carry scripts).
 PHOTO_KINDS = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"GIF87a": ".gif", b"GIF89a": ".gif"}
@@ -260,7 +260,21 @@ def add_comment(user: User, work: Work, body: str) -> WorkComment:
 
 
 def can_view_work_media(user, asset_id: int) -> bool:
-    """Media viewer check: a published work's video is for everyone signed in."""
+    """Media viewer check: a published work's video is for everyone signed in; one in review for
+    the reviewers deciding on it."""
+    statuses = [WorkStatus.PUBLISHED, WorkStatus.REVIEW] if can_review(user) else [WorkStatus.PUBLISHED]
     return db.session.scalar(
-        sa.select(sa.exists().where(Work.media_asset_id == asset_id, Work.status == WorkStatus.PUBLISHED))
+        sa.select(sa.exists().where(Work.media_asset_id == asset_id, Work.status.in_(statuses)))
+    )
+
+
+def my_work_videos(user: User, limit: int = 20) -> list[MediaAsset]:
+    """The videos ``user`` uploaded for works, newest first, whatever their state."""
+    return list(
+        db.session.scalars(
+            sa.select(MediaAsset)
+            .where(MediaAsset.owner_id == user.id, MediaAsset.purpose == AssetPurpose.WORK)
+            .order_by(MediaAsset.id.desc())
+            .limit(limit)
+        )
     )

@@ -4,7 +4,7 @@
 # redirect; import blocks alike too), kept apart: each names its own loader, service and words.
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -62,6 +62,19 @@ def new():
         flash(_("作品已提交，审核通过后发布。"), "success")
         return redirect(url_for("works.detail", work_id=work.id))
     return render_template("works/new.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/videos")
+@login_required
+def videos():
+    """Upload a short video for a work (the pipeline's resumable upload), and the state of mine."""
+    config = current_app.config
+    return render_template(
+        "works/videos.html",
+        videos=services.my_work_videos(current_user),
+        max_bytes=config["WORKS_VIDEO_MAX_MB"] * 1024 * 1024,
+        max_minutes=config["WORKS_VIDEO_MAX_SECONDS"] // 60,
+    )
 
 
 @bp.route("/<int:work_id>")

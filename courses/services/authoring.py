@@ -26,7 +26,7 @@ from courses.models import (
 )
 from courses.services.base import TITLE_MAX, CourseError
 from courses.services.publishing import check_shares
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 
 # --- authoring: courses ---------------------------------------------------------------------------
 
@@ -264,6 +264,8 @@ def _validate_lesson(data: LessonData, actor: User) -> LessonData:
             asset = db.session.get(MediaAsset, data.media_asset_id)
             if asset is None or not (actor.is_admin or asset.owner_id == actor.id):
                 raise CourseError(_("所选音视频不存在或不是您上传的。"))
+            if asset.purpose is AssetPurpose.WORK:
+                raise CourseError(_("这是党员为作品上传的视频，不能用作课程的音视频。"))
     return data
 
 

@@ -36,7 +36,7 @@ from courses.models import (
     LessonKind,
 )
 from courses.views import bp, per_page
-from media_pipeline.models import AssetStatus, MediaAsset
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 
 # --- trainer authoring ----------------------------------------------------------------------------
 
@@ -238,7 +238,9 @@ def _store_document(form: LessonForm, lesson) -> str | None:
 
 def _my_assets():
     query = (
-        sa.select(MediaAsset).where(MediaAsset.status != AssetStatus.FAILED).order_by(MediaAsset.id.desc())
+        sa.select(MediaAsset)
+        .where(MediaAsset.status != AssetStatus.FAILED, MediaAsset.purpose == AssetPurpose.LESSON)
+        .order_by(MediaAsset.id.desc())
     )
     if not current_user.is_admin:
         query = query.where(MediaAsset.owner_id == current_user.id)

@@ -13,7 +13,7 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import media_failed
 from app.extensions import db
-from media_pipeline.models import AssetStatus, MediaAsset, MediaUpload
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset, MediaUpload
 from media_pipeline.probe import MediaInputError, ProbeFacts, ProbeLimits, probe_file
 from media_pipeline.services.common import check_size, media_store
 
@@ -23,11 +23,14 @@ logger = logging.getLogger(__name__)
 # --- admission: store, probe, queue -------------------------------------------------------------------
 
 
-def create_asset(filename: str, size: int, owner, actor) -> MediaAsset:
+def create_asset(
+    filename: str, size: int, owner, actor, purpose: AssetPurpose = AssetPurpose.LESSON
+) -> MediaAsset:
     check_size(size)
     asset = MediaAsset(
         owner_id=owner.id if owner is not None else None,
         status=AssetStatus.UPLOADED,
+        purpose=purpose,
         original_filename=(filename or "media")[:255],
         original_size=size,
     )
@@ -60,6 +63,21 @@ def _store_facts(asset: MediaAsset, facts: ProbeFacts) -> None:
     asset.probe = facts.as_dict()
 
 
+def _work_refusal(asset: MediaAsset, facts: ProbeFacts) -> str | None:
+    """Why a member's video for a work cannot be taken (too long, or no picture), else None."""
+    limit = current_app.config["WORKS_VIDEO_MAX_SECONDS"]
+    if not facts.has_video:
+        return _("作品只接受视频文件。")
+    if facts.duration > limit:
+        return _(
+            "视频时长 %(m)s 分 %(s)s 秒，超过作品视频 %(limit)s 分钟的上限。",
+            m=int(facts.duration) // 60,
+            s=int(facts.duration) % 60,
+            limit=limit // 60,
+        )
+    return None
+
+
 def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -> bool:
     """Probe the original: ``True`` and the asset ``transcoding`` (ready to queue), or ``False``
     and the asset ``failed`` with the reason. :class:`MediaToolError` if ffprobe itself failed."""
@@ -80,6 +98,10 @@ def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -
         fail_asset(asset, str(exc), actor)
         return False
     _store_facts(asset, facts)
+    refusal = _work_refusal(asset, facts) if asset.purpose is AssetPurpose.WORK else None
+    if refusal:
+        fail_asset(asset, refusal, actor)
+        return False
     asset.status = AssetStatus.TRANSCODING
     asset.progress = 0
     db.session.flush()
@@ -100,7 +122,7 @@ def ingest_file(
     """Admit a file: create the asset, move (or copy) the file in as its original, probe it, and
     queue its processing. Bad input ends ``failed`` with the reason and no job is queued."""
     size = source.stat().st_size
-    asset = create_asset(filename, size, owner, actor)
+    asset = create_asset(filename, size, owner, actor, upload.purpose if upload else AssetPurpose.LESSON)
     store = media_store()
     target = store.original_for(asset.id, filename)
     if move:

@@ -3,12 +3,17 @@
 import logging
 import os
 from collections.abc import Callable
+from datetime import datetime, time
 from typing import BinaryIO
 
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from app.accounts.models import User
+from app.core.clock import LOCAL_TZ, localtoday
 from app.extensions import db
-from media_pipeline.models import MediaAsset, MediaUpload
+from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset, MediaUpload
 from media_pipeline.services.admission import ingest_file
 from media_pipeline.services.common import COPY_BLOCK, UploadError, check_size, media_store
 
@@ -18,13 +23,55 @@ logger = logging.getLogger(__name__)
 # --- uploads ----------------------------------------------------------------------------------------
 
 
-def start_upload(owner, filename: str, size: int) -> MediaUpload:
+def _mb(n: int) -> int:
+    return n * 1024 * 1024
+
+
+def check_work_quota(owner, size: int) -> None:
+    """A member's video for a work: within WORKS_VIDEO_MAX_MB, at most WORKS_VIDEO_PENDING_MAX uploads
+    in progress or processing, and WORKS_VIDEO_DAILY_MB started per day. Counted under a lock on the
+    owner's row, so that requests sent at once cannot all pass."""
+    config = current_app.config
+    if size > _mb(config["WORKS_VIDEO_MAX_MB"]):
+        raise UploadError(_("作品视频不能超过 %(n)s MB。", n=config["WORKS_VIDEO_MAX_MB"]), status=413)
+    db.session.execute(sa.select(User.id).where(User.id == owner.id).with_for_update())
+    mine = sa.and_(MediaUpload.owner_id == owner.id, MediaUpload.purpose == AssetPurpose.WORK)
+    open_uploads = db.session.scalar(sa.select(sa.func.count()).where(mine, MediaUpload.asset_id.is_(None)))
+    processing = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            MediaAsset.owner_id == owner.id,
+            MediaAsset.purpose == AssetPurpose.WORK,
+            MediaAsset.status.not_in((AssetStatus.READY, AssetStatus.FAILED)),
+        )
+    )
+    if open_uploads + processing >= config["WORKS_VIDEO_PENDING_MAX"]:
+        raise UploadError(
+            _("您已有 %(n)s 个视频在上传或处理中，请等处理完成后再上传。", n=open_uploads + processing),
+            status=429,
+        )
+    day_start = datetime.combine(localtoday(), time.min, LOCAL_TZ)
+    started = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(MediaUpload.size), 0)).where(
+            mine, MediaUpload.created_at >= day_start
+        )
+    )
+    if started + size > _mb(config["WORKS_VIDEO_DAILY_MB"]):
+        raise UploadError(
+            _("今天上传的视频已达 %(n)s MB 上限，请明天再传。", n=config["WORKS_VIDEO_DAILY_MB"]), status=429
+        )
+
+
+def start_upload(owner, filename: str, size: int, purpose: AssetPurpose = AssetPurpose.LESSON) -> MediaUpload:
     """Open a resumable upload of ``size`` bytes; chunks follow with :func:`append_chunk`."""
     filename = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
     if not filename:
         raise UploadError(_("缺少文件名。"))
     check_size(size)
-    upload = MediaUpload(id=os.urandom(16).hex(), owner_id=owner.id, filename=filename, size=size, received=0)
+    if purpose is AssetPurpose.WORK:
+        check_work_quota(owner, size)
+    upload = MediaUpload(
+        id=os.urandom(16).hex(), owner_id=owner.id, filename=filename, size=size, received=0, purpose=purpose
+    )
     db.session.add(upload)
     media_store().upload_part(upload.id).touch()
     db.session.flush()

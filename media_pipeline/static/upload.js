@@ -76,7 +76,9 @@
       }
       localStorage.removeItem(key);
     }
-    const created = await json("POST", box.dataset.startUrl, { filename: file.name, size: file.size });
+    const start = { filename: file.name, size: file.size };
+    if (box.dataset.purpose) start.purpose = box.dataset.purpose;  // "work": a member's video for a work
+    const created = await json("POST", box.dataset.startUrl, start);
     if (created.status !== 201) throw new Error(errorText(created));
     localStorage.setItem(key, created.body.data.upload_id);
     localStorage.setItem(key + ":chunk", created.body.data.chunk_size);
@@ -123,7 +125,7 @@
       localStorage.removeItem(storageKey(file) + ":chunk");
       if (done.status !== 201) throw new Error(errorText(done));
       say(hkT("文件检测通过，已开始转码。"), "ok");
-      window.location.href = box.dataset.startUrl.replace(/uploads$/, "") + done.body.data.id;
+      window.location.href = box.dataset.doneUrl || box.dataset.startUrl.replace(/uploads$/, "") + done.body.data.id;
     } catch (error) {
       say(error.message || String(error), "error");
     } finally {

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import BranchPosition, MemberCategory, Role, User
+from app.accounts.models import BranchPosition, Role, User
 from app.core.models import AuditEntry
 from app.extensions import db
 from tests.accounts.helpers import slip_codes
@@ -38,7 +38,7 @@ def test_admin_creates_a_member_who_then_logs_in_with_an_activation_code(client,
     assert response.status_code == 200  # the one and only showing of the activation slip
     created = by_employee_no("N20001")
     assert created.branch_id == org_tree["a1"].id
-    assert created.category == MemberCategory.PROBATIONARY
+    assert created.category is None  # the workflow's result (app.membership), not a form field
     assert created.position == BranchPosition.COMMITTEE
     assert created.roles == {Role.MEMBER}
     assert created.must_change_password

@@ -90,14 +90,14 @@ def set_activation_code(user: User, code_hash: str, expires_at: datetime) -> Non
 
 @dataclass
 class UserData:
-    """The fields of an account that admins edit and imports write."""
+    """The fields of an account that admins edit and imports write. Not the category: it is the
+    发展党员 workflow's result (app.membership), never typed."""
 
     employee_no: str
     name: str
     gender: str | None = None
     mobile: str | None = None
     branch_id: int | None = None
-    category: str | None = None
     joined_party_on: object = None
     position: str | None = None
 
@@ -139,7 +139,6 @@ def _apply(user: User, data: UserData) -> None:
     user.gender = data.gender or None
     user.mobile = data.mobile
     user.branch_id = data.branch_id
-    user.category = data.category or None
     user.joined_party_on = data.joined_party_on
     user.position = data.position or None
 

@@ -19,7 +19,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from app.accounts.models import ImportJob, Role, User
+from app.accounts.models import CATEGORY_LABELS, ImportJob, Role, User
 from app.accounts.views import bp
 from app.core.errors import back_to, refused
 from app.core.permissions import login_required, roles_required
@@ -43,6 +43,7 @@ def users():
         page=page,
         branch=branch,
         branches=org_services.ordered_tree(org_services.visible_branches(current_user)),
+        categories=CATEGORY_LABELS,
     )
 
 
@@ -71,7 +72,6 @@ def _user_data(form: UserForm) -> services.UserData:
         gender=form.gender.data or None,
         mobile=form.mobile.data,
         branch_id=form.branch_id.data,
-        category=form.category.data or None,
         joined_party_on=form.joined_party_on.data,
         position=form.position.data or None,
     )
@@ -120,9 +120,6 @@ def edit_user(user_id: int):
         form.roles.data = [r.value for r in member.roles]
         form.gender.data = member.gender.value if member.gender else ""
         form.position.data = member.position.value if member.position else ""
-    # The category is the 发展党员 workflow's result (app.membership): shown here, never typed.
-    form.category.data = member.category.value if member.category else ""
-    form.category.render_kw = {**(form.category.render_kw or {}), "disabled": True}
     if form.validate_on_submit():
         try:
             services.update_user(member, _user_data(form), form.roles.data, actor=current_user)

@@ -14,6 +14,7 @@ from app.branchlife.services.access import (  # noqa: F401 -- re-exported
 from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
     CheckinCode,
     check_in,
+    check_in_by_card,
     checkin_code,
     decide_leave,
     mark_present,

@@ -1,4 +1,5 @@
-"""Leave, the rotating check-in code, checking in and marking present by hand.
+"""Leave, the rotating check-in code, checking in (with the code, or by the secretary scanning the
+member's 二维码名片) and marking present by hand.
 
 The code shown at the venue is derived from the meeting's secret key and the server's clock: it
 changes every BRANCHLIFE_CODE_SECONDS, the previous code is still accepted, and no code is accepted
@@ -25,6 +26,7 @@ from app.core.clock import utcnow
 from app.core.signals import notification_requested
 from app.core.urls import id_from
 from app.extensions import db
+from app.membership.services import cards
 
 REASON_MAX = 500
 
@@ -98,11 +100,50 @@ def check_in(member: User, meeting: Meeting, code: str, online: bool = False) ->
     slot = _slot(now)
     if not any(hmac.compare_digest(code, _code_at(meeting, s)) for s in (slot, slot - 1)):
         raise BranchLifeError(_("签到码不正确或已过期"), 422, "code")
-    late_after = meeting.starts_at + timedelta(minutes=current_app.config["BRANCHLIFE_LATE_AFTER_MINUTES"])
-    row.state = "late" if now > late_after else "present"
+    row.state = _arrival_state(meeting, now)
     row.method = "online" if online else "code"
     row.checked_in_at = now
     db.session.flush()
+    return row
+
+
+def _arrival_state(meeting: Meeting, now: datetime) -> str:
+    late_after = meeting.starts_at + timedelta(minutes=current_app.config["BRANCHLIFE_LATE_AFTER_MINUTES"])
+    return "late" if now > late_after else "present"
+
+
+def check_in_by_card(actor: User, meeting: Meeting, payload: str) -> Attendance:
+    """The secretary scans (or pastes) a member's 二维码名片 at the venue: the card is verified by the
+    membership domain's service (signature, key, account, branch and category as of now), and the
+    member must be an expected attendee. Scanning the same card again answers the same state. The
+    presence is vouched for by the secretary (credited as a hand-marked one), so not for oneself."""
+    if meeting.is_locked or meeting.status == "cancelled":
+        raise BranchLifeError(_("会议已定稿，出席情况只能通过更正办理"), 409)
+    now = utcnow()
+    _check_open(meeting, now)
+    try:
+        member = cards.verify_card(payload).member
+    except cards.CardRefused as exc:
+        raise BranchLifeError(exc.message, 422, "payload") from exc
+    if member.id == actor.id:
+        raise BranchLifeError(_("不能为自己扫码签到，请用签到码签到"), 403, "payload")
+    row = db.session.scalar(
+        sa.select(Attendance)
+        .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
+        .with_for_update(of=Attendance)
+    )
+    if row is None:
+        raise BranchLifeError(_("%(name)s 不是这次会议的参会人员", name=member.name), 422, "payload")
+    if row.is_present:
+        return row
+    row.state, row.method, row.checked_in_at, row.decided_by_id = (
+        _arrival_state(meeting, now),
+        "card",
+        now,
+        actor.id,
+    )
+    db.session.flush()
+    audit.record(actor, "branchlife.card_checkin", meeting, f"扫描名片为 {member} 签到")
     return row
 
 

@@ -63,7 +63,8 @@ def finalise_meeting(actor: User, meeting: Meeting, summary: str, lecturer_id: i
     credit = credit_for(meeting)
     try:
         # A code the member typed is the server's evidence (no one vouches for it); a hand-marked
-        # presence is vouched for by the secretary, who may not vouch for themselves.
+        # presence, or a scanned card (the secretary saw who held it), is vouched for by the
+        # secretary, who may not vouch for themselves.
         records.credit_meeting(verified, credit, None)
         records.credit_meeting(by_hand, credit, actor)
     except records.RecordsError as exc:

@@ -167,6 +167,11 @@ def open_archive(actor: User, member: User, export: bool = False) -> dict:
     }
 
 
+def attached_pdfs(documents: list[MemberDocument]) -> dict[int, Path]:
+    """The PDF documents among ``documents`` (id → file), merged after the export's summary pages."""
+    return {d.id: upload_dir() / d.stored_name for d in documents if d.content_type == "application/pdf"}
+
+
 def scanned_pages(documents: list[MemberDocument]) -> list[tuple[str, Path]]:
     """The image documents (PNG, JPEG) among ``documents``, with where they are, for the PDF export."""
     images = [d for d in documents if d.content_type in ("image/png", "image/jpeg")]

@@ -88,6 +88,7 @@ def op(
     tag: str,
     data: dict | None = None,
     status: int = 200,
+    also: tuple[int, ...] = (),
     params: tuple = (),
     body: dict | None = None,
     body_required: bool = True,
@@ -97,11 +98,12 @@ def op(
     public: bool = False,
 ) -> dict:
     """One operation. ``data``: the schema of the envelope's ``data`` on success (``status``);
+    ``also``: other success statuses with the same body (200 when it already existed, 201 when made);
     ``content``: a non-JSON success body instead (``{"image/png": {...}}``); ``errors``: the refusals
     this operation adds to :data:`COMMON_ERRORS`; ``public``: no login needed."""
     if content is None:
         content = {"application/json": {"schema": envelope(data if data is not None else ANY_OBJ)}}
-    responses = {str(status): {"description": "成功", "content": content}}
+    responses = {str(code): {"description": "成功", "content": content} for code in (status, *also)}
     for code in sorted(set(errors) | (set() if public else set(COMMON_ERRORS))):
         responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     operation = {"summary": summary, "tags": [tag], "responses": responses}

@@ -96,6 +96,7 @@ OPERATIONS = {
         "加入课程（已加入时回答 200）",
         tag=TAG,
         status=201,
+        also=(200,),
         data=obj(course_id=INT, enrolled=BOOL, enrolled_at=null(DATETIME)),
         errors=(404, 409),
     ),

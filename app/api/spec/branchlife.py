@@ -53,7 +53,10 @@ OPERATIONS = {
     ),
     "branchlife_api.get_meeting": op("一次会议", tag=TAG, data=MEETING, errors=(404,)),
     "branchlife_api.checkin_code": op(
-        "当前签到码（组织者）", tag=TAG, data=obj(code=STR, expires_at=DATETIME), errors=(404, 409)
+        "当前签到码（组织者；会议不在签到时段时 422）",
+        tag=TAG,
+        data=obj(code=STR, expires_at=DATETIME),
+        errors=(404, 409, 422),
     ),
     "branchlife_api.checkin": op(
         "签到",

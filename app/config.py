@@ -96,6 +96,15 @@ class Config:
     MEDIA_SERVE_MODE = _env("MEDIA_SERVE_MODE", "direct")
     #: nginx ``internal`` location aliased to MEDIA_ROOT, for the x-accel-redirect mode.
     MEDIA_ACCEL_PREFIX = _env("MEDIA_ACCEL_PREFIX", "/_protected_media/")
+    #: How long a signed playback URL (lesson API, lesson page) works: long enough to watch a lesson.
+    PLAYBACK_URL_TTL_SECONDS = _env_int("PLAYBACK_URL_TTL_SECONDS", 4 * 3600)
+    #: Expiries are rounded up to this, so a member reopening a lesson reuses the same (cached) URLs.
+    PLAYBACK_URL_BUCKET_SECONDS = _env_int("PLAYBACK_URL_BUCKET_SECONDS", 900)
+    #: The playback signing key is derived from PLAYBACK_SIGNING_KEY (empty: SECRET_KEY) and this id:
+    #: changing the id rotates the key; ids in PLAYBACK_RETIRED_KEY_IDS (comma-separated) still verify.
+    PLAYBACK_SIGNING_KEY = _env("PLAYBACK_SIGNING_KEY")
+    PLAYBACK_KEY_ID = _env("PLAYBACK_KEY_ID", "1")
+    PLAYBACK_RETIRED_KEY_IDS = _env("PLAYBACK_RETIRED_KEY_IDS", "")
     #: Seconds ffprobe may take before it is killed and the file refused.
     MEDIA_PROBE_TIMEOUT_SECONDS = _env_int("MEDIA_PROBE_TIMEOUT_SECONDS", 60)
     #: x264 speed preset of every rendition: a trade of CPU time against bitrate at equal quality.

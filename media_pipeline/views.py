@@ -9,7 +9,9 @@ Resumable upload protocol (``static/media_pipeline/upload.js`` speaks it)::
 
 Media files are served at ``/media/<asset id>/<output key>/<path>`` to logged-in users allowed to
 see the asset (checked on every request, segments included): the uploader, admins, and whoever a
-registered viewer check admits (:func:`media_pipeline.services.register_viewer_check`).
+registered viewer check admits (:func:`media_pipeline.services.register_viewer_check`); and at
+``/media/p/<token>/<asset id>/<output key>/<path>`` to whoever holds a member's signed playback
+token (no cookie: native apps, CDNs), with the same check for that member (see ``playback.py``).
 
 For nginx, set ``MEDIA_SERVE_MODE=x-accel-redirect`` and add::
 
@@ -40,10 +42,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import ClientDisconnected
 
+from app.accounts.models import User
 from app.core.errors import back_to, json_error, json_ok, json_refusal
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
-from media_pipeline import services
+from media_pipeline import playback, services
 from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 from media_pipeline.probe import MediaInputError
 from media_pipeline.tasks import queue_asset
@@ -81,22 +84,39 @@ def get_asset_for(asset_id: int, user, manage: bool = False) -> MediaAsset:
     return asset
 
 
-def asset_urls(asset: MediaAsset) -> dict:
-    """Browser URLs of an asset's outputs (for the player of any domain)."""
+def asset_urls(asset: MediaAsset, viewer=None) -> dict:
+    """URLs of an asset's outputs (for the player of any domain). With ``viewer``, signed playback
+    URLs that work for that member with no cookie (native apps, CDNs); without, URLs the session
+    cookie opens (the trainer's own pages)."""
     if not asset.output_dir:
         return {"master": None, "fallback": None, "poster": None, "thumbnails": []}
     key = PurePosixPath(asset.output_dir).name
+    if viewer is not None:
+        token = playback.issue_token(viewer, asset.id, key)
 
-    def url(path: str | None) -> str | None:
-        return url_for("media_pipeline.serve", asset_id=asset.id, key=key, filename=path) if path else None
+        def url(path: str | None) -> str | None:
+            if not path:
+                return None
+            return url_for(
+                "media_pipeline.serve_signed", token=token, asset_id=asset.id, key=key, filename=path
+            )
+    else:
+
+        def url(path: str | None) -> str | None:
+            if not path:
+                return None
+            return url_for("media_pipeline.serve", asset_id=asset.id, key=key, filename=path)
 
     fallback = asset.fallback()
-    return {
+    urls = {
         "master": url(asset.master_playlist),
         "fallback": url(fallback.path if fallback else None),
         "poster": url(asset.poster),
         "thumbnails": [url(t) for t in asset.thumbnails or []],
     }
+    if viewer is not None:
+        urls["expires_at"] = playback.token_expiry(token).isoformat()
+    return urls
 
 
 def status_json(asset: MediaAsset) -> dict:
@@ -267,11 +287,42 @@ def complete_upload(upload_id: str):
 
 @bp.get("/<int:asset_id>/<key>/<path:filename>")
 def serve(asset_id: int, key: str, filename: str):
-    """One output file, after the access check; Range requests get 206 (Werkzeug's conditional
-    responses), or nginx / Apache send the bytes in the X-Accel-Redirect / X-Sendfile modes."""
+    """One output file for the logged-in viewer (the access check runs on every request, segments
+    included); cached only in that viewer's browser."""
     if not current_user.is_authenticated:
         abort(401)
     asset = get_asset_for(asset_id, current_user)
+    response = _send_output(asset, key, filename)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/p/<token>/<int:asset_id>/<key>/<path:filename>")
+def serve_signed(token: str, asset_id: int, key: str, filename: str):
+    """One output file for whoever holds a playback token (no cookie, no header): the token must be
+    signed for this asset and version and not expired, and its member must still be allowed to see
+    the asset. The token is part of the URL, so a shared cache may keep the file under it."""
+    try:
+        grant = playback.verify_token(token, asset_id, key)
+    except playback.PlaybackRefused:
+        abort(403)
+    viewer = db.session.get(User, grant.user_id)
+    asset = db.session.get(MediaAsset, asset_id)
+    if viewer is None or not viewer.is_active or asset is None or not services.can_view_asset(viewer, asset):
+        abort(403)
+    response = _send_output(asset, key, filename)
+    response.cache_control.public = True
+    response.cache_control.private = False
+    response.cache_control.max_age = min(3600, playback.seconds_left(grant))
+    return response
+
+
+def _send_output(asset: MediaAsset, key: str, filename: str) -> Response:
+    """The file, or 404 for anything not a published output; Range requests get 206 (Werkzeug's
+    conditional responses), or nginx / Apache send the bytes in the X-Accel-Redirect / X-Sendfile
+    modes. Output folders are immutable (a retranscode publishes a new key), so caching is safe."""
     suffix = PurePosixPath(filename).suffix.lower()
     if not _OUTPUT_KEY.match(key) or suffix not in MIME_TYPES:
         abort(404)
@@ -290,10 +341,5 @@ def serve(asset_id: int, key: str, filename: str):
         response.headers["X-Sendfile"] = str(path)
     else:
         response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=3600)
-    # Output folders are immutable (a retranscode publishes a new key), so caching is safe; but
-    # only in the viewer's own browser, never a shared proxy.
-    response.cache_control.private = True
-    response.cache_control.public = False
-    response.cache_control.max_age = 3600
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

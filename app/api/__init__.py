@@ -93,4 +93,7 @@ from app.api import members  # noqa: E402,F401  # isort: skip  (the member lifec
 
 
 def init_app(app) -> None:
+    from app.api.docs import docs
+
     app.register_blueprint(bp)
+    app.register_blueprint(docs)  # the description and its page: no login

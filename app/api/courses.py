@@ -119,16 +119,18 @@ def enrol_course(course_id: int):
 
 
 def _playback(lesson) -> dict | None:
-    """Where a client plays the lesson's media, once it is playable."""
+    """Where a client plays the lesson's media, once it is playable: signed URLs that work with no
+    cookie and no header, for this member only, until ``expires_at``."""
     asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
     if asset is None or not asset.is_playable:
         return None
-    urls = asset_urls(asset)
+    urls = asset_urls(asset, viewer=current_user)
     return {
         "hls": _absolute(urls["master"]),
         "mp4": _absolute(urls["fallback"]),
         "poster": _absolute(urls["poster"]),
         "audio_only": asset.is_audio_only,
+        "expires_at": urls["expires_at"],
     }
 
 

@@ -9,16 +9,18 @@ MAX_ID = 2**63 - 1
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a number larger than any database id does not match the rule
-    (404), instead of reaching a query that SQLite refuses with an OverflowError (a 500). Digits
-    are ASCII, as :func:`id_from` reads them: Werkzeug's ``\\d`` also matched ``٣`` or ``３``, which
-    ``int()`` reads as 3, so a page had a second address."""
+    """``<int:…>`` in every route: a number larger than any database id is read as 0, an id no row
+    has (404 from the view's loader), instead of reaching a query that SQLite refuses with an
+    OverflowError (a 500). It is not refused by the converter: Werkzeug then answered 405 to
+    ``PATCH /api/v1/articles/<huge>`` (the GET rule's pattern had matched) where ``/articles/0``
+    answers 404. Digits are ASCII, as :func:`id_from` reads them: Werkzeug's ``\\d`` also matched
+    ``٣`` or ``３``, which ``int()`` reads as 3, so a page had a second address."""
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
 
 
 def id_from(value) -> int | None:

@@ -38,7 +38,7 @@ def _playable_media(lesson) -> dict | None:
     if asset is None or not asset.is_playable:
         return None
     return {
-        "urls": asset_urls(asset),
+        "urls": asset_urls(asset, viewer=current_user),  # signed: the same URLs the app gets
         "renditions": sorted({r.height for r in asset.hls_variants() if r.height}, reverse=True),
         "audio_only": asset.is_audio_only,
         "partial": not asset.is_finished,  # watchable first: higher qualities still on the way

@@ -8,6 +8,7 @@ a function (``"() => ..."``), not an expression, which Playwright would evaluate
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,24 +29,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def live_server(app, tmp_root):
-    """The base URL of a running server; ``live_server.app`` is its application."""
+@contextmanager
+def running_server(session_app, tmp_root, name: str):
+    """A real threaded werkzeug server on a free port, with its own migrated database (``name``
+    keeps its files apart); yields the base URL, whose ``.app`` is the server's application."""
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgresql"):
         context = _scratch_database(base)
         url = context.__enter__()
     else:
-        context, url = None, f"sqlite:///{tmp_root / 'e2e.sqlite'}"
+        context, url = None, f"sqlite:///{tmp_root / f'{name}.sqlite'}"
 
-    class E2EConfig(TestConfig):
+    class ServerConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
         WTF_CSRF_ENABLED = True  # the browser goes through the real forms
-        MEDIA_ROOT = str(tmp_root / "e2e-media")
-        IMPORT_DIR = str(tmp_root / "e2e-imports")
-        SEARCH_INDEX_DIR = str(tmp_root / "e2e-search")
+        MEDIA_ROOT = str(tmp_root / f"{name}-media")
+        IMPORT_DIR = str(tmp_root / f"{name}-imports")
+        SEARCH_INDEX_DIR = str(tmp_root / f"{name}-search")
 
-    server_app = side_app(E2EConfig, app)
+    server_app = side_app(ServerConfig, session_app)
     with server_app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
@@ -57,13 +59,22 @@ def live_server(app, tmp_root):
 
     live = Live(f"http://127.0.0.1:{server.server_port}")
     live.app = server_app
-    yield live
-    server.shutdown()
-    with server_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if context is not None:
-        context.__exit__(None, None, None)
+    try:
+        yield live
+    finally:
+        server.shutdown()
+        with server_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def live_server(app, tmp_root):
+    """The base URL of a running server; ``live_server.app`` is its application."""
+    with running_server(app, tmp_root, "e2e") as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from flask_login import current_user
 from app.accounts.models import User
 from app.api import ApiError, bp, ok
 from app.extensions import db
-from app.quiz import contests, duels, play, quizzes
+from app.quiz import contests, duels, integrity, play, quizzes
 from app.quiz.models import Attempt, AttemptKind, Contest
 from app.quiz.play import LateAnswer
 
@@ -162,6 +162,29 @@ def save_quiz_answers(attempt_id: int):
         saved = quizzes.save_answers(attempt, body["answers"])
     db.session.commit()
     return ok({"saved": saved, "seconds_left": play.remaining_seconds(attempt.deadline_at, play.now())})
+
+
+@bp.post("/quiz-attempts/<int:attempt_id>/events")
+def report_exam_event(attempt_id: int):
+    """The exam page reports leaving it, copying, pasting or leaving full screen (see
+    :mod:`app.quiz.integrity`); the answer says how many switches the server has counted."""
+    attempt = own_attempt(attempt_id, AttemptKind.QUIZ)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
+        raise ApiError(_('请提交 JSON：{"kind": 事件类型, "client_time": 毫秒时间戳}'), 400)
+    client_at = integrity.parse_client_time(body.get("client_time"))
+    with playing():
+        outcome = integrity.report_event(attempt, body["kind"], client_at)
+    db.session.commit()
+    return ok(
+        {
+            "switch_count": outcome.switch_count,
+            "switch_limit": outcome.switch_limit,
+            "counted": outcome.counted,
+            "stored": outcome.stored,
+            "submitted": outcome.submitted,
+        }
+    )
 
 
 # --- duels ----------------------------------------------------------------------------------------

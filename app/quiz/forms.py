@@ -85,6 +85,12 @@ class QuizForm(PageForm):
     review = SelectField(_l("答案与解析"), choices=[(k.value, v) for k, v in REVIEW_LABELS.items()])
     opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), validators=[Optional(), InOurTimes()])
     closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), validators=[Optional(), InOurTimes()])
+    switch_limit = IntegerField(
+        _l("切屏自动交卷（次，0 为不限）"),
+        default=0,
+        validators=[Optional(), NumberRange(0, 50)],
+        description=_l("仅对“考试”生效：考试中离开页面（切换应用、窗口失焦）达到此次数时系统自动交卷。"),
+    )
     is_published = BooleanField(_l("发布（学员可以作答）"))
 
 

@@ -166,6 +166,8 @@ class Quiz(TimestampMixin, db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_published: Mapped[bool] = mapped_column(default=False)
+    #: Exams: hand the paper in on the server when this many switches away arrive (0: never).
+    switch_limit: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
@@ -271,7 +273,7 @@ class Attempt(db.Model):
     #: Server deadline of the whole attempt; answers after it are refused.
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: submitted | timeout | wrong_answer | left | closed
+    #: submitted | timeout | wrong_answer | left | closed | switches
     end_reason: Mapped[str | None] = mapped_column(sa.String(16))
     question_count: Mapped[int] = mapped_column(default=0)
     answered_count: Mapped[int] = mapped_column(default=0)
@@ -285,6 +287,9 @@ class Attempt(db.Model):
     #: False for a contest played by an author (or co-editor) of questions in its draw: they may
     #: play, but are not ranked and earn no points from it.
     is_ranked: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Exams: times the member left the paper (server-counted, see :mod:`app.quiz.integrity`).
+    switch_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_switch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", lazy="joined")
     #: The branch at the start (see ``branch_id``), for contest rankings.
@@ -333,6 +338,24 @@ class AttemptItem(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship(lazy="joined")
+
+
+class ExamEvent(db.Model):
+    """Something the exam page reported (left the page, copied, left full screen): the server's
+    receive time is the one shown and trusted; the client's is kept beside it."""
+
+    __tablename__ = "quiz_exam_event"
+    __table_args__ = (sa.Index("ix_quiz_exam_event_attempt", "attempt_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    #: blur | hidden | copy | paste | fullscreen_exit
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    client_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Whether the server counted it as a switch away (a blur and a hidden page within a few
+    #: seconds are one switch).
+    counted: Mapped[bool] = mapped_column(default=False)
 
 
 class DuelStatus(enum.StrEnum):

@@ -57,6 +57,7 @@ class QuizData:
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     is_published: bool = False
+    switch_limit: int = 0
 
 
 def _validate(data: QuizData) -> list[int]:
@@ -68,6 +69,8 @@ def _validate(data: QuizData) -> list[int]:
         raise QuizError(_("结束时间必须晚于开始时间"))
     if data.time_limit_seconds is not None and data.time_limit_seconds < 10:
         raise QuizError(_("限时至少 10 秒"))
+    if not 0 <= (data.switch_limit or 0) <= 50:
+        raise QuizError(_("切屏自动交卷次数应在 0 到 50 之间"))
     if data.max_attempts is not None and data.max_attempts < 1:
         raise QuizError(_("作答次数至少 1 次"))
     if data.review == ReviewPolicy.AFTER_CLOSE and not data.closes_at:
@@ -119,6 +122,7 @@ def _apply(quiz: Quiz, data: QuizData, ids: list[int]) -> None:
     ):
         setattr(quiz, name, getattr(data, name))
     quiz.title = data.title.strip()[:200]
+    quiz.switch_limit = data.switch_limit or 0
     quiz.purpose = QuizPurpose(data.purpose)
     quiz.review = ReviewPolicy(data.review)
     quiz.draw_count = data.draw_count or None
@@ -272,9 +276,10 @@ def save_answers(attempt: Attempt, responses: dict) -> int:
     return len(parsed)
 
 
-def submit_quiz_attempt(attempt: Attempt, responses: dict | None) -> bool:
+def submit_quiz_attempt(attempt: Attempt, responses: dict | None, reason: str = "submitted") -> bool:
     """Hand the paper in and grade it. Returns True when it came late: the answers sent with it
-    were refused and the paper was graded on those saved before the deadline."""
+    were refused and the paper was graded on those saved before the deadline. ``reason`` says who
+    handed it in (``switches``: the server, when an exam's switch limit was reached)."""
     at = play.now()
     if attempt.finished_at is not None:
         return False
@@ -294,7 +299,7 @@ def submit_quiz_attempt(attempt: Attempt, responses: dict | None) -> bool:
     finished = play.finish_attempt(
         attempt,
         at,
-        "timeout" if late else "submitted",
+        "timeout" if late else reason,
         score=score,
         passed=passed,
         correct_count=correct,

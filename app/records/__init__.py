@@ -1,14 +1,16 @@
 """Learning hours (学时): server-verified playback progress, the tamper-evident hours ledger,
-yearly targets, training records, coordinator tracking and exports. The only writer of hours."""
+yearly targets, training records, coordinator tracking and exports, PDF certificates and their
+public verification. The only writer of hours."""
 
 
 def init_app(app) -> None:
     from app.core.backup import register_integrity_check
-    from app.records import models, receivers  # noqa: F401 -- the tables
+    from app.records import certificate_views, models, receivers  # noqa: F401 -- the tables
     from app.records.cli import records_cli
     from app.records.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(certificate_views.verify_bp)
     receivers.connect()
     app.cli.add_command(records_cli)
     register_integrity_check("records", ledger_problems)

@@ -238,3 +238,40 @@ class ManualHoursRequest(db.Model):
     member = relationship("User", foreign_keys=[user_id], lazy="joined")
     requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined")
     decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
+
+
+class Certificate(db.Model):
+    """A PDF certificate issued from the ledger: a course's 结业证书 or a year's 学时证明.
+
+    Its facts are frozen when issued; the serial (unguessable) is what the QR code's public
+    verification page looks up. It covers the member's ledger entries up to ``last_entry_id`` of its
+    course (or year): reversing one of those revokes it (see ``app.records.certificates``).
+    """
+
+    __tablename__ = "certificate"
+    __table_args__ = (sa.Index("ix_certificate_user_kind", "user_id", "kind", "course_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"))
+    #: course | annual
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    course_id: Mapped[int | None]
+    year: Mapped[int | None]
+    #: The course's title, or the year's proof title, as issued.
+    title: Mapped[str] = mapped_column(sa.String(200))
+    holder_name: Mapped[str] = mapped_column(sa.String(64))
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    #: The course's completion, or the day the year's proof was issued.
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The member's last ledger entry when issued: entries after it are not covered.
+    last_entry_id: Mapped[int] = mapped_column(default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

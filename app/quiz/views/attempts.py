@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.core.errors import back_to
 from app.core.permissions import login_required
 from app.extensions import db
-from app.quiz import play, quizzes
+from app.quiz import integrity, play, quizzes
 from app.quiz.grading import display_answer, shown_answer, shown_options
 from app.quiz.models import AttemptKind, Quiz
 from app.quiz.play import LateAnswer
@@ -65,6 +65,7 @@ def attempt_page(attempt_id: int):
             quiz=quiz,
             shown_options=shown_options,
             seconds_left=play.remaining_seconds(attempt.deadline_at, play.now()),
+            monitored=integrity.monitored(quiz),
             saved=lambda item: display_answer(item.question, item.response, item.option_order),
         )
     review = quizzes.can_review(attempt, quiz)
@@ -72,6 +73,7 @@ def attempt_page(attempt_id: int):
         "quiz/result.html",
         attempt=attempt,
         quiz=quiz,
+        monitored=integrity.monitored(quiz),
         review=review,
         shown_options=shown_options,
         shown_answer=shown_answer,

@@ -3,7 +3,7 @@
 # Views alike in shape to other views by design, kept apart: see this package's docstring.
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,9 +14,9 @@ from app.core.urls import id_from
 from app.extensions import db
 from app.org.models import Branch
 from app.org.services import scope_path, visible_branches
-from app.quiz import contests, quizzes
+from app.quiz import contests, integrity, quizzes
 from app.quiz.forms import ContestForm, QuizForm, to_local, to_utc
-from app.quiz.models import Quiz
+from app.quiz.models import Attempt, Quiz
 from app.quiz.views import bp, get_contest_for, get_quiz_for_edit
 
 # --- quizzes (trainers) -------------------------------------------------------------------------
@@ -59,6 +59,7 @@ def _quiz_data(form: QuizForm) -> quizzes.QuizData:
         opens_at=to_utc(form.opens_at.data),
         closes_at=to_utc(form.closes_at.data),
         is_published=form.is_published.data,
+        switch_limit=form.switch_limit.data or 0,
     )
 
 
@@ -112,6 +113,23 @@ def quiz_results(quiz_id: int):
         quizzes.quiz_attempts_query(quiz), per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False
     )
     return render_template("quiz/quiz_results.html", quiz=quiz, page=page, stats=quizzes.quiz_results(quiz))
+
+
+@bp.route("/manage/<int:quiz_id>/attempts/<int:attempt_id>/events")
+@roles_required(Role.TRAINER)
+def attempt_events(quiz_id: int, attempt_id: int):
+    """What an exam page reported during one member's attempt, at the server's times."""
+    quiz = get_quiz_for_edit(quiz_id)
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.quiz_id != quiz.id:
+        abort(404)
+    return render_template(
+        "quiz/attempt_events.html",
+        quiz=quiz,
+        attempt=attempt,
+        events=integrity.attempt_events(attempt),
+        event_label=integrity.event_label,
+    )
 
 
 # --- contests (trainers and coordinators) -------------------------------------------------------

@@ -250,7 +250,8 @@ def occurred_at_noon(day: date | None) -> datetime:
 
 
 def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
-    """Cancel an entry with a reversing entry: the ledger is never edited."""
+    """Cancel an entry with a reversing entry: the ledger is never edited. Certificates that counted
+    the entry are revoked."""
     reason = (reason or "").strip()
     if not reason:
         raise RecordsError(_("冲销必须填写原因"), 422, "reason")
@@ -271,7 +272,15 @@ def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
     )
     if reversal is None:
         raise RecordsError(_("该记录已被冲销"), 409)
-    audit.record(actor, "hours.reverse", reversal, f"冲销 {member} 的学时记录 #{entry.id}：{reason}")
+    from app.records.certificates import revoke_for_entry  # certificates read these services
+
+    revoked = revoke_for_entry(entry, reason)
+    audit.record(
+        actor,
+        "hours.reverse",
+        reversal,
+        f"冲销 {member} 的学时记录 #{entry.id}：{reason}" + (f"（撤销证书 {revoked} 份）" if revoked else ""),
+    )
     return reversal
 
 

@@ -1,0 +1,217 @@
+"""PDF certificates: the Chinese font is embedded, the serial verifies on the public page, a reversed
+entry revokes the certificate, and nobody downloads what is not theirs to see."""
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.clock import localtoday, utcnow
+from app.extensions import db
+from app.records import certificates, manual, services
+from app.records.models import Certificate
+from courses.models import Enrollment
+
+
+def _complete(member, course):
+    db.session.add(Enrollment(course_id=course.id, user_id=member.id, source="self", completed_at=utcnow()))
+    db.session.flush()
+
+
+@pytest.fixture
+def world(create_user, org_tree, make_course):
+    trainer = create_user("trainer", branch=org_tree["a1"])
+    coordinator = create_user("coordinator", branch=org_tree["a"])
+    member = create_user(branch=org_tree["a1"], name="张晓明")
+    course = make_course(trainer, title="党史学习教育")
+    _complete(member, course)
+    lesson = services.append_entry(
+        member,
+        hours=Decimal("2.50"),
+        source_kind="lesson",
+        source_ref="lesson:9001",
+        actor=None,
+        reason="完成课时",
+        occurred_at=utcnow(),
+        course_id=course.id,
+        title="第一讲",
+    )
+    meeting = manual.credit_manual_hours(member, Decimal("1.5"), "参加主题党日", coordinator)
+    db.session.commit()
+    return {
+        "member": member,
+        "trainer": trainer,
+        "coordinator": coordinator,
+        "course": course,
+        "lesson": lesson,
+        "meeting": meeting,
+        "org": org_tree,
+        "create_user": create_user,
+    }
+
+
+def pdf_of(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    return response.data
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) is not installed")
+def test_the_certificate_embeds_a_chinese_font(client, login, world, tmp_path):
+    login(world["member"])
+    body = pdf_of(client, f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf")
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(body)
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    embedded = [row for row in rows if "yes" in row[-5:-3] and re.search(r"WenQuanYi|CJK|Hei|Ming", row[0])]
+    assert embedded, listing
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace("\n", "")  # lines wrap where the page does
+    assert "党史学习教育" in text
+    assert "张晓明" in text
+    assert "2.50" in text
+
+
+def test_the_verification_page_confirms_a_real_serial_and_refuses_an_altered_one(client, login, world):
+    login(world["member"])
+    pdf_of(client, f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf")
+    certificate = db.session.scalars(sa.select(Certificate)).one()
+    assert re.fullmatch(r"HK(-[2-9A-HJ-NP-Z]{5}){4}", certificate.serial)
+    client.post("/logout")  # the page is public
+    page = client.get(f"/verify/{certificate.serial}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "证书有效" in text
+    assert "张*明" in text
+    assert "张晓明" not in text
+    assert "党史学习教育" in text
+    assert "2.50" in text
+    # Typed from the paper in lower case without dashes: the same certificate.
+    assert client.get(f"/verify/{certificate.serial.replace('-', '').lower()}").status_code == 200
+    last = certificate.serial[-1]
+    altered = certificate.serial[:-1] + ("2" if last != "2" else "3")
+    refused = client.get(f"/verify/{altered}")
+    assert refused.status_code == 404
+    assert "查无此证书" in refused.get_data(as_text=True)
+    assert client.get("/verify/not-a-serial").status_code == 404
+
+
+def test_asking_again_gives_the_same_serial(client, login, world):
+    login(world["member"])
+    url = f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf"
+    pdf_of(client, url)
+    pdf_of(client, url)
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+
+
+def test_reversing_the_entry_revokes_the_certificate(client, login, world):
+    member = world["member"]
+    year = localtoday().year
+    login(member)
+    pdf_of(client, f"/records/members/{member.id}/certificates/{world['course'].id}.pdf")
+    pdf_of(client, f"/records/members/{member.id}/proof/{year}.pdf")
+    course_cert, proof = db.session.scalars(sa.select(Certificate).order_by(Certificate.id)).all()
+    assert proof.hours == Decimal("4.00")
+    client.post("/logout")
+    login(world["coordinator"])
+    response = client.post(f"/records/entries/{world['lesson'].id}/reverse", data={"reason": "重复计入"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert course_cert.is_revoked
+    assert proof.is_revoked
+    assert course_cert.revoked_reason == "重复计入"
+    page = client.get(f"/verify/{course_cert.serial}").get_data(as_text=True)
+    assert "该证书已撤销" in page
+    assert "证书有效" not in page
+    # Nothing left of the course's hours: no new course certificate; the year's proof is reissued.
+    client.post("/logout")
+    login(member)
+    refused = client.get(f"/records/members/{member.id}/certificates/{world['course'].id}.pdf")
+    assert refused.status_code == 409
+    assert "已被冲销" in refused.get_data(as_text=True)
+    pdf_of(client, f"/records/members/{member.id}/proof/{year}.pdf")
+    newest = db.session.scalars(sa.select(Certificate).order_by(Certificate.id.desc()).limit(1)).one()
+    assert newest.id != proof.id
+    assert newest.hours == Decimal("1.50")
+    assert not newest.is_revoked
+
+
+def test_an_entry_after_the_certificate_does_not_revoke_it(world):
+    member, coordinator = world["member"], world["coordinator"]
+    proof = certificates.issue_annual_proof(member, localtoday().year)
+    later = manual.credit_manual_hours(member, Decimal("1"), "专题学习", coordinator)
+    services.reverse_entry(later, "录错了", coordinator)
+    db.session.commit()
+    db.session.refresh(proof)
+    assert not proof.is_revoked
+
+
+def test_a_member_cannot_download_another_members_certificate(client, login, world):
+    other = world["create_user"](branch=world["org"]["a1"])
+    login(other)
+    member = world["member"]
+    assert (
+        client.get(f"/records/members/{member.id}/certificates/{world['course'].id}.pdf").status_code == 403
+    )
+    assert client.get(f"/records/members/{member.id}/proof/{localtoday().year}.pdf").status_code == 403
+    assert (
+        client.get(f"/records/branches/{world['org']['a1'].id}/proof/{localtoday().year}.zip").status_code
+        == 403
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
+def test_a_course_not_completed_has_no_certificate(client, login, world, make_course):
+    login(world["member"])
+    course = make_course(world["trainer"], title="未学课程")
+    response = client.get(f"/records/members/{world['member'].id}/certificates/{course.id}.pdf")
+    assert response.status_code == 404
+    assert "尚未完成该课程" in response.get_data(as_text=True)
+    assert client.get(f"/records/members/{world['member'].id}/proof/1999.pdf").status_code == 404
+
+
+def test_a_coordinator_downloads_the_branch_bundle_of_their_subtree_only(client, login, world):
+    year = localtoday().year
+    colleague = world["create_user"](branch=world["org"]["a2"], name="李红")
+    manual.credit_manual_hours(colleague, Decimal("3"), "党课", world["coordinator"])
+    world["create_user"](branch=world["org"]["a2"], name="没有学时")
+    db.session.commit()
+    login(world["coordinator"])
+    response = client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}.zip")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert response.is_streamed
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = sorted(archive.namelist())
+    assert len(names) == 2
+    assert any("张晓明" in n for n in names)
+    assert any("李红" in n for n in names)
+    assert all(archive.read(n).startswith(b"%PDF") for n in names)
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 2
+    # Another subtree's coordinator cannot have it.
+    client.post("/logout")
+    outsider = world["create_user"]("coordinator", branch=world["org"]["b"])
+    login(outsider)
+    assert client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}.zip").status_code == 403
+    assert client.get(f"/records/branches/{world['org']['a1'].id}/proof/{year}.zip").status_code == 403
+    assert client.get(f"/records/members/{world['member'].id}/proof/{year}.pdf").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张晓明", "张*明"), ("王芳", "王*"), ("欧阳娜娜", "欧**娜"), ("李", "李"), ("", "")]
+)
+def test_names_are_masked(name, masked):
+    assert certificates.mask_name(name) == masked
+
+
+def test_serials_are_unguessable_and_distinct():
+    serials = {certificates.new_serial() for _n in range(2000)}
+    assert len(serials) == 2000
+    assert all(certificates.normalise_serial(s) == s for s in list(serials)[:50])

@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0026_exam_certs"
-down_revision = "0021_search_pg"
+down_revision = "0024_member_gaps"
 branch_labels = None
 depends_on = None
 

@@ -135,7 +135,7 @@ def add_indicator(scheme_id: int):
     return redirect(url_for("assessment.scheme", scheme_id=scheme.id))
 
 
-@bp.post("/<int:scheme_id>/<any(start, freeze, publish):step>")
+@bp.post("/<int:scheme_id>/<step>")
 @login_required
 def change_status(scheme_id: int, step: str):
     scheme = _scheme(scheme_id)

@@ -150,21 +150,37 @@ def _live(scheme: Scheme, prefix: str, today: date, nodes: list[BranchScore]) ->
         node.total = sum((line.final for line in node.lines), ZERO)
 
 
-def _frozen(scheme: Scheme, nodes: list[BranchScore], with_lines: bool) -> None:
+def _frozen(scheme: Scheme, prefix: str, nodes: list[BranchScore], with_lines: bool) -> None:
     branches = {n.branch_id: n for n in nodes if n.is_branch}
-    for row in db.session.scalars(sa.select(BranchResult).where(BranchResult.scheme_id == scheme.id)):
-        if row.branch_id in branches:
-            branches[row.branch_id].members, branches[row.branch_id].total = row.members, row.total
+    in_scope = Branch.subtree_filter(prefix) if prefix else sa.true()
+    totals = sa.select(BranchResult.branch_id, BranchResult.members, BranchResult.total).join(
+        Branch, Branch.id == BranchResult.branch_id
+    )
+    for branch_id, members, total in db.session.execute(
+        totals.where(BranchResult.scheme_id == scheme.id, in_scope)
+    ):
+        if branch_id in branches:
+            branches[branch_id].members, branches[branch_id].total = members, total
     if not with_lines:
         return
     by_id = {i.id: i for i in scheme.indicators}
-    results = db.session.scalars(
-        sa.select(Result).where(Result.scheme_id == scheme.id, Result.branch_id.in_(list(branches)))
+    results = db.session.execute(
+        sa.select(
+            Result.branch_id,
+            Result.indicator_id,
+            Result.value,
+            Result.inputs,
+            Result.points,
+            Result.adjustment,
+            Result.note,
+        )
+        .join(Branch, Branch.id == Result.branch_id)
+        .where(Result.scheme_id == scheme.id, in_scope)
     )
     lines: dict[int, dict[int, Line]] = defaultdict(dict)
-    for r in results:
-        lines[r.branch_id][r.indicator_id] = Line(
-            by_id[r.indicator_id], r.value, r.inputs or {}, r.points, r.adjustment, r.note
+    for branch_id, indicator_id, value, inputs, points, adjustment, note in results:
+        lines[branch_id][indicator_id] = Line(
+            by_id[indicator_id], value, inputs or {}, points, adjustment, note
         )
     for branch_id, node in branches.items():
         node.lines = [lines[branch_id][i.id] for i in scheme.indicators if i.id in lines[branch_id]]
@@ -197,7 +213,7 @@ def scores_for(scheme: Scheme, prefix: str, today: date | None = None, with_line
     """Every node under ``prefix`` in path order, 党支部 scored, the others rolled up."""
     nodes = _nodes(prefix)
     if scheme.is_frozen:
-        _frozen(scheme, nodes, with_lines)
+        _frozen(scheme, prefix, nodes, with_lines)
     else:
         _live(scheme, prefix, today or localtoday(), nodes)
     _roll_up(nodes)

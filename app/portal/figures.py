@@ -54,15 +54,15 @@ def receipts(prefix: str, starts_on: date, ends_on: date) -> dict[int, tuple[int
             )
         ).all()
     )
-    given = dict(
-        db.session.execute(
-            sa.select(User.branch_id, sa.func.count())
-            .select_from(NoticeRead)
-            .join(Notice, Notice.id == NoticeRead.notice_id)
-            .join(User, User.id == NoticeRead.user_id)
-            .join(Branch, Branch.id == User.branch_id)
-            .where(in_scope, User.is_active_account.is_(True), *_window(starts_on, ends_on))
-            .group_by(User.branch_id)
-        ).all()
+    given_query = (
+        sa.select(User.branch_id, sa.func.count())
+        .select_from(NoticeRead)
+        .join(Notice, Notice.id == NoticeRead.notice_id)
+        .join(User, User.id == NoticeRead.user_id)
+        .where(User.is_active_account.is_(True), *_window(starts_on, ends_on))
+        .group_by(User.branch_id)
     )
+    if prefix:
+        given_query = given_query.join(Branch, Branch.id == User.branch_id).where(in_scope)
+    given = dict(db.session.execute(given_query).all())
     return {bid: (min(given.get(bid, 0), total), total) for bid, total in asked.items()}

@@ -74,6 +74,7 @@ def no_session_cookie_for_tokens(response):
 from app.api import (  # noqa: E402,F401  (resources register their routes on bp)
     accounts,
     articles,
+    assessments,
     care,
     courses,
     media,

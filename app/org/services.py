@@ -251,3 +251,16 @@ def branch_member_counts(user: User) -> list[dict]:
             summary[b.id]["total"] += count
             summary[b.id]["by_category"][key] = summary[b.id]["by_category"].get(key, 0) + count
     return list(summary.values())
+
+
+def active_member_counts(prefix: str) -> dict[int, int]:
+    """Active members directly in each branch under ``prefix`` (``""``: everywhere) — one grouped query."""
+    query = (
+        sa.select(User.branch_id, sa.func.count(User.id))
+        .join(Branch, Branch.id == User.branch_id)
+        .where(User.is_active_account.is_(True))
+        .group_by(User.branch_id)
+    )
+    if prefix:
+        query = query.where(Branch.subtree_filter(prefix))
+    return dict(db.session.execute(query).all())

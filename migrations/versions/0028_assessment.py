@@ -14,7 +14,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0028_assessment"
-down_revision = "0021_search_pg"
+down_revision = "0026_exam_certs"
 branch_labels = None
 depends_on = None
 

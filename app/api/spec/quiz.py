@@ -23,7 +23,23 @@ ROOM = obj(
     invite={"type": "string", "description": "邀请对象的工号"},
 )
 
+EXAM_EVENT = obj(
+    optional=("client_time",),
+    kind={"enum": ["blur", "hidden", "copy", "paste", "fullscreen_exit"]},
+    client_time={
+        "type": ["number", "null"],
+        "description": "浏览器的毫秒时间戳（仅供参考，以服务器时间为准）",
+    },
+)
+
 OPERATIONS = {
+    "api.report_exam_event": op(
+        "考试中报告离开页面、复制粘贴或退出全屏；回答服务器记下的切换次数",
+        tag=TAG,
+        body=EXAM_EVENT,
+        data=obj(switch_count=INT, switch_limit=INT, counted=BOOL, stored=BOOL, submitted=BOOL),
+        errors=(404, 409, 422, 429),
+    ),
     "api.start_daily_quiz": op("开始（或继续）今日答题", tag=TAG, data=ATTEMPT, errors=(409, 422)),
     "api.answer_daily_quiz": op(
         "回答今日答题的一道题", tag=TAG, body=ANSWER, data=RESULT, errors=(404, 409, 422)

@@ -109,6 +109,7 @@ DOMAINS = (
     "app.care",
     "app.works",
     "app.membership",
+    "app.assessment",
     "app.api",
     "media_pipeline",
     "courses",

@@ -19,6 +19,7 @@ from app.assessment.statistics import buckets
 from app.assessment.statistics.models import StructureCount, SummaryRefresh
 from app.branchlife.models import Meeting
 from app.core.clock import utcnow
+from app.core.urls import id_from
 from app.extensions import db
 from app.membership.models import DevelopmentStep, LetterDirection, Transfer, TransferLetter, TransferStatus
 from app.membership.rules import STAGES, STEPS
@@ -46,7 +47,7 @@ def scope_for(user: User, branch_id=None) -> Scope:
     if prefix is None:
         raise Forbidden(_("只有组织员和管理员可以查看党务统计。"))
     if branch_id not in (None, ""):
-        branch = get_branch_for(branch_id, user)
+        branch = get_branch_for(id_from(branch_id) or 0, user)
         return Scope(branch.path, branch)
     return Scope(prefix, user.branch if prefix else None)
 

@@ -35,7 +35,7 @@ def _year() -> int:
 
 
 def _scope() -> services.Scope:
-    return services.scope_for(current_user, request.args.get("branch", type=int))
+    return services.scope_for(current_user, request.args.get("branch"))
 
 
 def _chart(name: str):

@@ -21,16 +21,19 @@ from app.records.services import credit_offline_hours
 YEAR = localtoday().year
 
 
+#: The member columns counted, as SQL names (a fixed list: never text from outside the test).
+_COLUMNS = {"gender", "education", "category", "position"}
+
+
 def _raw_counts(column: str, prefix: str) -> dict[str, int]:
     """Independent count: members by ``column`` under ``prefix`` with LIKE (not the range filter)."""
-    rows = db.session.execute(
-        sa.text(
-            f"SELECT COALESCE(u.{column}, 'none'), COUNT(*) FROM \"user\" u JOIN branch b ON b.id = u.branch_id"
-            f" WHERE b.path LIKE :prefix AND u.is_active_account = :active GROUP BY COALESCE(u.{column}, 'none')"
-        ),
-        {"prefix": prefix + "%", "active": True},
+    assert column in _COLUMNS
+    value = f"COALESCE(u.{column}, 'none')"
+    query = (
+        f'SELECT {value}, COUNT(*) FROM "user" u JOIN branch b ON b.id = u.branch_id'  # noqa: S608
+        f" WHERE b.path LIKE :prefix AND u.is_active_account = :active GROUP BY {value}"
     )
-    return {key: n for key, n in rows}
+    return dict(db.session.execute(sa.text(query), {"prefix": prefix + "%", "active": True}).all())
 
 
 def _age(birth: date, today: date) -> int:
@@ -66,8 +69,10 @@ def test_structure_matches_independent_counts(people, org_tree, refreshed):
     party_age, _ = services.member_structure(services.Scope("", None), "party_age", today)
     party = dict(party_age)
     assert party["lt5"] == 2  # the two admitted this year; 2018 is 5to10
-    assert party["5to10"] == 1 and party["ge30"] == 2
-    assert sum(party.values()) == 9 and party["none"] == 1
+    assert party["5to10"] == 1
+    assert party["ge30"] == 2
+    assert sum(party.values()) == 9
+    assert party["none"] == 1
 
 
 def test_structure_rows_follow_display_order_with_empty_buckets(people):
@@ -146,8 +151,12 @@ def test_monthly_changes_match_independent_counts(people, org_tree):
     db.session.commit()
     scope_a = services.Scope(a.path, a)
     incoming, outgoing = services.transfers(scope_a, YEAR)
-    assert incoming[3] == 1 and incoming[4] == 1 and sum(incoming) == 2  # b1 → a2, the letter into a2
-    assert outgoing[3] == 1 and outgoing[8] == 1 and sum(outgoing) == 2  # a1 → b1, the letter out
+    assert incoming[3] == 1
+    assert incoming[4] == 1
+    assert sum(incoming) == 2
+    assert outgoing[3] == 1
+    assert outgoing[8] == 1
+    assert sum(outgoing) == 2
     b_in, b_out = services.transfers(services.Scope(org_tree["b"].path, org_tree["b"]), YEAR)
     assert (sum(b_in), sum(b_out)) == (1, 1)
     new = services.new_members(scope_a, YEAR)
@@ -158,7 +167,8 @@ def test_monthly_changes_match_independent_counts(people, org_tree):
         ),
         {"p": a.path + "%", "start": date(YEAR, 1, 1), "end": date(YEAR + 1, 1, 1)},
     )
-    assert sum(new) == raw == 1 and new[2] == 1
+    assert sum(new) == raw == 1
+    assert new[2] == 1
 
 
 def test_development_meetings_and_hours_by_month(people, org_tree, create_user):
@@ -205,7 +215,8 @@ def test_development_meetings_and_hours_by_month(people, org_tree, create_user):
     assert sum(sum(v) for v in stages.values()) == 3
     assert stages[STEPS[0].stage][1] == 1
     meetings = services.meetings_by_month(scope, YEAR)
-    assert meetings[4] == 2 and sum(meetings) == 2
+    assert meetings[4] == 2
+    assert sum(meetings) == 2
     hours = services.hours_by_month(scope, YEAR)
     raw = db.session.scalar(
         sa.text(
@@ -216,7 +227,8 @@ def test_development_meetings_and_hours_by_month(people, org_tree, create_user):
     )
     assert hours[2] == pytest.approx(float(raw)) == pytest.approx(3.0)
     weeks, active = services.active_by_week(scope, localtoday())
-    assert len(weeks) == 12 and active[-1] == 2  # credited this week (entries created now)
+    assert len(weeks) == 12
+    assert active[-1] == 2
 
 
 # --- pages, downloads -----------------------------------------------------------------------------
@@ -226,9 +238,11 @@ def test_every_chart_downloads_as_csv_and_xlsx_matching_its_json(people, org_tre
     login_as("coordinator", branch=org_tree["a"])
     for name in CHARTS:
         data = client.get(f"/assessment/statistics/charts/{name}.json").get_json()
-        assert data["labels"] and all(len(s["values"]) == len(data["labels"]) for s in data["series"])
+        assert data["labels"]
+        assert all(len(s["values"]) == len(data["labels"]) for s in data["series"])
         response = client.get(f"/assessment/statistics/charts/{name}.csv")
-        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+        assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
         rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
         assert rows[0][1:] == [s["label"] for s in data["series"]]
         assert [r[0] for r in rows[1:]] == data["labels"]

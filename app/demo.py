@@ -209,6 +209,9 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from app.voice.demo import seed_demo_voice  # surveys with answers, suggestions in every state
 
     voice = seed_demo_voice()
+    from app.assessment.demo import (
+        seed_demo_assessment,
+    )  # the red map's positions, members' ages and education
     from app.works.demo import seed_demo_works  # a dozen published works, three featured
 
     return {
@@ -222,6 +225,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "hardship_cases": seed_demo_care(),
         "works": seed_demo_works(),
         "membership": seed_demo_membership(),
+        "assessment": seed_demo_assessment(),
     }
 
 

@@ -2,7 +2,7 @@
 红色教育基地) on a map served entirely by the platform, and in a list for phones.
 
 Modules: ``models`` (places), ``services`` (finding, bbox, places' upkeep), ``forms``, ``views``.
-Tiles come from ``MAP_TILE_URL`` when set; otherwise the map draws over ``static/atlas/base.geojson``,
+Tiles come from ``MAP_TILE_URL`` when set; otherwise the map draws over ``static/atlas/base.json``,
 shipped with the platform, so no request leaves it.
 """
 

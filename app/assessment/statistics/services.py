@@ -165,15 +165,14 @@ def transfers(scope: Scope, year: int) -> tuple[list[int], list[int]]:
     edges = buckets.as_instants(buckets.month_starts(year))
     source, target = sa.orm.aliased(Branch), sa.orm.aliased(Branch)
     period = buckets.period_case(Transfer.decided_at, edges)
+    # One object for each expression used twice: PostgreSQL matches GROUP BY to SELECT by its text.
+    inward = _in_scope(scope, target.path)
     crossing = (
-        sa.select(period, _in_scope(scope, target.path), sa.func.count())
+        sa.select(period, inward, sa.func.count())
         .join(source, source.id == Transfer.from_branch_id)
         .join(target, target.id == Transfer.to_branch_id)
-        .where(
-            Transfer.status == TransferStatus.APPROVED,
-            _in_scope(scope, source.path) != _in_scope(scope, target.path),
-        )
-        .group_by(period, _in_scope(scope, target.path))
+        .where(Transfer.status == TransferStatus.APPROVED, _in_scope(scope, source.path) != inward)
+        .group_by(period, inward)
     )
     incoming, outgoing = [0] * 12, [0] * 12
     if scope.path:  # inside the whole organisation no transfer crosses an edge

@@ -28,8 +28,8 @@ def mapped(live_server):
         near.latitude, near.longitude = Decimal("39.9142"), Decimal("116.4274")
         db.session.add(
             Place(
-                name="地图测试教育基地", kind=PlaceKind.EDUCATION_BASE, address="北京市", latitude=Decimal("39.91"),
-                longitude=Decimal("116.40"), description="", contact="",
+                name="地图测试教育基地", kind=PlaceKind.EDUCATION_BASE, address="北京市",
+                latitude=Decimal("39.91"), longitude=Decimal("116.40"), description="", contact="",
             )
         )  # fmt: skip
         data = services.UserData(employee_no="MAP001", name="周地图", branch_id=own.id)
@@ -44,13 +44,13 @@ def test_the_map_page_requests_nothing_from_other_hosts(live_server, mapped, pho
     phone.goto(f"{live_server}/map/")
     # Two branches and a place drawn as markers, and the base layer's reference cities.
     phone.wait_for_function("() => document.querySelectorAll('#hk-map path.leaflet-interactive').length >= 3")
-    phone.wait_for_function("() => document.querySelectorAll('.leaflet-tooltip, #hk-map path').length > 3")
+    phone.wait_for_function("() => document.querySelectorAll('.leaflet-tooltip').length > 10")
     expect(phone.get_by_test_id("map")).to_be_visible()
     cards = phone.locator("[data-testid^=branch-card-]")
     expect(cards.first).to_contain_text("地图第一党支部")
     expect(cards.nth(1)).to_contain_text("地图第二党支部")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.locator("#hk-map path.leaflet-interactive").first.click(force=True)
+    phone.locator('#hk-map path.leaflet-interactive[stroke="#c8161d"]').first.click(force=True)
     expect(phone.locator(".leaflet-popup-content")).to_be_visible()
     own = urlsplit(live_server).netloc
     assert requests, "the page made no requests at all?"

@@ -24,7 +24,7 @@
       .then(function (geo) {
         L.geoJSON(geo, {
           pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, { radius: 3, color: "#8a7f6c", weight: 1, fillOpacity: 0.6 })
+            return L.circleMarker(latlng, { radius: 3, color: "#8a7f6c", weight: 1, fillOpacity: 0.6, interactive: false })
               .bindTooltip(feature.properties.name, { permanent: map.getZoom() >= 5, direction: "right", className: "hk-map-city" });
           },
         }).addTo(map);

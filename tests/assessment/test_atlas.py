@@ -101,7 +101,7 @@ def test_a_branch_card_shows_contacts_and_only_upcoming_open_published_meetings(
     ):
         db.session.add(
             Meeting(
-                branch_id=a1.id, branch_name=a1.name, kind="party_day", title=title, held_on=starts.date(),
+                branch_id=a1.id, branch_name=a1.name, kind="theme_day", title=title, held_on=starts.date(),
                 minutes=60, status=status, starts_at=starts, ends_at=starts + timedelta(hours=1),
                 is_open=is_open,
             )
@@ -173,3 +173,18 @@ def test_an_admin_sets_a_branch_position_on_the_branch_form(located, client, log
     only_one = client.post(f"/org/branches/{b2.id}/edit", data={**form, "longitude": ""})
     assert only_one.status_code == 422
     assert "请同时填写纬度和经度" in only_one.get_data(as_text=True)
+
+
+def test_a_meeting_planned_open_is_listed_on_the_branch_card(located, create_member):
+    from app.branchlife.services import MeetingPlan, plan_meeting
+
+    a1 = located["a1"]
+    secretary = create_member(a1, position=BranchPosition.SECRETARY)
+    starts = utcnow().replace(microsecond=0) + timedelta(days=5)
+    for title, is_open in (("开放日：参观教育基地", True), ("支委会", False)):
+        plan_meeting(
+            secretary, a1, MeetingPlan("theme_day", title, starts, starts + timedelta(hours=2), "党员活动室",
+                                       is_open=is_open),
+        )  # fmt: skip
+    db.session.commit()
+    assert [m.title for m in services.branch_cards([a1])[0].meetings] == ["开放日：参观教育基地"]

@@ -180,6 +180,12 @@ def main() -> None:
             whole = median_of(lambda: page_charts(client, None))
             one_general = median_of(lambda: page_charts(client, general))
             api = median_of(lambda: client.get("/api/v1/stats/members?by=age"))
+            from app.assessment.statistics.charts import CHARTS
+
+            per_chart = {
+                name: median_of(lambda name=name: client.get(f"/assessment/statistics/charts/{name}.json"))
+                for name in CHARTS
+            }
             dashboard = time_dashboard(app)
             db.session.remove()
             db.engine.dispose()
@@ -189,6 +195,10 @@ def main() -> None:
     print(f"  every chart of the page (11 requests), whole organisation: {whole * 1000:.0f} ms")
     print(f"  every chart of the page, one 党总支: {one_general * 1000:.0f} ms")
     print(f"  GET /api/v1/stats/members?by=age: {api * 1000:.0f} ms")
+    print(
+        "  each chart, whole organisation: "
+        + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in per_chart.items())
+    )
     print(f"  peer: /records/dashboard, whole organisation: {dashboard * 1000:.0f} ms")
 
 

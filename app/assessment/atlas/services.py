@@ -171,21 +171,10 @@ def branch_cards(branches: list[Branch], origin: Branch | None = None) -> list[B
 
 
 def point_json(item: Branch | Place) -> dict:
-    if isinstance(item, Place):
-        return {
-            "type": "place",
-            "id": item.id,
-            "kind": item.kind.value,
-            "kind_label": str(item.kind_label),
-            "name": item.name,
-            "address": item.address,
-            "lat": float(item.latitude),
-            "lng": float(item.longitude),
-            "contact": item.contact,
-            "description": item.description,
-        }
+    """A branch or a place as the map draws it (``type`` tells them apart)."""
+    is_place = isinstance(item, Place)
     return {
-        "type": "branch",
+        "type": "place" if is_place else "branch",
         "id": item.id,
         "kind": item.kind.value,
         "kind_label": str(item.kind_label),
@@ -193,7 +182,8 @@ def point_json(item: Branch | Place) -> dict:
         "address": item.address,
         "lat": float(item.latitude),
         "lng": float(item.longitude),
-        "contact": item.contact_phone,
+        "contact": item.contact if is_place else item.contact_phone,
+        **({"description": item.description} if is_place else {}),
     }
 
 

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.accounts.models import CATEGORY_LABELS, GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
+from app.accounts.models import CATEGORY_LABELS, EDUCATION_LABELS, GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
 from app.core.forms import PageForm
 
 
@@ -70,6 +70,8 @@ class UserForm(PageForm):
     category = SelectField(_l("人员类别"), choices=_choices(CATEGORY_LABELS), validators=[Optional()])
     joined_party_on = DateField(_l("入党日期"), validators=[Optional()])
     position = SelectField(_l("党内职务"), choices=_choices(POSITION_LABELS), validators=[Optional()])
+    birth_date = DateField(_l("出生日期"), validators=[Optional()])
+    education = SelectField(_l("学历"), choices=_choices(EDUCATION_LABELS), validators=[Optional()])
     roles = MultiCheckboxField(_l("角色"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
     password = PasswordField(
         _l("初始密码（留空则生成一次性激活码）"), validators=[Optional(), Length(min=8, max=128)]

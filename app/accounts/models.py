@@ -215,6 +215,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         return POSITION_LABELS.get(self.position, "") if self.position else ""
 
     @property
+    def education_label(self) -> str:
+        return EDUCATION_LABELS.get(self.education, "") if self.education else ""
+
+    @property
     def gender_label(self) -> str:
         return GENDER_LABELS.get(self.gender, "") if self.gender else ""
 

@@ -317,6 +317,15 @@ class Config:
     #: MB a member may start uploading per day (Beijing time).
     WORKS_VIDEO_DAILY_MB = _env_int("WORKS_VIDEO_DAILY_MB", 600)
 
+    # --- Red map (app/assessment/atlas, issue 16) -----------------------------------------------------
+    #: A tile server's URL template (``https://tiles.intranet/{z}/{x}/{y}.png``). Empty: the map draws
+    #: over the base layer shipped with the platform and no request leaves it. Its origin is added to
+    #: the map page's Content-Security-Policy (img-src) only.
+    MAP_TILE_URL = _env("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
+    MAP_MAX_ZOOM = _env_int("MAP_MAX_ZOOM", 18)
+    # --- end of red map settings ----------------------------------------------------------------------
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 

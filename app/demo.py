@@ -209,6 +209,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     from app.voice.demo import seed_demo_voice  # surveys with answers, suggestions in every state
 
     voice = seed_demo_voice()
+    from app.assessment.atlas.demo import seed_demo_atlas  # the red map, members' ages and education
     from app.assessment.demo import seed_demo_assessment  # last year's 考核 published, this one running
     from app.works.demo import seed_demo_works  # a dozen published works, three featured
 
@@ -223,6 +224,7 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "hardship_cases": seed_demo_care(),
         "works": seed_demo_works(),
         "membership": seed_demo_membership(),
+        "atlas": seed_demo_atlas(),
         "assessments": seed_demo_assessment(),
     }
 

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.accounts.models import GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
+from app.accounts.models import EDUCATION_LABELS, GENDER_LABELS, POSITION_LABELS, ROLE_LABELS
 from app.core.forms import PageForm
 
 
@@ -69,6 +69,8 @@ class UserForm(PageForm):
     branch_id = SelectField(_l("所属组织"), coerce=int, validators=[DataRequired(_l("请选择所属组织"))])
     joined_party_on = DateField(_l("入党日期"), validators=[Optional()])
     position = SelectField(_l("党内职务"), choices=_choices(POSITION_LABELS), validators=[Optional()])
+    birth_date = DateField(_l("出生日期"), validators=[Optional()])
+    education = SelectField(_l("学历"), choices=_choices(EDUCATION_LABELS), validators=[Optional()])
     roles = MultiCheckboxField(_l("角色"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
     password = PasswordField(
         _l("初始密码（留空则生成一次性激活码）"), validators=[Optional(), Length(min=8, max=128)]

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from app.accounts.member_rows import MemberRow, check_rows
 from app.accounts.models import (
     CATEGORY_NAMES,
+    EDUCATION_NAMES,
     GENDER_NAMES,
     POSITION_NAMES,
     ImportJob,
@@ -40,7 +41,18 @@ from app.org.services import scope_path
 logger = logging.getLogger(__name__)
 
 #: Template columns in order; the first four are required.
-COLUMNS = ["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"]
+COLUMNS = [
+    "工号",
+    "姓名",
+    "手机号",
+    "所属组织",
+    "性别",
+    "人员类别",
+    "入党日期",
+    "党内职务",
+    "出生日期",
+    "学历",
+]
 REQUIRED_COLUMNS = COLUMNS[:4]
 BATCH = 500
 
@@ -84,6 +96,8 @@ def template_workbook() -> bytes:
             "正式党员",
             "2010-07-01",
             "党员",
+            "1985-03-15",
+            "本科",
         ]
     )
     notes = wb.create_sheet("填写说明")
@@ -99,8 +113,10 @@ def template_workbook() -> bytes:
     notes.append(["人员类别", "、".join(CATEGORY_NAMES.values())])
     notes.append(["入党日期", "日期，如 2010-07-01"])
     notes.append(["党内职务", "、".join(POSITION_NAMES.values())])
+    notes.append(["出生日期", "日期，如 1985-03-15"])
+    notes.append(["学历", "、".join(EDUCATION_NAMES.values())])
     for sheet in (ws, notes):
-        for col in "ABCDEFGH":
+        for col in "ABCDEFGHIJ":
             sheet.column_dimensions[col].width = 22
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -211,6 +227,8 @@ def _member_values(
             "gender": row.gender,
             "joined_party_on": row.joined_party_on,
             "position": row.position,
+            "birth_date": row.birth_date,
+            "education": row.education,
             "updated_at": now,
         }
         if row.employee_no in existing:

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.accounts.models import CATEGORY_NAMES, GENDER_NAMES, POSITION_NAMES, User
+from app.accounts.models import CATEGORY_NAMES, EDUCATION_NAMES, GENDER_NAMES, POSITION_NAMES, User
 from app.accounts.services import EMPLOYEE_NO_RE, MOBILE_RE, normalize_mobile
 from app.core import spreadsheets
 from app.core.clock import utcnow
@@ -22,6 +22,7 @@ from app.org.services import branch_tree, can_manage_branch, resolve_branch_refe
 _CATEGORY_BY_LABEL = {v: k for k, v in CATEGORY_NAMES.items()}
 _POSITION_BY_LABEL = {v: k for k, v in POSITION_NAMES.items()}
 _GENDER_BY_LABEL = {v: k for k, v in GENDER_NAMES.items()}
+_EDUCATION_BY_LABEL = {v: k for k, v in EDUCATION_NAMES.items()}
 
 
 def parse_date(text: str) -> date:
@@ -40,6 +41,8 @@ class MemberRow:
     category: str | None
     joined_party_on: date | None
     position: str | None
+    birth_date: date | None = None
+    education: str | None = None
 
 
 class RowChecker:
@@ -91,9 +94,11 @@ class RowChecker:
                 ("性别", _GENDER_BY_LABEL),
                 ("人员类别", _CATEGORY_BY_LABEL),
                 ("党内职务", _POSITION_BY_LABEL),
+                ("学历", _EDUCATION_BY_LABEL),
             )
         }
-        joined = self.check_joined(number, self.get(row, "入党日期"))
+        joined = self.check_day(number, "入党日期", self.get(row, "入党日期"))
+        born = self.check_day(number, "出生日期", self.get(row, "出生日期"))
         if len(self.errors) != errors_before:
             return None
         return MemberRow(
@@ -106,6 +111,8 @@ class RowChecker:
             choices["人员类别"],
             joined,
             choices["党内职务"],
+            born,
+            choices["学历"],
         )
 
     def check_employee_no(self, number: int, employee_no: str) -> None:
@@ -216,17 +223,18 @@ class RowChecker:
             )
         return mapping.get(text).value if text in mapping else None
 
-    def check_joined(self, number: int, text: str) -> date | None:
+    def check_day(self, number: int, column: str, text: str) -> date | None:
+        """A date column (入党日期, 出生日期): empty, or a valid day no later than today."""
         if not text:
             return None
         try:
-            joined = parse_date(text)
+            day = parse_date(text)
         except ValueError:
-            self.error(number, "入党日期", _("「%(text)s」不是有效日期，请写成 2010-07-01", text=text))
+            self.error(number, column, _("「%(text)s」不是有效日期，请写成 2010-07-01", text=text))
             return None
-        if joined > utcnow().date():
-            self.error(number, "入党日期", _("入党日期不能晚于今天"))
-        return joined
+        if day > utcnow().date():
+            self.error(number, column, _("%(column)s不能晚于今天", column=column))
+        return day
 
 
 def check_rows(rows: list[list[str]], header_index: dict[str, int], actor: User | None, errors: list[dict]):

@@ -84,6 +84,28 @@ POSITION_NAMES = {
 POSITION_LABELS = {key: _l(name) for key, name in POSITION_NAMES.items()}
 
 
+# Alike in shape to the enums above (see the note above Role), kept apart: own values.
+class Education(enum.StrEnum):
+    JUNIOR = "junior"
+    SENIOR = "senior"
+    COLLEGE = "college"
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTOR = "doctor"
+
+
+#: Highest education completed (学历), lowest first: the statistics show them in this order.
+EDUCATION_NAMES = {
+    Education.JUNIOR: N_("初中及以下"),
+    Education.SENIOR: N_("高中/中专"),
+    Education.COLLEGE: N_("大专"),
+    Education.BACHELOR: N_("本科"),
+    Education.MASTER: N_("硕士"),
+    Education.DOCTOR: N_("博士"),
+}
+EDUCATION_LABELS = {key: _l(name) for key, name in EDUCATION_NAMES.items()}
+
+
 class UserRole(db.Model):
     __tablename__ = "user_role"
 
@@ -106,6 +128,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: 入党日期 (for probationary members, the date admitted as 预备党员).
     joined_party_on: Mapped[date | None]
     position: Mapped[BranchPosition | None] = mapped_column(enum_column(BranchPosition, "branch_position"))
+    #: 出生日期: the statistics' age bands.
+    birth_date: Mapped[date | None]
+    #: 学历, the highest completed.
+    education: Mapped[Education | None] = mapped_column(enum_column(Education, "education"))
 
     #: Argon2id hash. ``None`` for accounts that have not yet set a password: imported and
     #: admin-created members log in once with a one-time activation code and must then set one.
@@ -190,6 +216,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def position_label(self) -> str:
         return POSITION_LABELS.get(self.position, "") if self.position else ""
+
+    @property
+    def education_label(self) -> str:
+        return EDUCATION_LABELS.get(self.education, "") if self.education else ""
 
     @property
     def gender_label(self) -> str:

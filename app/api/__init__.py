@@ -85,12 +85,14 @@ from app.api import (  # noqa: E402,F401  (resources register their routes on bp
     quiz,
     records,
     search,
+    stats,
     suggestions,
     surveys,
     works,
 )
 
 from app.api import members  # noqa: E402,F401  # isort: skip  (the member lifecycle's routes)
+from app.api import map as map_api  # noqa: E402,F401  # isort: skip  (the red map's routes)
 
 
 def init_app(app) -> None:

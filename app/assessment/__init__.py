@@ -4,12 +4,18 @@ frozen with their inputs and published.
 
 Modules: ``models``; ``indicators`` (the computed kinds: formula text and the owning domain's
 per-branch figures); ``services`` (schemes, scoring, manual scores and adjustments); ``views`` and
-``exports`` (pages, XLSX); ``demo``. The API resource is :mod:`app.api.assessments`. Statistics
-(党务统计) and the red map (红色地图) live in the ``statistics`` and ``atlas`` subpackages.
+``exports`` (pages, XLSX); ``demo``. The API resources are :mod:`app.api.assessments`,
+:mod:`app.api.stats` and :mod:`app.api.map`.
+
+Subpackages, each with its own rooms and ``init_app``: ``statistics`` (党务统计: member structure,
+changes and trends of a coordinator's subtree, from SQL aggregations and summary tables refreshed by
+beat) and ``atlas`` (红色地图: branches and places on the map).
 """
 
 
 def init_app(app) -> None:
-    from app.assessment import models, views  # noqa: F401 -- tables
+    from app.assessment import atlas, models, statistics, views  # noqa: F401 -- tables
 
     app.register_blueprint(views.bp)
+    statistics.init_app(app)
+    atlas.init_app(app)

@@ -3,6 +3,7 @@ from datetime import datetime
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
@@ -64,6 +65,8 @@ class PlanForm(_MeetingForm):
         default="branch",
     )
     draft = SelectField(_l("发布"), choices=[("0", _l("立即发布并通知")), ("1", _l("存为草稿"))], default="0")
+    #: Open to every member: listed on the red map under the branch (主题党日 visitors may join).
+    is_open = BooleanField(_l("对全体党员开放（在红色地图上展示）"))
     #: The 党小组 expected when ``audience`` is group (a ``<select>`` of the branch's groups).
     group = IntegerField(_l("党小组"), validators=[Optional()])
     #: For a 党课: who gives it (a ``<select>`` of the branch's members in the template).
@@ -128,6 +131,7 @@ def plan_from(form: PlanForm) -> MeetingPlan:
         form.draft.data == "1",
         form.lecturer.data,
         form.group.data,
+        bool(form.is_open.data),
     )
 
 

@@ -73,6 +73,8 @@ class Meeting(db.Model):
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party_group.id", ondelete="SET NULL"))
     #: Why a planned meeting was cancelled (status ``cancelled``).
     cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: Open to every member (a 主题党日 visitors may join): listed on the red map under its branch.
+    is_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     branch = relationship("Branch", lazy="joined")
     lecturer = relationship("User", foreign_keys=[lecturer_id], lazy="selectin")

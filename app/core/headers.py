@@ -17,12 +17,13 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, request
 
+IMG_SRC = "img-src 'self' data: blob:"
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        IMG_SRC,
         "media-src 'self' blob:",
         "worker-src 'self' blob:",
         "connect-src 'self'",
@@ -35,6 +36,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+def policy_with_images_from(*origins: str) -> str:
+    """The policy with ``origins`` added to img-src: for a page that shows a configured tile server's
+    images (the red map); every other source stays as strict."""
+    origins = tuple(o for o in origins if o)
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(IMG_SRC, " ".join((IMG_SRC, *origins)))
 
 
 def allows_camera(view: Callable) -> Callable:

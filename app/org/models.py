@@ -1,4 +1,5 @@
 import enum
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -34,7 +35,10 @@ class Branch(TimestampMixin, db.Model):
     """
 
     __tablename__ = "branch"
-    __table_args__ = (sa.UniqueConstraint("parent_id", "name", name="uq_branch_parent_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("parent_id", "name", name="uq_branch_parent_name"),
+        sa.Index("ix_branch_lat_lng", "latitude", "longitude"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -48,6 +52,12 @@ class Branch(TimestampMixin, db.Model):
     path: Mapped[str] = mapped_column(PATH_TYPE, unique=True, default="")
     depth: Mapped[int] = mapped_column(default=0)
     sort_order: Mapped[int] = mapped_column(default=0)
+    #: Where the branch meets (红色地图): the street address people read and its WGS-84 coordinates.
+    address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    #: The branch's public contact number (an office line), shown on the map to every member.
+    contact_phone: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
     parent: Mapped["Branch | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Branch"]] = relationship(
@@ -59,6 +69,10 @@ class Branch(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
     @property
     def kind_label(self) -> str:

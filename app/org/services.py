@@ -4,6 +4,8 @@ Scope rule used everywhere: an admin sees the whole organisation; a coordinator 
 branch and everything under it; anyone else sees no one but themselves.
 """
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
@@ -80,6 +82,32 @@ def update_branch(
     else:
         db.session.flush()
         audit.record(actor, "branch.update", branch, f"修改组织 {name}")
+    return branch
+
+
+def check_position(latitude, longitude, required: bool = True) -> tuple[Decimal | None, Decimal | None]:
+    """Coordinates (WGS-84 degrees) as typed on a form: both or, when not ``required``, neither."""
+    if latitude is None and longitude is None and not required:
+        return None, None
+    if latitude is None or longitude is None:
+        raise BranchError(_("请同时填写纬度和经度"), field="latitude")
+    if not (-90 <= latitude <= 90):
+        raise BranchError(_("纬度须在 -90 到 90 之间"), field="latitude")
+    if not (-180 <= longitude <= 180):
+        raise BranchError(_("经度须在 -180 到 180 之间"), field="longitude")
+    step = Decimal("0.000001")
+    return Decimal(latitude).quantize(step), Decimal(longitude).quantize(step)
+
+
+def set_branch_location(
+    branch: Branch, address: str, latitude, longitude, contact_phone: str, actor: User
+) -> Branch:
+    """Where the branch is on the red map, and its public contact number."""
+    branch.latitude, branch.longitude = check_position(latitude, longitude, required=False)
+    branch.address = (address or "").strip()[:200]
+    branch.contact_phone = (contact_phone or "").strip()[:32]
+    db.session.flush()
+    audit.record(actor, "branch.location", branch, f"修改组织地址 {branch.name}")
     return branch
 
 

@@ -35,6 +35,17 @@ def _parent_from(form: BranchForm) -> Branch | None:
     return db.session.get(Branch, form.parent_id.data) if form.parent_id.data else None
 
 
+def _set_location(branch: Branch, form: BranchForm) -> None:
+    services.set_branch_location(
+        branch,
+        form.address.data,
+        form.latitude.data,
+        form.longitude.data,
+        form.contact_phone.data,
+        actor=current_user,
+    )
+
+
 @bp.route("/branches/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def create_branch():
@@ -48,6 +59,7 @@ def create_branch():
             branch = services.create_branch(
                 form.name.data, form.kind.data, _parent_from(form), actor=current_user
             )
+            _set_location(branch, form)
         except services.BranchError as exc:
             refused(exc, form, field="name")
         else:
@@ -75,6 +87,7 @@ def edit_branch(branch_id: int):
             services.update_branch(
                 branch, form.name.data, form.kind.data, _parent_from(form), actor=current_user
             )
+            _set_location(branch, form)
         except services.BranchError as exc:
             refused(exc, form, field="name")
         else:

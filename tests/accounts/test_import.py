@@ -18,7 +18,7 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from tests.helpers import config_set, count
 
-HEADER = COLUMNS  # 工号 姓名 手机号 所属组织 性别 人员类别 入党日期 党内职务
+HEADER = COLUMNS  # 工号 姓名 手机号 所属组织 性别 人员类别 入党日期 党内职务 出生日期 学历
 A1_PATH = "公司党委/机关党总支/机关第一党支部"
 
 
@@ -34,7 +34,7 @@ def row(n: int, branch: str = A1_PATH, **fields) -> list:
         "党内职务": "党员",
     }
     values.update(fields)
-    return [values[column] for column in HEADER]
+    return [values.get(column, "") for column in HEADER]
 
 
 def write_xlsx(path, rows) -> object:
@@ -421,7 +421,9 @@ def test_template_download_opens_with_the_expected_header(client, login_as, org_
     assert "attachment" in response.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.data))
     header = [cell.value for cell in wb.worksheets[0][1]]
-    assert header == ["工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务"]
+    assert header == [
+        "工号", "姓名", "手机号", "所属组织", "性别", "人员类别", "入党日期", "党内职务", "出生日期", "学历",
+    ]  # fmt: skip
 
 
 def test_filled_in_template_imports(client, login_as, org_tree, tmp_path):

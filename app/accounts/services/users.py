@@ -1,7 +1,7 @@
 """Users: unlocking, passwords, activation codes, creating, editing, enabling and disabling."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -100,6 +100,8 @@ class UserData:
     branch_id: int | None = None
     joined_party_on: object = None
     position: str | None = None
+    birth_date: object = None
+    education: str | None = None
 
 
 def _check_unique(data: UserData, user: User | None) -> None:
@@ -128,6 +130,8 @@ def _validate(data: UserData) -> UserData:
         raise AccountError(_("姓名不能超过 64 个字"))
     if spreadsheets.starts_like_formula(data.name):  # it would run as a formula in an export
         raise AccountError(_("姓名不能以 =、+、-、@ 开头"))
+    if data.birth_date is not None and not (date(1900, 1, 1) <= data.birth_date <= utcnow().date()):
+        raise AccountError(_("出生日期须在 1900-01-01 到今天之间"), field="birth_date")
     if data.mobile and not MOBILE_RE.match(data.mobile):
         raise AccountError(_("手机号 %(mobile)s 格式不正确，应为 11 位大陆手机号", mobile=data.mobile))
     return data
@@ -141,6 +145,8 @@ def _apply(user: User, data: UserData) -> None:
     user.branch_id = data.branch_id
     user.joined_party_on = data.joined_party_on
     user.position = data.position or None
+    user.birth_date = data.birth_date
+    user.education = data.education or None
 
 
 def create_user(data: UserData, roles, actor: User | None, password: str | None = None) -> User:

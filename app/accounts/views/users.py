@@ -74,6 +74,8 @@ def _user_data(form: UserForm) -> services.UserData:
         branch_id=form.branch_id.data,
         joined_party_on=form.joined_party_on.data,
         position=form.position.data or None,
+        birth_date=form.birth_date.data,
+        education=form.education.data or None,
     )
 
 

@@ -31,6 +31,7 @@ from app.branchlife.services.groups import (  # noqa: F401 -- re-exported
     set_group_members,
 )
 from app.branchlife.services.notes import notes_of, record_criticism, write_self_criticism  # noqa: F401
+from app.branchlife.services.open_meetings import upcoming_open_meetings  # noqa: F401
 from app.branchlife.services.planning import (  # noqa: F401 -- re-exported
     MeetingData,
     MeetingPlan,

@@ -57,6 +57,8 @@ class MeetingPlan:
     lecturer_id: int | None = None
     #: The 党小组 expected, when ``attendees`` is "group".
     group_id: int | None = None
+    #: Open to every member (shown on the red map).
+    is_open: bool = False
 
 
 def _check_kind_and_title(kind: str, title: str) -> str:
@@ -255,6 +257,7 @@ def plan_meeting(actor: User, branch: Branch, plan: MeetingPlan) -> Meeting:
         audience="group" if group is not None else "branch" if chosen is None else "chosen",
         group_id=group.id if group is not None else None,
         checkin_key=secrets.token_hex(16),
+        is_open=plan.is_open,
     )
     set_lecturer(meeting, branch, plan.lecturer_id)
     _insert(meeting)

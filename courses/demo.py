@@ -228,11 +228,12 @@ def seed_demo_courses() -> dict:
 
 
 def _this_week_slot():
-    """Tomorrow at 14:00 (Shanghai) if tomorrow is still this week, else in two hours."""
+    """Tomorrow at 14:00 (Shanghai) if tomorrow is still this week, else later today."""
     now = localnow()
     slot = (now + timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
-    if slot.isocalendar().week != now.isocalendar().week:
-        slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    if slot.isocalendar().week != now.isocalendar().week:  # Sunday: halfway to midnight
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        slot = (now + (midnight - now) / 2).replace(second=0, microsecond=0)
     return slot.astimezone(UTC)
 
 

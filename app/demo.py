@@ -211,6 +211,10 @@ def seed_demo(members_per_branch: int = 24) -> dict:
     voice = seed_demo_voice()
     from app.assessment.atlas.demo import seed_demo_atlas  # the red map, members' ages and education
     from app.assessment.demo import seed_demo_assessment  # last year's 考核 published, this one running
+    from app.kb.demo import seed_demo_kb  # the five knowledge-base columns with their articles
+    from app.portal.demo import seed_demo_notices  # notices with receipts, some read, some not
+    from app.qa.demo import seed_demo_qa  # questions with accepted answers
+    from app.quiz.demo import seed_demo_bank, seed_demo_contests  # the bank, then contests drawn from it
     from app.works.demo import seed_demo_works  # a dozen published works, three featured
 
     return {
@@ -224,6 +228,11 @@ def seed_demo(members_per_branch: int = 24) -> dict:
         "hardship_cases": seed_demo_care(),
         "works": seed_demo_works(),
         "membership": seed_demo_membership(),
+        "articles": seed_demo_kb(),
+        "qa_threads": seed_demo_qa(),
+        "notices": seed_demo_notices(),
+        "questions": seed_demo_bank(),
+        "contests": seed_demo_contests(),
         "atlas": seed_demo_atlas(),
         "assessments": seed_demo_assessment(),
     }
@@ -239,7 +248,9 @@ def seed_demo_command():
         f"演示数据就绪：新增 {added['users']} 个账户，{added['courses']} 门课程，"
         f"{added['meetings']} 次三会一课，{added['surveys']} 份调查，{added['suggestions']} 条建议，"
         f"{added['interviews']} 场在线访谈，"
-        f"{added['hardship_cases']} 件困难帮扶，{added['works']} 件党员作品。"
+        f"{added['hardship_cases']} 件困难帮扶，{added['works']} 件党员作品，"
+        f"{added['articles']} 篇知识库文章，{added['qa_threads']} 个问答，{added['notices']} 条党务公开，"
+        f"{added['questions']} 道题目，{added['contests']} 场知识竞赛。"
     )
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for employee_no, name, role_list, branch_name in DEMO_ACCOUNTS:

@@ -1,16 +1,15 @@
 """Demo courses for ``flask seed-demo``: published courses (required and elective, MOOC and flipped)
-whose video and audio lessons are real media generated with ffmpeg and transcoded through the media
-pipeline at seed time, plus article lessons, a class session and an assignment. Idempotent: a
-course whose title exists is left alone.
+whose video and audio lessons look and sound like lessons (Chinese slides and a spoken narration,
+made at seed time by :mod:`courses.demo_media` and transcoded through the media pipeline), plus
+article lessons, a PDF document lesson, class sessions this week and next, and an assignment.
+Idempotent: a course whose title exists is left alone.
 
-One video and one audio file are made and transcoded per run and shared by the demo lessons
-(lessons reference assets by id), which keeps seeding quick: transcoding is what costs.
-"""
+Each media lesson is kept to its narration (20–40 s, at most ``COURSES_DEMO_MEDIA_SECONDS``), which
+keeps seeding quick: transcoding is what costs."""
 
 import logging
-import subprocess
 import tempfile
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.accounts.models import User
-from app.core.clock import localtoday, utcnow
+from app.core.clock import localnow, localtoday
 from app.extensions import db
 from app.org.models import Branch
-from courses import assignments, classes, services
+from courses import assignments, classes, demo_media, files, services
 from courses.models import Course
 from media_pipeline import services as media_services
 from media_pipeline.models import AssetStatus, MediaAsset
@@ -73,7 +72,8 @@ ARTICLE_BRANCH = """## 课前阅读：“三会一课”制度
 """
 
 #: (title, owner employee no., category, required, kind, 学时, chapters of lessons).
-#: A lesson is (title, kind, media recipe or article text); media recipes are lavfi sources.
+#: A lesson is (title, kind, article text or None): video and audio lessons are made from their
+#: slides and narration in ``demo_content/lessons.json``, the document lesson is a PDF made here.
 COURSES = [
     (
         "学习贯彻党的二十大精神",
@@ -85,9 +85,9 @@ COURSES = [
         [
             (
                 "第一讲 导学",
-                [("开篇导学", "video", ("testsrc2", 440)), ("报告要点解读", "article", ARTICLE_REPORT)],
+                [("开篇导学", "video", None), ("报告要点解读", "article", ARTICLE_REPORT)],
             ),
-            ("第二讲 深入学习", [("中国式现代化的本质要求", "video", ("smptehdbars", 523))]),
+            ("第二讲 深入学习", [("中国式现代化的本质要求", "video", None)]),
         ],
     ),
     (
@@ -102,7 +102,8 @@ COURSES = [
                 "党章总纲",
                 [
                     ("党章学习导读", "article", ARTICLE_CHARTER),
-                    ("党员的义务与权利", "video", ("rgbtestsrc", 392)),
+                    ("党员的义务与权利", "video", None),
+                    ("党章学习提纲（PDF）", "document", None),
                 ],
             )
         ],
@@ -117,7 +118,7 @@ COURSES = [
         [
             (
                 "建党篇",
-                [("红船精神（音频）", "audio", (None, 349)), ("南湖红船的故事", "article", ARTICLE_HISTORY)],
+                [("红船精神（音频）", "audio", None), ("南湖红船的故事", "article", ARTICLE_HISTORY)],
             )
         ],
     ),
@@ -133,39 +134,12 @@ COURSES = [
                 "课前学习",
                 [
                     ("“三会一课”制度", "article", ARTICLE_BRANCH),
-                    ("组织生活会怎么开", "video", ("testsrc", 659)),
+                    ("组织生活会怎么开", "video", None),
                 ],
             )
         ],
     ),
 ]
-
-
-def _make_media(folder: Path, name: str, recipe: tuple[str | None, int], seconds: int) -> Path:
-    """A real video (a test pattern with a tone) or audio file of ``seconds``, made by ffmpeg."""
-    source, tone = recipe
-    ffmpeg = current_app.config["FFMPEG_BIN"]
-    if source is None:
-        path = folder / f"{name}.m4a"
-        args = [
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={tone}:duration={seconds}",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-        ]
-    else:
-        path = folder / f"{name}.mp4"
-        args = [
-            "-f", "lavfi", "-i", f"{source}=size=640x360:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency={tone}:duration={seconds}",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-        ]  # fmt: skip
-    subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-y", *args, str(path)], check=True, timeout=300)
-    return path
 
 
 def _ready_asset(path: Path, owner: User) -> int:
@@ -183,14 +157,40 @@ def _ready_asset(path: Path, owner: User) -> int:
     return asset.id
 
 
+def _lesson_files(lesson, kind: str, course: Course, owner: User, admin: User | None, folder: Path) -> int:
+    """Give a video, audio or document lesson its file; returns how many media files were made."""
+    if kind == "document":
+        pdf = demo_media.make_outline_pdf(Path(folder) / "outline.pdf")
+        with pdf.open("rb") as stream:
+            stored = files.store_upload(
+                stream,
+                "党章学习提纲.pdf",
+                "documents",
+                extensions=("pdf",),
+                max_bytes=current_app.config["COURSES_DOCUMENT_MAX_BYTES"],
+            )
+        services.set_lesson_document(lesson, stored, owner)
+        return 0
+    if kind not in ("video", "audio"):
+        return 0
+    limit = current_app.config["COURSES_DEMO_MEDIA_SECONDS"]
+    media = demo_media.make_lesson_media(
+        folder, f"lesson-{lesson.id}", lesson.title, kind, course.title, limit
+    )
+    asset_id = _ready_asset(media, admin or owner)
+    # The demo media belongs to the administrator, which the lesson form would refuse to a
+    # trainer: attach it here, as seed data.
+    lesson.media_asset_id = asset_id
+    lesson.media_duration = db.session.get(MediaAsset, asset_id).duration
+    return 1
+
+
 def seed_demo_courses() -> dict:
     """Create the demo courses that are missing; returns how many courses and media were made."""
     existing = set(db.session.scalars(sa.select(Course.title)))
     users = {u.employee_no: u for u in db.session.scalars(sa.select(User).where(User.employee_no.like("T%")))}
     admin = db.session.scalars(sa.select(User).where(User.employee_no == "admin")).first()
-    seconds = current_app.config["COURSES_DEMO_MEDIA_SECONDS"]
     made = {"courses": 0, "media": 0}
-    shared: dict[str, int] = {}  # lesson kind → the demo asset its lessons play
     with tempfile.TemporaryDirectory(prefix="hongke-demo-") as folder:
         for title, owner_no, category, required, kind, hours, chapters in COURSES:
             owner = users.get(owner_no)
@@ -211,49 +211,53 @@ def seed_demo_courses() -> dict:
             for chapter_title, lessons in chapters:
                 chapter = services.add_chapter(course, chapter_title, owner)
                 for lesson_title, lesson_kind, content in lessons:
-                    asset_id = None
-                    if lesson_kind in ("video", "audio"):
-                        if lesson_kind not in shared:
-                            media = _make_media(Path(folder), f"demo-{lesson_kind}", content, seconds)
-                            shared[lesson_kind] = _ready_asset(media, admin or owner)
-                            made["media"] += 1
-                        asset_id = shared[lesson_kind]
                     lesson = services.create_lesson(
                         chapter,
-                        services.LessonData(
-                            title=lesson_title,
-                            kind=lesson_kind,
-                            body=content if lesson_kind == "article" else "",
-                        ),
+                        services.LessonData(title=lesson_title, kind=lesson_kind, body=content or ""),
                         owner,
                     )
-                    if asset_id is not None:
-                        # The shared demo media belongs to the administrator, which the lesson form
-                        # would refuse to a trainer: attach it here, as seed data.
-                        lesson.media_asset_id = asset_id
-                        lesson.media_duration = db.session.get(MediaAsset, asset_id).duration
+                    made["media"] += _lesson_files(lesson, lesson_kind, course, owner, admin, Path(folder))
             services.publish_course(course, owner)
             if course.is_flipped:
-                start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=7)
-                classes.create_session(
-                    course,
-                    classes.SessionData(
-                        title="第一次课堂研讨",
-                        starts_at=start,
-                        ends_at=start + timedelta(minutes=90),
-                        place="党校 301 教室",
-                        credit_minutes=90,
-                        homework_prompt="结合本支部实际，写一份改进组织生活的建议（500 字以内）。",
-                        homework_due_at=start + timedelta(days=7),
-                        pre_lesson_ids=[lesson.id for lesson in course.lessons()],
-                    ),
-                    owner,
-                )
+                _schedule_sessions(course, owner)
             db.session.flush()
             made["courses"] += 1
             logger.info("demo course %s created", title)
     _assign_required_course()
     return made
+
+
+def _this_week_slot():
+    """Tomorrow at 14:00 (Shanghai) if tomorrow is still this week, else later today."""
+    now = localnow()
+    slot = (now + timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
+    if slot.isocalendar().week != now.isocalendar().week:  # Sunday: halfway to midnight
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        slot = (now + (midnight - now) / 2).replace(second=0, microsecond=0)
+    return slot.astimezone(UTC)
+
+
+def _schedule_sessions(course: Course, owner: User) -> None:
+    """A class session this week and a follow-up the week after, both preparing with every lesson."""
+    first = _this_week_slot()
+    for title, start in (
+        ("第一次课堂研讨", first),
+        ("第二次课堂研讨：整改方案交流", first + timedelta(days=7)),
+    ):
+        classes.create_session(
+            course,
+            classes.SessionData(
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=90),
+                place="党校 301 教室",
+                credit_minutes=90,
+                homework_prompt="结合本支部实际，写一份改进组织生活的建议（500 字以内）。",
+                homework_due_at=start + timedelta(days=7),
+                pre_lesson_ids=[lesson.id for lesson in course.lessons()],
+            ),
+            owner,
+        )
 
 
 def _assign_required_course() -> None:

@@ -90,12 +90,10 @@ def side_app(config_class, session_app):
     return other
 
 
-@pytest.fixture(autouse=True)
-def _transaction(request, app):
-    """Run each test inside a transaction that is rolled back; services may commit freely."""
-    if "live_server" in request.fixturenames or request.node.get_closest_marker("integration"):
-        yield
-        return
+@contextmanager
+def _rolled_back():
+    """Bind the session to one connection whose transaction is rolled back at the end; services
+    may commit freely (their commits are savepoints)."""
     engine = db.engine
     connection = engine.connect()
     outer = connection.begin()
@@ -110,6 +108,28 @@ def _transaction(request, app):
         outer.rollback()
         connection.close()
         engines[None] = engine
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run each test inside a transaction that is rolled back, unless its module shares one."""
+    if (
+        "live_server" in request.fixturenames
+        or "module_transaction" in request.fixturenames
+        or request.node.get_closest_marker("integration")
+    ):
+        yield
+        return
+    with _rolled_back():
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_transaction(app):
+    """One rolled-back transaction for a whole module, for data that is slow to build and only read
+    by the module's tests (the demo seed): what one test writes, the next one sees."""
+    with _rolled_back():
+        yield
 
 
 class FreshContextClient(FlaskClient):

@@ -1,11 +1,16 @@
 """The nightly verification: beat runs it, a tampered ledger raises a persistent alert on the admin's
 home page and notifies every admin once, and the alert clears when a later verification passes."""
 
+import threading
+
+import pytest
 import sqlalchemy as sa
 
+from app.accounts import services as account_services
 from app.core.tasks import init_celery
 from app.extensions import celery, db
-from app.portal.models import IntegrityStatus
+from app.portal import integrity
+from app.portal.models import IntegrityStatus, Notification
 from app.portal.tasks import verify_ledgers_task
 from app.quiz.models import PointsEntry
 from app.quiz.points import award_points
@@ -92,3 +97,49 @@ def test_members_never_see_the_alert(create_user, as_user, clock):
     verify_ledgers_task.apply().get()
     page = as_user(member).get("/").get_data(as_text=True)
     assert 'data-testid="integrity-alert"' not in page
+
+
+@pytest.mark.integration
+def test_two_runs_at_once_notify_admins_once(shared_app):
+    """Beat fired twice (two beats by mistake, a retry): the status rows queue the runs, and the
+    second finds the first's verdict, so admins hear of a failure once."""
+    with shared_app.app_context():
+        admin = account_services.create_user(
+            account_services.UserData(employee_no="NA1", name="管理员", mobile="13955552000"), ["admin"], None
+        )
+        member = account_services.create_user(
+            account_services.UserData(employee_no="NM1", name="党员", mobile="13955552001"), ["member"], None
+        )
+        award_points(member, "daily_quiz", "q:1", 1)
+        db.session.commit()
+        db.session.execute(sa.text("UPDATE points_entry SET points = 5 WHERE user_id = :u"), {"u": member.id})
+        db.session.commit()
+        admin_id = admin.id
+        db.session.remove()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            with shared_app.app_context():
+                barrier.wait(timeout=30)
+                integrity.verify_ledgers()
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with shared_app.app_context():
+        told = db.session.scalars(
+            sa.select(Notification.title).where(
+                Notification.user_id == admin_id, Notification.kind == "integrity.failed"
+            )
+        ).all()
+        assert told == ["积分账本校验失败"]
+        assert db.session.get(IntegrityStatus, "points").ok is False
+        db.session.remove()

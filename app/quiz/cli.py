@@ -61,22 +61,12 @@ def points_verify_command():
     each day's counter against its entries. Exits 1 when anything is wrong."""
     from flask_babel import gettext as _
 
+    from app.core.chains import echo_chain_problems
     from app.quiz.points_chain import verify_points
 
-    problems = 0
-    for problem in verify_points():
-        problems += 1
-        target = _("积分记录 #%(id)s", id=problem.entry_id) if problem.entry_id else _("（无记录号）")
-        click.echo(
-            _(
-                "成员 %(id)s %(target)s: %(message)s",
-                id=problem.user_id,
-                target=target,
-                message=problem.message,
-            ),
-            err=True,
-        )
-    if problems:
-        click.echo(_("积分账本校验失败：发现 %(n)s 处问题。", n=problems), err=True)
-        sys.exit(1)
-    click.echo(_("积分账本完整：所有记录的哈希链与当日积分校验通过。"))
+    echo_chain_problems(
+        verify_points(),
+        lambda entry_id: _("积分记录 #%(id)s", id=entry_id),
+        lambda n: _("积分账本校验失败：发现 %(n)s 处问题。", n=n),
+        _("积分账本完整：所有记录的哈希链与当日积分校验通过。"),
+    )

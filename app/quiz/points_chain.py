@@ -141,7 +141,10 @@ def _check_entry(entry: PointsEntry, prev_hash: str, expected: int) -> Iterator[
 
 def verify_points(batch: int = 2000) -> Iterator[ChainProblem]:
     """Walk every member's points chain; yield each changed, inserted or deleted entry, then each
-    day's counter that no longer matches the entries it counts."""
+    day's counter that no longer matches the entries it counts.
+
+    The walk has the shape of records' ``verify_ledger`` on purpose (the same rules, so that both
+    ledgers name tampering alike); the tables, digests and messages are each ledger's own."""
     heads = {h.user_id: h for h in db.session.scalars(sa.select(PointsHead))}
     seen: set[int] = set()
     current, prev_hash, expected, last = None, GENESIS_HASH, 1, None

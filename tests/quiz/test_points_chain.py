@@ -15,7 +15,7 @@ from app.quiz.models import PointsEntry, PointsHead
 from app.quiz.points import award_points
 from app.quiz.points_chain import verify_points
 from tests.conftest import ROOT, _scratch_database, side_app
-from tests.quiz.test_points import race, shared_db  # noqa: F401 -- the fixture, found by name
+from tests.quiz.test_points import race
 
 
 @pytest.fixture
@@ -115,22 +115,32 @@ def test_a_forged_day_counter_is_named(ledger, runner):
     assert "daily_quiz 的当日积分（0）与记录之和（4）不符" in result.output
 
 
-def test_awards_at_once_for_one_member_and_for_several_keep_every_chain_whole(shared_db):  # noqa: F811
-    other, users = shared_db
+@pytest.mark.integration
+def test_awards_at_once_for_one_member_and_for_several_keep_every_chain_whole(shared_app):
+    with shared_app.app_context():
+        users = [
+            account_services.create_user(
+                account_services.UserData(employee_no=f"CH{i}", name=f"链{i}", mobile=f"1376666000{i}"),
+                ["member"],
+                None,
+            ).id
+            for i in range(3)
+        ]
+        db.session.commit()
+        db.session.remove()
     calls = [lambda i=i: award_points(users[0], "challenge", f"chain:{i}", 1).points for i in range(10)]
     calls += [lambda u=u: award_points(u, "duel", "chain:same", 2).points for u in users for _ in range(3)]
-    race(other, calls)
-    with other.app_context():
+    race(shared_app, calls)
+    with shared_app.app_context():
         assert list(verify_points()) == []
         head = db.session.get(PointsHead, users[0])
         indexes = db.session.scalars(
             sa.select(PointsEntry.chain_index)
-            .where(PointsEntry.user_id == users[0], PointsEntry.ref.like("chain:%"))
+            .where(PointsEntry.user_id == users[0])
             .order_by(PointsEntry.chain_index)
         ).all()
-        assert len(indexes) == 11  # ten challenges and one duel, each once
-        assert indexes == list(range(indexes[0], indexes[0] + 11))
-        assert head.length == indexes[-1]
+        assert indexes == list(range(1, 12))  # ten challenges and one duel, each once, in one line
+        assert head.length == 11
         db.session.remove()
 
 

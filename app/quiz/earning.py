@@ -22,7 +22,6 @@ from app.core.signals import (
 )
 from app.core.transactions import insert_or_skip
 from app.extensions import db
-from app.quiz import points_chain
 from app.quiz.models import PointsDay
 from app.quiz.points import award_points, local_day
 
@@ -45,29 +44,33 @@ def on_article_read(sender, user_id: int, ref: str, visible_seconds: float, titl
 
 def on_media_time_credited(sender, user_id: int, lesson_id: int, seconds: float, **_extra):
     """1 point per ``POINTS_MEDIA_SECONDS`` of credited video or audio time, counted per day: the
-    seconds are carried on the day's ``media`` counter (locked with the member's chain head), and
-    each completed block is one award (``media:<day>:<n>``)."""
+    seconds are carried on the day's ``media`` counter (one UPDATE per heartbeat, which also locks
+    the row, so concurrent heartbeats add up exactly), and each block completed is one award
+    (``media:<day>:<n>``, once)."""
     whole = int(seconds)
     if whole <= 0:
         return
     block = current_app.config["POINTS_MEDIA_SECONDS"]
-    points_chain.locked_head(user_id)  # the member's awards queue here; the counter is theirs too
     day = local_day(clock.utcnow())
-    db.session.execute(
-        insert_or_skip(PointsDay, ["user_id", "day", "action"]),
-        [{"user_id": user_id, "day": day, "action": "media", "total": 0, "carry": 0}],
-    )
-    counter = db.session.scalars(
-        sa.select(PointsDay)
-        .where(PointsDay.user_id == user_id, PointsDay.day == day, PointsDay.action == "media")
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    before = counter.carry // block
-    counter.carry += whole
-    db.session.flush()
-    for n in range(before + 1, counter.carry // block + 1):
+    carry = _add_media_seconds(user_id, day, whole)
+    if carry is None:  # the day's first media time
+        db.session.execute(
+            insert_or_skip(PointsDay, ["user_id", "day", "action"]),
+            [{"user_id": user_id, "day": day, "action": "media", "total": 0, "carry": 0}],
+        )
+        carry = _add_media_seconds(user_id, day, whole)
+    for n in range((carry - whole) // block + 1, carry // block + 1):
         award_points(user_id, "media", f"media:{day.isoformat()}:{n}", 1, f"视听学习满 {block // 60} 分钟")
+
+
+def _add_media_seconds(user_id: int, day, seconds: int) -> int | None:
+    table = PointsDay.__table__
+    return db.session.execute(
+        sa.update(table)
+        .where(table.c.user_id == user_id, table.c.day == day, table.c.action == "media")
+        .values(carry=table.c.carry + seconds)
+        .returning(table.c.carry)
+    ).scalar_one_or_none()
 
 
 def on_lesson_completed(sender, user_id: int, lesson_id: int, **_extra):

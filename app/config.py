@@ -164,7 +164,20 @@ class Config:
         "quiz_pass": _env_int("POINTS_CAP_QUIZ_PASS", 10),
         "lesson": _env_int("POINTS_CAP_LESSON", 10),
         "article": _env_int("POINTS_CAP_ARTICLE", 6),
+        "media": _env_int("POINTS_CAP_MEDIA", 6),
+        "course": _env_int("POINTS_CAP_COURSE", 10),
+        "login": _env_int("POINTS_CAP_LOGIN", 1),
+        "comment": _env_int("POINTS_CAP_COMMENT", 2),
     }
+    #: Points for learning, after the common 学习强国 rules; each is awarded only from an event the
+    #: server verified (app/quiz/earning.py) and counts against the action's daily cap above.
+    #: Reading an article (knowledge base or article lesson): seconds visibly on screen, measured by
+    #: the server's clock between heartbeats, before reaching the end earns the point.
+    POINTS_READ_SECONDS = _env_int("POINTS_READ_SECONDS", 60)
+    #: One point per this many seconds of video or audio time records credited.
+    POINTS_MEDIA_SECONDS = _env_int("POINTS_MEDIA_SECONDS", 300)
+    POINTS_LESSON = _env_int("POINTS_LESSON", 1)
+    POINTS_COURSE = _env_int("POINTS_COURSE", 5)
     #: Rankings of individual members; off by default, leaderboards then rank branches only.
     POINTS_PERSONAL_RANKING = _env_bool("POINTS_PERSONAL_RANKING", False)
     # --- end of quiz settings ---------------------------------------------------------------------

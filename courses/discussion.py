@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
-from app.core.signals import notification_requested
+from app.core.signals import content_published, notification_requested
 from app.core.urls import site_path
 from app.extensions import db
 from courses.models import CommentReport, Course, Lesson, LessonComment
@@ -55,6 +55,9 @@ def add_comment(lesson: Lesson, user: User, body: str, parent: LessonComment | N
     db.session.add(comment)
     db.session.flush()
     audit.record(user, "course.comment.add", comment, f"{user} 评论课时《{lesson.title}》")
+    content_published.send(
+        "courses", user_id=user.id, kind="lesson_comment", target=f"lesson:{lesson.id}", item_id=comment.id
+    )
     if parent is not None and parent.user_id != user.id:
         notification_requested.send(
             "courses",

@@ -6,16 +6,18 @@
 Anything wrong answers 422 with a message and the field, and writes nothing.
 """
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from app.api import ApiError, bp, ok
+from app.api.progress import _json_body as json_body
 from app.core.text import render_markdown
 from app.extensions import db
-from app.kb import authoring, services
+from app.kb import authoring, reading, services
 from app.kb.models import Article
+from app.records import services as records
 
 FIELDS = {"title", "body", "summary", "category", "tags", "status"}
 
@@ -143,3 +145,15 @@ def update_article(article_id: int):
     authoring.update_article(article, current_user, **changes)
     db.session.commit()
     return ok(article_json(article, current_user))
+
+
+@bp.post("/articles/<int:article_id>/progress")
+def post_article_progress(article_id: int):
+    """The article page's reading heartbeats (the same fields as an article lesson's): the server
+    measures the visible time by its own clock and counts a reading once (see app.kb.reading)."""
+    heartbeat = records.parse_heartbeat(json_body())
+    state = reading.record_reading(
+        current_user, article_id, heartbeat, reading.ReadingPolicy.from_config(current_app.config)
+    )
+    db.session.commit()
+    return ok(state)

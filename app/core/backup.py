@@ -53,6 +53,11 @@ def register_integrity_check(name: str, check: Callable[[], Iterable[str]]) -> N
     _integrity_checks[name] = check
 
 
+def integrity_checks() -> dict[str, Callable[[], Iterable[str]]]:
+    """The registered checks by name (the nightly verification runs them all)."""
+    return dict(_integrity_checks)
+
+
 @dataclass(frozen=True)
 class SavedFile:
     path: str

@@ -45,3 +45,25 @@ lesson_deleted = hongke_signals.signal("lesson-deleted")
 #: of a 民主评议党员, with ``member_id``, ``year`` and ``grade`` (``excellent``, ``qualified``, ``basic``
 #: or ``unqualified``). The membership domain files it in the member's archive; never who voted what.
 review_graded = hongke_signals.signal("review-graded")
+
+# --- facts that earn points (积分): sent by the domain that verified them, heard by app/quiz/earning --
+#: Sent by records (sender ``"records"``) when a heartbeat credits video or audio time to a lesson,
+#: with ``user_id``, ``lesson_id`` and ``seconds`` (new coverage the server's clock allowed: never a
+#: replay, a seek or time beyond the session's budget).
+media_time_credited = hongke_signals.signal("media-time-credited")
+#: Sent after a heartbeat of an article (by ``"kb"`` for a knowledge-base article, by ``"records"``
+#: for an article lesson) once the member has reached its end, with ``user_id``, ``ref``
+#: (``kb:<id>`` or ``lesson:<id>``), ``visible_seconds`` (time the page was visibly open, measured by
+#: the server's clock) and ``title``.
+article_read = hongke_signals.signal("article-read")
+#: Sent by courses (sender ``"courses"``) when a member completes every lesson of a course, with
+#: ``user_id`` and ``course_id``.
+course_completed = hongke_signals.signal("course-completed")
+#: Sent by accounts (sender ``"accounts"``) when a member signs in with their password, with
+#: ``user_id``.
+member_signed_in = hongke_signals.signal("member-signed-in")
+#: Sent by courses and qa when a member's comment or answer is published, with ``user_id``,
+#: ``kind`` (``lesson_comment``, ``qa_answer``, ``qa_comment``), ``target`` (what it is about:
+#: ``lesson:<id>``, ``question:<id>``) and ``item_id``. Points are earned once per target, so a
+#: removed comment re-posted earns nothing.
+content_published = hongke_signals.signal("content-published")

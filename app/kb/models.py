@@ -189,3 +189,24 @@ class ArticleAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="attachments")
+
+
+class ArticleReading(db.Model):
+    """A member's reading of one article, measured by the server from the page's heartbeats (see
+    :mod:`app.kb.reading`): visible seconds by the server's clock, whether the end was reached, and
+    when the reading first counted. The playback session that is measuring is the last one seen."""
+
+    __tablename__ = "article_reading"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    session_key: Mapped[str] = mapped_column(sa.String(64))
+    last_seq: Mapped[int] = mapped_column(default=-1)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The page was visible (and the member reading) at the last heartbeat: the stretch until the
+    #: next one may count.
+    was_visible: Mapped[bool] = mapped_column(default=False)
+    visible_seconds: Mapped[float] = mapped_column(default=0.0)
+    reached_end: Mapped[bool] = mapped_column(default=False)
+    #: When the reading first met the time on page and the end: it counts once.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

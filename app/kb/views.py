@@ -24,7 +24,7 @@ from app.extensions import db
 from app.kb import authoring, services
 from app.kb import files as kb_files
 from app.kb.forms import ArticleForm, CategoryForm, RejectForm, UploadForm
-from app.kb.models import ArticleAttachment, ArticleCategory, ArticleStatus, Tag
+from app.kb.models import ArticleAttachment, ArticleCategory, ArticleReading, ArticleStatus, Tag
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
 
@@ -82,7 +82,17 @@ def article(article_id: int):
         can_approve=services.can_approve(current_user),
         can_delete=services.can_approve(current_user) or (can_edit and not article.is_live),
         reject_form=RejectForm(),
+        reading=None if preview or not article.is_live else reading_state(current_user.id, article.id),
     )
+
+
+def reading_state(user_id: int, article_id: int) -> dict:
+    """What the page's reading heartbeats need (see app/static/js/kb-reading.js)."""
+    row = db.session.get(ArticleReading, (user_id, article_id))
+    return {
+        "heartbeat": current_app.config["HEARTBEAT_INTERVAL_SECONDS"],
+        "read": row is not None and row.read_at is not None,
+    }
 
 
 def _save_article(form: ArticleForm, article=None):

@@ -2,6 +2,8 @@
 
 
 def init_app(app) -> None:
+    from celery.schedules import crontab
+
     from app.core.signals import news_requested
     from app.core.tasks import schedule
     from app.portal import health, home, models, notifications, probes, search, services, tasks  # noqa: F401 -- tables, tasks
@@ -19,3 +21,5 @@ def init_app(app) -> None:
     # Proof of life for the admin's health panel (on the default queue, like most work).
     schedule(app, "portal-heartbeat", "portal.heartbeat", float(app.config["PORTAL_HEARTBEAT_SECONDS"]))
     schedule(app, "portal-purge-read-notifications", "portal.purge_read_notifications", 24 * 3600.0)
+    # Every night (Asia/Shanghai): the hash chains of the 学时 and points ledgers; failures alert admins.
+    schedule(app, "portal-verify-ledgers", "portal.verify_ledgers", crontab(minute=30, hour=3))

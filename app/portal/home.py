@@ -10,7 +10,7 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Branch
-from app.portal import services
+from app.portal import integrity, services
 from app.portal.health import run_health_checks
 from app.portal.panels import register_panel
 
@@ -47,6 +47,7 @@ def my_details(user):
 
 
 def register_portal_panels() -> None:
+    register_panel("portal.integrity", integrity.alert_panel, roles=("admin",), order=1)
     register_panel("portal.health", admin_health, roles=("admin",), order=10)
     register_panel("portal.branch_summary", branch_summary, roles=("coordinator", "admin"), order=10)
     register_panel("portal.notices", latest_notices, roles=("member",), order=40)

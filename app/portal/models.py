@@ -125,3 +125,19 @@ class WorkerHeartbeat(db.Model):
     #: The worker's node name, e.g. ``celery@web1``.
     worker: Mapped[str] = mapped_column(sa.String(200), unique=True)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IntegrityStatus(db.Model):
+    """The last verification of one tamper-evident ledger (``records``, ``points``): the nightly task
+    writes it, the admin's home page shows an alert while ``ok`` is false."""
+
+    __tablename__ = "integrity_status"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    ok: Mapped[bool] = mapped_column(default=True)
+    problem_count: Mapped[int] = mapped_column(default=0)
+    #: The first problems found, one per line, as the verification named them.
+    problems: Mapped[str] = mapped_column(sa.Text, default="")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the current run of failures began (``None`` while it passes).
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

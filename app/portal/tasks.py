@@ -24,3 +24,13 @@ def purge_read_notifications_task() -> int:
     count = notifications.purge_read_notifications(current_app.config["NOTIFICATION_RETENTION_DAYS"])
     db.session.commit()
     return count
+
+
+@celery.task(name="portal.verify_ledgers")
+def verify_ledgers_task() -> list[dict]:
+    """Nightly: verify the 学时 and points ledgers; a failure raises the admin alert (see integrity)."""
+    from app.portal import integrity
+
+    outcomes = integrity.verify_ledgers()
+    db.session.commit()
+    return [{"name": o.name, "ok": o.ok, "problems": o.problem_count} for o in outcomes]

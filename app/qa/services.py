@@ -16,7 +16,7 @@ from app.accounts.models import Role, User
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.core.signals import notification_requested
+from app.core.signals import content_published, notification_requested
 from app.core.text import plain_text
 from app.core.urls import site_path
 from app.extensions import db
@@ -201,6 +201,9 @@ def answer_question(question: Question, actor: User, body: str) -> Answer:
     db.session.flush()
     db.session.refresh(question, ["answer_count", "last_activity_at"])
     audit.record(actor, "qa.answer.create", answer, f"回答《{question.title}》")
+    content_published.send(
+        "qa", user_id=actor.id, kind="qa_answer", target=f"question:{question.id}", item_id=answer.id
+    )
     if question.author_id != actor.id:
         _notify(
             [question.author_id],
@@ -227,6 +230,9 @@ def add_comment(question: Question, actor: User, body: str, answer: Answer | Non
     db.session.add(comment)
     db.session.flush()
     audit.record(actor, "qa.comment.create", comment, f"评论《{question.title}》")
+    content_published.send(
+        "qa", user_id=actor.id, kind="qa_comment", target=f"question:{question.id}", item_id=comment.id
+    )
     owner = answer.author_id if answer is not None else question.author_id
     if owner != actor.id:
         _notify(

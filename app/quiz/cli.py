@@ -50,3 +50,23 @@ def import_command(path: Path, category: str | None, owner: str | None):
         db.session.commit()
         click.echo(f"导入 {report.imported} 道，跳过重复 {report.duplicates} 道。", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+
+
+points_cli = AppGroup("points", help="积分账本。")
+
+
+@points_cli.command("verify")
+def points_verify_command():
+    """Walk every member's points chain and name each changed, inserted or deleted entry, and check
+    each day's counter against its entries. Exits 1 when anything is wrong."""
+    from flask_babel import gettext as _
+
+    from app.core.chains import echo_chain_problems
+    from app.quiz.points_chain import verify_points
+
+    echo_chain_problems(
+        verify_points(),
+        lambda entry_id: _("积分记录 #%(id)s", id=entry_id),
+        lambda n: _("积分账本校验失败：发现 %(n)s 处问题。", n=n),
+        _("积分账本完整：所有记录的哈希链与当日积分校验通过。"),
+    )

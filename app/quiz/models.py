@@ -432,7 +432,9 @@ class PointsEntry(db.Model):
     """One line of the append-only points (积分) ledger. Never updated or deleted.
 
     ``(user, action, ref)`` is unique: awarding the same thing twice credits it once, even when two
-    requests race (the loser's insert fails inside a savepoint).
+    requests race (the loser's insert fails inside a savepoint). Each member's entries form a hash
+    chain like the 学时 ledger's (see :mod:`app.quiz.points_chain`): ``flask points verify`` names
+    an entry changed, inserted or deleted with plain SQL.
     """
 
     __tablename__ = "points_entry"
@@ -454,6 +456,22 @@ class PointsEntry(db.Model):
     day: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Position of this entry in the member's chain, from 1.
+    chain_index: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class PointsHead(db.Model):
+    """The last entry of each member's points chain: detects a deleted tail and serialises awards
+    (locked while an award is appended, like the 学时 ledger's head)."""
+
+    __tablename__ = "points_head"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    last_entry_id: Mapped[int | None]
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    length: Mapped[int] = mapped_column(default=0)
 
 
 class PointsDay(db.Model):
@@ -465,3 +483,5 @@ class PointsDay(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     action: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     total: Mapped[int] = mapped_column(default=0)
+    #: Units carried towards the next point: seconds of credited media time for ``media``.
+    carry: Mapped[int] = mapped_column(default=0)

@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.core import clock
 from app.extensions import db
 from app.org.models import Branch
+from app.quiz import points_chain
 from app.quiz.models import PointsDay, PointsEntry
 
 ACTION_LABELS = {
@@ -26,6 +27,10 @@ ACTION_LABELS = {
     "quiz_pass": _l("通过测验"),
     "lesson": _l("完成课程学习"),
     "article": _l("阅读文章"),
+    "media": _l("视听学习"),
+    "course": _l("学完课程"),
+    "login": _l("每日登录"),
+    "comment": _l("发表评论或回答"),
 }
 
 
@@ -56,9 +61,10 @@ def _existing(user_id: int, action: str, ref: str) -> PointsEntry | None:
 def award_points(user: User | int, action: str, ref: str, points: int, note: str = "") -> Award:
     """Credit ``points`` to ``user`` for ``action`` on ``ref`` (once), within the action's daily cap.
 
-    Safe under concurrency on SQLite and PostgreSQL: the day's counter row is locked while the cap
-    is checked, and a second award of the same ref fails on the unique constraint inside a
-    savepoint and returns the first one. The caller commits.
+    Safe under concurrency on SQLite and PostgreSQL: the member's chain head is locked first (their
+    awards queue there, so the hash chain stays one line), then the day's counter row while the
+    cap is checked; a second award of the same ref finds the first once it holds the head (and
+    would fail on the unique constraint inside a savepoint anyway). The caller commits.
     """
     caps = current_app.config["POINTS_DAILY_CAPS"]
     if action not in caps:
@@ -68,6 +74,9 @@ def award_points(user: User | int, action: str, ref: str, points: int, note: str
     user_id = user if isinstance(user, int) else user.id
     ref = str(ref)[:64]
     if (entry := _existing(user_id, action, ref)) is not None:
+        return Award(entry, 0, False)
+    head = points_chain.locked_head(user_id)
+    if (entry := _existing(user_id, action, ref)) is not None:  # awarded while we waited for the head
         return Award(entry, 0, False)
     day = local_day(clock.utcnow())
     try:
@@ -91,11 +100,13 @@ def award_points(user: User | int, action: str, ref: str, points: int, note: str
         created_at=clock.utcnow(),
         note=note[:200],
     )
+    points_chain.chain(entry, head)
     try:
         with db.session.begin_nested():
             db.session.add(entry)
     except IntegrityError:
         return Award(_existing(user_id, action, ref), 0, False)
+    points_chain.advance(head, entry)
     counter.total += granted
     db.session.flush()
     return Award(entry, granted, True)

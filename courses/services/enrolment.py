@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.signals import course_completed
 from app.extensions import db
 from app.records.services.accounting import LessonFacts, progress_map
 from app.records.sources import CourseCompletion
@@ -77,6 +78,7 @@ def complete_enrollment_if_done(user_id: int, course_id: int) -> bool:
     audit.record(
         None, "course.complete", course, f"学员 {user_id} 完成课程《{course.title}》", {"user": user_id}
     )
+    course_completed.send("courses", user_id=user_id, course_id=course_id)
     return True
 
 

@@ -319,7 +319,10 @@ def test_finding9_an_author_of_the_draw_plays_but_is_not_ranked_and_earns_nothin
     page = client.get(f"/quiz/contests/{contest.id}").get_data(as_text=True)
     assert "出题人" not in page
     assert points.points_today(author.id)["contest"]["points"] == 0
-    assert db.session.scalar(sa.select(PointsEntry.id).where(PointsEntry.user_id == author.id)) is None
+    # Nothing but the day's sign-in point (earned by logging in, not by the contest).
+    assert db.session.scalars(
+        sa.select(PointsEntry.action).where(PointsEntry.user_id == author.id)
+    ).all() == ["login"]
     stats = {b["branch"]: b for b in body["data"]["branches"]}
     assert stats["机关第一党支部"]["average"] == 2.0  # the author's full marks count for nothing
 

@@ -133,13 +133,15 @@ def test_points_api_and_history_page(login_as, client, clock, api_json):
     db.session.commit()
     _status, body = api_json("GET", "/api/v1/points")
     data = body["data"]
-    assert data["total"] == 4
-    assert data["today_total"] == 4
+    # Signing in earned the day's login point first.
+    assert data["total"] == 5
+    assert data["today_total"] == 5
     assert data["today"]["duel"] == {"points": 3, "cap": 6, "label": "双人对战"}
-    assert [e["action"] for e in data["recent"]] == ["duel", "daily_quiz"]
+    assert data["today"]["login"] == {"points": 1, "cap": 1, "label": "每日登录"}
+    assert [e["action"] for e in data["recent"]] == ["duel", "daily_quiz", "login"]
     page = client.get("/quiz/points").get_data(as_text=True)
     assert "双人对战获胜" in page
-    assert 'data-testid="points-total">4<' in page
+    assert 'data-testid="points-total">5<' in page
 
 
 def test_leaderboards_rank_branches_by_default_and_people_only_when_switched_on(

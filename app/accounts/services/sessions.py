@@ -8,6 +8,7 @@ from app.accounts.models import ApiToken, LoginSession, User
 from app.accounts.services.base import SESSION_TOUCH_INTERVAL, LoginPolicy
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.signals import member_signed_in
 from app.core.urls import id_from
 from app.extensions import db
 
@@ -34,6 +35,7 @@ def start_login_session(
     db.session.add(row)
     db.session.flush()
     user.login_token, user.login_session_id = token, row.id
+    member_signed_in.send("accounts", user_id=user.id)
     return row
 
 

@@ -10,10 +10,16 @@ def daily_status(user) -> Attempt | None:
 
 
 def member_panel(user):
+    today = points.points_today(user.id)
     return "quiz/_panel.html", {
         "daily": daily_status(user),
         "total": points.points_total(user.id),
-        "today": sum(v["points"] for v in points.points_today(user.id).values()),
+        "today": sum(v["points"] for v in today.values()),
+        # Every way to earn, with today's progress towards its cap.
+        "actions": [
+            {"action": action, "label": points.ACTION_LABELS.get(action, action), **value}
+            for action, value in today.items()
+        ],
     }
 
 

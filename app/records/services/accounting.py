@@ -23,6 +23,7 @@ from app.records.models import (
     PresenceChallenge,
     QuizPass,
 )
+from app.records.services.announce import announce_progress
 from app.records.services.base import EVENTS, TEXT_KINDS, AccountingPolicy, RecordsError
 from app.records.services.ledger import append_entry, locked_heads
 from app.records.services.targets import credited_for_course
@@ -348,6 +349,7 @@ def record_heartbeat(
 
     position = min(hb.position, facts.duration) if facts.duration > 0 else hb.position
     blocked, challenge = presence.gate(session, presence_policy, now)
+    covered_before = progress.covered_seconds
     if (
         session.last_seen_at is not None
         and session.was_playing
@@ -376,6 +378,7 @@ def record_heartbeat(
         progress.credit_hours = _capped_share(user.id, facts)  # kept for a gating quiz passed later
     _maybe_complete(user, progress, now)
     db.session.flush()
+    announce_progress(user.id, facts.kind, facts.title, session, progress, covered_before)
     return _state(progress, True, challenge, session.presence_misses >= presence_policy.max_misses)
 
 

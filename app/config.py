@@ -293,6 +293,22 @@ class Config:
     MEMBER_CARD_MAX_AGE_DAYS = _env_int("MEMBER_CARD_MAX_AGE_DAYS", 365)
     # --- end of member lifecycle settings ---------------------------------------------------------
 
+    # --- xAPI to a learning record store (app/records/lrs.py) ---------------------------------------
+    #: The site's public address: the actor's account homePage and the root of every activity IRI.
+    XAPI_SITE_URL = _env("XAPI_SITE_URL", "http://localhost:5000/")
+    #: The LRS's xAPI endpoint (``.../xapi/``; statements go to ``<endpoint>statements``); unset: no sending.
+    XAPI_LRS_ENDPOINT = _env("XAPI_LRS_ENDPOINT")
+    #: Basic-auth credentials; stores that speak of a key and secret take them here too.
+    XAPI_LRS_USERNAME = _env("XAPI_LRS_USERNAME", _env("XAPI_LRS_KEY"))
+    XAPI_LRS_PASSWORD = _env("XAPI_LRS_PASSWORD", _env("XAPI_LRS_SECRET"))
+    XAPI_SEND_SECONDS = _env_int("XAPI_SEND_SECONDS", 60)
+    XAPI_BATCH_SIZE = _env_int("XAPI_BATCH_SIZE", 50)
+    XAPI_MAX_BATCHES_PER_RUN = _env_int("XAPI_MAX_BATCHES_PER_RUN", 20)
+    XAPI_TIMEOUT_SECONDS = _env_int("XAPI_TIMEOUT_SECONDS", 10)
+    #: After a failed send the sender waits this long, doubling with each failure up to the maximum.
+    XAPI_BACKOFF_SECONDS = _env_int("XAPI_BACKOFF_SECONDS", 30)
+    XAPI_BACKOFF_MAX_SECONDS = _env_int("XAPI_BACKOFF_MAX_SECONDS", 3600)
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 

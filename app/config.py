@@ -293,6 +293,9 @@ class Config:
     MEMBER_CARD_MAX_AGE_DAYS = _env_int("MEMBER_CARD_MAX_AGE_DAYS", 365)
     # --- end of member lifecycle settings ---------------------------------------------------------
 
+    #: Largest captions file (WebVTT) of a video or audio lesson.
+    COURSES_CAPTIONS_MAX_BYTES = _env_int("COURSES_CAPTIONS_MAX_BYTES", 1024 * 1024)
+
     # --- xAPI to a learning record store (app/records/lrs.py) ---------------------------------------
     #: The site's public address: the actor's account homePage and the root of every activity IRI.
     XAPI_SITE_URL = _env("XAPI_SITE_URL", "http://localhost:5000/")

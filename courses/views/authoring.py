@@ -236,6 +236,20 @@ def _store_document(form: LessonForm, lesson) -> str | None:
     return services.set_lesson_document(lesson, stored, current_user)
 
 
+def _store_captions(form: LessonForm, lesson) -> str | None:
+    upload = form.captions.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    stored = files.store_upload(
+        upload.stream,
+        upload.filename,
+        "captions",
+        extensions=("vtt",),
+        max_bytes=current_app.config["COURSES_CAPTIONS_MAX_BYTES"],
+    )
+    return services.set_lesson_captions(lesson, stored, current_user)
+
+
 def _my_assets():
     query = (
         sa.select(MediaAsset).where(MediaAsset.status != AssetStatus.FAILED).order_by(MediaAsset.id.desc())
@@ -275,6 +289,7 @@ def create_lesson(chapter_id: int):
         try:
             lesson = services.create_lesson(chapter, _lesson_data(form), current_user)
             _store_document(form, lesson)
+            _store_captions(form, lesson)
         except (services.CourseError, files.FileRefused) as exc:
             status = refused(exc, form)
         else:
@@ -297,11 +312,13 @@ def edit_lesson(lesson_id: int):
         try:
             services.update_lesson(lesson, _lesson_data(form), current_user)
             old_document = _store_document(form, lesson)
+            old_captions = _store_captions(form, lesson)
         except (services.CourseError, files.FileRefused) as exc:
             status = refused(exc, form)
         else:
             db.session.commit()
             files.remove(old_document)
+            files.remove(old_captions)
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=lesson.course_id) + "#outline")
     return _lesson_form_page(form, lesson.course, lesson.chapter, lesson, status)

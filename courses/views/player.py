@@ -106,6 +106,20 @@ def lesson_document(lesson_id: int):
     return response
 
 
+@bp.get("/lessons/<int:lesson_id>/captions.vtt")
+@login_required
+def lesson_captions(lesson_id: int):
+    lesson = services.get_lesson_for(lesson_id, current_user)
+    course = lesson.course
+    if not course.can_edit(current_user) and services.enrollment_for(current_user, course.id) is None:
+        abort(403)
+    if not lesson.captions_path or not files.absolute(lesson.captions_path).is_file():
+        abort(404)
+    response = send_file(files.absolute(lesson.captions_path), mimetype="text/vtt", conditional=True)
+    response.cache_control.private = True
+    return response
+
+
 # --- discussion -----------------------------------------------------------------------------------
 
 

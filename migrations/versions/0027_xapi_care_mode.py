@@ -1,4 +1,4 @@
-"""xAPI outbox (statement status, the sender's lease and health) and the 关怀版 switch on users
+"""xAPI outbox (statement status, the sender's lease and health), the 关怀版 switch on users, lesson captions
 
 Revision ID: 0027_xapi_care_mode
 Revises: 0021_search_pg
@@ -42,9 +42,13 @@ def upgrade():
     )
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("care_mode", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("course_lesson", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("captions_path", sa.String(length=255), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("course_lesson", schema=None) as batch_op:
+        batch_op.drop_column("captions_path")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("care_mode")
     op.drop_table("xapi_outbox")

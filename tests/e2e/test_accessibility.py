@@ -5,6 +5,7 @@ vendored files and the test injects it from the site itself, so it runs under th
 never from a CDN. Every member page must have no serious or critical violation, in both modes.
 """
 
+import io
 import json
 
 import pytest
@@ -15,6 +16,7 @@ from app.accounts import services as account_services
 from app.accounts.models import User
 from app.demo import seed_demo
 from app.extensions import db
+from courses import files
 from courses import services as course_services
 from courses.models import Course, Lesson, LessonKind
 from tests.e2e.pages import PASSWORD, log_in
@@ -48,6 +50,11 @@ def demo(live_server):
         ).first()
         course = db.session.get(Course, lesson.course_id)
         course_services.enrol(course, member)
+        captions = "WEBVTT\n\n00:00.000 --> 00:02.000\n同志们好。\n".encode()
+        stored = files.store_upload(
+            io.BytesIO(captions), "字幕.vtt", "captions", extensions=("vtt",), max_bytes=4096
+        )
+        lesson.captions_path = stored.relative
         db.session.commit()
         return {"course": course.id, "lesson": lesson.id}
 
@@ -116,6 +123,11 @@ def test_care_mode_is_kept_on_the_user_and_on_the_login_page(phone, live_server,
     phone.goto(f"{live_server}/courses/lessons/{demo['lesson']}")
     rate = phone.get_by_test_id("player-rate")
     assert rate.bounding_box()["height"] >= 44
+    # and the lesson's captions are a track the browser offers.
+    tracks = phone.evaluate(
+        "() => Array.from(document.getElementById('lesson-media').textTracks).map(t => [t.kind, t.language])"
+    )
+    assert tracks == [["captions", "zh"]]
 
     # Stored on the member: a fresh browser that logs in gets it at once.
     with live_server.app.app_context():

@@ -339,6 +339,25 @@ class Config:
     MAP_MAX_ZOOM = _env_int("MAP_MAX_ZOOM", 18)
     # --- end of red map settings ----------------------------------------------------------------------
 
+    #: Largest captions file (WebVTT) of a video or audio lesson.
+    COURSES_CAPTIONS_MAX_BYTES = _env_int("COURSES_CAPTIONS_MAX_BYTES", 1024 * 1024)
+
+    # --- xAPI to a learning record store (app/records/lrs.py) ---------------------------------------
+    #: The site's public address: the actor's account homePage and the root of every activity IRI.
+    XAPI_SITE_URL = _env("XAPI_SITE_URL", "http://localhost:5000/")
+    #: The LRS's xAPI endpoint (``.../xapi/``; statements go to ``<endpoint>statements``); unset: no sending.
+    XAPI_LRS_ENDPOINT = _env("XAPI_LRS_ENDPOINT")
+    #: Basic-auth credentials; stores that speak of a key and secret take them here too.
+    XAPI_LRS_USERNAME = _env("XAPI_LRS_USERNAME", _env("XAPI_LRS_KEY"))
+    XAPI_LRS_PASSWORD = _env("XAPI_LRS_PASSWORD", _env("XAPI_LRS_SECRET"))
+    XAPI_SEND_SECONDS = _env_int("XAPI_SEND_SECONDS", 60)
+    XAPI_BATCH_SIZE = _env_int("XAPI_BATCH_SIZE", 50)
+    XAPI_MAX_BATCHES_PER_RUN = _env_int("XAPI_MAX_BATCHES_PER_RUN", 20)
+    XAPI_TIMEOUT_SECONDS = _env_int("XAPI_TIMEOUT_SECONDS", 10)
+    #: After a failed send the sender waits this long, doubling with each failure up to the maximum.
+    XAPI_BACKOFF_SECONDS = _env_int("XAPI_BACKOFF_SECONDS", 30)
+    XAPI_BACKOFF_MAX_SECONDS = _env_int("XAPI_BACKOFF_MAX_SECONDS", 3600)
+
     #: Largest upload accepted by the web process (member imports); media uploads are chunked.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
 

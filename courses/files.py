@@ -27,6 +27,7 @@ SIGNATURES = {
     "png": (b"\x89PNG\r\n\x1a\n",),
     "webp": (b"RIFF",),
     "pdf": (b"%PDF-",),
+    "vtt": (b"WEBVTT", b"\xef\xbb\xbfWEBVTT"),
 }
 COVER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 MIME_TYPES = {

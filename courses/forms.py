@@ -60,6 +60,7 @@ class LessonForm(PageForm):
     media_asset_id = HiddenField()
     body = TextAreaField(_l("正文（图文课时；视频课时可填讲义，支持 Markdown）"), render_kw={"rows": 10})
     document = FileField(_l("PDF 文档（文档课时）"))
+    captions = FileField(_l("字幕（WebVTT .vtt 文件，视频/音频课时）"))
     estimated_minutes = IntegerField(
         _l("预计学习时长（分钟，图文/文档课时；留空按字数估算）"),
         validators=[Optional(), NumberRange(min=1, max=600)],

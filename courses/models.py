@@ -209,6 +209,8 @@ class Lesson(TimestampMixin, db.Model):
     #: A document lesson's PDF, relative to MEDIA_ROOT, and the name it was uploaded as.
     document_path: Mapped[str | None] = mapped_column(sa.String(255))
     document_name: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Captions (WebVTT) of a video or audio lesson, relative to MEDIA_ROOT: the player's <track>.
+    captions_path: Mapped[str | None] = mapped_column(sa.String(255))
     #: Reading time of an article or document set by the trainer; estimated from the text if unset.
     estimated_minutes: Mapped[int | None]
     #: Fraction of the lesson that must be covered to complete it.

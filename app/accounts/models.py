@@ -154,6 +154,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    #: 关怀版: large text and high contrast on every page, switched on once by the member.
+    care_mode: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     branch = relationship("Branch", lazy="joined")

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
@@ -16,13 +16,7 @@ from app.org.models import Branch
 from app.org.services import scope_path
 from app.records import services
 from app.records.models import XapiStatement
-
-VERBS = {
-    "completed": ("http://adlnet.gov/expapi/verbs/completed", "完成"),
-    "passed": ("http://adlnet.gov/expapi/verbs/passed", "通过"),
-    "attended": ("http://adlnet.gov/expapi/verbs/attended", "出席"),
-    "experienced": ("http://adlnet.gov/expapi/verbs/experienced", "参与"),
-}
+from app.records.services.xapi import statement_json
 
 
 @bp.get("/records/me")
@@ -38,28 +32,6 @@ def my_record():
             "years": {str(y): float(h) for y, h in by_year.items()},
         }
     )
-
-
-def statement_json(statement: XapiStatement, user: User, home: str) -> dict:
-    verb_id, verb_name = VERBS.get(statement.verb, (f"{home}xapi/verbs/{statement.verb}", statement.verb))
-    data = {
-        "id": statement.statement_id,
-        "actor": {
-            "objectType": "Agent",
-            "name": user.name,
-            "account": {"homePage": home, "name": user.employee_no},
-        },
-        "verb": {"id": verb_id, "display": {"zh-CN": verb_name, "en-US": statement.verb}},
-        "object": {
-            "objectType": "Activity",
-            "id": f"{home}xapi/activities/{statement.object_type}/{statement.object_id}",
-            "definition": {"name": {"zh-CN": statement.object_name or statement.object_id}},
-        },
-        "timestamp": statement.timestamp.isoformat(),
-    }
-    if statement.result:
-        data["result"] = statement.result
-    return data
 
 
 @bp.get("/xapi/statements")
@@ -86,11 +58,11 @@ def xapi_statements():
             raise ApiError(_("since 须带时区，如 +08:00"), 400, "since")
         query = query.where(XapiStatement.timestamp >= moment)
     page = paginate_rows(query, per_page=per_page)
-    home = url_for("portal.home", _external=True)
+    site_url = current_app.config["XAPI_SITE_URL"]
     return ok(
         {
             "total": page.total,
             "page": page.page,
-            "statements": [statement_json(s, u, home) for s, u in page.items],
+            "statements": [statement_json(s, u.employee_no, site_url) for s, u in page.items],
         }
     )

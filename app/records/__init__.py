@@ -4,8 +4,12 @@ public verification. The only writer of hours."""
 
 
 def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.core.backup import register_integrity_check
-    from app.records import certificate_views, models, receivers  # noqa: F401 -- the tables
+    from app.core.tasks import schedule
+    from app.portal.health import register_health_check
+    from app.records import certificate_views, lrs, models, receivers, tasks  # noqa: F401 -- tables, tasks
     from app.records.cli import records_cli
     from app.records.views import bp
 
@@ -14,6 +18,8 @@ def init_app(app) -> None:
     receivers.connect()
     app.cli.add_command(records_cli)
     register_integrity_check("records", ledger_problems)
+    register_health_check("records.xapi", _l("xAPI 学习记录发送"), lrs.health_check, order=60)
+    schedule(app, "records-xapi-send", "records.send_xapi_statements", float(app.config["XAPI_SEND_SECONDS"]))
 
 
 def ledger_problems():

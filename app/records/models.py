@@ -197,6 +197,7 @@ class XapiStatement(db.Model):
     """An xAPI statement for each completion, pass and attendance, for a learning record store."""
 
     __tablename__ = "xapi_statement"
+    __table_args__ = (sa.Index("ix_xapi_statement_status", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The statement id (UUID) an LRS deduplicates on.
@@ -208,6 +209,31 @@ class XapiStatement(db.Model):
     object_name: Mapped[str] = mapped_column(sa.String(200), default="")
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The outbox: ``pending`` until a learning record store took it, then ``sent``; ``rejected`` when
+    #: the store refused this one statement as invalid (400), so it stops holding the others back.
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", server_default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why the store rejected it (its answer, shortened).
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class XapiOutbox(db.Model):
+    """The one row describing the sending of statements to the learning record store.
+
+    It is the sender's lock (a lease: whoever set ``lease_until`` in the future sends, others skip),
+    its backoff after failures, and what the admin health panel shows.
+    """
+
+    __tablename__ = "xapi_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Failed sends in a row; the wait before the next try doubles with each.
+    failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ManualHoursRequest(db.Model):

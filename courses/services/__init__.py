@@ -41,6 +41,7 @@ from courses.services.authoring import (  # noqa: F401 -- re-exported
     remove_co_trainer,
     rename_chapter,
     set_cover,
+    set_lesson_captions,
     set_lesson_document,
     update_course,
     update_lesson,

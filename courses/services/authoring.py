@@ -331,6 +331,18 @@ def set_lesson_document(lesson: Lesson, stored: files.StoredFile, actor: User) -
     return old
 
 
+def set_lesson_captions(lesson: Lesson, stored: files.StoredFile, actor: User) -> str | None:
+    """Give a media lesson its captions file; returns the replaced file's path for the caller to
+    remove after the commit."""
+    old = lesson.captions_path
+    lesson.captions_path = stored.relative
+    db.session.flush()
+    audit.record(
+        actor, "course.lesson.captions", lesson.course, f"上传课时《{lesson.title}》字幕 {stored.name}"
+    )
+    return old
+
+
 def move_lesson(
     lesson: Lesson, actor: User, *, direction: str | None = None, chapter: Chapter | None = None
 ) -> None:

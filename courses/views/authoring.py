@@ -222,18 +222,28 @@ def _lesson_data(form: LessonForm) -> services.LessonData:
     )
 
 
-def _store_document(form: LessonForm, lesson) -> str | None:
-    upload = form.document.data
+#: A lesson's uploaded files: form field → (folder, extensions accepted, size setting, service).
+LESSON_FILES = {
+    "document": ("documents", ("pdf",), "COURSES_DOCUMENT_MAX_BYTES", services.set_lesson_document),
+    "captions": ("captions", ("vtt",), "COURSES_CAPTIONS_MAX_BYTES", services.set_lesson_captions),
+}
+
+
+def _store_lesson_file(form: LessonForm, lesson, field: str) -> str | None:
+    """Store the file uploaded in ``field``, if any; returns the replaced file's path, to remove
+    once the change is committed."""
+    upload = form[field].data
     if not upload or not getattr(upload, "filename", ""):
         return None
+    folder, extensions, max_setting, attach = LESSON_FILES[field]
     stored = files.store_upload(
         upload.stream,
         upload.filename,
-        "documents",
-        extensions=("pdf",),
-        max_bytes=current_app.config["COURSES_DOCUMENT_MAX_BYTES"],
+        folder,
+        extensions=extensions,
+        max_bytes=current_app.config[max_setting],
     )
-    return services.set_lesson_document(lesson, stored, current_user)
+    return attach(lesson, stored, current_user)
 
 
 def _my_assets():
@@ -276,7 +286,8 @@ def create_lesson(chapter_id: int):
     if form.validate_on_submit():
         try:
             lesson = services.create_lesson(chapter, _lesson_data(form), current_user)
-            _store_document(form, lesson)
+            for field in LESSON_FILES:
+                _store_lesson_file(form, lesson, field)
         except (services.CourseError, files.FileRefused) as exc:
             status = refused(exc, form)
         else:
@@ -298,12 +309,13 @@ def edit_lesson(lesson_id: int):
     if form.validate_on_submit():
         try:
             services.update_lesson(lesson, _lesson_data(form), current_user)
-            old_document = _store_document(form, lesson)
+            replaced = [_store_lesson_file(form, lesson, field) for field in LESSON_FILES]
         except (services.CourseError, files.FileRefused) as exc:
             status = refused(exc, form)
         else:
             db.session.commit()
-            files.remove(old_document)
+            for path in replaced:
+                files.remove(path)
             flash(_("课时《%(title)s》已保存。", title=lesson.title), "success")
             return redirect(url_for("courses.edit_course", course_id=lesson.course_id) + "#outline")
     return _lesson_form_page(form, lesson.course, lesson.chapter, lesson, status)

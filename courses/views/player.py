@@ -86,24 +86,44 @@ def lesson(lesson_id: int):
     )
 
 
-@bp.get("/lessons/<int:lesson_id>/document")
-@login_required
-def lesson_document(lesson_id: int):
+def _lesson_file(lesson_id: int, relative_path) -> tuple:
+    """The lesson and the absolute path of one of its files (``relative_path(lesson)``), for its
+    trainers and enrolled members only; 404 when the lesson has no such file."""
     lesson = services.get_lesson_for(lesson_id, current_user)
     course = lesson.course
     if not course.can_edit(current_user) and services.enrollment_for(current_user, course.id) is None:
         abort(403)
-    if not lesson.document_path or not files.absolute(lesson.document_path).is_file():
+    relative = relative_path(lesson)
+    if not relative or not files.absolute(relative).is_file():
         abort(404)
-    response = send_file(
-        files.absolute(lesson.document_path),
-        mimetype="application/pdf",
-        conditional=True,
-        download_name=lesson.document_name or "document.pdf",
-    )
+    return lesson, files.absolute(relative)
+
+
+def _private(response):
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/lessons/<int:lesson_id>/document")
+@login_required
+def lesson_document(lesson_id: int):
+    lesson, path = _lesson_file(lesson_id, lambda lesson: lesson.document_path)
+    return _private(
+        send_file(
+            path,
+            mimetype="application/pdf",
+            conditional=True,
+            download_name=lesson.document_name or "document.pdf",
+        )
+    )
+
+
+@bp.get("/lessons/<int:lesson_id>/captions.vtt")
+@login_required
+def lesson_captions(lesson_id: int):
+    _lesson, path = _lesson_file(lesson_id, lambda lesson: lesson.captions_path)
+    return _private(send_file(path, mimetype="text/vtt", conditional=True))
 
 
 # --- discussion -----------------------------------------------------------------------------------

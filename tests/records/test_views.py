@@ -141,7 +141,9 @@ def test_xapi_statements_are_scoped_to_the_coordinator(client, login, people, cr
     body = client.get("/api/v1/xapi/statements").get_json()
     assert body["success"] is True, body
     statements = body["data"]["statements"]
-    assert [s["actor"]["name"] for s in statements] == ["甲0"]
+    # The actor is the member's 工号 in an account, never their name.
+    assert [s["actor"]["account"]["name"] for s in statements] == [people["a1"][0].employee_no]
+    assert "name" not in statements[0]["actor"]
     assert statements[0]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/attended"
     assert statements[0]["result"] == {"duration": "PT45M"}
     assert client.get("/api/v1/xapi/statements?since=yesterday").status_code == 400

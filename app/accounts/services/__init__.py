@@ -41,6 +41,7 @@ from app.accounts.services.users import (  # noqa: F401 -- re-exported
     create_user,
     issue_activation_code,
     set_activation_code,
+    set_care_mode,
     set_password,
     set_user_active,
     unlock_user,

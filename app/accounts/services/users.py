@@ -1,5 +1,6 @@
 """Users: unlocking, passwords, activation codes, creating, editing, enabling and disabling."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,8 @@ from app.core import audit, spreadsheets
 from app.core.clock import utcnow
 from app.core.signals import user_branch_changed, user_created
 from app.extensions import db
+
+logger = logging.getLogger(__name__)
 
 
 def _is_self(user: User, actor: User | None) -> bool:
@@ -217,3 +220,10 @@ def set_user_active(user: User, is_active: bool, actor: User) -> None:
     if not is_active:
         end_all_sessions(user, actor)
     db.session.flush()
+
+
+def set_care_mode(user: User, on: bool) -> None:
+    """Switch 关怀版 (large text, high contrast) on or off for ``user``, on every page from now on."""
+    user.care_mode = bool(on)
+    db.session.flush()
+    logger.info("%s switched care mode %s", user, "on" if on else "off")

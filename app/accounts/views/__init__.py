@@ -43,7 +43,13 @@ def require_password_change():
         current_user.is_authenticated
         and current_user.must_change_password
         and request.endpoint
-        not in {"accounts.change_password", "accounts.logout", "accounts.set_language", "static"}
+        not in {
+            "accounts.change_password",
+            "accounts.logout",
+            "accounts.set_language",
+            "accounts.set_care_mode",
+            "static",
+        }
         and not (request.endpoint or "").startswith(("bootstrap.", "api."))
     ):
         flash(_("为了账户安全，请先设置新密码。"), "warning")

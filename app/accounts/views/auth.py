@@ -108,3 +108,30 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+#: The cookie that keeps 关怀版 on before login (the login page) and on this device after logout.
+CARE_COOKIE = "hk_care"
+
+
+def care_mode_on() -> bool:
+    """Whether this page is drawn in 关怀版: the member's choice, or the device's before login."""
+    if current_user.is_authenticated:
+        return bool(current_user.care_mode)
+    return request.cookies.get(CARE_COOKIE) == "1"
+
+
+@bp.route("/care-mode", methods=["POST"])
+def set_care_mode():
+    on = request.form.get("on") == "1"
+    if current_user.is_authenticated:
+        services.set_care_mode(current_user, on)
+        db.session.commit()
+    response = redirect(_safe_next(request.form.get("next")))
+    if on:
+        response.set_cookie(
+            CARE_COOKIE, "1", max_age=365 * 24 * 3600, httponly=True, samesite="Lax", secure=request.is_secure
+        )
+    else:
+        response.delete_cookie(CARE_COOKIE)
+    return response

@@ -222,7 +222,14 @@ def credit_offline_hours(
     if entry is not None:
         verb = "attended" if source_kind in ("class_attendance", "meeting") else "experienced"
         record_statement(
-            member.id, verb, source_kind, source_ref, title or reason, {"duration": f"PT{minutes}M"}
+            member.id,
+            verb,
+            source_kind,
+            source_ref,
+            title or reason,
+            {"duration": minutes * 60},
+            key=f"hours-entry/{entry.id}",
+            at=entry.occurred_on,
         )
         if actor is not None:
             audit.record(

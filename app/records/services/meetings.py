@@ -96,7 +96,9 @@ def credit_meeting(member_ids: list[int], credit: MeetingCredit, actor: User | N
             "meeting",
             credit.source_ref,
             credit.label,
-            {"duration": f"PT{credit.minutes}M"},
+            {"duration": credit.minutes * 60},
+            key=f"hours-entry/{entry.id}",
+            at=entry.occurred_on,
         )
     return len(appended)
 

@@ -1,6 +1,6 @@
 """``app/api/articles.py``: knowledge-base articles (read; write with a trainer or admin token)."""
 
-from app.api.spec.common import DATETIME, INT, PAGE, STR, URL, arr, enum, null, obj, op, per_page
+from app.api.spec.common import BOOL, DATETIME, INT, NUM, PAGE, STR, URL, arr, enum, null, obj, op, per_page
 
 TAG = "知识库"
 
@@ -37,7 +37,16 @@ ARTICLE = obj(
     live_revision=null(INT),
 )
 
+READING = obj(visible_seconds=NUM, required_seconds=INT, reached_end=BOOL, read=BOOL, read_at=null(DATETIME))
+
 OPERATIONS = {
+    "api.post_article_progress": op(
+        "阅读心跳（字段同图文课时）：服务器按自己的时钟计可见时长，读到结尾且时长足够时计一次阅读",
+        tag=TAG,
+        body={"type": "object", "description": "见 app/records/services：session、seq、position、visible 等"},
+        data=READING,
+        errors=(404, 409, 422, 429),
+    ),
     "api.list_articles": op(
         "已发布的文章",
         tag=TAG,

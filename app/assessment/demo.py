@@ -26,7 +26,8 @@ SECTIONS = (
     (
         "组织生活",
         [
-            ("三会一课落实", "meeting_compliance", 25, "0.5", "1"),
+            ("三会一课落实", "meeting_compliance", 20, "0.5", "1"),
+            ("发展党员按时办理", "development_on_time", 5, "0.5", "1"),
             ("民主评议开展", "review_held", 5, "0", "1"),
             ("党务公开回执", "notice_receipts", 10, "0", "0.9"),
         ],

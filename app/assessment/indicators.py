@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.branchlife import figures as branchlife_figures
+from app.membership import figures as membership_figures
 from app.org.models import Branch
 from app.org.services import active_member_counts
 from app.portal import figures as portal_figures
@@ -90,6 +91,10 @@ def _contest_participation(prefix: str, period: Period) -> dict:
     return {bid: (min(taking_part.get(bid, 0), n), n) for bid, n in active_member_counts(prefix).items()}
 
 
+def _steps_on_time(prefix: str, period: Period) -> dict:
+    return membership_figures.steps_on_time(prefix, period.starts_on, period.as_of)
+
+
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
@@ -122,6 +127,15 @@ KINDS: dict[str, Kind] = {
             _l("党务公开回执率"),
             _l("本期需回执通知的已回执人次 ÷ 应回执人次（在册党员数 × 发给本支部的通知数）"),
             _notice_receipts,
+        ),
+        Kind(
+            "development_on_time",
+            _l("发展党员按时办理率"),
+            _l(
+                "本期按时办理的发展步骤数 ÷（本期办理的步骤数 + 本期到期仍未办理的步骤数）；"
+                "逾期提醒过或经组织员越规办理的步骤不算按时"
+            ),
+            _steps_on_time,
         ),
         Kind(
             "contest_participation",

@@ -1,7 +1,7 @@
 """Server-made PDFs with Chinese text: the 组织关系介绍信 (or its 回执) and a member's whole archive.
 
-reportlab's built-in CID font ``STSong-Light`` needs no font file: the PDF names the font and every
-reader supplies its own Song face, so the files stay small and no font is shipped with the app.
+Chinese is drawn in the platform's one PDF font (:func:`app.core.pdffonts.cjk_font`): a TrueType CJK
+face embedded in the file, so a letter reads the same on any machine, as certificates do.
 """
 
 import logging
@@ -17,21 +17,15 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-FONT = "STSong-Light"
-_registered = False
+from app.core.pdffonts import cjk_font
+
 logger = logging.getLogger(__name__)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    body = ParagraphStyle("body", fontName=FONT, fontSize=12, leading=20, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=cjk_font(), fontSize=12, leading=20, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", body, fontSize=18, leading=28, alignment=TA_CENTER, spaceAfter=12),
         "heading": ParagraphStyle("heading", body, fontSize=14, leading=22, spaceBefore=10, spaceAfter=4),

@@ -26,3 +26,19 @@ def test_the_demo_has_people_at_every_stage(runner, app, tmp_path):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(Transfer.id))) == 3
+
+
+def test_a_branch_too_small_for_two_contacts_does_not_break_the_demo(create_user, org_tree, clock):
+    """``seed_demo(members_per_branch=2)`` crashed: nobody could be two 培养联系人 in a branch of two."""
+    from app.accounts.models import MemberCategory
+    from app.membership.demo import seed_demo_membership
+
+    create_user("admin", branch=org_tree["root"], employee_no="admin")
+    for key in ("a1", "a2", "b1", "b2"):
+        for n in range(2):
+            create_user(branch=org_tree[key], employee_no=f"E{key}{n}").category = MemberCategory.FULL
+    db.session.commit()
+    seeded = seed_demo_membership()
+    db.session.commit()
+    assert seeded["people"] >= 1
+    assert db.session.scalar(sa.select(sa.func.count(DevelopmentStep.id))) > 0

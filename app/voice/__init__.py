@@ -23,5 +23,3 @@ def init_app(app) -> None:
     # however often these run.
     schedule(app, "voice-survey-reminders", "voice.remind_closing_surveys", 3600.0)
     schedule(app, "voice-suggestion-reminders", "voice.remind_waiting_suggestions", 3600.0)
-    # Every five minutes: pending anonymous answers whose task was never queued or got lost.
-    schedule(app, "voice-anonymous-sweep", "voice.sweep_anonymous_answers", 300.0)

@@ -3,7 +3,7 @@ answers' separate, delayed write (see :mod:`app.voice.surveys` for why it is del
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +21,6 @@ from app.voice.models import (
     Survey,
     SurveyDraft,
     SurveyParticipation,
-    SurveyPendingAnswer,
     SurveyQuestion,
     SurveyResponse,
     random_response_id,
@@ -141,11 +140,13 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     """Store the response once. Returns nothing: not even the caller learns which row is whose.
 
     The marker is one INSERT that skips a clash (no savepoint: a second request of the same member
-    gets a 409). A named response is written with it. An anonymous one is written with it as a
-    *pending* answer (no member column), so that it cannot be lost once the member is marked, and
-    moved into the responses later, in a transaction of its own, by the task :func:`_hand_over`
-    queues or, should queueing fail or the task be lost, by the sweeper: no response row is ever
-    written in the marker's transaction."""
+    gets a 409). A named response is written with it. An anonymous one is never written in the
+    marker's transaction, nor in any row that transaction writes: it is handed to the broker *before*
+    the caller commits, as a task held back a random delay (``SURVEY_ANONYMOUS_DELAY_SECONDS``) that
+    writes it under a random key in a transaction of its own. Should the broker refuse it, the
+    submission is refused (503) and the caller's rollback takes the marker back: nothing is lost and
+    nothing links the answer to the member. (Queued but the marker's commit then failing leaves one
+    answer without a marker: counted once more, never linked.)"""
     _check_answerable(user, survey, now)
     answers = clean_answers(survey, raw, complete=True)
     marker = (
@@ -156,15 +157,7 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     if db.session.execute(marker).scalar() is None:  # a second request of the same member got there first
         raise SurveyError(_("您已经提交过这份调查，每人只能提交一次。"), status=409)
     if survey.is_anonymous:
-        longest = max(int(current_app.config.get("SURVEY_ANONYMOUS_DELAY_SECONDS", 600)), 0)
-        delay = secrets.randbelow(longest + 1)
-        pending_id = random_response_id()
-        db.session.add(
-            SurveyPendingAnswer(
-                id=pending_id, survey_id=survey.id, answers=answers, due_at=now + timedelta(seconds=delay)
-            )
-        )
-        on_transaction_end(on_commit=lambda: _hand_over(pending_id, delay))
+        _hand_over(survey.id, answers)
     else:
         db.session.add(SurveyResponse(survey_id=survey.id, respondent_id=user.id, answers=answers))
     db.session.execute(
@@ -174,47 +167,31 @@ def submit_response(user: User, survey: Survey, raw, now: datetime) -> None:
     logger.info("a member answered survey %s", survey.id)
 
 
-def _hand_over(pending_id: str, delay: int) -> None:
-    """After the marker's commit: queue the move of the pending answer, held back ``delay`` seconds.
-    The message carries its random key only (no answers, nothing of the member)."""
-    from app.voice.tasks import deliver_anonymous_answer
+def _hand_over(survey_id: int, answers: dict) -> None:
+    """Queue the anonymous answer's write, held back a random delay. The message carries the survey,
+    a fresh random key and the answers: nothing of the member."""
+    from app.voice.tasks import store_anonymous_response
 
+    longest = max(int(current_app.config.get("SURVEY_ANONYMOUS_DELAY_SECONDS", 600)), 0)
+    message = (survey_id, random_response_id(), answers)
+    countdown = secrets.randbelow(longest + 1)
+    if current_app.config.get("CELERY_TASK_ALWAYS_EAGER"):
+        # No broker: an eager task runs at once, in this very transaction. Run it after the commit.
+        on_transaction_end(
+            on_commit=lambda: store_anonymous_response.apply_async(message, countdown=countdown)
+        )
+        return
     try:
-        deliver_anonymous_answer.apply_async((pending_id,), countdown=delay)
-    except Exception:  # the marker and the pending answer are committed: the sweeper moves it
-        logger.warning("could not queue an anonymous answer; the sweeper will deliver it", exc_info=True)
-
-
-def deliver_pending_answer(pending_id: str) -> bool:
-    """Move one pending anonymous answer into the responses under a new random key. The pending row
-    is claimed by deleting it, so the task and the sweeper (or a redelivered task) write it once.
-    Returns whether a response was written; the caller commits."""
-    claimed = db.session.execute(
-        sa.delete(SurveyPendingAnswer)
-        .where(SurveyPendingAnswer.id == pending_id)
-        .returning(SurveyPendingAnswer.survey_id, SurveyPendingAnswer.answers)
-    ).first()
-    if claimed is None:
-        return False
-    db.session.add(
-        SurveyResponse(id=random_response_id(), survey_id=claimed.survey_id, answers=claimed.answers)
-    )
-    db.session.flush()
-    return True
-
-
-def sweep_pending_answers(now: datetime, limit: int = 500) -> int:
-    """Deliver every pending answer whose time has come (the task for it failed to queue, or was
-    lost). Never one before its ``due_at``: the random delay holds whoever delivers it."""
-    due = db.session.scalars(
-        sa.select(SurveyPendingAnswer.id).where(SurveyPendingAnswer.due_at <= now).limit(limit)
-    ).all()
-    return sum(deliver_pending_answer(pending_id) for pending_id in due)
+        store_anonymous_response.apply_async(message, countdown=countdown)
+    except Exception as exc:
+        logger.warning("could not queue an anonymous answer; the submission is refused", exc_info=True)
+        raise SurveyError(
+            _("暂时无法提交调查，请稍后再试（您的回答未被记录，可以再次提交）。"), status=503
+        ) from exc
 
 
 def store_anonymous_answers(survey_id: int, response_id: str, answers: dict) -> bool:
-    """The half of the task queued before pending answers existed (messages still in a broker after
-    an upgrade): write one anonymous response in a transaction that writes nothing else.
+    """The delayed task's half: write one anonymous response in a transaction that writes nothing else.
 
     ``response_id`` (random, chosen at submission, stored nowhere else) makes a redelivered task
     harmless. Returns whether a row was written."""

@@ -170,23 +170,6 @@ class SurveyResponse(db.Model):
     respondent = relationship("User", lazy="joined")
 
 
-class SurveyPendingAnswer(db.Model):
-    """An anonymous response on its way: written in the transaction of the member's marker (so that
-    nothing can lose it once the member is marked as having answered), moved into
-    :class:`SurveyResponse` under a new random key, in a transaction of its own, once ``due_at`` (a
-    random delay after the submission) has passed, and deleted then. No member column; random key,
-    ``WITHOUT ROWID`` on SQLite, like the responses."""
-
-    __tablename__ = "survey_pending_answer"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=random_response_id)
-    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
-    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    #: Not before this time is it moved into the responses (the delayed task, or the sweeper).
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 # --- suggestions ----------------------------------------------------------------------------------
 
 

@@ -6,11 +6,10 @@ writes down which response a member gave.
 
 Nor does the database, physically: rows written in one transaction share PostgreSQL's ``xmin`` (and
 SQLite's rowid follows insertion order). So an anonymous response is never written in the marker's
-transaction. The marker's transaction writes the answers as a *pending* answer (no member column, so
-that a failure after the commit cannot lose them); a task held back for a random delay
-(``SURVEY_ANONYMOUS_DELAY_SECONDS``, default 600), or the sweeper if the task is lost, moves them in a
-transaction of its own, under a new random key, into a ``WITHOUT ROWID`` table (see
-:func:`app.voice.answers.deliver_pending_answer`).
+transaction, nor anything holding its answers: the answers go to the broker before the marker commits,
+as a task held back a random delay (``SURVEY_ANONYMOUS_DELAY_SECONDS``, default 600) that writes them
+in a transaction of its own, under a random key, into a ``WITHOUT ROWID`` table; a broker that refuses
+them refuses the submission (see :func:`app.voice.answers.submit_response`).
 Until then they are pending: results count them (markers less stored responses) but never show them.
 """
 

@@ -1,6 +1,5 @@
 """member gaps: the 入党申请人 category, 导入时的既有身份 (category_baseline), card photos (member_photo),
-what a media upload is for (media_asset.purpose, media_upload.purpose: lesson or a member's work),
-anonymous survey answers on their way (survey_pending_answer: written with the marker, moved later)
+and what a media upload is for (media_asset.purpose, media_upload.purpose: lesson or a member's work)
 
 Revision ID: 0024_member_gaps
 Revises: 0021_search_pg
@@ -71,21 +70,6 @@ def upgrade():
         sa.UniqueConstraint("stored_name", name=op.f("uq_member_photo_stored_name")),
     )
 
-    op.create_table(
-        "survey_pending_answer",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("survey_id", sa.Integer(), nullable=False),
-        sa.Column("answers", sa.JSON(), nullable=False),
-        sa.Column("due_at", app.core.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["survey_id"],
-            ["survey.id"],
-            name=op.f("fk_survey_pending_answer_survey_id_survey"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_pending_answer")),
-        sqlite_with_rowid=False,
-    )
     for table in ("media_asset", "media_upload"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
@@ -99,13 +83,6 @@ def upgrade():
 
 
 def downgrade():
-    # Answers still pending are moved into the responses first (the code before this revision
-    # knows no pending answers): nothing a member submitted is lost by a downgrade.
-    op.execute(
-        "INSERT INTO survey_response (id, survey_id, respondent_id, answers) "
-        "SELECT id, survey_id, NULL, answers FROM survey_pending_answer"
-    )
-    op.drop_table("survey_pending_answer")
     for table in ("media_upload", "media_asset"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("purpose")

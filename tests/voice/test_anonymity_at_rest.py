@@ -1,18 +1,19 @@
 """Anonymity at rest: an anonymous response is never written in the transaction that writes its
-member's "has answered" marker, and (SQLite) its table keeps no rowid order. Until the delayed task
-writes it, an answer is pending: counted, never shown."""
+member's "has answered" marker, nor is anything holding its answers, and (SQLite) its table keeps no
+rowid order. Until the delayed task writes it, an answer is pending: counted, never shown. A broker
+that cannot take the answer refuses the submission: nothing lost, nothing linked."""
 
 import io
-from datetime import timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.voice import answers as answering
 from app.voice import survey_results
-from app.voice.models import SurveyParticipation, SurveyPendingAnswer, SurveyResponse
+from app.voice.models import SurveyDraft, SurveyParticipation, SurveyResponse
 from tests.voice.conftest import build_survey, full_answers
 
 
@@ -55,6 +56,12 @@ def test_responses_are_never_written_in_the_markers_transaction(cast, clock):
         responses = {x for (x,) in _rows("SELECT xmin::text FROM survey_response")}
         assert markers.isdisjoint(responses)
         assert len(responses) == 5  # each response in a transaction of its own
+        # No row of any table but the markers themselves was written by a marker's transaction.
+        for table in db.metadata.sorted_tables:
+            sql = f'SELECT xmin::text FROM "{table.name}"'  # noqa: S608 -- names from our own metadata
+            written = {x for (x,) in _rows(sql)}
+            if table.name != "survey_participation":
+                assert markers.isdisjoint(written), table.name
 
 
 def test_named_responses_are_written_with_the_marker(cast, clock):
@@ -69,8 +76,9 @@ def held(monkeypatch):
     from app.voice import tasks
 
     queued = []
+    monkeypatch.setitem(current_app.config, "CELERY_TASK_ALWAYS_EAGER", False)  # as in production
     monkeypatch.setattr(
-        tasks.deliver_anonymous_answer,
+        tasks.store_anonymous_response,
         "apply_async",
         lambda args, countdown: queued.append((args, countdown)),
     )
@@ -86,9 +94,11 @@ def test_pending_answers_are_counted_and_never_shown(client, login, cast, clock,
     del app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"]
     assert len(held) == 3
     assert all(0 <= countdown <= 300 for _args, countdown in held)
-    # The message carries the pending answer's random key: nothing about the member, nor the answers.
-    for (pending_id,), _countdown in held:
-        assert len(pending_id) == 32
+    # The message carries the survey, a random key and the answers: nothing about the member.
+    for args, _countdown in held:
+        survey_id, response_id, _answers = args  # exactly these three: no member, no time
+        assert survey_id == survey.id
+        assert len(response_id) == 32
     results = survey_results.survey_results(survey)
     assert (results.responses, results.pending) == (0, 3)
 
@@ -98,10 +108,10 @@ def test_pending_answers_are_counted_and_never_shown(client, login, cast, clock,
     assert "待入库0" not in page
 
     # The worker writes them later; a redelivered task writes nothing twice.
-    from app.voice.tasks import deliver_anonymous_answer
+    from app.voice.tasks import store_anonymous_response
 
     for args, _countdown in [*held, held[0]]:
-        deliver_anonymous_answer.run(*args)
+        store_anonymous_response.run(*args)
     results = survey_results.survey_results(survey)
     assert (results.responses, results.pending) == (3, 0)
     assert next(r for r in results.questions if r.question.kind.value == "text").texts == [
@@ -124,84 +134,43 @@ def test_a_task_for_a_named_or_missing_survey_writes_nothing(cast, clock):
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    """Queueing fails after the marker's commit (the broker is unreachable)."""
+    """The broker is unreachable when the member submits."""
     from app.voice import tasks
 
     def refuse(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.deliver_anonymous_answer, "apply_async", refuse)
+    monkeypatch.setitem(current_app.config, "CELERY_TASK_ALWAYS_EAGER", False)  # as in production
+    monkeypatch.setattr(tasks.store_anonymous_response, "apply_async", refuse)
 
 
-def _responses() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse))
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_an_answer_whose_task_cannot_be_queued_still_arrives_by_the_sweeper(
-    client, login, cast, clock, broker_down, app
+def test_an_answer_the_broker_cannot_take_is_refused_and_can_be_given_again(
+    client, login, cast, clock, broker_down, monkeypatch
 ):
-    from app.voice.tasks import sweep_anonymous_answers
-
-    app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"] = 300
-    try:
-        survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, min_group=1)
-        member = cast["member"]
-        login(member)
-        body = {"answers": {str(k): v for k, v in full_answers(survey, text="队列挂了也要送到").items()}}
-        url = f"/api/v1/surveys/{survey.id}/responses"
-        response = client.post(url, json=body)
-        assert response.status_code == 201, response.get_json()
-        assert _responses() == 0
-        assert survey_results.survey_results(survey).pending == 1
-        # The member is marked: a second answer is refused, so the first must not be lost.
-        assert client.post(url, json=body).status_code == 409
-
-        clock.advance(60)
-        sweep_anonymous_answers.run()
-        if _responses() == 0:  # its random delay (at most 300 s) had not passed yet: still pending
-            clock.advance(300)
-            assert sweep_anonymous_answers.run() == 1
-        assert _responses() == 1
-        assert sweep_anonymous_answers.run() == 0  # delivered once
-    finally:
-        del app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"]
-    results = survey_results.survey_results(survey)
-    assert (results.responses, results.pending) == (1, 0)
-    assert "队列挂了也要送到" in next(r for r in results.questions if r.question.kind.value == "text").texts
-    assert db.session.scalar(sa.select(SurveyResponse.respondent_id)) is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyPendingAnswer)) == 0
-
-
-def test_the_sweeper_waits_for_the_random_delay(cast, clock, broker_down, app):
-    from app.voice.tasks import sweep_anonymous_answers
-
-    app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"] = 600
-    try:
-        survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now)
-        for member in cast["members"]:
-            answering.submit_response(member, survey, full_answers(survey), clock.now)
-            db.session.commit()
-    finally:
-        del app.config["SURVEY_ANONYMOUS_DELAY_SECONDS"]
-    due = sorted(db.session.scalars(sa.select(SurveyPendingAnswer.due_at)))
-    assert all(clock.now <= d <= clock.now + timedelta(seconds=600) for d in due)
-    delivered = 0
-    for moment in due:
-        clock.advance((moment - clock.now).total_seconds())
-        delivered += sweep_anonymous_answers.run()
-        assert _responses() == delivered == sum(1 for d in due if d <= clock.now)
-    assert delivered == 5
-
-
-def test_the_task_and_the_sweeper_deliver_an_answer_once(cast, clock, held):
-    survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now)
-    answering.submit_response(cast["member"], survey, full_answers(survey), clock.now)
+    survey = build_survey(cast["coordinator"], cast["tree"]["a1"], clock.now, min_group=1)
+    member = cast["member"]
+    answering.save_draft(member, survey, full_answers(survey, text="草稿"), clock.now)
     db.session.commit()
-    ((pending_id,), countdown) = held[0]
-    clock.advance(countdown + 1)
-    assert answering.sweep_pending_answers(clock.now) == 1
-    assert not answering.deliver_pending_answer(pending_id)  # the task, late: nothing left to move
-    db.session.commit()
-    assert _responses() == 1
-    response_id = db.session.scalar(sa.select(SurveyResponse.id))
-    assert response_id != pending_id  # a new key: nothing ties the response to the pending row
+    login(member)
+    body = {"answers": {str(k): v for k, v in full_answers(survey, text="队列挂了").items()}}
+    url = f"/api/v1/surveys/{survey.id}/responses"
+    refused = client.post(url, json=body)
+    assert refused.status_code == 503
+    assert "暂时无法提交" in refused.get_json()["errors"][0]["message"]
+    # Nothing half-written: no marker, no response, the draft still there.
+    assert _count(SurveyParticipation) == 0
+    assert _count(SurveyResponse) == 0
+    assert _count(SurveyDraft) == 1
+
+    from app.voice import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.store_anonymous_response, "apply_async", lambda a, countdown: queued.append(a))
+    assert client.post(url, json=body).status_code == 201  # the broker is back: the member answers
+    assert len(queued) == 1
+    assert _count(SurveyParticipation) == 1
+    assert _count(SurveyDraft) == 0

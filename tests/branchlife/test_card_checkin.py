@@ -106,3 +106,23 @@ def test_only_those_who_run_the_meeting_may_scan(client, login, people, org_tree
     )
     assert response.status_code == 403
     assert state_of(people["y"]) == ("expected", "")
+
+
+def test_a_secretary_whose_card_a_coordinator_scanned_finalises_their_own_meeting(
+    client, login, people, org_tree, clock
+):
+    """The coordinator scans everyone at the door, the secretary included; the secretary finalises.
+    The coordinator, who saw them, vouches for the hours, not the secretary for themselves."""
+    meeting = plan(client, login, people, org_tree, clock)
+    clock.advance(24 * 3600)
+    login(people["coordinator"])
+    scan(client, meeting, cards.issue_card(people["secretary"]))
+    scan(client, meeting, cards.issue_card(people["x"]))
+    client.post("/logout")
+    clock.advance(120 * 60)
+    login(people["secretary"])
+    client.post(f"/branchlife/meetings/{meeting.id}/finalise", data={"minutes": "纪要"})
+    db.session.expire_all()
+    assert meeting.status == "finalised"
+    assert hours_of(people["secretary"]) == Decimal("2.00")
+    assert hours_of(people["x"]) == Decimal("2.00")

@@ -6,6 +6,8 @@ case). After that the meeting is locked: the minutes change only by an amendment
 kept with the text it replaced; hours are corrected by a reversal on the member's record.
 """
 
+from collections import defaultdict
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -59,18 +61,23 @@ def finalise_meeting(actor: User, meeting: Meeting, summary: str, lecturer_id: i
         if row.state in ("expected", "leave_requested"):
             row.state = "absent"
     verified = [r.user_id for r in rows if r.is_present and r.method in ("code", "online")]
-    by_hand = [r.user_id for r in rows if r.is_present and r.method not in ("code", "online")]
+    # A hand-marked presence, or a scanned card, is vouched for by whoever marked or scanned it (the
+    # one who saw the member), not by whoever finalises: a coordinator who scanned the secretary's
+    # card at the door vouches for the secretary, who may then finalise their own meeting.
+    vouched: dict[int, list[int]] = defaultdict(list)
+    for r in rows:
+        if r.is_present and r.method not in ("code", "online"):
+            vouched[r.decided_by_id or actor.id].append(r.user_id)
     credit = credit_for(meeting)
     try:
-        # A code the member typed is the server's evidence (no one vouches for it); a hand-marked
-        # presence, or a scanned card (the secretary saw who held it), is vouched for by the
-        # secretary, who may not vouch for themselves.
-        records.credit_meeting(verified, credit, None)
-        records.credit_meeting(by_hand, credit, actor)
+        records.credit_meeting(verified, credit, None)  # a code the member typed: the server's evidence
+        for voucher_id, members in vouched.items():
+            voucher = actor if voucher_id == actor.id else db.session.get(User, voucher_id)
+            records.credit_meeting(members, credit, voucher)
     except records.RecordsError as exc:
         raise BranchLifeError(exc.message, exc.status, exc.field) from exc
     meeting.summary = summary
-    meeting.attendees = len(verified) + len(by_hand)
+    meeting.attendees = len(verified) + sum(len(members) for members in vouched.values())
     meeting.status = "finalised"
     meeting.finalised_at = utcnow()
     meeting.finalised_by_id = actor.id

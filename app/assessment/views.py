@@ -135,20 +135,26 @@ def add_indicator(scheme_id: int):
     return redirect(url_for("assessment.scheme", scheme_id=scheme.id))
 
 
+#: The committee's steps through a scheme's life, by the name the page posts.
+STATUS_STEPS = {
+    "start": services.start_scheme,
+    "freeze": services.freeze_scheme,
+    "publish": services.publish_scheme,
+}
+
+
 @bp.post("/<int:scheme_id>/<step>")
 @login_required
 def change_status(scheme_id: int, step: str):
     scheme = _scheme(scheme_id)
     _admin()
+    action = STATUS_STEPS.get(step)
+    if action is None:
+        abort(404)
     if not PageForm().validate_on_submit():
         abort(400)
-    action = {
-        "start": services.start_scheme,
-        "freeze": services.freeze_scheme,
-        "publish": services.publish_scheme,
-    }
     with back_to(url_for("assessment.scheme", scheme_id=scheme.id)):
-        action[step](current_user, scheme)
+        action(current_user, scheme)
     db.session.commit()
     flash(_("考核状态已更新为「%(status)s」。", status=scheme.status_label), "success")
     return redirect(url_for("assessment.scheme", scheme_id=scheme.id))

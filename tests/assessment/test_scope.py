@@ -97,6 +97,11 @@ def test_only_the_committee_defines_freezes_and_adjusts(world, client, login):
     assert client.post(url, data={f"a{hours.id}-delta": "3", f"a{hours.id}-reason": "x"}).status_code == 403
     db.session.refresh(scheme)
     assert scheme.status == "running"
+    client.post("/logout")
+    login(world["people"]["admin"])
+    assert client.post(f"/assessment/{scheme.id}/bogus").status_code == 404  # was a KeyError: 500
+    db.session.refresh(scheme)
+    assert scheme.status == "running"
 
 
 def test_a_manual_score_needs_a_comment_evidence_and_a_branch_in_scope(world, client, login):

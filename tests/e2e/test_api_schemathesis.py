@@ -22,7 +22,7 @@ from app.extensions import db
 from tests.e2e.conftest import running_server
 
 #: Generated requests per operation and caller (the issue: bounded; CI keeps it under a few minutes).
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CALLERS = {"member": "M0001", "coordinator": "C0001"}
 

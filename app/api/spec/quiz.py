@@ -16,7 +16,7 @@ ANSWER = {
     "description": '{"question_id": …, "answer": …}',
 }
 RESULT = {**ANY_OBJ, "description": "这道题是否答对、正确答案与解析，以及答题进度"}
-DUEL = {**obj(id=INT, status=STR), "description": "对战房间的状态：成员、题目、比分"}
+DUEL = {**obj(duel_id=INT, status=STR), "description": "对战房间的状态：成员、题目、比分"}
 ROOM = obj(
     optional=("capacity", "invite"),
     capacity={"enum": [2, 4, "2", "4"], "default": 2},

@@ -96,10 +96,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a SQLite table (copy, DROP, rename). With foreign keys on, the
+            # DROP would delete (ON DELETE CASCADE) or refuse (RESTRICT) every row that points at the
+            # table: a member's ledger, a meeting's attendance. The pragma only takes effect outside a
+            # transaction; the check after the migrations proves nothing was left dangling.
+            raw = connection.connection.dbapi_connection  # no SQLAlchemy transaction begins here
+            raw.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            dangling = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
+            if dangling:
+                raise RuntimeError(
+                    f"the migrations left rows whose foreign keys point nowhere: {dangling[:5]}"
+                )
 
 
 if context.is_offline_mode():

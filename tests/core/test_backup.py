@@ -100,7 +100,7 @@ def test_backup_then_restore_into_an_empty_instance_gives_the_same_rows_and_file
     with instance(app, tmp_path / "target") as target:
         result = flask(target, "restore", str(backup))
         assert result.exit_code == 0, result.output
-        assert "完整性校验通过：records" in result.output
+        assert "完整性校验通过：points, records" in result.output  # both ledgers verified
         with target.app_context():
             assert row_counts() == before
             assert db.session.scalar(sa.select(User.name).where(User.employee_no == "BK100")) == "成员0"

@@ -30,14 +30,14 @@ def test_seed_demo_creates_published_courses_with_transcoded_media(runner):
         sa.select(Lesson).where(Lesson.kind.in_([LessonKind.VIDEO, LessonKind.AUDIO]))
     ).all()
     assert len(media) == 5  # four videos and an audio lesson
-    assert len({lesson.media_asset_id for lesson in media}) == 2  # one video, one audio, shared
+    assert len({lesson.media_asset_id for lesson in media}) == 5  # each lesson its own slides and narration
     for lesson in media:
         asset = db.session.get(MediaAsset, lesson.media_asset_id)
         assert asset.status == AssetStatus.READY
         assert asset.master_playlist
         assert abs(asset.duration - 2) < 0.5
     assert count(Lesson, Lesson.kind == LessonKind.ARTICLE) == 4
-    assert count(ClassSession) == 1
+    assert count(ClassSession) == 2  # one this week, its follow-up the next
     assert count(CourseAssignment) == 1
 
     again = runner.invoke(args=["seed-demo"])
@@ -45,4 +45,4 @@ def test_seed_demo_creates_published_courses_with_transcoded_media(runner):
     assert "0 门课程" in again.output
     db.session.expire_all()
     assert count(Course) == 4
-    assert count(MediaAsset) == 2
+    assert count(MediaAsset) == 5

@@ -19,6 +19,7 @@ from app.extensions import db
 from courses import files
 from courses import services as course_services
 from courses.models import Course, Lesson, LessonKind
+from tests.e2e.conftest import running_server
 from tests.e2e.pages import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,14 @@ RUN_AXE = """async (impacts) => {
     nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
   }));
 }"""
+
+
+@pytest.fixture(scope="module")
+def live_server(app, tmp_root):
+    """A server of its own: the demo seeded here must not meet the other browser tests' data (a
+    second 公司党委, a question bank whose answers they do not know)."""
+    with running_server(app, tmp_root, "a11y") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

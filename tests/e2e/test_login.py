@@ -3,6 +3,7 @@
 import pytest
 
 from app.accounts import services
+from app.accounts.models import MemberCategory
 from app.extensions import db
 from app.org.services import create_branch
 from tests.e2e.pages import PASSWORD, log_in
@@ -18,12 +19,16 @@ def people(live_server):
         branch = create_branch("机关第一党支部", "branch", general, actor=None)
         other = create_branch("生产运行党支部", "branch", root, actor=None)
 
-        def user(no, name, roles, where, **extra):
+        def user(no, name, roles, where, category=None, **extra):
             data = services.UserData(employee_no=no, name=name, branch_id=where.id, **extra)
-            return services.create_user(data, roles, actor=None, password=PASSWORD).employee_no
+            created = services.create_user(data, roles, actor=None, password=PASSWORD)
+            created.category = category  # test data: in the platform only the workflow sets it
+            return created.employee_no
 
         result = {
-            "member": user("E2E001", "李学员", ["member"], branch, mobile="13912340001", category="full"),
+            "member": user(
+                "E2E001", "李学员", ["member"], branch, mobile="13912340001", category=MemberCategory.FULL
+            ),
             "coordinator": user("E2E002", "赵组织", ["coordinator", "member"], general),
             "outsider": user("E2E003", "钱外支", ["member"], other),
         }

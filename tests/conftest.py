@@ -30,6 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Passw0rd-test"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, the tests that start a real Celery worker run on one worker, one after another:
+    each starts processes of its own and they are the suite's heaviest."""
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("integration"))
+
+
 @contextmanager
 def _scratch_database(base_url: str):
     """A new, empty PostgreSQL database next to ``base_url``'s, dropped afterwards, so concurrent

@@ -17,6 +17,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     config_class.init_app(app)
+    # JSON as the code builds it: keys in the order written (sorting them cost a tenth of a large
+    # report's answer) and Chinese as UTF-8, not six-byte escapes (half the bytes on the wire).
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
 
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]

@@ -21,8 +21,19 @@ def _scheme_json(scheme) -> dict:
     }
 
 
-def _line_json(scheme, line) -> dict:
-    indicator = line.indicator
+def _indicator_json(indicator) -> dict:
+    """What every branch's line of one indicator shares (its formula translated once, not per line)."""
+    return {
+        "indicator_id": indicator.id,
+        "section": indicator.section.name,
+        "name": indicator.name,
+        "kind": indicator.kind,
+        "formula": str(indicators.formula(indicator.kind)),
+        "weight": float(indicator.weight),
+    }
+
+
+def _line_json(scheme, line, shared: dict) -> dict:
     evidence = []
     if line.manual_score_id:
         evidence.append(
@@ -32,12 +43,7 @@ def _line_json(scheme, line) -> dict:
             }
         )
     return {
-        "indicator_id": indicator.id,
-        "section": indicator.section.name,
-        "name": indicator.name,
-        "kind": indicator.kind,
-        "formula": indicators.formula(indicator.kind),
-        "weight": float(indicator.weight),
+        **shared,
         "value": float(line.value) if line.value is not None else None,
         "inputs": {k: v for k, v in line.inputs.items() if k in ("numerator", "denominator", "comment")},
         "points": float(line.points),
@@ -65,6 +71,14 @@ def assessment_scores(scheme_id: int):
     if branch_id is not None:
         prefix = branch_in_scope(branch_id, prefix).path
     nodes = services.scores_for(scheme, prefix)
+    shared: dict[int, dict] = {}
+
+    def line_json(line) -> dict:
+        indicator = line.indicator
+        if indicator.id not in shared:
+            shared[indicator.id] = _indicator_json(indicator)
+        return _line_json(scheme, line, shared[indicator.id])
+
     return ok(
         {
             "scheme": _scheme_json(scheme),
@@ -75,7 +89,7 @@ def assessment_scores(scheme_id: int):
                     "kind": n.kind,
                     "members": n.members,
                     "total": float(n.total),
-                    "indicators": [_line_json(scheme, line) for line in n.lines],
+                    "indicators": [line_json(line) for line in n.lines],
                 }
                 for n in nodes
             ],

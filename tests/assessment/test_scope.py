@@ -189,3 +189,21 @@ def test_an_admin_defines_a_scheme_through_the_pages(world, client, login):
     assert client.post(f"{scheme_url}/start").status_code == 302
     page = client.get(scheme_url).get_data(as_text=True)
     assert "本期学时达到年度目标" in page  # the formula, for everyone assessed
+
+
+def test_the_list_of_schemes_costs_the_same_queries_for_one_scheme_or_five(
+    world, client, login, count_queries
+):
+    admin = world["people"]["admin"]
+    login(admin)
+    with count_queries() as one:
+        assert len(client.get("/api/v1/assessments").get_json()["data"]) == 1
+    for n in range(4):
+        scheme = services.create_scheme(admin, f"专项考核{n}", 2025, None)
+        section = services.add_section(admin, scheme, "学习教育")
+        services.add_indicator(admin, section, "通知回执", "notice_receipts", 10 + n)
+    db.session.commit()
+    with count_queries() as five:
+        data = client.get("/api/v1/assessments").get_json()["data"]
+    assert sorted(s["max_points"] for s in data) == [10, 11, 12, 13, 100]
+    assert len(five) == len(one)

@@ -63,7 +63,13 @@ def get_scheme_for(scheme_id, user: User) -> Scheme:
 
 
 def schemes_for(user: User) -> list[Scheme]:
-    query = sa.select(Scheme).order_by(Scheme.year.desc(), Scheme.half.desc(), Scheme.id.desc())
+    """The schemes ``user`` may see, newest first, with their sections and indicators loaded in two
+    more queries (a list shows each scheme's total weight)."""
+    query = (
+        sa.select(Scheme)
+        .options(sa.orm.selectinload(Scheme.sections).selectinload(Section.indicators))
+        .order_by(Scheme.year.desc(), Scheme.half.desc(), Scheme.id.desc())
+    )
     if not user.is_admin:
         shown = [SchemeStatus.PUBLISHED]
         if scope_path(user) is not None:

@@ -32,6 +32,7 @@ from app.core.forms import PageForm
 from app.core.permissions import login_required
 from app.core.urls import id_from
 from app.extensions import db
+from app.membership.services import photos
 from app.org import services as org_services
 from app.org.models import Branch
 
@@ -254,11 +255,32 @@ def checkin(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/checkin/card", methods=["POST"])
 @login_required
 def card_checkin(meeting_id: int):
-    return _act(
-        meeting_id,
-        CardCheckinForm,
-        lambda m, f: services.check_in_by_card(current_user, m, f.payload.data),
-        _("名片核验通过，已签到。"),
+    """Two steps: the scanned card is verified and its member shown with their photo; only the
+    secretary's confirmation that this is the person in front of them records the presence (a
+    screenshot of someone else's card proves nothing about who is in the room)."""
+    if request.form.get("confirm") == "1":
+        return _act(
+            meeting_id,
+            CardCheckinForm,
+            lambda m, f: services.check_in_by_card(current_user, m, f.payload.data),
+            _("已确认本人在场并签到。"),
+        )
+    meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
+    back = url_for("branchlife.meeting_detail", meeting_id=meeting.id)
+    form = CardCheckinForm()
+    if not form.validate_on_submit():
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back)
+    with back_to(back):
+        member, row = services.card_attendee(current_user, meeting, form.payload.data)
+    db.session.rollback()  # nothing recorded: the row was only read
+    return render_template(
+        "branchlife/card_confirm.html",
+        meeting=meeting,
+        member=member,
+        attendance=row,
+        payload=form.payload.data,
+        photo_url=photos.scan_photo_url(current_user, member),
     )
 
 

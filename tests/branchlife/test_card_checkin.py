@@ -1,5 +1,7 @@
-"""Meeting check-in with the member's 二维码名片: the secretary scans or pastes it at the venue."""
+"""Meeting check-in with the member's 二维码名片: the secretary scans or pastes it at the venue, sees
+the member's name and photo, and confirms that this is the person in front of them."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,9 +11,10 @@ from app.accounts import services as accounts
 from app.branchlife.models import Attendance
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.membership.services import cards
+from app.membership.services import cards, photos
 from tests.branchlife.test_flow import hours_of, plan
-from tests.helpers import count
+from tests.helpers import config_set, count
+from tests.membership.test_photos import picture
 
 
 def state_of(member) -> tuple[str, str]:
@@ -30,17 +33,51 @@ def started(client, login, people, org_tree, clock):
     return meeting
 
 
-def scan(client, meeting, payload):
-    return client.post(
-        f"/branchlife/meetings/{meeting.id}/checkin/card", data={"payload": payload}, follow_redirects=True
-    )
+def scan(client, meeting, payload, confirm=True):
+    """Scan (the page shows who the card is for), then, when the shown page offers it, confirm."""
+    url = f"/branchlife/meetings/{meeting.id}/checkin/card"
+    shown = client.post(url, data={"payload": payload}, follow_redirects=True)
+    if not confirm or 'data-testid="card-confirm-submit"' not in shown.get_data(as_text=True):
+        return shown
+    return client.post(url, data={"payload": payload, "confirm": "1"}, follow_redirects=True)
+
+
+def test_a_scan_shows_the_member_and_records_nothing_until_confirmed(app, client, people, started, tmp_path):
+    member = people["x"]
+    with config_set(app, MEMBERSHIP_UPLOAD_DIR=str(tmp_path / "membership")):
+        photos.set_photo(member, member, picture(), "me.jpg")
+        db.session.commit()
+        page = scan(client, started, cards.issue_card(member), confirm=False).get_data(as_text=True)
+        assert state_of(member) == ("expected", "")
+        assert count(AuditEntry, AuditEntry.action == "branchlife.card_checkin") == 0
+        assert re.search(rf'data-testid="card-confirm-name">{member.name}', page)
+        photo_url = re.search(r'src="([^"]+)"[^>]*data-testid="card-confirm-photo"', page).group(1)
+        assert client.get(photo_url.replace("&amp;", "&")).status_code == 200
+    shown = scan(client, started, cards.issue_card(people["y"]), confirm=False).get_data(as_text=True)
+    assert 'data-testid="card-confirm-no-photo"' in shown  # no photo: the page says to check who it is
+    assert "已确认本人在场并签到" in scan(client, started, cards.issue_card(member)).get_data(as_text=True)
+    assert state_of(member) == ("present", "card")
+
+
+def test_confirming_still_verifies_the_card_and_the_role(client, login, people, started):
+    """The confirmation is no shortcut: a forged card or a member's own post is refused there too."""
+    url = f"/branchlife/meetings/{started.id}/checkin/card"
+    forged = cards.issue_card(people["x"])[:-3] + "AAA"
+    assert "名片无效" in client.post(
+        url, data={"payload": forged, "confirm": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    client.post("/logout")
+    login(people["y"])
+    response = client.post(url, data={"payload": cards.issue_card(people["x"]), "confirm": "1"})
+    assert response.status_code == 403
+    assert state_of(people["x"]) == ("expected", "")
 
 
 def test_a_scanned_card_checks_the_member_in_once_and_earns_hours(client, people, started, clock):
     page = client.get(f"/branchlife/meetings/{started.id}").get_data(as_text=True)
     assert 'data-testid="card-checkin"' in page
     payload = cards.issue_card(people["x"])
-    assert "名片核验通过，已签到" in scan(client, started, payload).get_data(as_text=True)
+    assert "已确认本人在场并签到" in scan(client, started, payload).get_data(as_text=True)
     assert state_of(people["x"]) == ("present", "card")
     clock.advance(600)
     scan(client, started, payload)  # a repeat changes nothing

@@ -13,6 +13,7 @@ from app.branchlife.services.access import (  # noqa: F401 -- re-exported
 )
 from app.branchlife.services.attendance import (  # noqa: F401 -- re-exported
     CheckinCode,
+    card_attendee,
     check_in,
     check_in_by_card,
     checkin_code,

@@ -112,38 +112,43 @@ def _arrival_state(meeting: Meeting, now: datetime) -> str:
     return "late" if now > late_after else "present"
 
 
-def check_in_by_card(actor: User, meeting: Meeting, payload: str) -> Attendance:
-    """The secretary scans (or pastes) a member's 二维码名片 at the venue: the card is verified by the
-    membership domain's service (signature, key, account, branch and category as of now), and the
-    member must be an expected attendee. Scanning the same card again answers the same state. The
-    presence is vouched for by the secretary (credited as a hand-marked one), so not for oneself."""
+def card_attendee(actor: User, meeting: Meeting, payload: str, lock: bool = False) -> tuple[User, Attendance]:
+    """The member whose 二维码名片 the secretary scanned (or pasted) at the venue, and their attendance
+    row: the card is verified by the membership domain's service (signature, key, account, branch and
+    category as of now), the member must be an expected attendee, and not the scanner."""
     if meeting.is_locked or meeting.status == "cancelled":
         raise BranchLifeError(_("会议已定稿，出席情况只能通过更正办理"), 409)
-    now = utcnow()
-    _check_open(meeting, now)
+    _check_open(meeting, utcnow())
     try:
         member = cards.verify_card(payload).member
     except cards.CardRefused as exc:
         raise BranchLifeError(exc.message, 422, "payload") from exc
     if member.id == actor.id:
         raise BranchLifeError(_("不能为自己扫码签到，请用签到码签到"), 403, "payload")
-    row = db.session.scalar(
-        sa.select(Attendance)
-        .where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
-        .with_for_update(of=Attendance)
-    )
+    query = sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)
+    row = db.session.scalar(query.with_for_update(of=Attendance) if lock else query)
     if row is None:
         raise BranchLifeError(_("%(name)s 不是这次会议的参会人员", name=member.name), 422, "payload")
+    return member, row
+
+
+def check_in_by_card(actor: User, meeting: Meeting, payload: str) -> Attendance:
+    """Record the presence of a card's member, once the secretary has seen the member's name and
+    photo beside the person in front of them and confirmed (the card proves only that its bearer
+    holds a valid card, so the page asks first: see :func:`card_attendee`). Scanning the same card
+    again answers the same state. The presence is vouched for by the secretary (credited as a
+    hand-marked one), so not for oneself."""
+    member, row = card_attendee(actor, meeting, payload, lock=True)
     if row.is_present:
         return row
     row.state, row.method, row.checked_in_at, row.decided_by_id = (
-        _arrival_state(meeting, now),
+        _arrival_state(meeting, utcnow()),
         "card",
-        now,
+        utcnow(),
         actor.id,
     )
     db.session.flush()
-    audit.record(actor, "branchlife.card_checkin", meeting, f"扫描名片为 {member} 签到")
+    audit.record(actor, "branchlife.card_checkin", meeting, f"扫描名片并确认本人在场，为 {member} 签到")
     return row
 
 

@@ -41,6 +41,8 @@ from bench.records import branch_tree, copy_rows, scratch_database
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SEGMENT_EVERY, HEARTBEAT_EVERY, LESSON_SECONDS = 4.0, 15.0, 60
+#: What reusing a connection the server has just closed raises, before any answer.
+STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 def server_env(url: str, media_root: Path) -> dict:
@@ -216,14 +218,20 @@ class Member:
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
         start = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data, status = response.read(), response.status
-        except (OSError, http.client.HTTPException) as exc:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            data, status = None, type(exc).__name__
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data, status = response.read(), response.status
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                data, status = None, type(exc).__name__
+                # The server closed the idle keep-alive connection (gunicorn after 2 s) just as it
+                # was reused: a browser or player sends again on a new one, once, and so does this.
+                if attempt == 2 or not isinstance(exc, STALE_CONNECTION):
+                    break
         ok = isinstance(status, int) and 200 <= status < 300
         self.record(kind, time.perf_counter() - start, None if ok else status)
         return data if ok else None

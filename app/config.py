@@ -208,7 +208,7 @@ class Config:
     HOURS_TARGET_MEMBER = _env_int("HOURS_TARGET_MEMBER", 32)
     HOURS_TARGET_CADRE = _env_int("HOURS_TARGET_CADRE", 56)
     #: A TrueType CJK font (``.ttf`` or a ``.ttc`` of TrueType faces) embedded in certificates, so
-    #: they print the same everywhere; empty: the first of ``app.core.pdffonts.CANDIDATES`` found
+    #: they print the same everywhere; empty: the first of ``app.core.pdf.CANDIDATES`` found
     #: (scripts/setup installs fonts-wqy-zenhei). CFF-based OpenType (Noto CJK ``.otf``/``.ttc``)
     #: cannot be embedded by ReportLab.
     PDF_CJK_FONT = _env("PDF_CJK_FONT", "")

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.core.clock import localtoday
+from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required, roles_required
 from app.extensions import db
 from app.org import services as org_services
@@ -32,13 +33,6 @@ def _verify_url(serial: str) -> str:
     return url_for("verify.verify", serial=serial, _external=True)
 
 
-def _pdf(body: bytes, name: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "private, max-age=0"  # personal: never kept by a proxy
-    return response
-
-
 def _checked_year(year: int) -> int:
     if not 2000 <= year <= localtoday().year:
         abort(404)
@@ -53,7 +47,7 @@ def course_certificate_pdf(user_id: int, course_id: int):
     certificate = certificates.issue_course_certificate(member, course_id)
     db.session.commit()
     body = certificate_pdf.render([certificate], _verify_url, certificate.title)
-    return _pdf(body, certificate_pdf.filename(certificate))
+    return pdf_download(body, certificate_pdf.filename(certificate))
 
 
 @bp.route("/members/<int:user_id>/proof/<int:year>.pdf")
@@ -63,7 +57,7 @@ def annual_proof_pdf(user_id: int, year: int):
     certificate = certificates.issue_annual_proof(member, _checked_year(year))
     db.session.commit()
     body = certificate_pdf.render([certificate], _verify_url, certificate.title)
-    return _pdf(body, certificate_pdf.filename(certificate))
+    return pdf_download(body, certificate_pdf.filename(certificate))
 
 
 @bp.route("/branches/<int:branch_id>/proof/<int:year>.zip")

@@ -61,6 +61,12 @@ class Config:
     MEDIA_ROOT = _env("MEDIA_ROOT", str(VAR_DIR / "media"))
     SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(VAR_DIR / "search"))
     IMPORT_DIR = _env("IMPORT_DIR", str(VAR_DIR / "imports"))
+    #: The site's public address (``https://dangxiao.example.cn/``). When set, every absolute link that
+    #: leaves the request is built from it: certificates' QR and verification links, xAPI actor
+    #: homePages and activity ids, QR check-in links of meetings and classes, API ``url`` fields.
+    #: Empty: links are built from the address the request came to (and xAPI ids from
+    #: http://localhost:5000/, as no request names them). XAPI_SITE_URL is read when this is unset.
+    SITE_URL = _env("SITE_URL", "")
     FFMPEG_BIN = _env("FFMPEG_BIN", "ffmpeg")
     FFPROBE_BIN = _env("FFPROBE_BIN", "ffprobe")
 
@@ -343,8 +349,8 @@ class Config:
     COURSES_CAPTIONS_MAX_BYTES = _env_int("COURSES_CAPTIONS_MAX_BYTES", 1024 * 1024)
 
     # --- xAPI to a learning record store (app/records/lrs.py) ---------------------------------------
-    #: The site's public address: the actor's account homePage and the root of every activity IRI.
-    XAPI_SITE_URL = _env("XAPI_SITE_URL", "http://localhost:5000/")
+    #: Deprecated alias of SITE_URL, read only when SITE_URL is unset (app.core.urls.site_url).
+    XAPI_SITE_URL = _env("XAPI_SITE_URL", "")
     #: The LRS's xAPI endpoint (``.../xapi/``; statements go to ``<endpoint>statements``); unset: no sending.
     XAPI_LRS_ENDPOINT = _env("XAPI_LRS_ENDPOINT")
     #: Basic-auth credentials; stores that speak of a key and secret take them here too.

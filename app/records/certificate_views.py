@@ -9,7 +9,7 @@ what protects it from enumeration; no login, no rate limit needed.
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, abort, render_template, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +17,7 @@ from app.accounts.models import Role
 from app.core.clock import localtoday
 from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required, roles_required
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.org import services as org_services
 from app.records import certificate_pdf, certificates
@@ -30,7 +31,7 @@ BUNDLE_BATCH = 50
 
 
 def _verify_url(serial: str) -> str:
-    return url_for("verify.verify", serial=serial, _external=True)
+    return absolute_url("verify.verify", serial=serial)
 
 
 def _checked_year(year: int) -> int:

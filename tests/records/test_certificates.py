@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from app.core.clock import localtoday, utcnow
 from app.extensions import db
 from app.records import certificates, manual, services
 from app.records.models import Certificate
 from courses.models import Enrollment
+from tests.helpers import config_set
 
 
 def _complete(member, course):
@@ -101,6 +103,16 @@ def test_the_verification_page_confirms_a_real_serial_and_refuses_an_altered_one
     assert refused.status_code == 404
     assert "查无此证书" in refused.get_data(as_text=True)
     assert client.get("/verify/not-a-serial").status_code == 404
+
+
+def test_the_verification_link_on_the_paper_starts_with_the_site_url(app, client, login, world):
+    login(world["member"])
+    with config_set(app, SITE_URL="https://dangxiao.example.cn/"):
+        body = pdf_of(client, f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf")
+    certificate = db.session.scalars(sa.select(Certificate)).one()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).replace("\n", "")
+    assert f"https://dangxiao.example.cn/verify/{certificate.serial}" in text
+    assert "http://localhost/" not in text
 
 
 def test_asking_again_gives_the_same_serial(client, login, world):

@@ -61,6 +61,8 @@ class Config:
     MEDIA_ROOT = _env("MEDIA_ROOT", str(VAR_DIR / "media"))
     SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(VAR_DIR / "search"))
     IMPORT_DIR = _env("IMPORT_DIR", str(VAR_DIR / "imports"))
+    #: Files background exports write (a branch's 学时证明 ZIP), deleted when they expire.
+    EXPORT_DIR = _env("EXPORT_DIR", str(VAR_DIR / "exports"))
     #: The site's public address (``https://dangxiao.example.cn/``). When set, every absolute link that
     #: leaves the request is built from it: certificates' QR and verification links, xAPI actor
     #: homePages and activity ids, QR check-in links of meetings and classes, API ``url`` fields.
@@ -218,6 +220,8 @@ class Config:
     #: (scripts/setup installs fonts-wqy-zenhei). CFF-based OpenType (Noto CJK ``.otf``/``.ttc``)
     #: cannot be embedded by ReportLab.
     PDF_CJK_FONT = _env("PDF_CJK_FONT", "")
+    #: Hours a branch's 学时证明 ZIP stays downloadable before the sweep deletes it.
+    PROOF_EXPORT_HOURS = _env_int("PROOF_EXPORT_HOURS", 24)
     # --- end of learning-hours settings --------------------------------------------------------
 
     # --- Organisation life (app/branchlife, issue 14) ---------------------------------------------

@@ -2,8 +2,9 @@
 
 The Chinese font is embedded (see :mod:`app.core.pdf`, the platform's one PDF toolkit), so a
 certificate prints the same on a computer that has no Chinese font. A branch's bundle is a ZIP
-written while it is sent: one member's PDF is rendered, compressed and handed to the client before
-the next is started, so memory stays flat however large the branch.
+written piece by piece (by a worker, to a file: :mod:`app.records.proof_exports`): one member's PDF
+is rendered, compressed and written before the next is started, so memory stays flat however large
+the branch.
 """
 
 import zipfile

@@ -132,9 +132,11 @@ def expires_at(job: ImportJob, hours: int):
     return job.finished_at + timedelta(hours=hours) if job.finished_at else None
 
 
-def sweep_proof_exports(hours: int, now=None) -> int:
-    """Delete the ZIPs finished more than ``hours`` ago and mark their jobs expired; how many."""
+def sweep_proof_exports(hours: int, folder: str, now=None) -> int:
+    """Delete the ZIPs finished more than ``hours`` ago and mark their jobs expired; how many. Files
+    no job points to (a worker killed mid-write, a job run twice) go once they are as old."""
     cutoff = (now or utcnow()) - timedelta(hours=hours)
+    _sweep_orphans(Path(folder), cutoff)
     jobs = db.session.scalars(
         sa.select(ImportJob).where(
             ImportJob.kind == KIND, ImportJob.status == "done", ImportJob.finished_at < cutoff
@@ -149,3 +151,16 @@ def sweep_proof_exports(hours: int, now=None) -> int:
     if jobs:
         logger.info("swept %s expired proof exports", len(jobs))
     return len(jobs)
+
+
+def _sweep_orphans(folder: Path, cutoff) -> None:
+    if not folder.is_dir():
+        return
+    kept = set(
+        db.session.scalars(
+            sa.select(ImportJob.stored_path).where(ImportJob.kind == KIND, ImportJob.status == "done")
+        )
+    )
+    for path in folder.glob("proofs-*"):
+        if str(path) not in kept and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)

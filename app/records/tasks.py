@@ -37,6 +37,7 @@ def export_branch_proofs(job_id: int) -> dict:
 @celery.task(name="records.sweep_proof_exports")
 def sweep_proof_exports() -> int:
     """Run by beat; deleting a file twice is harmless, so overlapping runs need no lock."""
-    count = proof_exports.sweep_proof_exports(current_app.config["PROOF_EXPORT_HOURS"])
+    config = current_app.config
+    count = proof_exports.sweep_proof_exports(config["PROOF_EXPORT_HOURS"], config["EXPORT_DIR"])
     db.session.commit()
     return count

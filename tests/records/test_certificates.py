@@ -2,6 +2,7 @@
 entry revokes the certificate, and nobody downloads what is not theirs to see."""
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -294,6 +295,20 @@ def test_an_expired_zip_is_swept_and_says_so(app, client, login, world):
     assert response.status_code == 410
     assert "已过期" in response.get_data(as_text=True)
     assert "请重新生成" in client.get(status_page).get_data(as_text=True)
+
+
+def test_a_file_no_export_points_to_is_swept_once_as_old(app):
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh, stale = folder / "proofs-1-fresh.part", folder / "proofs-2-stale.part"
+    fresh.write_bytes(b"PK")
+    stale.write_bytes(b"PK")
+    old = (utcnow() - timedelta(hours=app.config["PROOF_EXPORT_HOURS"] + 1)).timestamp()
+    os.utime(stale, (old, old))
+    sweep_proof_exports.apply().get()
+    assert fresh.exists()
+    assert not stale.exists()
+    fresh.unlink()
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,14 @@ class Config:
     MEDIA_ROOT = _env("MEDIA_ROOT", str(VAR_DIR / "media"))
     SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(VAR_DIR / "search"))
     IMPORT_DIR = _env("IMPORT_DIR", str(VAR_DIR / "imports"))
+    #: Files background exports write (a branch's 学时证明 ZIP), deleted when they expire.
+    EXPORT_DIR = _env("EXPORT_DIR", str(VAR_DIR / "exports"))
+    #: The site's public address (``https://dangxiao.example.cn/``). When set, every absolute link that
+    #: leaves the request is built from it: certificates' QR and verification links, xAPI actor
+    #: homePages and activity ids, QR check-in links of meetings and classes, API ``url`` fields.
+    #: Empty: links are built from the address the request came to (and xAPI ids from
+    #: http://localhost:5000/, as no request names them). XAPI_SITE_URL is read when this is unset.
+    SITE_URL = _env("SITE_URL", "")
     FFMPEG_BIN = _env("FFMPEG_BIN", "ffmpeg")
     FFPROBE_BIN = _env("FFPROBE_BIN", "ffprobe")
 
@@ -208,10 +216,12 @@ class Config:
     HOURS_TARGET_MEMBER = _env_int("HOURS_TARGET_MEMBER", 32)
     HOURS_TARGET_CADRE = _env_int("HOURS_TARGET_CADRE", 56)
     #: A TrueType CJK font (``.ttf`` or a ``.ttc`` of TrueType faces) embedded in certificates, so
-    #: they print the same everywhere; empty: the first of ``app.core.pdffonts.CANDIDATES`` found
+    #: they print the same everywhere; empty: the first of ``app.core.pdf.CANDIDATES`` found
     #: (scripts/setup installs fonts-wqy-zenhei). CFF-based OpenType (Noto CJK ``.otf``/``.ttc``)
     #: cannot be embedded by ReportLab.
     PDF_CJK_FONT = _env("PDF_CJK_FONT", "")
+    #: Hours a branch's 学时证明 ZIP stays downloadable before the sweep deletes it.
+    PROOF_EXPORT_HOURS = _env_int("PROOF_EXPORT_HOURS", 24)
     # --- end of learning-hours settings --------------------------------------------------------
 
     # --- Organisation life (app/branchlife, issue 14) ---------------------------------------------
@@ -343,8 +353,8 @@ class Config:
     COURSES_CAPTIONS_MAX_BYTES = _env_int("COURSES_CAPTIONS_MAX_BYTES", 1024 * 1024)
 
     # --- xAPI to a learning record store (app/records/lrs.py) ---------------------------------------
-    #: The site's public address: the actor's account homePage and the root of every activity IRI.
-    XAPI_SITE_URL = _env("XAPI_SITE_URL", "http://localhost:5000/")
+    #: Deprecated alias of SITE_URL, read only when SITE_URL is unset (app.core.urls.site_url).
+    XAPI_SITE_URL = _env("XAPI_SITE_URL", "")
     #: The LRS's xAPI endpoint (``.../xapi/``; statements go to ``<endpoint>statements``); unset: no sending.
     XAPI_LRS_ENDPOINT = _env("XAPI_LRS_ENDPOINT")
     #: Basic-auth credentials; stores that speak of a key and secret take them here too.

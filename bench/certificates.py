@@ -46,7 +46,7 @@ def certificates(pages: int) -> list:
 
 
 def run(pages: int) -> None:
-    from app.core import pdffonts
+    from app.core import pdf as pdfkit
     from app.records import certificate_pdf
 
     rows = certificates(pages)
@@ -55,17 +55,17 @@ def run(pages: int) -> None:
         return f"https://hongke.example/verify/{serial}"
 
     def per_page(font: str) -> tuple[float, float]:
-        pdffonts._chosen = font
+        pdfkit._chosen = font
         began = time.perf_counter()
         sizes = [len(certificate_pdf.render([c], url, c.title)) for c in rows]
         return (time.perf_counter() - began) / pages * 1000, sum(sizes) / pages
 
-    pdffonts._chosen = None
-    embedded_font = pdffonts.cjk_font()
+    pdfkit._chosen = None
+    embedded_font = pdfkit.cjk_font()
     embedded_ms, embedded_bytes = per_page(embedded_font)
-    pdffonts.pdfmetrics.registerFont(pdffonts.UnicodeCIDFont(pdffonts.FALLBACK))
-    named_ms, named_bytes = per_page(pdffonts.FALLBACK)
-    pdffonts._chosen = embedded_font
+    pdfkit.pdfmetrics.registerFont(pdfkit.UnicodeCIDFont(pdfkit.FALLBACK))
+    named_ms, named_bytes = per_page(pdfkit.FALLBACK)
+    pdfkit._chosen = embedded_font
     began = time.perf_counter()
     zipped = sum(len(chunk) for chunk in certificate_pdf.stream_zip([rows], url))
     zip_ms = (time.perf_counter() - began) / pages * 1000

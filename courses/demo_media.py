@@ -149,18 +149,19 @@ def make_lesson_media(folder: Path, name: str, title: str, kind: str, course: st
 
 
 def make_outline_pdf(path: Path) -> Path:
-    """The 党章学习提纲 as a PDF, in the Chinese font the membership documents use."""
-    from app.membership.pdf import _build, _p, _styles  # one way to set Chinese in a PDF
+    """The 党章学习提纲 as a PDF, set as the platform's letters and archives are (:mod:`app.core.pdf`)."""
+    from app.core.pdf import build_document, paragraph
+    from app.core.pdf import styles as pdf_styles
 
-    styles = _styles()
+    styles = pdf_styles()
     story = []
     for line in (CONTENT / "charter-outline.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):
             title = line[2:]
-            story.append(_p(title, styles["title"]))
+            story.append(paragraph(title, styles["title"]))
         elif line.startswith("## "):
-            story.append(_p(line[3:], styles["heading"]))
+            story.append(paragraph(line[3:], styles["heading"]))
         elif line.strip():
-            story.append(_p(line, styles["indent"] if not line[0].isdigit() else styles["body"]))
-    path.write_bytes(_build(title, story))
+            story.append(paragraph(line, styles["indent"] if not line[0].isdigit() else styles["body"]))
+    path.write_bytes(build_document(title, story))
     return path

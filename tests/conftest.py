@@ -77,6 +77,7 @@ def app(database_url, tmp_root):
         MEDIA_ROOT = str(tmp_root / "media")
         SEARCH_INDEX_DIR = str(tmp_root / "search")
         IMPORT_DIR = str(tmp_root / "imports")
+        EXPORT_DIR = str(tmp_root / "exports")
         MIGRATIONS_DIR = str(ROOT / "migrations")
 
     app = create_app(Config)

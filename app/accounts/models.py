@@ -363,7 +363,8 @@ class ApiToken(db.Model):
 
 
 class ImportJob(db.Model):
-    """A bulk member import: the uploaded file, its progress and its per-row report."""
+    """A background job and its progress page: a bulk import (members, questions: the uploaded file,
+    its progress and its per-row report) or an export written to disk (a branch's 学时证明 ZIP)."""
 
     __tablename__ = "import_job"
 
@@ -372,9 +373,11 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     filename: Mapped[str] = mapped_column(sa.String(255))
-    #: Where the upload was saved under IMPORT_DIR; removed when the job ends.
+    #: Imports: where the upload was saved under IMPORT_DIR, removed when the job ends. Exports: the
+    #: finished file under EXPORT_DIR, removed when it expires.
     stored_path: Mapped[str] = mapped_column(sa.String(500))
-    #: pending → running → done | rejected (validation errors, nothing written) | failed (unexpected)
+    #: pending → running → done | rejected (validation errors, nothing written) | failed (unexpected);
+    #: an export's file, once swept, leaves its job ``expired``
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
@@ -390,7 +393,8 @@ class ImportJob(db.Model):
     #: the moment the slips are shown, so the codes can never be shown, or derived, again.
     slip_secret: Mapped[str | None] = mapped_column(sa.String(64))
     slip_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: What is imported: ``members`` or ``questions`` (one job and progress mechanism for both).
+    #: What is imported: ``members`` or ``questions``; or exported: ``branch_proofs`` (one job and
+    #: progress mechanism for all).
     kind: Mapped[str] = mapped_column(sa.String(16), default="members", server_default="members")
     #: The importer's options, e.g. ``{"category": "党章"}`` for questions.
     params: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -401,7 +405,7 @@ class ImportJob(db.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {"done", "rejected", "failed"}
+        return self.status in {"done", "rejected", "failed", "expired"}
 
     @classmethod
     def recent_of(cls, user: User, kind: str, limit: int = 10) -> list["ImportJob"]:

@@ -6,7 +6,7 @@
 Anything wrong answers 422 with a message and the field, and writes nothing.
 """
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 from app.api import ApiError, bp, ok
 from app.api.progress import _json_body as json_body
 from app.core.text import render_markdown
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.kb import authoring, reading, services
 from app.kb.models import Article
@@ -33,7 +34,7 @@ def article_json(article: Article, user) -> dict:
         "html": str(render_markdown(shown.body)),
         "category": {"id": article.category.id, "name": article.category.name} if article.category else None,
         "tags": [t.name for t in article.tags],
-        "url": url_for("kb.article", article_id=article.id, _external=True),
+        "url": absolute_url("kb.article", article_id=article.id),
         "author": article.author.name if article.author else None,
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "view_count": article.view_count,
@@ -42,7 +43,7 @@ def article_json(article: Article, user) -> dict:
                 "id": a.id,
                 "filename": a.filename,
                 "size": a.size,
-                "url": url_for("kb.attachment", attachment_id=a.id, _external=True),
+                "url": absolute_url("kb.attachment", attachment_id=a.id),
             }
             for a in article.attachments
         ],
@@ -97,7 +98,7 @@ def create_article():
     return ok(
         {
             "id": article.id,
-            "url": url_for("kb.article", article_id=article.id, _external=True),
+            "url": absolute_url("kb.article", article_id=article.id),
             "status": article.status.value,
         },
         201,
@@ -119,7 +120,7 @@ def list_articles():
                     "id": a.id,
                     "title": a.live.title,
                     "summary": a.live.summary,
-                    "url": url_for("kb.article", article_id=a.id, _external=True),
+                    "url": absolute_url("kb.article", article_id=a.id),
                     "published_at": a.published_at.isoformat() if a.published_at else None,
                 }
                 for a in result.items

@@ -1,8 +1,6 @@
 """Courses for a mobile client: the catalog, a course with its outline and my progress, enrolment,
 and one lesson with its playback URLs (only for members allowed to take it, and its trainers)."""
 
-from urllib.parse import urljoin
-
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,15 +8,12 @@ from werkzeug.exceptions import Forbidden
 
 from app.api import ApiError, bp, ok
 from app.core.text import render_markdown
+from app.core.urls import absolute
 from app.extensions import db
 from courses import services
 from courses.models import Course
 from media_pipeline.models import MediaAsset
 from media_pipeline.views import asset_urls
-
-
-def _absolute(path: str | None) -> str | None:
-    return urljoin(request.host_url, path) if path else None
 
 
 def _iso(value) -> str | None:
@@ -36,7 +31,7 @@ def course_json(course: Course, learners: int | None = None) -> dict:
         "status": course.status.value,
         "required": course.is_required,
         "credit_hours": str(course.credit_hours),
-        "cover_url": _absolute(url_for("courses.cover", course_id=course.id)) if course.cover_path else None,
+        "cover_url": absolute(url_for("courses.cover", course_id=course.id)) if course.cover_path else None,
         "trainers": [course.owner.name, *[t.name for t in course.co_trainers]],
         "published_at": _iso(course.published_at),
         "learners": learners,
@@ -126,9 +121,9 @@ def _playback(lesson) -> dict | None:
         return None
     urls = asset_urls(asset, viewer=current_user)
     return {
-        "hls": _absolute(urls["master"]),
-        "mp4": _absolute(urls["fallback"]),
-        "poster": _absolute(urls["poster"]),
+        "hls": absolute(urls["master"]),
+        "mp4": absolute(urls["fallback"]),
+        "poster": absolute(urls["poster"]),
         "audio_only": asset.is_audio_only,
         "expires_at": urls["expires_at"],
     }
@@ -157,12 +152,12 @@ def get_lesson(lesson_id: int):
             "credit_hours": str(outline.shares.get(lesson.id)),
             "gating_quiz_id": lesson.gating_quiz_id,
             "body_html": str(render_markdown(lesson.body)),
-            "document_url": _absolute(url_for("courses.lesson_document", lesson_id=lesson.id))
+            "document_url": absolute(url_for("courses.lesson_document", lesson_id=lesson.id))
             if lesson.document_path
             else None,
             "playback": _playback(lesson),
             "progress": _progress_json(row.progress),
-            "progress_url": _absolute(url_for("api.post_progress", lesson_id=lesson.id)),
+            "progress_url": absolute(url_for("api.post_progress", lesson_id=lesson.id)),
             "previous_id": previous.id if previous else None,
             "next_id": following.id if following else None,
         }

@@ -3,11 +3,12 @@
 A notice outside the caller's audience is 404, exactly like one that does not exist.
 """
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import ApiError, bp, ok
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.portal import notifications, services
 from app.portal.models import KIND_LABELS, Notice
@@ -23,7 +24,7 @@ def notice_json(notice: Notice, with_body: bool = False) -> dict:
         "published_at": notice.published_at.isoformat() if notice.published_at else None,
         "starts_at": notice.starts_at.isoformat() if notice.starts_at else None,
         "location": notice.location,
-        "url": url_for("portal.notice", notice_id=notice.id, _external=True),
+        "url": absolute_url("portal.notice", notice_id=notice.id),
     }
     if with_body:
         data["body"] = notice.body

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
@@ -16,7 +16,7 @@ from app.org.models import Branch
 from app.org.services import scope_path
 from app.records import services
 from app.records.models import XapiStatement
-from app.records.services.xapi import statement_json
+from app.records.services.xapi import statement_json, xapi_site_url
 
 
 @bp.get("/records/me")
@@ -58,7 +58,7 @@ def xapi_statements():
             raise ApiError(_("since 须带时区，如 +08:00"), 400, "since")
         query = query.where(XapiStatement.timestamp >= moment)
     page = paginate_rows(query, per_page=per_page)
-    site_url = current_app.config["XAPI_SITE_URL"]
+    site_url = xapi_site_url()
     return ok(
         {
             "total": page.total,

@@ -1,11 +1,12 @@
 """Suggestions over the API: submitting one, and reading one I may see."""
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import ApiError, bp, ok
 from app.core.clock import utcnow
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.voice import suggestions as services
 from app.voice.models import Suggestion
@@ -29,7 +30,7 @@ def suggestion_json(suggestion: Suggestion) -> dict:
         "reject_reason": suggestion.reject_reason or None,
         "rating": suggestion.rating,
         "created_at": suggestion.created_at.isoformat(),
-        "url": url_for("voice_suggestions.detail", suggestion_id=suggestion.id, _external=True),
+        "url": absolute_url("voice_suggestions.detail", suggestion_id=suggestion.id),
     }
 
 

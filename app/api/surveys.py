@@ -1,10 +1,11 @@
 """Surveys over the API: the open ones asking me, and answering one (once)."""
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 
 from app.api import bp, ok
 from app.core.clock import utcnow
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.voice import answers as answering
 from app.voice import surveys as services
@@ -20,7 +21,7 @@ def survey_json(survey: Survey, answered: bool, with_questions: bool = False) ->
         "opens_at": survey.opens_at.isoformat(),
         "closes_at": survey.closes_at.isoformat(),
         "has_answered": answered,
-        "url": url_for("voice_surveys.answer", survey_id=survey.id, _external=True),
+        "url": absolute_url("voice_surveys.answer", survey_id=survey.id),
     }
     if with_questions:
         data["questions"] = [

@@ -1,10 +1,11 @@
 """Members' works over the API: submitting an article or a video (a photo set is uploaded on the page)."""
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import ApiError, bp, ok
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.works import services
 
@@ -28,7 +29,7 @@ def submit_work():
             "kind": work.kind.value,
             "title": work.title,
             "status": work.status.value,
-            "url": url_for("works.detail", work_id=work.id, _external=True),
+            "url": absolute_url("works.detail", work_id=work.id),
         },
         status=201,
     )

@@ -30,7 +30,7 @@ from app.core.clock import localtoday, utcnow
 from app.core.errors import back_to, refused
 from app.core.forms import PageForm
 from app.core.permissions import login_required
-from app.core.urls import id_from
+from app.core.urls import absolute_url, id_from
 from app.extensions import db
 from app.membership.services import photos
 from app.org import services as org_services
@@ -346,7 +346,7 @@ def checkin_qr(meeting_id: int):
     """The QR code of the check-in page with the current code filled in (for the venue's screen)."""
     meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
     code = services.checkin_code(current_user, meeting)
-    target = url_for("branchlife.meeting_detail", meeting_id=meeting.id, code=code.code, _external=True)
+    target = absolute_url("branchlife.meeting_detail", meeting_id=meeting.id, code=code.code)
     svg = segno.make(target, error="m").svg_inline(scale=6)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.jsi18n import js_catalog
+from app.core.urls import absolute_url
 
 #: Names of query arguments a page's own links pass on (its filters, its search box): what a form
 #: could have sent. ``url_for`` reads ``_external``, ``_method``, ``_anchor`` and ``_scheme`` as its
@@ -52,5 +53,6 @@ def register(app) -> None:
     app.add_template_global(get_locale)
     app.add_template_global(js_catalog)
     app.add_template_global(utcnow)
+    app.add_template_global(absolute_url)  # links that leave the page (a duel's invitation)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,6 +6,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from app.core.errors import back_to
+from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required
 from app.extensions import db
 from app.membership import pdf, rules
@@ -119,4 +120,4 @@ def export_archive(member_id: int):
         archive.scanned_pages(contents["documents"]), archive.attached_pdfs(contents["documents"]),
     )  # fmt: skip
     db.session.commit()  # the export is on record
-    return pdf.download(body, f"archive-{member.employee_no}.pdf")
+    return pdf_download(body, f"archive-{member.employee_no}.pdf")

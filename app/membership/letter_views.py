@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.accounts.models import User
 from app.core.errors import back_to
+from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required
 from app.extensions import db
 from app.membership import pdf
@@ -75,7 +76,7 @@ def letter(letter_id: int):
 @login_required
 def letter_pdf(letter_id: int):
     item = letters.load_letter(letter_id, current_user)
-    return pdf.download(pdf.letter_pdf(item), f"letter-{item.letter_no or item.id}.pdf")
+    return pdf_download(pdf.letter_pdf(item), f"letter-{item.letter_no or item.id}.pdf")
 
 
 @login_required

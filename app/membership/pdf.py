@@ -1,70 +1,30 @@
 """Server-made PDFs with Chinese text: the 组织关系介绍信 (or its 回执) and a member's whole archive.
 
-Chinese is drawn in the platform's one PDF font (:func:`app.core.pdffonts.cjk_font`): a TrueType CJK
-face embedded in the file, so a letter reads the same on any machine, as certificates do.
+Fonts, styles, paragraphs and the page come from the platform's one PDF toolkit (:mod:`app.core.pdf`):
+a TrueType CJK face embedded in the file, so a letter reads the same on any machine, as certificates do.
 """
 
 import logging
 from io import BytesIO
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from flask import Response, send_file
 from flask_babel import gettext as _
 from PIL import Image as PILImage
 from pypdf import PdfReader, PdfWriter
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Image, PageBreak, Spacer
 
-from app.core.pdffonts import cjk_font
+from app.core.pdf import build_document, paragraph, styles
 
 logger = logging.getLogger(__name__)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=cjk_font(), fontSize=12, leading=20, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", body, fontSize=18, leading=28, alignment=TA_CENTER, spaceAfter=12),
-        "heading": ParagraphStyle("heading", body, fontSize=14, leading=22, spaceBefore=10, spaceAfter=4),
-        "body": body,
-        "indent": ParagraphStyle("indent", body, firstLineIndent=24),
-        "right": ParagraphStyle("right", body, alignment=TA_RIGHT),
-        "small": ParagraphStyle("small", body, fontSize=10, leading=15),
-    }
-
-
-def _p(text, style) -> Paragraph:
-    """A paragraph of plain text: whatever users typed is escaped, never read as markup."""
-    return Paragraph(escape(str(text)), style)
-
-
-def _build(title: str, story: list) -> bytes:
-    out = BytesIO()
-    doc = SimpleDocTemplate(
-        out, pagesize=A4, title=title, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm
-    )
-    doc.build(story)
-    return out.getvalue()
-
-
-def download(body: bytes, filename: str) -> Response:
-    """``body`` as a PDF download, never cached by a shared proxy (archives are personal)."""
-    response = send_file(
-        BytesIO(body), mimetype="application/pdf", as_attachment=True, download_name=filename, max_age=0
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=0"
-    return response
 
 
 def letter_pdf(letter) -> bytes:
     """The 介绍信 (outgoing) or the 回执 (incoming) as the printed page shows it: the same frame
     (title, number, addressee, text, our branch and the date), with the outgoing letter's reason and
     the state of its 回执 below."""
-    s = _styles()
+    s = styles()
     member, branch = letter.member, letter.branch
     if letter.direction == "out":
         title, number, day = _("中国共产党党员组织关系介绍信"), _("编号"), letter.issued_on
@@ -75,8 +35,8 @@ def letter_pdf(letter) -> bytes:
             branch=branch.name,
         )
         receipt = _("已于 %(day)s 收到", day=letter.receipt_on) if letter.receipt_on else _("尚未收到")
-        extra = [_p(f"{_('转接原因')}：{letter.reason}", s["indent"])]
-        after = [Spacer(1, 8 * mm), _p(f"{_('回执')}：{receipt}", s["small"])]
+        extra = [paragraph(f"{_('转接原因')}：{letter.reason}", s["indent"])]
+        after = [Spacer(1, 8 * mm), paragraph(f"{_('回执')}：{receipt}", s["small"])]
     else:
         title, number, day = _("党员组织关系介绍信回执"), _("原介绍信编号"), letter.receipt_on
         text = _(
@@ -87,23 +47,23 @@ def letter_pdf(letter) -> bytes:
         )
         extra, after = [], []
     story = [
-        _p(title, s["title"]),
-        _p(f"{number}：{letter.letter_no}", s["right"]),
-        _p(f"{letter.outside_org}：", s["body"]),
-        _p(text, s["indent"]),
+        paragraph(title, s["title"]),
+        paragraph(f"{number}：{letter.letter_no}", s["right"]),
+        paragraph(f"{letter.outside_org}：", s["body"]),
+        paragraph(text, s["indent"]),
         *extra,
         Spacer(1, 12 * mm),
-        _p(branch.name, s["right"]),
-        _p(day, s["right"]),
+        paragraph(branch.name, s["right"]),
+        paragraph(day, s["right"]),
         *after,
     ]
-    return _build(title, story)
+    return build_document(title, story)
 
 
 def _section(story: list, s, heading: str, lines: list[str], empty: str) -> None:
-    story.append(_p(heading, s["heading"]))
+    story.append(paragraph(heading, s["heading"]))
     for line in lines or [empty]:
-        story.append(_p(line, s["body"]))
+        story.append(paragraph(line, s["body"]))
 
 
 def _image_pages(story: list, s, images: list[tuple[str, Path]]) -> None:
@@ -116,7 +76,7 @@ def _image_pages(story: list, s, images: list[tuple[str, Path]]) -> None:
         except OSError:
             continue  # a file gone from the disk is listed above, not fatal to the export
         scale = min(width / w, height / h, 1)
-        story += [PageBreak(), _p(caption, s["small"]), Image(str(path), w * scale, h * scale)]
+        story += [PageBreak(), paragraph(caption, s["small"]), Image(str(path), w * scale, h * scale)]
 
 
 def _open_pdf(path: Path) -> tuple[PdfReader | None, str]:
@@ -158,7 +118,7 @@ def archive_pdf(
     (``attached``: document id → file). ``contents`` is what
     :func:`app.membership.services.archive.open_archive` allowed the reader to see."""
     opened = {doc_id: _open_pdf(path) for doc_id, path in attached.items()}
-    s = _styles()
+    s = styles()
     title = _("%(name)s · 党员档案", name=member.name)
     profile = [
         f"{_('工号')}：{member.employee_no}",
@@ -167,7 +127,7 @@ def archive_pdf(
     ]
     if member.joined_party_on:
         profile.append(f"{_('入党日期')}：{member.joined_party_on}")
-    story = [_p(title, s["title"])]
+    story = [paragraph(title, s["title"])]
     _section(story, s, _("基本信息"), profile, "")
     steps = [f"{r.done.done_on} · {r.step.label}" for r in timeline.rows if r.done is not None]
     _section(story, s, _("发展党员"), steps, _("没有发展记录。"))
@@ -186,4 +146,4 @@ def archive_pdf(
     _section(story, s, _("学时"), years, _("还没有学时记录。"))
     _image_pages(story, s, images)
     readers = [opened[d.id][0] for d in contents["documents"] if opened.get(d.id, (None,))[0] is not None]
-    return _merged(_build(title, story), readers)
+    return _merged(build_document(title, story), readers)

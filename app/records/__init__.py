@@ -20,6 +20,7 @@ def init_app(app) -> None:
     register_integrity_check("records", ledger_problems)
     register_health_check("records.xapi", _l("xAPI 学习记录发送"), lrs.health_check, order=60)
     schedule(app, "records-xapi-send", "records.send_xapi_statements", float(app.config["XAPI_SEND_SECONDS"]))
+    schedule(app, "records-proof-exports-sweep", "records.sweep_proof_exports", 3600.0)
 
 
 def ledger_problems():

@@ -1,15 +1,15 @@
 """Certificates as PDF pages: the frame, the text, the serial and a QR code of the verification page.
 
-The Chinese font is embedded (see :mod:`app.core.pdffonts`), so a certificate prints the same on a
-computer that has no Chinese font. A branch's bundle is a ZIP written while it is sent: one member's
-PDF is rendered, compressed and handed to the client before the next is started, so memory stays
-flat however large the branch.
+The Chinese font is embedded (see :mod:`app.core.pdf`, the platform's one PDF toolkit), so a
+certificate prints the same on a computer that has no Chinese font. A branch's bundle is a ZIP
+written piece by piece (by a worker, to a file: :mod:`app.records.proof_exports`): one member's PDF
+is rendered, compressed and written before the next is started, so memory stays flat however large
+the branch.
 """
 
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 import segno
 from flask_babel import gettext as _
@@ -20,10 +20,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph
 
 from app.core.clock import LOCAL_TZ
-from app.core.pdffonts import cjk_font
+from app.core.pdf import cjk_font, paragraph
 from app.records.models import Certificate
 
 RED = HexColor("#c8161d")
@@ -78,9 +77,9 @@ def _page(pdf: canvas.Canvas, certificate: Certificate, verify_url: str) -> None
     pdf.drawCentredString(width / 2, height - 45 * mm, "  ".join(heading))
     pdf.setFillColor(HexColor("#000000"))
     style = ParagraphStyle("body", fontName=font, fontSize=16, leading=30, wordWrap="CJK", firstLineIndent=32)
-    paragraph = Paragraph(escape(body), style)
-    _w, h = paragraph.wrap(width - 80 * mm, 80 * mm)
-    paragraph.drawOn(pdf, 40 * mm, height - 70 * mm - h)
+    text = paragraph(body, style)
+    _w, h = text.wrap(width - 80 * mm, 80 * mm)
+    text.drawOn(pdf, 40 * mm, height - 70 * mm - h)
     issuer = ParagraphStyle("issuer", fontName=font, fontSize=13, leading=20, alignment=TA_CENTER)
     branch = certificate.user.branch.name if certificate.user.branch else ""
     lines = [
@@ -89,7 +88,7 @@ def _page(pdf: canvas.Canvas, certificate: Certificate, verify_url: str) -> None
         certificate.issued_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日"),
     ]
     for i, line in enumerate(lines):
-        p = Paragraph(escape(line), issuer)
+        p = paragraph(line, issuer)
         p.wrap(90 * mm, 20 * mm)
         p.drawOn(pdf, width - 135 * mm, 62 * mm - i * 8 * mm)
     size = 34 * mm

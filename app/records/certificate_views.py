@@ -7,36 +7,41 @@ says the serial is unknown (404) or the certificate revoked. Serials carry 100 r
 what protects it from enumeration; no login, no rate limit needed.
 """
 
-from urllib.parse import quote
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.accounts.models import ImportJob, Role
+from app.core import audit, imports
 from app.core.clock import localtoday
+from app.core.errors import json_ok
+from app.core.forms import PageForm
+from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required, roles_required
+from app.core.urls import absolute_url, site_url
 from app.extensions import db
 from app.org import services as org_services
-from app.records import certificate_pdf, certificates
-from app.records.models import Certificate
+from app.org.models import Branch
+from app.records import certificate_pdf, certificates, proof_exports, tasks
 from app.records.views import bp
 
 verify_bp = Blueprint("verify", __name__)
 
-#: Certificates rendered per database read while a branch's bundle streams.
-BUNDLE_BATCH = 50
-
 
 def _verify_url(serial: str) -> str:
-    return url_for("verify.verify", serial=serial, _external=True)
-
-
-def _pdf(body: bytes, name: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "private, max-age=0"  # personal: never kept by a proxy
-    return response
+    return absolute_url("verify.verify", serial=serial)
 
 
 def _checked_year(year: int) -> int:
@@ -53,7 +58,7 @@ def course_certificate_pdf(user_id: int, course_id: int):
     certificate = certificates.issue_course_certificate(member, course_id)
     db.session.commit()
     body = certificate_pdf.render([certificate], _verify_url, certificate.title)
-    return _pdf(body, certificate_pdf.filename(certificate))
+    return pdf_download(body, certificate_pdf.filename(certificate))
 
 
 @bp.route("/members/<int:user_id>/proof/<int:year>.pdf")
@@ -63,33 +68,77 @@ def annual_proof_pdf(user_id: int, year: int):
     certificate = certificates.issue_annual_proof(member, _checked_year(year))
     db.session.commit()
     body = certificate_pdf.render([certificate], _verify_url, certificate.title)
-    return _pdf(body, certificate_pdf.filename(certificate))
+    return pdf_download(body, certificate_pdf.filename(certificate))
 
 
 @bp.route("/branches/<int:branch_id>/proof/<int:year>.zip")
 @roles_required(Role.COORDINATOR)
 def branch_proofs_zip(branch_id: int, year: int):
-    """Every member's 学时证明 of the branch's subtree in one ZIP, written while it downloads."""
+    """The old address of the bundle, which was rendered inside the request: now made in the
+    background, from the page it leads to."""
     branch = org_services.get_branch_for(branch_id, current_user)
-    ids = certificates.branch_proofs(branch, _checked_year(year), current_user)
-    db.session.commit()
-    if not ids:
-        abort(404, _("%(branch)s %(year)s 年没有成员取得学时。", branch=branch.name, year=year))
+    return redirect(url_for("records.branch_proofs_export", branch_id=branch.id, year=_checked_year(year)))
 
-    def batches():
-        for start in range(0, len(ids), BUNDLE_BATCH):
-            chunk = ids[start : start + BUNDLE_BATCH]
-            rows = db.session.scalars(db.select(Certificate).where(Certificate.id.in_(chunk))).all()
-            by_id = {c.id: c for c in rows}
-            yield [by_id[i] for i in chunk]
-            db.session.expunge_all()
 
-    name = _("%(branch)s-%(year)s年学时证明.zip", branch=branch.name, year=year)
-    response = Response(
-        stream_with_context(certificate_pdf.stream_zip(batches(), _verify_url)), mimetype="application/zip"
+@bp.route("/branches/<int:branch_id>/proof/<int:year>/export", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def branch_proofs_export(branch_id: int, year: int):
+    """Every member's 学时证明 of the branch's subtree in one ZIP, made by a worker: the button queues
+    it, the job's page shows the progress and then the download."""
+    branch = org_services.get_branch_for(branch_id, current_user)
+    year = _checked_year(year)
+    form = PageForm()
+    if form.validate_on_submit():
+        job = proof_exports.create_proof_export(branch, year, current_user, site_url())
+        # Keep the id before committing: reading ``job.id`` afterwards would open a new transaction
+        # that an eager (inline) task on SQLite would then wait on for the database lock.
+        job_id = job.id
+        db.session.commit()
+        tasks.export_branch_proofs.delay(job_id)
+        return redirect(url_for("records.proof_export", job_id=job_id))
+    recent = proof_exports.recent_proof_exports(current_user, branch, year)
+    return render_template(
+        "records/proof_export_start.html", branch=branch, year=year, form=form, recent=recent
     )
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "private, max-age=0"
+
+
+def _get_proof_export(job_id: int) -> ImportJob:
+    """The export, for the coordinator who asked for it while the branch is still theirs to manage."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != proof_exports.KIND:
+        abort(404)
+    if job.created_by_id != current_user.id:
+        abort(403)
+    org_services.get_branch_for(job.params.get("branch_id") or 0, current_user)
+    return job
+
+
+@bp.route("/proof-exports/<int:job_id>")
+@roles_required(Role.COORDINATOR)
+def proof_export(job_id: int):
+    job = _get_proof_export(job_id)
+    if request.args.get("format") == "json":
+        return json_ok(imports.job_status(job))
+    hours = current_app.config["PROOF_EXPORT_HOURS"]
+    return render_template(
+        "records/proof_export.html", job=job, expires_at=proof_exports.expires_at(job, hours)
+    )
+
+
+@bp.route("/proof-exports/<int:job_id>/download")
+@roles_required(Role.COORDINATOR)
+def proof_export_download(job_id: int):
+    job = _get_proof_export(job_id)
+    if job.status == "expired":
+        abort(410, _("压缩包已过期删除，请重新生成。"))
+    path = Path(job.stored_path) if job.status == "done" and job.stored_path else None
+    if path is None or not path.is_file():
+        abort(404, _("压缩包尚未生成完毕。"))
+    branch = db.session.get(Branch, job.params["branch_id"])
+    audit.record(current_user, "hours.branch_proofs_download", branch, f"下载 {job.filename}")
+    db.session.commit()
+    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=job.filename)
+    response.headers["Cache-Control"] = "private, max-age=0"  # members' names and hours: never in a proxy
     return response
 
 

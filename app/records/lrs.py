@@ -36,7 +36,7 @@ from app.core.transactions import insert_or_skip
 from app.extensions import db
 from app.portal.health import ERROR, OK, WARNING, HealthResult
 from app.records.models import XapiOutbox, XapiStatement
-from app.records.services.xapi import XAPI_VERSION, statement_json
+from app.records.services.xapi import XAPI_VERSION, statement_json, xapi_site_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class LrsSettings:
             endpoint=endpoint.rstrip("/") + "/",
             username=config.get("XAPI_LRS_USERNAME") or "",
             password=config.get("XAPI_LRS_PASSWORD") or "",
-            site_url=config["XAPI_SITE_URL"],
+            site_url=xapi_site_url(config),
             batch_size=max(1, int(config["XAPI_BATCH_SIZE"])),
             max_batches=max(1, int(config["XAPI_MAX_BATCHES_PER_RUN"])),
             timeout=float(config["XAPI_TIMEOUT_SECONDS"]),

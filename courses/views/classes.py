@@ -25,6 +25,7 @@ from app.core.clock import LOCAL_TZ, utcnow
 from app.core.errors import DomainError, back_to, error_response, refused
 from app.core.permissions import login_required, roles_required
 from app.core.text import render_markdown
+from app.core.urls import absolute_url
 from app.extensions import db
 from courses import classes as class_services
 from courses import files, services
@@ -219,7 +220,7 @@ def checkin_qr(session_id: int):
     session = class_services.get_session_for(session_id, current_user, edit=True)
     if not class_services.checkin_is_open(session):
         abort(404)
-    link = url_for("courses.class_session", session_id=session.id, code=session.checkin_code, _external=True)
+    link = absolute_url("courses.class_session", session_id=session.id, code=session.checkin_code)
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=6, border=2)
     out.seek(0)

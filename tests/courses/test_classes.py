@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import segno
 import sqlalchemy as sa
 import time_machine
 
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.records.models import HoursEntry
 from courses import classes, services
 from courses.models import Attendance, AttendanceStatus, HomeworkSubmission
-from tests.helpers import count
+from tests.helpers import config_set, count
 
 
 @pytest.fixture
@@ -362,3 +363,17 @@ def test_review_a_co_trainer_earns_no_hours_from_the_class_they_teach(
     with pytest.raises(services.CourseError):
         classes.record_manual_checkin(flipped["session"], trainer, "自己补签", trainer)
     assert count(HoursEntry, HoursEntry.user_id.in_([co.id, trainer.id])) == 0
+
+
+def test_the_check_in_qr_code_leads_to_the_site_url(app, client, login, trainer, flipped):
+    session = flipped["session"]
+    login(trainer)
+    client.post(f"/courses/classes/{session.id}/checkin/open", data={"minutes": "10"})
+    db.session.expire_all()
+    code = db.session.get(type(session), session.id).checkin_code
+    with config_set(app, SITE_URL="https://dangxiao.example.cn/"):
+        qr = client.get(f"/courses/classes/{session.id}/qr.svg")
+    expected = io.BytesIO()
+    link = f"https://dangxiao.example.cn/courses/classes/{session.id}?code={code}"
+    segno.make(link, error="m").save(expected, kind="svg", scale=6, border=2)
+    assert qr.data == expected.getvalue()  # the same picture: the code a phone scans holds that link

@@ -2,20 +2,28 @@
 entry revokes the certificate, and nobody downloads what is not theirs to see."""
 
 import io
+import os
 import re
 import shutil
 import subprocess
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
+from app.accounts.models import ImportJob
 from app.core.clock import localtoday, utcnow
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.records import certificates, manual, services
 from app.records.models import Certificate
+from app.records.tasks import sweep_proof_exports
 from courses.models import Enrollment
+from tests.helpers import config_set
 
 
 def _complete(member, course):
@@ -103,6 +111,16 @@ def test_the_verification_page_confirms_a_real_serial_and_refuses_an_altered_one
     assert client.get("/verify/not-a-serial").status_code == 404
 
 
+def test_the_verification_link_on_the_paper_starts_with_the_site_url(app, client, login, world):
+    login(world["member"])
+    with config_set(app, SITE_URL="https://dangxiao.example.cn/"):
+        body = pdf_of(client, f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf")
+    certificate = db.session.scalars(sa.select(Certificate)).one()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).replace("\n", "")
+    assert f"https://dangxiao.example.cn/verify/{certificate.serial}" in text
+    assert "http://localhost/" not in text
+
+
 def test_asking_again_gives_the_same_serial(client, login, world):
     login(world["member"])
     url = f"/records/members/{world['member'].id}/certificates/{world['course'].id}.pdf"
@@ -177,31 +195,120 @@ def test_a_course_not_completed_has_no_certificate(client, login, world, make_co
     assert client.get(f"/records/members/{world['member'].id}/proof/1999.pdf").status_code == 404
 
 
-def test_a_coordinator_downloads_the_branch_bundle_of_their_subtree_only(client, login, world):
+def _start_export(client, branch, year):
+    response = client.post(f"/records/branches/{branch.id}/proof/{year}/export")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response.headers["Location"]
+
+
+def test_a_coordinator_gets_the_branch_bundle_of_their_subtree_from_a_background_export(
+    app, client, login, world
+):
     year = localtoday().year
     colleague = world["create_user"](branch=world["org"]["a2"], name="李红")
     manual.credit_manual_hours(colleague, Decimal("3"), "党课", world["coordinator"])
     world["create_user"](branch=world["org"]["a2"], name="没有学时")
     db.session.commit()
     login(world["coordinator"])
-    response = client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}.zip")
+    start = client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}/export")
+    assert "生成学时证明压缩包" in start.get_data(as_text=True)
+    status_page = _start_export(client, world["org"]["a"], year)  # the worker runs eagerly in tests
+    page = client.get(status_page)
+    assert page.status_code == 200
+    assert "下载压缩包" in page.get_data(as_text=True)
+    status = client.get(status_page + "?format=json").get_json()["data"]
+    assert status["status"] == "done"
+    assert status["finished"] is True
+    assert (status["processed"], status["total"]) == (2, 2)
+
+    response = client.get(status_page + "/download")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
-    assert response.is_streamed
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = sorted(archive.namelist())
-    assert len(names) == 2
+    assert len(names) == 2  # one PDF per member with hours; the member without hours has none
     assert any("张晓明" in n for n in names)
     assert any("李红" in n for n in names)
-    assert all(archive.read(n).startswith(b"%PDF") for n in names)
+    assert all(n.endswith(".pdf") and archive.read(n).startswith(b"%PDF") for n in names)
     assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 2
-    # Another subtree's coordinator cannot have it.
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.actor_id == world["coordinator"].id)
+    )
+    assert {"hours.branch_proofs_export", "hours.branch_proofs_download"} <= set(actions)
+
+
+def test_the_old_bundle_address_leads_to_the_new_flow(client, login, world):
+    year = localtoday().year
+    login(world["coordinator"])
+    response = client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}.zip")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/records/branches/{world['org']['a'].id}/proof/{year}/export"
+    )
+
+
+def test_nobody_else_sees_or_downloads_a_coordinators_export(client, login, world):
+    year = localtoday().year
+    login(world["coordinator"])
+    status_page = _start_export(client, world["org"]["a"], year)
     client.post("/logout")
+    # Another subtree's coordinator: neither the export, nor starting one for that branch.
     outsider = world["create_user"]("coordinator", branch=world["org"]["b"])
     login(outsider)
-    assert client.get(f"/records/branches/{world['org']['a'].id}/proof/{year}.zip").status_code == 403
+    assert client.get(status_page).status_code == 403
+    assert client.get(status_page + "?format=json").status_code == 403
+    assert client.get(status_page + "/download").status_code == 403
+    assert client.post(f"/records/branches/{world['org']['a'].id}/proof/{year}/export").status_code == 403
     assert client.get(f"/records/branches/{world['org']['a1'].id}/proof/{year}.zip").status_code == 403
-    assert client.get(f"/records/members/{world['member'].id}/proof/{year}.pdf").status_code == 403
+    client.post("/logout")
+    # A member: 403 everywhere.
+    login(world["member"])
+    assert client.get(status_page).status_code == 403
+    assert client.get(status_page + "/download").status_code == 403
+    assert client.post(f"/records/branches/{world['org']['a1'].id}/proof/{year}/export").status_code == 403
+    assert client.get("/records/proof-exports/999999").status_code == 403
+    client.post("/logout")
+    login(world["coordinator"])
+    assert client.get("/records/proof-exports/999999").status_code == 404
+
+
+def test_a_branch_without_hours_says_so_instead_of_an_empty_zip(client, login, world):
+    login(world["coordinator"])
+    status_page = _start_export(client, world["org"]["a2"], localtoday().year)
+    text = client.get(status_page).get_data(as_text=True)
+    assert "没有成员取得学时" in text
+    assert client.get(status_page + "/download").status_code == 404
+
+
+def test_an_expired_zip_is_swept_and_says_so(app, client, login, world):
+    login(world["coordinator"])
+    status_page = _start_export(client, world["org"]["a"], localtoday().year)
+    job = db.session.scalars(sa.select(ImportJob).where(ImportJob.kind == "branch_proofs")).one()
+    path = Path(job.stored_path)
+    assert path.is_file()
+    assert sweep_proof_exports.apply().get() == 0  # fresh: kept
+    job.finished_at = utcnow() - timedelta(hours=app.config["PROOF_EXPORT_HOURS"] + 1)
+    db.session.commit()
+    assert sweep_proof_exports.apply().get() == 1
+    assert not path.exists()
+    response = client.get(status_page + "/download")
+    assert response.status_code == 410
+    assert "已过期" in response.get_data(as_text=True)
+    assert "请重新生成" in client.get(status_page).get_data(as_text=True)
+
+
+def test_a_file_no_export_points_to_is_swept_once_as_old(app):
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh, stale = folder / "proofs-1-fresh.part", folder / "proofs-2-stale.part"
+    fresh.write_bytes(b"PK")
+    stale.write_bytes(b"PK")
+    old = (utcnow() - timedelta(hours=app.config["PROOF_EXPORT_HOURS"] + 1)).timestamp()
+    os.utime(stale, (old, old))
+    sweep_proof_exports.apply().get()
+    assert fresh.exists()
+    assert not stale.exists()
+    fresh.unlink()
 
 
 @pytest.mark.parametrize(

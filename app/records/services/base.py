@@ -6,12 +6,12 @@ from decimal import Decimal
 from flask import current_app
 
 from app.accounts.models import BranchPosition
+from app.core.chains import GENESIS_HASH  # noqa: F401 -- re-exported: records services name it here
 from app.core.errors import DomainError
 from app.records import presence
 
 EVENTS = ("play", "tick", "pause", "seek", "ended", "hidden")
 TEXT_KINDS = ("article", "document")
-GENESIS_HASH = "0" * 64
 CADRE_POSITIONS = (BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY, BranchPosition.COMMITTEE)
 
 

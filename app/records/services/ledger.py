@@ -1,6 +1,5 @@
 """The append-only, hash-chained ledger of hours: appending, offline hours, reversals, verification."""
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import audit
+from app.core.chains import GENESIS_HASH, ChainProblem, ChainWording, chain_digest, link, verify_chains
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.transactions import insert_or_skip
 from app.extensions import db
@@ -19,15 +19,15 @@ from app.records.models import (
     HoursTotal,
     LedgerHead,
 )
-from app.records.services.base import GENESIS_HASH, HoursPolicy, RecordsError
+from app.records.services.base import HoursPolicy, RecordsError
 from app.records.services.xapi import record_statement
 
 # --- the ledger ---------------------------------------------------------------------------------
 
 
 def _entry_digest(prev_hash: str, e: HoursEntry) -> str:
+    """The hash of one entry over ``prev_hash`` and these fields, spelt so: stored hashes depend on it."""
     fields = [
-        prev_hash,
         str(e.user_id),
         str(e.chain_index),
         str(e.year),
@@ -41,7 +41,7 @@ def _entry_digest(prev_hash: str, e: HoursEntry) -> str:
         e.occurred_on.astimezone(LOCAL_TZ).isoformat(),
         str(e.reverses_id or ""),
     ]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    return chain_digest(prev_hash, fields)
 
 
 @dataclass(frozen=True)
@@ -120,11 +120,8 @@ def append_entries(drafts: list[EntryDraft], actor: User | None) -> list[HoursEn
             occurred_on=d.occurred_at,
             created_at=utcnow(),
             reverses_id=d.reverses_id,
-            chain_index=head.length + 1,
-            prev_hash=head.last_hash,
-            hash="",
         )
-        entry.hash = _entry_digest(head.last_hash, entry)
+        link(entry, head, _entry_digest)
         head.last_hash, head.length = entry.hash, entry.chain_index
         results.append(entry)
         appended.append(entry)
@@ -291,71 +288,27 @@ def reverse_entry(entry: HoursEntry, reason: str, actor: User) -> HoursEntry:
     return reversal
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    user_id: int
-    entry_id: int | None
-    message: str
+#: How the hours ledger names what :func:`app.core.chains.verify_chains` finds.
+WORDING = ChainWording(
+    head_missing=lambda: _("账本头缺失：该成员的记录不在任何链上"),
+    tail_changed=lambda entry_id: _("链尾不符：末条记录 #%(id)s 被删除或改动", id=entry_id),
+    gap=lambda entry_id, n: _("记录 #%(id)s 之前缺少 %(n)s 条记录（被删除）", id=entry_id, n=n),
+    inserted=lambda entry_id: _("记录 #%(id)s 的序号重复（被插入）", id=entry_id),
+    broken_link=lambda entry_id: _(
+        "记录 #%(id)s 与前一条记录接不上（前面有记录被删除、插入或改动）", id=entry_id
+    ),
+    changed=lambda entry_id: _("记录 #%(id)s 的内容被改动（哈希不符）", id=entry_id),
+    all_deleted=lambda n: _("成员的 %(n)s 条记录全部缺失（被删除）", n=n),
+)
 
 
 def verify_ledger(batch: int = 2000) -> Iterator[ChainProblem]:
     """Walk every member's chain; yield each modified, inserted or deleted entry found, then each
     yearly total that no longer matches its entries."""
     heads = {h.user_id: h for h in db.session.scalars(sa.select(LedgerHead))}
-    seen_users: set[int] = set()
-    current_user, prev_hash, expected_index, last = None, GENESIS_HASH, 1, None
     query = sa.select(HoursEntry).order_by(HoursEntry.user_id, HoursEntry.chain_index, HoursEntry.id)
-
-    def close_chain(user_id, last_entry):
-        head = heads.get(user_id)
-        if head is None:
-            yield ChainProblem(user_id, None, _("账本头缺失：该成员的记录不在任何链上"))
-        elif last_entry is None or head.last_entry_id != last_entry.id or head.last_hash != last_entry.hash:
-            yield ChainProblem(
-                user_id,
-                head.last_entry_id,
-                _("链尾不符：末条记录 #%(id)s 被删除或改动", id=head.last_entry_id),
-            )
-
-    for entry in db.session.execute(query.execution_options(yield_per=batch)).scalars():
-        if entry.user_id != current_user:
-            if current_user is not None:
-                yield from close_chain(current_user, last)
-            current_user, prev_hash, expected_index, last = entry.user_id, GENESIS_HASH, 1, None
-            seen_users.add(entry.user_id)
-        if entry.chain_index != expected_index:
-            if entry.chain_index > expected_index:
-                yield ChainProblem(
-                    entry.user_id,
-                    entry.id,
-                    _(
-                        "记录 #%(id)s 之前缺少 %(n)s 条记录（被删除）",
-                        id=entry.id,
-                        n=entry.chain_index - expected_index,
-                    ),
-                )
-            else:
-                yield ChainProblem(
-                    entry.user_id, entry.id, _("记录 #%(id)s 的序号重复（被插入）", id=entry.id)
-                )
-        if entry.prev_hash != prev_hash:
-            yield ChainProblem(
-                entry.user_id,
-                entry.id,
-                _("记录 #%(id)s 与前一条记录接不上（前面有记录被删除、插入或改动）", id=entry.id),
-            )
-        if _entry_digest(entry.prev_hash, entry) != entry.hash:
-            yield ChainProblem(
-                entry.user_id, entry.id, _("记录 #%(id)s 的内容被改动（哈希不符）", id=entry.id)
-            )
-        prev_hash, expected_index, last = entry.hash, entry.chain_index + 1, entry
-    if current_user is not None:
-        yield from close_chain(current_user, last)
-    for user_id, head in heads.items():
-        if user_id not in seen_users and head.length > 0:
-            yield ChainProblem(
-                user_id, head.last_entry_id, _("成员的 %(n)s 条记录全部缺失（被删除）", n=head.length)
-            )
+    entries = db.session.execute(query.execution_options(yield_per=batch)).scalars()
+    yield from verify_chains(entries, heads, _entry_digest, WORDING)
     yield from _verify_totals()
 
 

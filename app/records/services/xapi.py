@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from app.core.clock import utcnow
 from app.core.transactions import insert_or_skip
+from app.core.urls import LOCAL_SITE_URL, configured_site_url
 from app.extensions import db
 from app.records.models import XapiStatement
 
@@ -125,6 +126,13 @@ def _result_json(result: dict | None) -> dict | None:
         else:
             data["duration"] = str(duration)
     return data or None
+
+
+def xapi_site_url(config=None) -> str:
+    """The root of actors' homePage and of activity ids: SITE_URL (or its alias XAPI_SITE_URL), else
+    :data:`~app.core.urls.LOCAL_SITE_URL`. Never the request's host: an id names an activity for
+    good, so the API and the sender to the LRS must spell it alike."""
+    return configured_site_url(config) or LOCAL_SITE_URL
 
 
 def activity_iri(site_url: str, object_type: str, object_id: str) -> str:

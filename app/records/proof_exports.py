@@ -1,0 +1,166 @@
+"""A branch's 学时证明 as a ZIP, made in the background: one PDF per member of the subtree with hours
+that year, written to disk by a worker while the coordinator's page shows the progress.
+
+The job is the platform's one background-job row (:class:`~app.accounts.models.ImportJob`, of kind
+``branch_proofs``: its status, progress and message are what every job page polls, through
+:func:`app.core.imports.job_status`). ``params`` holds the branch, the year and the site root the
+request came by (the worker has no request to build the verification links from). The finished
+ZIP stays for ``PROOF_EXPORT_HOURS``; then the sweep deletes it and the job says so.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.accounts.models import ImportJob, User
+from app.core import audit
+from app.core.clock import utcnow
+from app.core.urls import absolute_url_at, site_url
+from app.extensions import db
+from app.org.models import Branch
+from app.org.services import can_manage_branch
+from app.records import certificate_pdf, certificates
+from app.records.models import Certificate
+
+logger = logging.getLogger(__name__)
+
+KIND = "branch_proofs"
+#: Certificates rendered per database read, and between two progress updates.
+BATCH = 50
+
+
+def create_proof_export(branch: Branch, year: int, actor: User, site_url: str) -> ImportJob:
+    """Queue the ZIP of ``branch``'s 学时证明 of ``year`` for ``actor`` (who may manage the branch)."""
+    job = ImportJob(
+        kind=KIND,
+        created_by_id=actor.id,
+        filename=_("%(branch)s-%(year)s年学时证明.zip", branch=branch.name, year=year),
+        stored_path="",
+        status="pending",
+        params={"branch_id": branch.id, "year": year, "site_url": site_url},
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit.record(actor, "hours.branch_proofs_export", branch, f"生成 {branch.name} {year} 年学时证明压缩包")
+    logger.info("%s queued the 学时证明 of branch %s, %s", actor.id, branch.id, year)
+    return job
+
+
+def recent_proof_exports(actor: User, branch: Branch, year: int, limit: int = 5) -> list[ImportJob]:
+    jobs = ImportJob.recent_of(actor, KIND, limit=50)
+    return [j for j in jobs if j.params.get("branch_id") == branch.id and j.params.get("year") == year][
+        :limit
+    ]
+
+
+def _set(job_id: int, **values) -> None:
+    """Record the job's state with an UPDATE, whatever the session holds of the job."""
+    db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+def _certificates(job_id: int, ids: list[int], commit: Callable[[], None]) -> Iterator[list[Certificate]]:
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        rows = db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(chunk))).all()
+        by_id = {c.id: c for c in rows}
+        batch = [by_id[i] for i in chunk]
+        yield batch
+        for certificate in batch:  # rendered: let them go (the session's other objects stay, the actor's too)
+            db.session.expunge(certificate)
+        _set(job_id, processed_rows=start + len(chunk))
+        commit()
+
+
+def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], None], folder: str) -> None:
+    """Issue the certificates and write the ZIP under ``folder``, recording progress on ``job``.
+    Safe to run twice: a finished job is left alone; the file appears under its final name only
+    when complete."""
+    job_id, params = job.id, dict(job.params or {})
+    branch = db.session.get(Branch, params.get("branch_id") or 0)
+    year = params.get("year")
+    if actor is None or branch is None or not can_manage_branch(actor, branch):
+        _finish(job_id, "rejected", _("该组织已不在你的管理范围内，未生成压缩包。"), commit)
+        return
+    _set(job_id, status="running")
+    commit()
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"proofs-{job_id}-{uuid.uuid4().hex}.zip"
+    partial = path.with_suffix(".part")
+    try:
+        ids = certificates.branch_proofs(branch, year, actor)
+        _set(job_id, total_rows=len(ids), processed_rows=0)
+        commit()
+        if not ids:
+            _finish(
+                job_id,
+                "rejected",
+                _("%(branch)s %(year)s 年没有成员取得学时。", branch=branch.name, year=year),
+                commit,
+            )
+            return
+        root = params.get("site_url") or site_url()
+
+        def verify_url(serial: str) -> str:
+            return absolute_url_at(root, "verify.verify", serial=serial)
+
+        with partial.open("wb") as out:
+            for chunk in certificate_pdf.stream_zip(_certificates(job_id, ids, commit), verify_url):
+                out.write(chunk)
+        partial.rename(path)  # published whole, never half-written
+    except Exception:
+        logger.exception("proof export %s failed", job_id)
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        _finish(job_id, "failed", _("生成压缩包时发生意外错误，请稍后重试或联系管理员。"), commit)
+        raise
+    _set(job_id, stored_path=str(path), created_count=len(ids), processed_rows=len(ids))
+    _finish(job_id, "done", None, commit)
+
+
+def _finish(job_id: int, status: str, message: str | None, commit: Callable[[], None]) -> None:
+    _set(job_id, status=status, message=message, finished_at=utcnow())
+    commit()
+
+
+def expires_at(job: ImportJob, hours: int):
+    return job.finished_at + timedelta(hours=hours) if job.finished_at else None
+
+
+def sweep_proof_exports(hours: int, folder: str, now=None) -> int:
+    """Delete the ZIPs finished more than ``hours`` ago and mark their jobs expired; how many. Files
+    no job points to (a worker killed mid-write, a job run twice) go once they are as old."""
+    cutoff = (now or utcnow()) - timedelta(hours=hours)
+    _sweep_orphans(Path(folder), cutoff)
+    jobs = db.session.scalars(
+        sa.select(ImportJob).where(
+            ImportJob.kind == KIND, ImportJob.status == "done", ImportJob.finished_at < cutoff
+        )
+    ).all()
+    for job in jobs:
+        if job.stored_path:
+            Path(job.stored_path).unlink(missing_ok=True)
+        job.status, job.stored_path = "expired", ""
+        job.message = _("压缩包已过期删除，请重新生成。")
+    db.session.flush()
+    if jobs:
+        logger.info("swept %s expired proof exports", len(jobs))
+    return len(jobs)
+
+
+def _sweep_orphans(folder: Path, cutoff) -> None:
+    if not folder.is_dir():
+        return
+    kept = set(
+        db.session.scalars(
+            sa.select(ImportJob.stored_path).where(ImportJob.kind == KIND, ImportJob.status == "done")
+        )
+    )
+    for path in folder.glob("proofs-*"):
+        if str(path) not in kept and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)

@@ -125,6 +125,7 @@ def test_care_mode_is_kept_on_the_user_and_on_the_login_page(phone, live_server,
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.click()
     expect(phone.get_by_test_id("care-toggle")).to_have_attribute("aria-pressed", "true")
+    phone.wait_for_load_state("load")  # the page the toggle reloaded, with its stylesheets applied
     font = phone.evaluate("() => getComputedStyle(document.documentElement).fontSize")
     assert font == "20px"  # 125% of the browser's 16 px
 

@@ -109,11 +109,11 @@ def test_a_dead_member_imports_upload_is_removed(app, world, clock, tmp_path):
     assert not upload.exists()
 
 
-def test_an_export_stopped_by_the_sweep_leaves_no_file(app, world, clock):
+def test_an_export_stopped_by_the_sweep_leaves_no_file(app, world, clock, tmp_path):
     """The worker was slow, not dead: the sweep failed its job meanwhile; it stops at its next
     heartbeat instead of publishing a ZIP the page no longer offers."""
     job = _export_job(world, "pending")
-    folder = app.config["EXPORT_DIR"]
+    folder = str(tmp_path / "exports")
 
     def commit():
         db.session.commit()
@@ -125,7 +125,8 @@ def test_an_export_stopped_by_the_sweep_leaves_no_file(app, world, clock):
     proof_exports.run_proof_export(job, world["coordinator"], commit, folder)
     db.session.refresh(job)
     assert job.status == "failed"
-    assert not list(Path(folder).glob(f"proofs-{job.id}-*"))
+    assert job.stored_path == ""
+    assert not list(Path(folder).iterdir())
 
 
 def test_the_progress_moves_while_certificates_are_issued(app, world, monkeypatch):

@@ -6,7 +6,9 @@ whenever its progress is saved. What a dead job half-wrote, per kind:
 
 - member and question imports write every row in one transaction, committed only at the end: a dead
   worker's transaction is rolled back by the database, so nothing is half-written. Their saved
-  upload is removed here (a finished import removes it itself).
+  upload is removed here (a finished import removes it itself). Their progress and heartbeat are
+  saved only with that transaction, so a long import on PostgreSQL is told apart by its row lock
+  (skipped while locked); on SQLite keep imports well under ``JOB_STALE_AFTER_SECONDS``.
 - a 学时证明 ZIP is written to a ``.part`` file and published whole; the dead job's part is removed
   by the cleanup its module registers (:func:`on_stale`). Certificates it already issued stay: they
   are real, and the next export finds them instead of issuing them again.
@@ -47,8 +49,13 @@ def sweep_stale_jobs(stale_after_seconds: int, now=None) -> list[int]:
     and two sweeps never fail one job twice. The caller commits."""
     cutoff = (now or utcnow()) - timedelta(seconds=stale_after_seconds)
     last_sign = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    # SKIP LOCKED (PostgreSQL): a job row locked by an open transaction has a live worker on it (an
+    # import writes all its rows, and its progress, in one transaction): waiting for it would hold
+    # the sweep for the whole import, and failing it would be wrong.
     candidates = db.session.scalars(
-        sa.select(ImportJob.id).where(ImportJob.status.in_(ACTIVE), last_sign < cutoff)
+        sa.select(ImportJob.id)
+        .where(ImportJob.status.in_(ACTIVE), last_sign < cutoff)
+        .with_for_update(skip_locked=True)
     ).all()
     failed = []
     for job_id in candidates:

@@ -2,6 +2,7 @@
 it (its half-written file removed, its page saying so); a 学时证明 export's progress moves while the
 certificates are still being issued."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from app.accounts import jobs
 from app.accounts.models import ImportJob
 from app.accounts.tasks import sweep_stale_jobs_task
-from app.core.clock import localtoday
+from app.core.clock import localtoday, utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.records import manual, proof_exports
@@ -154,3 +155,31 @@ def test_the_progress_moves_while_certificates_are_issued(app, world, monkeypatc
     assert all(0 < 100 * done / total < 100 for done, total in issuing if 0 < done < total)
     assert job.percent == 100
     Path(job.stored_path).unlink()
+
+
+@pytest.mark.integration
+def test_a_long_import_holding_its_job_row_is_not_failed_on_postgresql(shared_app):
+    """An import saves its rows and its progress in one open transaction: while that transaction
+    lives (its worker alive), the sweep leaves the job alone; once it is gone (the worker died and
+    the database rolled it back), the job is failed."""
+    if not shared_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL only (SQLite holds one writer for the whole file)")
+    with shared_app.app_context():
+        job = ImportJob(filename="members.xlsx", stored_path="", status="running")
+        db.session.add(job)
+        db.session.commit()
+        job_id, stale = job.id, shared_app.config["JOB_STALE_AFTER_SECONDS"]
+        later = utcnow() + timedelta(seconds=stale + 1)
+        worker = db.engine.connect()
+        transaction = worker.begin()
+        worker.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(processed_rows=500))
+        try:
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '5s'"))  # waiting would be the bug
+            assert jobs.sweep_stale_jobs(stale, now=later) == []
+            db.session.commit()
+        finally:
+            transaction.rollback()  # the worker is gone
+            worker.close()
+        assert jobs.sweep_stale_jobs(stale, now=later) == [job_id]
+        db.session.commit()
+        assert db.session.get(ImportJob, job_id).status == "failed"

@@ -15,3 +15,4 @@ def init_app(app) -> None:
     app.add_template_global(care_mode_on, "care_mode")
     app.cli.add_command(users_cli)
     schedule(app, "purge-login-failures", "accounts.purge_login_failures", 3600.0)
+    schedule(app, "sweep-stale-jobs", "accounts.sweep_stale_jobs", 60.0)

@@ -367,6 +367,7 @@ class ImportJob(db.Model):
     its progress and its per-row report) or an export written to disk (a branch's 学时证明 ZIP)."""
 
     __tablename__ = "import_job"
+    __table_args__ = (sa.Index("ix_import_job_status", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -379,6 +380,10 @@ class ImportJob(db.Model):
     #: pending → running → done | rejected (validation errors, nothing written) | failed (unexpected);
     #: an export's file, once swept, leaves its job ``expired``
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    #: Touched whenever the job's progress is saved (and when it is queued and starts): a job pending
+    #: or running with no heartbeat for ``JOB_STALE_AFTER_SECONDS`` lost its worker and is failed by
+    #: :func:`app.accounts.jobs.sweep_stale_jobs`. ``None`` on jobs older than the column.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     created_count: Mapped[int] = mapped_column(default=0)

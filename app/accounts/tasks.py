@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.accounts import jobs
 from app.accounts.importing import run_import_job
 from app.accounts.models import ImportJob, User
 from app.accounts.services import purge_login_failures
@@ -32,3 +33,12 @@ def purge_login_failures_task() -> int:
     count = purge_login_failures(older_than=timedelta(days=1))
     db.session.commit()
     return count
+
+
+@celery.task(name="accounts.sweep_stale_jobs")
+def sweep_stale_jobs_task() -> int:
+    """Run by beat: fail the background jobs whose worker died. Guarded updates: overlapping runs
+    fail each job once."""
+    failed = jobs.sweep_stale_jobs(current_app.config["JOB_STALE_AFTER_SECONDS"])
+    db.session.commit()
+    return len(failed)

@@ -53,6 +53,7 @@ def job_status(job) -> dict:
         "processed": job.processed_rows,
         "total": job.total_rows,
         "finished": job.is_finished,
+        "message": job.message if job.is_finished else None,
     }
 
 
@@ -61,8 +62,10 @@ def run_job(job, work: Callable[[Progress], Outcome], commit: Callable[[], None]
 
     ``work`` writes nothing unless every row is valid; ``commit`` persists the job (and the rows
     written) at the start and at the end; ``on_success(outcome)`` runs before the final commit.
+    The rows are one transaction, so progress (and the heartbeat) is saved only then: a worker that
+    dies meanwhile leaves nothing written, and the stale-job sweep fails its job.
     """
-    job.status = "running"
+    job.status, job.heartbeat_at = "running", utcnow()
     commit()
 
     def progress(done: int, total: int) -> None:

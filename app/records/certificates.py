@@ -13,6 +13,7 @@ issued.
 """
 
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -26,6 +27,9 @@ from app.org.models import Branch
 from app.records.models import Certificate, HoursEntry, HoursTotal
 from app.records.services.base import RecordsError
 from app.records.services.targets import completed_courses
+
+#: Members whose 学时证明 are issued between two progress updates of a background export.
+ISSUE_BATCH = 50
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off paper without doubt
 SERIAL_CHARS = 20
@@ -124,17 +128,29 @@ def issue_annual_proof(member: User, year: int) -> Certificate:
     return _issue(member, "annual", title, hours, utcnow(), year=year)
 
 
-def branch_proofs(branch: Branch, year: int, actor: User) -> list[int]:
+def branch_proofs(
+    branch: Branch, year: int, actor: User, progress: Callable[[int, int], None] | None = None
+) -> list[int]:
     """Issue (or find) the 学时证明 of ``year`` for every active member of ``branch``'s subtree with
-    hours that year; their ids, in branch and staff-number order, for a bundle to render."""
-    members = db.session.scalars(
-        sa.select(User)
+    hours that year; their ids, in branch and staff-number order, for a bundle to render.
+    ``progress(issued, members)`` is called at the start and after every batch (it may commit: the
+    members are read afresh per batch)."""
+    member_ids = db.session.scalars(
+        sa.select(User.id)
         .join(Branch, User.branch_id == Branch.id)
         .join(HoursTotal, sa.and_(HoursTotal.user_id == User.id, HoursTotal.year == year))
         .where(Branch.subtree_filter(branch.path), User.is_active_account.is_(True), HoursTotal.hours > 0)
         .order_by(Branch.path, User.employee_no)
     ).all()
-    ids = [issue_annual_proof(member, year).id for member in members]
+    if progress:
+        progress(0, len(member_ids))
+    ids: list[int] = []
+    for start in range(0, len(member_ids), ISSUE_BATCH):
+        chunk = member_ids[start : start + ISSUE_BATCH]
+        by_id = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))}
+        ids += [issue_annual_proof(by_id[i], year).id for i in chunk]
+        if progress:
+            progress(len(ids), len(member_ids))
     audit.record(
         actor, "hours.branch_proofs", branch, f"下载 {branch.name} {year} 年学时证明（{len(ids)} 份）"
     )

@@ -6,6 +6,10 @@ The job is the platform's one background-job row (:class:`~app.accounts.models.I
 :func:`app.core.imports.job_status`). ``params`` holds the branch, the year and the site root the
 request came by (the worker has no request to build the verification links from). The finished
 ZIP stays for ``PROOF_EXPORT_HOURS``; then the sweep deletes it and the job says so.
+
+Progress counts both phases, issuing then rendering (``total_rows`` is twice the certificates), and
+every progress update is the job's heartbeat (:mod:`app.accounts.jobs`): a worker that dies leaves a
+job the stale sweep fails, and its ``.part`` file removed.
 """
 
 import logging
@@ -15,8 +19,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from app.accounts import jobs
 from app.accounts.models import ImportJob, User
 from app.core import audit
 from app.core.clock import utcnow
@@ -63,7 +69,25 @@ def _set(job_id: int, **values) -> None:
     db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
 
+class _Abandoned(Exception):
+    """The job stopped running under its worker (the stale sweep failed it): stop and clean up."""
+
+
+def _beat(job_id: int, commit: Callable[[], None], **values) -> None:
+    """Save progress and the heartbeat, while the job is still running."""
+    changed = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "running")
+        .values(heartbeat_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    commit()
+    if not changed:
+        raise _Abandoned
+
+
 def _certificates(job_id: int, ids: list[int], commit: Callable[[], None]) -> Iterator[list[Certificate]]:
+    issued = len(ids)  # the first half of the progress
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(chunk))).all()
@@ -72,8 +96,20 @@ def _certificates(job_id: int, ids: list[int], commit: Callable[[], None]) -> It
         yield batch
         for certificate in batch:  # rendered: let them go (the session's other objects stay, the actor's too)
             db.session.expunge(certificate)
-        _set(job_id, processed_rows=start + len(chunk))
-        commit()
+        _beat(job_id, commit, processed_rows=issued + start + len(chunk))
+
+
+def _partial_files(job_id: int, folder: str) -> list[Path]:
+    return list(Path(folder).glob(f"proofs-{job_id}-*.part"))
+
+
+def discard_partial(job: ImportJob) -> None:
+    """A dead export's half-written ZIP (registered with the stale-job sweep)."""
+    for path in _partial_files(job.id, current_app.config["EXPORT_DIR"]):
+        path.unlink(missing_ok=True)
+
+
+jobs.on_stale(KIND, discard_partial)
 
 
 def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], None], folder: str) -> None:
@@ -86,16 +122,19 @@ def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], No
     if actor is None or branch is None or not can_manage_branch(actor, branch):
         _finish(job_id, "rejected", _("该组织已不在你的管理范围内，未生成压缩包。"), commit)
         return
-    _set(job_id, status="running")
+    _set(job_id, status="running", heartbeat_at=utcnow())
     commit()
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"proofs-{job_id}-{uuid.uuid4().hex}.zip"
     partial = path.with_suffix(".part")
+
+    def issuing(done: int, members: int) -> None:
+        _beat(job_id, commit, processed_rows=done, total_rows=2 * members)
+
     try:
-        ids = certificates.branch_proofs(branch, year, actor)
-        _set(job_id, total_rows=len(ids), processed_rows=0)
-        commit()
+        ids = certificates.branch_proofs(branch, year, actor, progress=issuing)
+        _beat(job_id, commit, total_rows=2 * len(ids), processed_rows=len(ids))
         if not ids:
             _finish(
                 job_id,
@@ -113,13 +152,18 @@ def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], No
             for chunk in certificate_pdf.stream_zip(_certificates(job_id, ids, commit), verify_url):
                 out.write(chunk)
         partial.rename(path)  # published whole, never half-written
+    except _Abandoned:
+        logger.warning("proof export %s was failed by the stale-job sweep while running: stopped", job_id)
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        return
     except Exception:
         logger.exception("proof export %s failed", job_id)
         db.session.rollback()
         partial.unlink(missing_ok=True)
         _finish(job_id, "failed", _("生成压缩包时发生意外错误，请稍后重试或联系管理员。"), commit)
         raise
-    _set(job_id, stored_path=str(path), created_count=len(ids), processed_rows=len(ids))
+    _set(job_id, stored_path=str(path), created_count=len(ids), processed_rows=2 * len(ids))
     _finish(job_id, "done", None, commit)
 
 

@@ -448,7 +448,14 @@ def test_web_import_runs_the_job_and_shows_the_result(client, login_as, org_tree
     status = client.get(job_url + "?format=json").get_json()
     assert status == {
         "success": True,
-        "data": {"status": "done", "percent": 100, "processed": 2, "total": 2, "finished": True},
+        "data": {
+            "status": "done",
+            "percent": 100,
+            "processed": 2,
+            "total": 2,
+            "finished": True,
+            "message": None,
+        },
     }
     db.session.expire_all()
     assert imported("IMP0002").branch_id == org_tree["a1"].id

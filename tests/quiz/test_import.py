@@ -315,7 +315,14 @@ def test_finding5_the_web_import_runs_on_a_worker_with_a_progress_page(login_as,
     assert re.fullmatch(r"/quiz/bank/import/\d+", job_url)
     assert client.get(job_url + "?format=json").get_json() == {
         "success": True,
-        "data": {"status": "done", "percent": 100, "processed": 2, "total": 2, "finished": True},
+        "data": {
+            "status": "done",
+            "percent": 100,
+            "processed": 2,
+            "total": 2,
+            "finished": True,
+            "message": None,
+        },
     }
     job = db.session.get(ImportJob, int(job_url.rsplit("/", 1)[1]))
     assert (job.kind, job.created_count, job.skipped_count) == ("questions", 2, 0)

@@ -219,7 +219,7 @@ def test_a_coordinator_gets_the_branch_bundle_of_their_subtree_from_a_background
     status = client.get(status_page + "?format=json").get_json()["data"]
     assert status["status"] == "done"
     assert status["finished"] is True
-    assert (status["processed"], status["total"]) == (2, 2)
+    assert (status["processed"], status["total"]) == (4, 4)  # two certificates issued, then rendered
 
     response = client.get(status_page + "/download")
     assert response.status_code == 200

@@ -210,6 +210,15 @@ class MediaStore:
         """Raise when the store cannot be used (the readiness probe)."""
         raise NotImplementedError
 
+    def check_scratch(self) -> None:
+        """The root, or (before its first use creates it) the nearest folder above it, is writable:
+        uploads and transcodes need it on either store."""
+        folder = self.root.resolve()
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise OSError("MEDIA_ROOT is not a writable folder")
+
     def response(
         self, key: str, *, max_age: int, serve_mode: str = "direct", accel_prefix: str = ""
     ) -> Response:

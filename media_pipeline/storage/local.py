@@ -94,12 +94,7 @@ class LocalMediaStore(MediaStore):
         return str(self.path(key))
 
     def check_ready(self) -> None:
-        """The root, or (before its first use creates it) the nearest folder above it, is writable."""
-        folder = self.root.resolve()
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-            raise OSError("MEDIA_ROOT is not a writable folder")
+        self.check_scratch()
 
     def response(
         self, key: str, *, max_age: int, serve_mode: str = "direct", accel_prefix: str = ""

@@ -222,6 +222,8 @@ class S3MediaStore(MediaStore):
         return f"s3://{self.bucket}/{key}"
 
     def check_ready(self) -> None:
+        """The scratch space is writable and the bucket answers (``head_bucket``)."""
+        self.check_scratch()
         self.client.head_bucket(Bucket=self.bucket)
 
     def manifest(self) -> list[dict]:

@@ -17,7 +17,7 @@ def init_app(app) -> None:
     check_visibility_timeout(app.config)
     # The store answers for itself: a writable MEDIA_ROOT, or the bucket (head_bucket) with S3.
     register_readiness_check("media", lambda: media_store().check_ready())
-    register_remote_media(_remote_media_objects, scratch=("uploads", "work", "chunks"))
+    register_remote_media(_remote_media_objects, scratch=("uploads", "work", "chunks", "cache"))
     app.register_blueprint(bp)
     app.add_template_global(state_label, "media_state_label")
     app.cli.add_command(media_cli)

@@ -146,7 +146,7 @@ def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> st
     work_dir = store.new_chunk_work_dir(asset_id, key, index)
     try:
         settings = TranscodeSettings.from_config(config)
-        with store.fetch_file(original) as source:
+        with store.fetch_file(original, shared=True) as source:  # one download per machine, not per chunk
             chunking.encode_chunk(source, plan, work_dir, settings, bounds[index])
         if keeper is not None and keeper.lost:
             raise LeaseLost(asset_id)
@@ -196,7 +196,7 @@ def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable)
         settings = TranscodeSettings.from_config(config)
         with store.fetch_folder(chunks_key(asset_id, key)) as folder:
             chunking.join_chunks(folder, len(bounds), plan, work_dir)
-        with store.fetch_file(original) as source:
+        with store.fetch_file(original, shared=True) as source:
             chunking.make_extras(source, plan, work_dir, settings)
         variants = check_variants(work_dir, plan, plan.variant_names)
         output = finish_output(work_dir, plan, variants, settings)

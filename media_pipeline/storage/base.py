@@ -18,6 +18,7 @@ and the scratch space, always a local folder of the machine doing the work::
     uploads/<upload id>.part           resumable uploads in progress
     work/<asset id>-<nonce>/           a transcode in progress; never served
     work/<asset id>-fetch-<nonce>/     a stored file or folder made available to ffmpeg (s3)
+    cache/originals/<asset id>/...     one copy of an original the chunk tasks of this machine share (s3)
 
 A transcode writes only into its work folder. Publishing puts that folder under a new key
 ``assets/<id>/<time>-<nonce>`` (one ``rename`` on local; an upload of every file on s3), after which
@@ -178,8 +179,10 @@ class MediaStore:
         :class:`FileExistsError` when a whole folder is there already."""
         raise NotImplementedError
 
-    def fetch_file(self, key: str):
-        """``with store.fetch_file(key) as path``: the stored file as a local path."""
+    def fetch_file(self, key: str, *, shared: bool = False):
+        """``with store.fetch_file(key) as path``: the stored file as a local path. ``shared``: many
+        tasks of this machine read it (a chunked ladder's original, once per chunk), so one copy is
+        kept for them all rather than one download each."""
         raise NotImplementedError
 
     def fetch_folder(self, key: str):

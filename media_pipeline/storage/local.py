@@ -62,7 +62,7 @@ class LocalMediaStore(MediaStore):
         _fsync_dir(target.parent)
 
     @contextmanager
-    def fetch_file(self, key: str) -> Iterator[Path]:
+    def fetch_file(self, key: str, *, shared: bool = False) -> Iterator[Path]:
         yield self.path(key)
 
     @contextmanager

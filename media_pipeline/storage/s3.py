@@ -62,6 +62,8 @@ class S3MediaStore(MediaStore):
     is_remote = True
     #: Files uploaded at once when a folder is stored or fetched.
     THREADS = 8
+    #: A shared copy unused this long is removed from the machine (longer than any transcode).
+    CACHE_SECONDS = 6 * 3600
 
     def __init__(self, root: str | os.PathLike, client, bucket: str):
         super().__init__(root)
@@ -160,12 +162,54 @@ class S3MediaStore(MediaStore):
         return target
 
     @contextmanager
-    def fetch_file(self, key: str) -> Iterator[Path]:
+    def fetch_file(self, key: str, *, shared: bool = False) -> Iterator[Path]:
+        if shared:
+            yield self._cached(key)
+            return
         scratch = self._scratch_fetch_dir(key)
         try:
             yield self.download(key, scratch)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _cached(self, key: str) -> Path:
+        """The machine's one copy of a stored file, under ``cache/<key>`` of the scratch space: used
+        while its ETag still matches the object's, replaced in one ``rename`` otherwise (a reader of
+        the old copy keeps reading it), and removed once unused for ``CACHE_SECONDS``."""
+        self._prune_cache()
+        try:
+            etag = self.client.head_object(Bucket=self.bucket, Key=key)["ETag"].strip('"')
+        except self._errors() as exc:
+            if self._status(exc) != 404:
+                raise
+            return self.root / "cache" / key  # not there: a path that is no file, as fetch_file gives
+        target = self.root / "cache" / key
+        marker = target.with_name(target.name + ".etag")
+        try:
+            if target.is_file() and marker.read_text() == etag:
+                os.utime(target)  # in use: not pruned
+                return target
+        except OSError:
+            pass
+        scratch = self._scratch_fetch_dir(key)
+        try:
+            fresh = self.download(key, scratch)
+            (scratch / "etag").write_text(etag)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(fresh, target)  # one filesystem: the scratch space
+            os.replace(scratch / "etag", marker)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return target
+
+    def _prune_cache(self) -> None:
+        now = time.time()
+        for path in (self.root / "cache").rglob("*"):
+            try:
+                if path.is_file() and now - path.stat().st_mtime > self.CACHE_SECONDS:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
 
     @contextmanager
     def fetch_folder(self, key: str) -> Iterator[Path]:

@@ -18,6 +18,7 @@ from media_pipeline.storage import S3MediaStore
 from tests.conftest import media_on_s3
 from tests.core.test_backup import instance
 from tests.helpers import config_set, fetch_url
+from tests.media_pipeline.test_chunks import chunked, long_source  # noqa: F401
 from tests.media_pipeline.test_playback import bare, lesson_media, path, playback_of, uris  # noqa: F401
 from tests.media_pipeline.test_transcode import check_outputs
 
@@ -91,6 +92,38 @@ def test_an_expired_token_gets_no_redirect(app, client, lesson_media, clock):  #
     assert expires <= 660  # min(the token's remaining life, 1 h)
     clock.advance(timedelta(minutes=12).total_seconds())
     assert player.get(path(segment_url)).status_code == 403
+
+
+def test_the_chunk_tasks_of_one_machine_download_the_original_once(
+    app,
+    own_bucket,
+    long_source,  # noqa: F811 -- test_chunks's fixtures, imported
+    chunked,  # noqa: F811
+    monkeypatch,
+):
+    asset = services.ingest_file(
+        long_source, "lecture.mp4", None, None, move=False, commit=db.session.commit, enqueue=lambda _id: None
+    )
+    downloads: list[str] = []
+    real = S3MediaStore.download
+
+    def counted(self, key, target):
+        downloads.append(key)
+        return real(self, key, target)
+
+    monkeypatch.setattr(S3MediaStore, "download", counted)
+    jobs: list[services.ChunkJob] = []
+    assert (
+        services.process_asset(asset.id, holder="w", commit=db.session.commit, dispatch=jobs.append)
+        == "chunked"
+    )
+    downloads.clear()  # the splitting run read it once; now the chunk tasks and the join
+    job = jobs[-1]
+    outcomes = [services.encode_chunk(asset.id, job.key, i, commit=db.session.commit) for i in job.todo]
+    assert outcomes[-1] == "join"
+    assert services.join_asset_chunks(asset.id, job.key, commit=db.session.commit) == "ready"
+    assert downloads.count(asset.original_path) == 1  # not once per chunk
+    check_outputs(db.session.get(MediaAsset, asset.id, populate_existing=True))
 
 
 def _publish_with_a_crash_mid_upload(monkeypatch, asset_id: int) -> None:

@@ -59,6 +59,16 @@ class Config:
     CELERY_BEAT_SCHEDULE_FILE = _env("CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule"))
 
     MEDIA_ROOT = _env("MEDIA_ROOT", str(VAR_DIR / "media"))
+    #: Where originals and renditions live (media_pipeline/storage.py): "local" (MEDIA_ROOT, the
+    #: embedded default) or "s3" (a bucket of any S3-compatible service; MEDIA_ROOT is then only the
+    #: machine's scratch space for uploads in progress and transcodes).
+    MEDIA_STORAGE = _env("MEDIA_STORAGE", "local")
+    #: The S3 service (empty: AWS itself), bucket, credentials and region, for MEDIA_STORAGE=s3.
+    MEDIA_S3_ENDPOINT_URL = _env("MEDIA_S3_ENDPOINT_URL", "")
+    MEDIA_S3_BUCKET = _env("MEDIA_S3_BUCKET", "hongke-media")
+    MEDIA_S3_ACCESS_KEY = _env("MEDIA_S3_ACCESS_KEY", "")
+    MEDIA_S3_SECRET_KEY = _env("MEDIA_S3_SECRET_KEY", "")
+    MEDIA_S3_REGION = _env("MEDIA_S3_REGION", "us-east-1")
     SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(VAR_DIR / "search"))
     IMPORT_DIR = _env("IMPORT_DIR", str(VAR_DIR / "imports"))
     #: Files background exports write (a branch's 学时证明 ZIP), deleted when they expire.

@@ -4,14 +4,20 @@ workers, and protected serving. It knows nothing of courses: it sends ``media_re
 
 
 def init_app(app) -> None:
+    from app.core.backup import register_remote_media
     from app.core.tasks import schedule
+    from app.portal.probes import register_readiness_check
     from media_pipeline import models, tasks  # noqa: F401 -- the tables and the tasks
     from media_pipeline.cli import media_cli
+    from media_pipeline.services.common import media_store
     from media_pipeline.services.reading import state_label
     from media_pipeline.tasks import check_visibility_timeout
     from media_pipeline.views import bp
 
     check_visibility_timeout(app.config)
+    # The store answers for itself: a writable MEDIA_ROOT, or the bucket (head_bucket) with S3.
+    register_readiness_check("media", lambda: media_store().check_ready())
+    register_remote_media(_remote_media_objects, scratch=("uploads", "work", "chunks", "cache"))
     app.register_blueprint(bp)
     app.add_template_global(state_label, "media_state_label")
     app.cli.add_command(media_cli)
@@ -20,3 +26,11 @@ def init_app(app) -> None:
     schedule(
         app, "media-sweep", "media_pipeline.sweep", float(app.config["MEDIA_SWEEP_SECONDS"]), queue="default"
     )
+
+
+def _remote_media_objects() -> list[dict] | None:
+    """For ``flask backup``: the bucket's objects (key, size, ETag) with S3; ``None`` for local."""
+    from media_pipeline.services.common import media_store
+
+    store = media_store()
+    return store.manifest() if store.is_remote else None

@@ -12,8 +12,11 @@ of every rung encoded by its own task, and the parts joined into one ladder.
   the poster and thumbnails are single frames read with input seeking (no second decode of the
   source); the MP4 fallback is then remuxed as usual (:func:`media_pipeline.transcode.finish_output`).
 
-A chunk's folder is published by one rename once complete, so a chunk that is there is done and
-is never redone; the join only starts when every chunk is there.
+A chunk's folder is stored once complete (one rename on the local store; on object storage an
+upload with its master playlist last, so a chunk whose master is there is whole), so a chunk that
+is there is done and is never redone; the join only starts when every chunk is there. The parts live
+in the store (``chunks/<asset>/<plan key>/``, :mod:`media_pipeline.services.chunks`), so the join
+reaches them from any machine: it fetches the folder and joins locally.
 """
 
 import json
@@ -60,27 +63,27 @@ def chunk_bounds(
     return [(start, (cuts[i + 1] - start) if i + 1 < len(cuts) else None) for i, start in enumerate(cuts)]
 
 
-def write_manifest(folder: Path, bounds: list[tuple[float, float | None]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps({"bounds": bounds}))
-    os.replace(tmp, folder / MANIFEST)
+def manifest_text(bounds: list[tuple[float, float | None]]) -> str:
+    return json.dumps({"bounds": bounds})
 
 
-def read_manifest(folder: Path) -> list[tuple[float, float | None]] | None:
+def parse_manifest(text: str | None) -> list[tuple[float, float | None]] | None:
     try:
-        data = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
+        data = json.loads(text) if text is not None else None
+        bounds = data["bounds"] if data is not None else None
+    except (ValueError, TypeError, KeyError):
         return None
-    return [(float(start), None if length is None else float(length)) for start, length in data["bounds"]]
+    if bounds is None:
+        return None
+    return [(float(start), None if length is None else float(length)) for start, length in bounds]
+
+
+def chunk_name(index: int) -> str:
+    return f"chunk_{index:04d}"
 
 
 def chunk_dir(folder: Path, index: int) -> Path:
-    return folder / f"chunk_{index:04d}"
-
-
-def done_chunks(folder: Path, count: int) -> set[int]:
-    return {i for i in range(count) if (chunk_dir(folder, i) / MASTER_PLAYLIST).is_file()}
+    return folder / chunk_name(index)
 
 
 def encode_chunk(
@@ -93,18 +96,6 @@ def encode_chunk(
 ) -> None:
     """Every rung of one chunk into ``work_dir`` (checked complete)."""
     encode_rungs(source, plan, work_dir, settings, None, extras=False, on_progress=on_progress, span=span)
-
-
-def publish_chunk(work_dir: Path, folder: Path, index: int) -> bool:
-    """Rename a finished chunk into place; ``False`` when another run published it first."""
-    try:
-        os.rename(work_dir, chunk_dir(folder, index))
-    except OSError:
-        if (chunk_dir(folder, index) / MASTER_PLAYLIST).is_file():
-            shutil.rmtree(work_dir, ignore_errors=True)
-            return False
-        raise
-    return True
 
 
 def _segments(playlist: Path) -> list[tuple[float, str]]:

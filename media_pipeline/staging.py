@@ -1,7 +1,7 @@
 """The ladder in stages (issue 20): watchable first, and what a crash cannot take back.
 
 A video's ladder is made in up to two ffmpeg commands, each into its own work folder and each
-published by one atomic rename (see :mod:`media_pipeline.storage`):
+published under a new key that the asset's row is then switched to (see :mod:`media_pipeline.storage`):
 
 1. **first playable**: the copied top rung when the source is browser-ready (seconds); else the
    source remuxed into the MP4 fallback when it plays as it is (seconds, see
@@ -14,6 +14,16 @@ published by one atomic rename (see :mod:`media_pipeline.storage`):
 A run that starts after a crash finds the rungs the dead run published (``output_partial``) and
 only makes the others. Members keep playing the folder they loaded; the sweeper removes replaced
 folders after a grace period.
+
+With object storage (``MEDIA_STORAGE=s3``) the published folder is **downloaded** into the worker's
+scratch space (:meth:`~media_pipeline.storage.MediaStore.fetch_folder`) and everything here reads it
+as on the local store; its rungs are hard-linked into the work folder and uploaded again under the
+new prefix. Chosen over server-side ``CopyObject`` because it keeps one code path for both stores
+(``published_rungs``, ``check_variants`` and the master's entries read local files, and the new
+prefix is written by the same :meth:`~media_pipeline.storage.MediaStore.put_folder` as every other
+output), and because what is reused is small: the first playable rung (the lowest one, or the copied
+top rung of a short browser-ready source). The price is one download and one upload of those rungs
+per resumed or staged run, on the worker's network link instead of inside the storage service.
 """
 
 import os

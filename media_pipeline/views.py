@@ -16,6 +16,11 @@ token (no cookie: native apps, CDNs), with the same check for that member (see `
 For nginx, set ``MEDIA_SERVE_MODE=x-accel-redirect`` and add::
 
     location /_protected_media/ { internal; alias /path/to/MEDIA_ROOT/; }
+
+With ``MEDIA_STORAGE=s3`` the same URLs and the same checks answer: playlists are read from the
+bucket and served by the app, and segments, the MP4 fallback, the poster and thumbnails are a 302 to
+a presigned GET URL of the object that expires with the answer's cache lifetime (at most an hour,
+never after the playback token).
 """
 
 # Views alike in shape to other blueprints' views by design (load, authorise, one service, commit,
@@ -23,7 +28,6 @@ For nginx, set ``MEDIA_SERVE_MODE=x-accel-redirect`` and add::
 
 import re
 from pathlib import PurePosixPath
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import (
@@ -35,7 +39,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -49,6 +52,7 @@ from app.extensions import db
 from media_pipeline import playback, services
 from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset
 from media_pipeline.probe import MediaInputError
+from media_pipeline.storage import MIME_TYPES
 from media_pipeline.tasks import queue_asset
 
 bp = Blueprint(
@@ -60,15 +64,6 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-#: What may be served from a published folder, and as what. Anything else (the ffmpeg log) is 404.
-MIME_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".jpg": "image/jpeg",
-}
 _OUTPUT_KEY = re.compile(r"^\d{1,12}-[0-9a-f]{12}$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
@@ -292,7 +287,7 @@ def serve(asset_id: int, key: str, filename: str):
     if not current_user.is_authenticated:
         abort(401)
     asset = get_asset_for(asset_id, current_user)
-    response = _send_output(asset, key, filename)
+    response = _send_output(asset, key, filename, 3600)
     response.cache_control.private = True
     response.cache_control.public = False
     response.cache_control.max_age = 3600
@@ -312,34 +307,31 @@ def serve_signed(token: str, asset_id: int, key: str, filename: str):
     asset = db.session.get(MediaAsset, asset_id)
     if viewer is None or not viewer.is_active or asset is None or not services.can_view_asset(viewer, asset):
         abort(403)
-    response = _send_output(asset, key, filename)
+    max_age = min(3600, playback.seconds_left(grant))
+    response = _send_output(asset, key, filename, max_age)
     response.cache_control.public = True
     response.cache_control.private = False
-    response.cache_control.max_age = min(3600, playback.seconds_left(grant))
+    response.cache_control.max_age = max_age
     return response
 
 
-def _send_output(asset: MediaAsset, key: str, filename: str) -> Response:
-    """The file, or 404 for anything not a published output; Range requests get 206 (Werkzeug's
-    conditional responses), or nginx / Apache send the bytes in the X-Accel-Redirect / X-Sendfile
-    modes. Output folders are immutable (a retranscode publishes a new key), so caching is safe."""
+def _send_output(asset: MediaAsset, key: str, filename: str, max_age: int) -> Response:
+    """The file, or 404 for anything not a published output, as the store answers it (see
+    :meth:`media_pipeline.storage.MediaStore.response`; a presigned URL lives ``max_age`` seconds).
+    Output folders are immutable (a retranscode publishes a new key), so caching is safe."""
     suffix = PurePosixPath(filename).suffix.lower()
     if not _OUTPUT_KEY.match(key) or suffix not in MIME_TYPES:
         abort(404)
     store = services.media_store()
-    path = store.resolve_output(f"assets/{asset.id}/{key}", filename)
-    if path is None:
+    stored = store.output_file(f"assets/{asset.id}/{key}", filename)
+    if stored is None:
         abort(404)
-    mimetype = MIME_TYPES[suffix]
-    mode = current_app.config["MEDIA_SERVE_MODE"]
-    if mode == "x-accel-redirect":
-        response = Response(mimetype=mimetype)
-        prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
-        response.headers["X-Accel-Redirect"] = quote(f"{prefix}/{store.relative(path)}")
-    elif mode == "x-sendfile":
-        response = Response(mimetype=mimetype)
-        response.headers["X-Sendfile"] = str(path)
-    else:
-        response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=3600)
+    config = current_app.config
+    response = store.response(
+        stored,
+        max_age=max_age,
+        serve_mode=config["MEDIA_SERVE_MODE"],
+        accel_prefix=config["MEDIA_ACCEL_PREFIX"],
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,7 +1,9 @@
 """Shared fixtures: one app and one migrated schema per session, a rolled-back transaction per test.
 
 Set ``DATABASE_URL`` to run the suite against PostgreSQL; SQLite (a file in a temporary folder)
-is the default. The schema is built by the Alembic migrations, never by ``create_all``.
+is the default. The schema is built by the Alembic migrations, never by ``create_all``. Set
+``MEDIA_STORAGE=s3`` to keep media in a bucket of a SeaweedFS S3 server the run starts (a local
+folder is the default).
 """
 
 import os
@@ -20,6 +22,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts import services as account_services
 from app.accounts.models import Role
+from app.config import Config as BaseConfig
 from app.config import TestConfig
 from app.core.tasks import init_celery
 from app.extensions import db
@@ -70,8 +73,42 @@ def database_url(tmp_root):
         yield f"sqlite:///{tmp_root / 'test.sqlite'}"
 
 
+def media_on_s3() -> bool:
+    return os.environ.get("MEDIA_STORAGE", "local").lower() == "s3"
+
+
 @pytest.fixture(scope="session")
-def app(database_url, tmp_root):
+def s3_server(tmp_root):
+    """With ``MEDIA_STORAGE=s3``: a SeaweedFS S3 server of this run (``None`` otherwise), and the
+    settings of every app the session builds pointed at a bucket of it; worker processes started
+    by tests inherit them through the environment."""
+    if not media_on_s3():
+        yield None
+        return
+    from tests.s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_root / "seaweedfs").start()
+    settings = server.settings(server.create_bucket())
+    saved_env = {name: os.environ.get(name) for name in settings}
+    saved_config = {name: getattr(BaseConfig, name) for name in settings}
+    os.environ.update(settings)
+    for name, value in settings.items():
+        setattr(BaseConfig, name, value)
+    try:
+        yield server
+    finally:
+        for name, value in saved_config.items():
+            setattr(BaseConfig, name, value)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_root, s3_server):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         MEDIA_ROOT = str(tmp_root / "media")

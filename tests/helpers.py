@@ -92,3 +92,72 @@ def chinese_pdf(pages: list[list[str]], *, size: int = 28) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+_STORED_COPIES: list[str] = []
+
+
+def stored_path(key: str):
+    """A file or folder of the media store as a local path, to read what was stored: the store's
+    own path on the local store; with S3, a copy in a temporary folder (removed at exit), outside
+    the store's scratch space so that "nothing left in work/" still holds."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from media_pipeline import services
+
+    store = services.media_store()
+    if not store.is_remote:
+        return store.path(key)
+    if not _STORED_COPIES:
+        atexit.register(lambda: [shutil.rmtree(p, ignore_errors=True) for p in _STORED_COPIES])
+    folder = tempfile.mkdtemp(prefix="hongke-stored-")
+    _STORED_COPIES.append(folder)
+    return store.download(key, Path(folder))
+
+
+def media_on_s3() -> bool:
+    from media_pipeline import services
+
+    return services.media_store().is_remote
+
+
+def same_stored_file(first, second) -> bool:
+    """Two published files are one reused file: the very same file (hard-linked, one inode) on the
+    local store; the same bytes with S3 (reused by download and upload, not encoded again)."""
+    if not media_on_s3():
+        return first.stat().st_ino == second.stat().st_ino
+    return first.read_bytes() == second.read_bytes()
+
+
+class Fetched:
+    """What a player got from a URL outside the app (a presigned object URL): status, body, headers."""
+
+    def __init__(self, status_code: int, data: bytes, headers):
+        self.status_code, self.data, self.headers = status_code, data, headers
+        self.mimetype = (headers.get("Content-Type") or "").split(";")[0].strip()
+
+
+def fetch_url(url: str, headers: dict | None = None) -> Fetched:
+    """GET an absolute URL with no cookie and no header but ``headers`` (a native player)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 -- the test's own server
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return Fetched(answer.status, answer.read(), answer.headers)
+    except urllib.error.HTTPError as exc:
+        return Fetched(exc.code, exc.read(), exc.headers)
+
+
+def get_media(client, url: str, headers: dict | None = None):
+    """GET a media URL as a player does: the app's answer, or, when the app answers with a 302 to
+    an object's presigned URL (media on S3), what that URL answers to a request with no cookie."""
+    response = client.get(url, headers=headers or {})
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and location.startswith(("http://", "https://")):
+        return fetch_url(location, headers)
+    return response

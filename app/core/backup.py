@@ -10,6 +10,12 @@ A backup is a folder::
     PATH/database.pgdump    PostgreSQL: ``pg_dump --format=custom`` (one transaction, consistent)
     PATH/media/...          the local media store's files (MEDIA_ROOT), as they were
 
+With media on object storage (``MEDIA_STORAGE=s3``) no object of the bucket is copied: the manifest
+lists them instead (key, size, ETag), the bucket being backed up by the storage service's own means
+(versioning, replication); restore then checks that the bucket still holds every one of them. The
+files other domains keep under MEDIA_ROOT are copied as always, the media pipeline's scratch space
+(uploads in progress, transcodes) is not.
+
 Restore checks every checksum before it writes anything, refuses a database or media folder that
 already holds data (it restores into an empty instance, it never merges), and ends by verifying
 the hours ledger's hash chains, so a snapshot taken of a tampered ledger is caught on the way back.
@@ -56,6 +62,20 @@ def register_integrity_check(name: str, check: Callable[[], Iterable[str]]) -> N
 def integrity_checks() -> dict[str, Callable[[], Iterable[str]]]:
     """The registered checks by name (the nightly verification runs them all)."""
     return dict(_integrity_checks)
+
+
+#: The media store's object listing when it is not a local folder: a callable returning
+#: ``[{"key", "size", "etag"}, ...]``, or ``None`` for a local store (whose files are copied), and
+#: the MEDIA_ROOT folders that are then scratch space only. The media domain registers it.
+_remote_media: list[tuple[Callable[[], list[dict] | None], tuple[str, ...]]] = []
+
+
+def register_remote_media(listing: Callable[[], list[dict] | None], scratch: tuple[str, ...] = ()) -> None:
+    _remote_media[:] = [(listing, scratch)]
+
+
+def _remote_media_objects() -> list[dict] | None:
+    return _remote_media[0][0]() if _remote_media else None
 
 
 @dataclass(frozen=True)
@@ -155,8 +175,12 @@ def create_backup(target: Path) -> dict:
     target.mkdir(parents=True, exist_ok=True)
     db.session.rollback()  # the dump reads committed data only, on a connection of its own
     database_file, counts, revision = _dump_database(target)
+    media_objects = _remote_media_objects()
+    scratch = set(_remote_media[0][1]) if media_objects is not None else set()
     media_root = Path(current_app.config["MEDIA_ROOT"])
     for source in _files_below(media_root):
+        if source.relative_to(media_root).parts[0] in scratch:
+            continue
         copy = target / MEDIA_DIR / source.relative_to(media_root)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, copy)
@@ -171,6 +195,8 @@ def create_backup(target: Path) -> dict:
         "row_counts": counts,
         "files": files,
     }
+    if media_objects is not None:
+        manifest["media_objects"] = media_objects
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 
@@ -248,11 +274,30 @@ def _restore_media(source: Path) -> int:
     return copied
 
 
+def _check_remote_media(saved: list[dict]) -> None:
+    """A backup of media on object storage: the bucket must still hold every object it lists."""
+    present = _remote_media_objects()
+    if present is None:
+        raise BackupError(_("该备份的媒体文件在对象存储中：请先将 MEDIA_STORAGE 设为 s3 并配置存储桶。"))
+    have = {item["key"]: item["etag"] for item in present}
+    missing = [item["key"] for item in saved if have.get(item["key"]) != item["etag"]]
+    if missing:
+        raise BackupError(
+            _(
+                "对象存储中缺少备份所列的 %(n)s 个媒体对象（如 %(key)s），未恢复任何内容。",
+                n=len(missing),
+                key=missing[0],
+            )
+        )
+
+
 def restore_backup(source: Path) -> dict:
     """Restore ``source`` into this (empty) instance; return the manifest restored."""
     manifest = read_manifest(source)
     if not _instance_is_empty():
         raise BackupError(_("当前数据库已有数据：只能恢复到空的实例（新建数据库后再恢复）。"))
+    if "media_objects" in manifest:
+        _check_remote_media(manifest["media_objects"])
     _restore_media(source)
     _restore_database(source, manifest)
     restored = row_counts()

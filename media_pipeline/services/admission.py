@@ -1,8 +1,6 @@
 """Admission: create the asset, store the original, probe it, queue it; and re-runs."""
 
 import logging
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,18 +80,19 @@ def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -
     """Probe the original: ``True`` and the asset ``transcoding`` (ready to queue), or ``False``
     and the asset ``failed`` with the reason. :class:`MediaToolError` if ffprobe itself failed."""
     asset.status = AssetStatus.PROBING
-    source = media_store().path(asset.original_path)
+    original = asset.original_path
     db.session.flush()
     if commit:
         commit()  # "probing" is visible to others, and no transaction stays open while ffprobe runs
     config = current_app.config
     try:
-        facts = probe_file(
-            source,
-            config["FFPROBE_BIN"],
-            config["MEDIA_PROBE_TIMEOUT_SECONDS"],
-            ProbeLimits.from_config(config),
-        )
+        with media_store().fetch_file(original) as source:
+            facts = probe_file(
+                source,
+                config["FFPROBE_BIN"],
+                config["MEDIA_PROBE_TIMEOUT_SECONDS"],
+                ProbeLimits.from_config(config),
+            )
     except MediaInputError as exc:
         fail_asset(asset, str(exc), actor)
         return False
@@ -124,12 +123,9 @@ def ingest_file(
     size = source.stat().st_size
     asset = create_asset(filename, size, owner, actor, upload.purpose if upload else AssetPurpose.LESSON)
     store = media_store()
-    target = store.original_for(asset.id, filename)
-    if move:
-        os.replace(source, target)
-    else:
-        shutil.copyfile(source, target)  # streams in blocks
-    asset.original_path = store.relative(target)
+    key = store.original_key(asset.id, filename)
+    store.store_file(source, key, move=move)
+    asset.original_path = key
     if upload is not None:
         upload.asset_id = asset.id
     db.session.flush()
@@ -149,7 +145,7 @@ def ingest_file(
 def prepare_rerun(asset: MediaAsset, actor) -> MediaAsset:
     """Make a finished (or stuck) asset run again from its original: ``flask media retranscode``
     and the trainer's "重新转码" button. The current outputs stay served until the new ones land."""
-    if asset.original_path is None or not media_store().path(asset.original_path).is_file():
+    if asset.original_path is None or not media_store().is_file(asset.original_path):
         raise MediaInputError(_("原始文件已按保留期限删除，无法重新转码，请重新上传。"))
     if asset.lease_is_live():
         raise MediaInputError(_("该音视频正在处理中，请稍后再试。"))

@@ -5,12 +5,15 @@ join tasks (``chunks:<asset>:<key>``). Every chunk task renews it while it encod
 sees a live lease; when every worker on the asset dies the lease lapses and the sweeper queues the
 asset again as for any dead run. That run finds the same split (the key is the plan's), skips the
 chunks already published and hands out only the others (or the join, when none is missing).
-Chunk folders live in ``chunks/<asset>/<key>/`` (outside ``work/``, which a new run clears).
+Chunk folders live in the store under ``chunks/<asset>/<key>/`` (outside ``work/``, which a new run
+clears): on object storage a work prefix of the bucket, so that each chunk task, on any machine,
+fetches the original, encodes into its local scratch space and stores its part there, and the join,
+on any machine, fetches the parts, joins them locally and publishes as every transcode does. The
+bucket's parts are removed once the ladder is published (or by the sweeper, when the asset ended).
 """
 
 import hashlib
 import logging
-import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +34,8 @@ from media_pipeline.services.leases import (
     release_lease,
     renew_lease,
 )
-from media_pipeline.transcode import TranscodeSettings, check_variants, finish_output
+from media_pipeline.storage import MediaStore
+from media_pipeline.transcode import MASTER_PLAYLIST, TranscodeSettings, check_variants, finish_output
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +69,19 @@ def chunk_key(plan: LadderPlan, config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def chunks_folder(asset_id: int, key: str) -> Path:
-    return media_store().root / "chunks" / str(asset_id) / key
+def chunks_key(asset_id: int, key: str) -> str:
+    """The store key of one plan's chunk parts."""
+    return f"chunks/{asset_id}/{key}"
+
+
+def _manifest(store: MediaStore, asset_id: int, key: str):
+    return chunking.parse_manifest(store.read_text(f"{chunks_key(asset_id, key)}/{chunking.MANIFEST}"))
+
+
+def _done_chunks(store: MediaStore, asset_id: int, key: str, count: int) -> set[int]:
+    """The chunks stored whole (their master playlist, stored last, is there)."""
+    folder = chunks_key(asset_id, key)
+    return {i for i in range(count) if store.is_file(f"{folder}/{chunking.chunk_name(i)}/{MASTER_PLAYLIST}")}
 
 
 def chunk_holder(asset_id: int, key: str) -> str:
@@ -76,17 +91,16 @@ def chunk_holder(asset_id: int, key: str) -> str:
 def split_asset(asset_id: int, holder: str, source: Path, plan: LadderPlan) -> ChunkJob:
     """Split (or find the split of) the source and pass the lease to the chunk holder. Flushes
     only; the caller commits before queueing the job."""
-    config = current_app.config
+    config, store = current_app.config, media_store()
     key = chunk_key(plan, config)
-    folder = chunks_folder(asset_id, key)
-    bounds = chunking.read_manifest(folder)
+    bounds = _manifest(store, asset_id, key)
     if bounds is None:
-        for stale in folder.parent.glob("*"):  # another plan's chunks: not ours to finish
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in store.subfolders(f"chunks/{asset_id}"):  # another plan's chunks: not ours to finish
+            store.delete(chunks_key(asset_id, stale))
         keyframes = keyframe_times(source, config["FFPROBE_BIN"], config["MEDIA_PROBE_TIMEOUT_SECONDS"])
         bounds = chunking.chunk_bounds(keyframes, plan.duration, float(config["MEDIA_CHUNK_SECONDS"]))
-        chunking.write_manifest(folder, bounds)
-    done = chunking.done_chunks(folder, len(bounds))
+        store.write_text(f"{chunks_key(asset_id, key)}/{chunking.MANIFEST}", chunking.manifest_text(bounds))
+    done = _done_chunks(store, asset_id, key, len(bounds))
     todo = [i for i in range(len(bounds)) if i not in done]
     shared = chunk_holder(asset_id, key)
     if not renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"], progress=_progress(done, bounds)):
@@ -105,22 +119,22 @@ def _progress(done: set[int], bounds: list) -> int:
 def _load(asset_id: int, key: str):
     asset = db.session.get(MediaAsset, asset_id)
     if asset is None or asset.is_finished or asset.lease_holder != chunk_holder(asset_id, key):
-        return None, None, None
-    folder = chunks_folder(asset_id, key)
-    return asset, folder, chunking.read_manifest(folder)
+        return None, None
+    return asset, _manifest(media_store(), asset_id, key)
 
 
 def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> str:
     """Encode chunk ``index`` unless it is there already. Returns ``"join"`` when this was the
     last chunk missing (the caller queues the join), ``"encoded"``, ``"done"`` (nothing to do)."""
-    asset, folder, bounds = _load(asset_id, key)
+    asset, bounds = _load(asset_id, key)
     if asset is None or bounds is None or index >= len(bounds):
         db.session.rollback()
         return "done"
-    holder, config = chunk_holder(asset_id, key), current_app.config
-    if chunking.chunk_dir(folder, index).is_dir():
+    holder, config, store = chunk_holder(asset_id, key), current_app.config, media_store()
+    part = f"{chunks_key(asset_id, key)}/{chunking.chunk_name(index)}"
+    if store.is_file(f"{part}/{MASTER_PLAYLIST}"):
         return "done"
-    source = media_store().path(asset.original_path)
+    original = asset.original_path
     plan = chunk_plan(asset)
     commit()
     keeper = None
@@ -129,57 +143,61 @@ def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> st
             current_app._get_current_object(), asset_id, holder, config["MEDIA_LEASE_SECONDS"]
         )
         keeper.__enter__()
-    work_dir = media_store().root / "chunks" / str(asset_id) / f".{key}-{index}-{secrets.token_hex(6)}"
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
+    work_dir = store.new_chunk_work_dir(asset_id, key, index)
     try:
         settings = TranscodeSettings.from_config(config)
-        chunking.encode_chunk(source, plan, work_dir, settings, bounds[index])
+        with store.fetch_file(original, shared=True) as source:  # one download per machine, not per chunk
+            chunking.encode_chunk(source, plan, work_dir, settings, bounds[index])
         if keeper is not None and keeper.lost:
             raise LeaseLost(asset_id)
-        chunking.publish_chunk(work_dir, folder, index)
+        _store_chunk(store, work_dir, part)
     finally:
         if keeper is not None:
             keeper.__exit__(None, None, None)
         shutil.rmtree(work_dir, ignore_errors=True)
-    done = chunking.done_chunks(folder, len(bounds))
+    done = _done_chunks(store, asset_id, key, len(bounds))
     renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"], progress=_progress(done, bounds))
     commit()
-    if len(done) == len(bounds) and _claim_join(folder):
+    if len(done) == len(bounds) and store.claim(f"{chunks_key(asset_id, key)}/join.claimed"):
         return "join"
     return "encoded"
 
 
-def _claim_join(folder: Path) -> bool:
-    """Only one of the chunks finishing together queues the join (the one whose mkdir wins)."""
+def _store_chunk(store: MediaStore, work_dir: Path, part: str) -> bool:
+    """Store a finished chunk; ``False`` when another run stored it first. Only one of the chunks
+    finishing together then queues the join: the one whose claim of ``join.claimed`` wins (a
+    ``mkdir``, or a conditional write on object storage)."""
     try:
-        (folder / "join.claimed").mkdir()
-    except FileExistsError:
-        return False
+        store.put_folder(work_dir, part)
+    except OSError:
+        if store.is_file(f"{part}/{MASTER_PLAYLIST}"):
+            return False
+        raise
     return True
 
 
 def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable) -> str:
     """Join every chunk into the ladder, make the extras and the fallback, and publish (ready)."""
-    asset, folder, bounds = _load(asset_id, key)
+    asset, bounds = _load(asset_id, key)
     if asset is None or bounds is None:
         db.session.rollback()
         return "done"
-    holder, config = chunk_holder(asset_id, key), current_app.config
-    if len(chunking.done_chunks(folder, len(bounds))) < len(bounds):
+    holder, config, store = chunk_holder(asset_id, key), current_app.config, media_store()
+    if len(_done_chunks(store, asset_id, key, len(bounds))) < len(bounds):
         return "waiting"
     if not acquire_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"]):
         db.session.rollback()
         return "busy"
-    source = media_store().path(asset.original_path)
+    original = asset.original_path
     plan = chunk_plan(asset)
     commit()
-    store = media_store()
     work_dir = store.new_work_dir(asset_id)
     try:
         settings = TranscodeSettings.from_config(config)
-        chunking.join_chunks(folder, len(bounds), plan, work_dir)
-        chunking.make_extras(source, plan, work_dir, settings)
+        with store.fetch_folder(chunks_key(asset_id, key)) as folder:
+            chunking.join_chunks(folder, len(bounds), plan, work_dir)
+        with store.fetch_file(original, shared=True) as source:
+            chunking.make_extras(source, plan, work_dir, settings)
         variants = check_variants(work_dir, plan, plan.variant_names)
         output = finish_output(work_dir, plan, variants, settings)
         if not renew_lease(asset_id, holder, config["MEDIA_LEASE_SECONDS"]):
@@ -191,5 +209,5 @@ def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable)
     finally:
         if work_dir is not None:
             store.remove(work_dir)
-    shutil.rmtree(folder.parent, ignore_errors=True)
+    store.delete(f"chunks/{asset_id}")
     return "ready"

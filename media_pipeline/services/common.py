@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from media_pipeline.probe import MediaInputError, MediaToolError
-from media_pipeline.storage import MediaStore
+from media_pipeline.storage import MediaStore, make_store
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ class LeaseLost(RuntimeError):
 
 
 def media_store() -> MediaStore:
-    return MediaStore(current_app.config["MEDIA_ROOT"])
+    """The store the settings name (``MEDIA_STORAGE``): local folder or S3 bucket."""
+    return make_store(current_app.config)
 
 
 def human_size(size: int) -> str:

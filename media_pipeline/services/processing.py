@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 
 def _publish(asset: MediaAsset, work_dir: Path, output: TranscodeOutput, *, final: bool) -> None:
-    """Point the asset at a published folder: the whole ladder (``final``: ready), or its first
-    rungs (watchable first: members can play while the rest is made)."""
+    """Store the work folder under a new key and point the asset at it (the caller commits: the
+    switch is one transaction): the whole ladder (``final``: ready), or its first rungs (watchable
+    first: members can play while the rest is made)."""
     store = media_store()
     relative = store.publish(work_dir, asset.id)
     asset.renditions = []
@@ -123,11 +125,15 @@ class _Run:
     def execute(self) -> str:
         """The stages still to do, each published when it ends; or, for a long source, the chunks
         handed to the queue (``"chunked"``: their tasks encode, join and publish), after the source
-        itself is published when it plays as it is."""
+        itself is published when it plays as it is. The original is read from a local path (with
+        object storage, a download into this machine's scratch space for the run)."""
         asset = db.session.get(MediaAsset, self.asset_id)
-        source = self.store.path(asset.original_path)
-        if not source.is_file():
+        if asset.original_path is None or not self.store.is_file(asset.original_path):
             raise MediaInputError(_("原始文件不存在，请重新上传。"))
+        with self.store.fetch_file(asset.original_path) as source:
+            return self._execute(db.session.get(MediaAsset, self.asset_id), source)
+
+    def _execute(self, asset: MediaAsset, source: Path) -> str:
         plan = self.plan(asset, source)
         facts = ProbeFacts(**asset.probe)
         # Watchable first only for an asset nobody can watch yet: a new version of a ready asset
@@ -144,8 +150,9 @@ class _Run:
             self.dispatch(job)
             return "chunked"
         resuming = asset.output_partial and asset.output_dir is not None
-        published = self.store.path(asset.output_dir) if resuming else None
-        done = published_rungs(published, plan)
+        published = asset.output_dir if resuming else None
+        with self._published(published) as folder:
+            done = published_rungs(folder, plan)
         stages = plan_stages(plan, done, early, remux_size)
         self.done = done_cost(plan, done)
         self.total = self.done + sum(stage.cost for stage in stages)
@@ -157,18 +164,24 @@ class _Run:
             self.commit()
         return "ready"
 
+    def _published(self, key: str | None):
+        """The published folder as a local folder (``None`` when there is none)."""
+        return self.store.fetch_folder(key) if key is not None else nullcontext(None)
+
     def _run_stage(
         self,
         stage: Stage,
         source: Path,
         plan: LadderPlan,
-        published: Path | None,
+        published: str | None,
         settings: TranscodeSettings,
-    ) -> Path:
-        """Make one stage into a new work folder and publish it; returns the published folder."""
+    ) -> str:
+        """Make one stage into a new work folder and publish it; returns the published folder's key.
+        Rungs ``published`` already are reused (see :mod:`media_pipeline.staging`)."""
         self.stage_cost = stage.cost
         self.work_dir = self.store.new_work_dir(self.asset_id)
-        output = run_stage(stage, source, plan, self.work_dir, published, settings, self.report)
+        with self._published(published) as folder:
+            output = run_stage(stage, source, plan, self.work_dir, folder, settings, self.report)
         if not renew_lease(self.asset_id, self.holder, self.lease):
             raise LeaseLost(self.asset_id)
         asset = db.session.get(MediaAsset, self.asset_id)
@@ -177,7 +190,7 @@ class _Run:
             release_lease(self.asset_id, self.holder)
         self.work_dir = None  # it is the published folder now
         self.commit()
-        return self.store.path(asset.output_dir)
+        return asset.output_dir
 
 
 def process_asset(asset_id: int, *, holder: str, commit: Callable, dispatch: Callable | None = None) -> str:

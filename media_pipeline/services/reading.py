@@ -15,12 +15,13 @@ logger = logging.getLogger(__name__)
 
 
 def asset_json(asset: MediaAsset, store: MediaStore | None = None) -> dict:
-    """The operator's view (``flask media show --json``): absolute filesystem paths."""
+    """The operator's view (``flask media show --json``): absolute filesystem paths (or ``s3://``
+    URLs with object storage)."""
     store = store or media_store()
-    base = store.path(asset.output_dir) if asset.output_dir else None
+    base = asset.output_dir
 
     def absolute(relative: str | None) -> str | None:
-        return str(base / relative) if base is not None and relative else None
+        return store.location(f"{base}/{relative}") if base and relative else None
 
     return {
         "id": asset.id,
@@ -29,7 +30,7 @@ def asset_json(asset: MediaAsset, store: MediaStore | None = None) -> dict:
         "error": asset.error,
         "attempts": asset.attempts,
         "original_filename": asset.original_filename,
-        "original": str(store.path(asset.original_path)) if asset.original_path else None,
+        "original": store.location(asset.original_path) if asset.original_path else None,
         "duration": asset.duration,
         "width": asset.display_width,
         "height": asset.display_height,

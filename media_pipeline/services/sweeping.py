@@ -15,6 +15,7 @@ from media_pipeline.models import AssetStatus, MediaAsset, MediaUpload
 from media_pipeline.services.admission import fail_asset
 from media_pipeline.services.common import OLD_OUTPUT_GRACE, media_store
 from media_pipeline.services.uploads import discard_upload
+from media_pipeline.storage import LocalMediaStore, MediaStore
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ def _older_than(path: Path, seconds: float) -> bool:
         return time.time() - path.stat().st_mtime > seconds
     except OSError:
         return False
+
+
+def _stored_older_than(store: MediaStore, key: str, seconds: float) -> bool:
+    age = store.age_seconds(key)
+    return age is not None and age > seconds
 
 
 def _requeue_pending(now, config, report: SweepReport) -> None:
@@ -95,7 +101,9 @@ def _requeue_pending(now, config, report: SweepReport) -> None:
 
 
 def _remove_leftovers(now, config, report: SweepReport) -> None:
-    """Expired uploads, dead runs' work folders, replaced output folders past their grace."""
+    """Expired uploads, dead runs' work folders, chunk parts of ended assets, and output folders
+    no row points to past their grace: replaced ones, and on object storage the prefix a worker
+    killed mid-upload (or before its commit) left behind."""
     store = media_store()
     expiry = now - timedelta(hours=config["MEDIA_UPLOAD_EXPIRY_HOURS"])
     for upload in db.session.scalars(
@@ -112,19 +120,22 @@ def _remove_leftovers(now, config, report: SweepReport) -> None:
             store.remove(work_dir)
             report.work_dirs_removed += 1
 
-    chunks = store.root / "chunks"  # a chunked ladder's parts (services.chunks): kept until joined
-    for folder in sorted(chunks.iterdir()) if chunks.is_dir() else []:
-        asset = db.session.get(MediaAsset, int(folder.name)) if folder.name.isdigit() else None
-        if (asset is None or asset.is_finished) and _older_than(folder, lease):
-            store.remove(folder)
-            report.work_dirs_removed += 1
+    # A chunked ladder's parts (services.chunks), kept until joined; on object storage also the
+    # chunk work folders a killed task left in this machine's scratch space.
+    areas = [store, LocalMediaStore(store.root)] if store.is_remote else [store]
+    for area in areas:
+        for name in area.subfolders("chunks"):
+            asset = db.session.get(MediaAsset, int(name)) if name.isdigit() else None
+            if (asset is None or asset.is_finished) and _stored_older_than(area, f"chunks/{name}", lease):
+                area.delete(f"chunks/{name}")
+                report.work_dirs_removed += 1
 
     for asset_id in store.asset_ids_with_outputs():
         asset = db.session.get(MediaAsset, asset_id)
-        current = store.path(asset.output_dir) if asset is not None and asset.output_dir else None
+        current = asset.output_dir if asset is not None and asset.output_dir else None
         for folder in store.output_dirs(asset_id):
-            if folder != current and _older_than(folder, OLD_OUTPUT_GRACE.total_seconds()):
-                store.remove(folder)
+            if folder != current and _stored_older_than(store, folder, OLD_OUTPUT_GRACE.total_seconds()):
+                store.delete(folder)
                 report.outputs_removed += 1
 
 
@@ -140,7 +151,7 @@ def _remove_old_originals(now, config, report: SweepReport) -> None:
             MediaAsset.finished_at < now - timedelta(days=days),
         )
     ):
-        store.remove_relative(asset.original_path)
+        store.delete(asset.original_path)
         asset.original_path, asset.original_deleted_at = None, now
         report.originals_removed += 1
 

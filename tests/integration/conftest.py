@@ -81,8 +81,9 @@ def live_database(tmp_path):
 
 
 @pytest.fixture
-def live_env(live_database, redis_url, tmp_path) -> dict:
-    """The environment a worker of this test runs with (the embedded config, real services)."""
+def live_env(live_database, redis_url, tmp_path, s3_server) -> dict:
+    """The environment a worker of this test runs with (the embedded config, real services; with
+    ``MEDIA_STORAGE=s3``, a bucket of its own, as its database and media folder are its own)."""
     env = {
         **os.environ,
         "HONGKE_CONFIG": "development",
@@ -98,6 +99,8 @@ def live_env(live_database, redis_url, tmp_path) -> dict:
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST_KIB": "1024",
     }
+    if s3_server is not None:
+        env.update(s3_server.settings(s3_server.create_bucket()))
     return env
 
 
@@ -113,6 +116,7 @@ def live_app(app, live_env):
         CELERY_TASK_ALWAYS_EAGER = False
         CELERY_VISIBILITY_TIMEOUT = int(live_env["CELERY_VISIBILITY_TIMEOUT"])
         MEDIA_ROOT = live_env["MEDIA_ROOT"]
+        MEDIA_S3_BUCKET = live_env.get("MEDIA_S3_BUCKET", Config.MEDIA_S3_BUCKET)
         SEARCH_INDEX_DIR = live_env["SEARCH_INDEX_DIR"]
         IMPORT_DIR = live_env["IMPORT_DIR"]
         ARGON2_TIME_COST = 1

@@ -21,6 +21,7 @@ from app.extensions import celery, db
 from media_pipeline import chunking, services, tasks
 from media_pipeline.models import AssetStatus, MediaAsset
 from media_pipeline.probe import MediaToolError
+from tests.helpers import stored_path
 from tests.media_pipeline.conftest import FFMPEG
 from tests.media_pipeline.test_transcode import check_outputs
 
@@ -110,7 +111,7 @@ def test_a_long_source_is_split_at_keyframes_encoded_in_chunks_and_joined_contin
     # Three chunks, cut at the source's keyframes (every 7 s) nearest after each 12 s.
     assert sorted(chunked) == [(0.0, 14.0), (14.0, 14.0), (28.0, None)]
     check_outputs(asset)  # rungs, codecs, durations within 0.5 s, poster and thumbnails, fallback
-    base = services.media_store().path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     frame = 1 / FPS
     for variant in asset.hls_variants():
         playlist = base / variant.path
@@ -122,7 +123,7 @@ def test_a_long_source_is_split_at_keyframes_encoded_in_chunks_and_joined_contin
         _assert_continuous(audio, frame)
         assert abs(audio[-1][0] + audio[-1][1] - audio[0][0] - DURATION) <= 0.5
     # The chunk folders are gone once the ladder is published.
-    assert not (services.media_store().root / "chunks" / str(asset.id)).exists()
+    assert not services.media_store().exists(f"chunks/{asset.id}")
 
 
 def test_a_failed_chunk_is_retried_alone(app, long_source, chunked, monkeypatch):
@@ -161,7 +162,7 @@ def test_a_run_after_a_dead_worker_hands_out_only_the_missing_chunks(app, long_s
     # Watchable before any chunk is encoded: the H.264 source remuxed into the MP4 members play.
     assert split.is_playable
     assert [r.kind.value for r in split.renditions] == ["mp4"]
-    remux = services.media_store().path(split.output_dir) / split.fallback().path
+    remux = stored_path(split.output_dir) / split.fallback().path
     assert len(_packet_times(remux, "v:0")) == DURATION * FPS
     remux_dir = split.output_dir
     assert services.encode_chunk(asset.id, jobs[-1].key, 0, commit=db.session.commit) == "encoded"
@@ -222,16 +223,16 @@ def test_the_sweep_removes_the_chunks_of_an_asset_that_failed(app, long_source, 
     asset = _ingest(long_source)
     jobs: list[services.ChunkJob] = []
     services.process_asset(asset.id, holder="first", commit=db.session.commit, dispatch=jobs.append)
-    folder = services.media_store().root / "chunks" / str(asset.id)
-    assert folder.is_dir()
+    store, folder = services.media_store(), f"chunks/{asset.id}"
+    assert store.exists(folder)
     services.sweep()
-    assert folder.is_dir()  # live: kept
+    assert store.exists(folder)  # live: kept
     services.fail_asset(_reload(asset.id), "坏文件")
     db.session.commit()
     monkeypatch.setitem(app.config, "MEDIA_LEASE_SECONDS", 0)
     services.sweep()
     db.session.commit()
-    assert not folder.exists()
+    assert not store.exists(folder)
     assert services.encode_chunk(asset.id, jobs[-1].key, 0, commit=db.session.commit) == "done"
 
 
@@ -260,7 +261,7 @@ def test_a_twelve_minute_source_with_the_default_settings_plays_end_to_end(app, 
     asset = _reload(asset.id)
     assert asset.status == AssetStatus.READY, asset.error
     assert abs(asset.duration - seconds) <= 0.5
-    playlist = services.media_store().path(asset.output_dir) / asset.hls_variants()[0].path
+    playlist = stored_path(asset.output_dir) / asset.hls_variants()[0].path
     assert playlist.read_text().count("#EXTINF") >= seconds / 4 - 2  # 4 s segments across 12 chunks
     video = _packet_times(playlist, "v:0")
     assert len(video) == seconds * fps

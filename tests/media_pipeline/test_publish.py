@@ -17,6 +17,7 @@ from media_pipeline.copyable import keyframe_times, source_is_copyable, video_is
 from media_pipeline.models import AssetStatus, MediaAsset
 from media_pipeline.probe import ProbeFacts, ProbeLimits, probe_file
 from media_pipeline.staging import read_entries
+from tests.helpers import get_media, same_stored_file, stored_path
 from tests.media_pipeline.conftest import FFMPEG
 from tests.media_pipeline.test_transcode import check_outputs
 
@@ -95,7 +96,7 @@ def test_a_compliant_h264_source_gets_a_copied_top_rung_and_aligned_lower_rungs(
     outcome, asset = _process(_ingest(source).id)
     assert outcome == "ready"
     check_outputs(asset)
-    base = services.media_store().path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     variants = {r.height: base / r.path for r in asset.hls_variants()}
     assert sorted(variants) == [360, 540, 720]
     top = variants[720]
@@ -141,7 +142,7 @@ def test_a_long_gop_source_is_encoded_not_copied(app, sources):
     outcome, asset = _process(_ingest(source).id)
     assert outcome == "ready"
     check_outputs(asset)  # every rung High profile, including the top: encoded
-    base = services.media_store().path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     top = next(r for r in asset.hls_variants() if r.height == 720)
     assert _keyframes(base / top.path) == [0.0, 2.0, 4.0, 6.0]  # our GOP, not the source's
 
@@ -207,7 +208,7 @@ def test_the_first_rung_is_published_first_and_a_crash_after_it_keeps_it(sources
     assert partial.is_playable
     assert partial.output_partial
     assert [r.height for r in partial.hls_variants()] == [360]
-    first_folder = services.media_store().path(partial.output_dir)
+    first_folder = stored_path(partial.output_dir)
     assert list(read_entries(first_folder / partial.master_playlist)) == ["360p/index.m3u8"]
     assert services.state_label(partial).startswith("处理进程已重启，正在恢复")  # the lease is free
 
@@ -216,11 +217,11 @@ def test_the_first_rung_is_published_first_and_a_crash_after_it_keeps_it(sources
     assert outcome == "ready"
     assert not done.output_partial
     check_outputs(done)
-    final_folder = services.media_store().path(done.output_dir)
+    final_folder = stored_path(done.output_dir)
     assert final_folder != first_folder
     # 360p was not encoded again: the final folder holds the very same files (hard links).
     for segment in (first_folder / "360p").glob("seg_*.ts"):
-        assert (final_folder / "360p" / segment.name).stat().st_ino == segment.stat().st_ino
+        assert same_stored_file(final_folder / "360p" / segment.name, segment)
     assert [r.height for r in done.hls_variants()] == [360, 540, 720]
 
 
@@ -293,7 +294,7 @@ def test_a_source_that_plays_as_it_is_is_watchable_at_once_and_the_ladder_follow
     assert partial.output_partial
     assert partial.master_playlist is None
     assert partial.hls_variants() == []
-    remux = services.media_store().path(partial.output_dir) / partial.fallback().path
+    remux = stored_path(partial.output_dir) / partial.fallback().path
     source_streams, remux_streams = _streams(sources["long_gop"]), _streams(remux)
     # Stream copies: the same codecs and the very same number of packets, nothing re-encoded.
     assert [(s["codec_name"], s["nb_read_packets"]) for s in remux_streams] == [
@@ -307,7 +308,7 @@ def test_a_source_that_plays_as_it_is_is_watchable_at_once_and_the_ladder_follow
     assert body["playable"] is True
     assert body["urls"]["master"] is None
     assert body["state_label"].startswith(("可观看", "处理进程已重启"))
-    played = client.get(body["urls"]["fallback"])
+    played = get_media(client, body["urls"]["fallback"])  # with S3, from the bucket
     assert played.status_code == 200
     assert played.mimetype == "video/mp4"
 

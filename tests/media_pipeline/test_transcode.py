@@ -15,6 +15,7 @@ from media_pipeline.ladder import plan_ladder
 from media_pipeline.models import AssetStatus, MediaAsset, RenditionKind
 from media_pipeline.probe import ProbeFacts
 from media_pipeline.transcode import read_master
+from tests.helpers import stored_path
 from tests.media_pipeline.conftest import ffprobe
 
 
@@ -60,9 +61,9 @@ def check_outputs(asset: MediaAsset) -> None:
     variant reads through to the end, poster and thumbnails present."""
     assert asset.status == AssetStatus.READY, asset.error
     store = services.media_store()
-    base = store.path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     facts = ProbeFacts(**asset.probe)
-    copied = source_is_copyable(facts, store.path(asset.original_path), "ffprobe", 60)
+    copied = source_is_copyable(facts, stored_path(asset.original_path), "ffprobe", 60)
     plan = plan_ladder(facts, copy=copied)
     hls = [r for r in asset.renditions if r.kind == RenditionKind.HLS]
 
@@ -150,7 +151,7 @@ def test_phone_video_with_rotation_metadata_comes_out_upright(processed):
     assert outcome == "ready"
     assert (asset.width, asset.height, asset.display_width, asset.display_height) == (1280, 720, 720, 1280)
     check_outputs(asset)
-    base = services.media_store().path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     for rendition in asset.renditions:
         # Coded red above blue, turned as players turn it: red on the left, blue on the right.
         pixels = subprocess.run(
@@ -182,9 +183,7 @@ def test_hdr_input_is_tone_mapped_to_sdr_bt709(processed):
     outcome, asset = processed("hdr10bit.mov")
     assert outcome == "ready"
     assert asset.needs_tone_mapping
-    video = video_stream(
-        ffprobe(services.media_store().path(asset.output_dir) / asset.hls_variants()[0].path)
-    )
+    video = video_stream(ffprobe(stored_path(asset.output_dir) / asset.hls_variants()[0].path))
     assert video["pix_fmt"] == "yuv420p"
     assert video.get("color_transfer") == "bt709"
 
@@ -192,7 +191,7 @@ def test_hdr_input_is_tone_mapped_to_sdr_bt709(processed):
 def test_keyframes_line_up_across_renditions_every_two_seconds(processed, app, monkeypatch):
     monkeypatch.setitem(app.config, "MEDIA_COPY_COMPLIANT", False)  # every rung encoded
     _outcome, asset = processed("landscape.mp4")
-    base = services.media_store().path(asset.output_dir)
+    base = stored_path(asset.output_dir)
     keyframes = []
     for rendition in asset.hls_variants():
         out = subprocess.run(
@@ -242,7 +241,7 @@ def test_ready_and_failed_signals_are_sent(processed, ingest):
 
 def test_a_run_killed_mid_way_leaves_the_original_and_runs_again(ingest, monkeypatch):
     asset = ingest("no_audio.mp4")
-    original = services.media_store().path(asset.original_path)
+    original = stored_path(asset.original_path)
     before = original.read_bytes()
 
     def crash(*args, **kwargs):

@@ -406,9 +406,12 @@ class Config:
     API_TOKEN_DAY_CHOICES = (30, 90, 365)
     #: Days a one-time activation code (imported or admin-created members) stays valid.
     ACTIVATION_CODE_DAYS = _env_int("ACTIVATION_CODE_DAYS", 14)
-    #: A background job (import, 学时证明 ZIP) pending or running with no heartbeat for this long lost
-    #: its worker (OOM, restart, kill -9): the sweep (every minute) fails it so its page stops waiting.
+    #: A background job (import, 学时证明 ZIP) running with no heartbeat for this long lost its worker
+    #: (OOM, restart, kill -9): the sweep (every minute) fails it so its page stops waiting.
     JOB_STALE_AFTER_SECONDS = _env_int("JOB_STALE_AFTER_SECONDS", 900)
+    #: A job still queued (never started) after this long is failed too: it may wait behind others,
+    #: but not for hours.
+    JOB_QUEUED_STALE_AFTER_SECONDS = _env_int("JOB_QUEUED_STALE_AFTER_SECONDS", 6 * 3600)
     #: Failed logins accepted from one IP address within the window before it is refused.
     LOGIN_IP_MAX_FAILURES = _env_int("LOGIN_IP_MAX_FAILURES", 30)
     LOGIN_IP_WINDOW_MINUTES = _env_int("LOGIN_IP_WINDOW_MINUTES", 15)

@@ -29,8 +29,6 @@ from app.extensions import db
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = ("pending", "running")
-
 _cleanups: dict[str, Callable[[ImportJob], None]] = {}
 
 
@@ -43,30 +41,43 @@ def heartbeat_values() -> dict:
     return {"heartbeat_at": utcnow()}
 
 
-def sweep_stale_jobs(stale_after_seconds: int, now=None) -> list[int]:
-    """Fail every pending or running job with no heartbeat for ``stale_after_seconds``; their ids.
-    Each job is failed by a guarded UPDATE, so a worker finishing at that moment is never overwritten
-    and two sweeps never fail one job twice. The caller commits."""
-    cutoff = (now or utcnow()) - timedelta(seconds=stale_after_seconds)
+def sweep_stale_jobs(
+    stale_after_seconds: int, queued_after_seconds: int | None = None, now=None
+) -> list[int]:
+    """Fail every running job with no heartbeat for ``stale_after_seconds``, and every job still
+    queued after ``queued_after_seconds`` (default: 24 times the first, six hours at the defaults: a
+    job waiting behind a long one is not dead, but one nobody picked up in hours will never be);
+    their ids. Each job is failed by a guarded UPDATE, so a worker finishing at that moment is never
+    overwritten and two sweeps never fail one job twice. The caller commits."""
+    now = now or utcnow()
+    queued_after = queued_after_seconds if queued_after_seconds is not None else 24 * stale_after_seconds
+    failed = []
+    for status, seconds, message in (
+        ("running", stale_after_seconds, _("后台任务中断（处理进程可能已重启），请重新提交。")),
+        ("pending", queued_after, _("后台任务排队过久仍未开始（处理进程可能没有运行），请重新提交。")),
+    ):
+        failed += _fail_silent(status, now - timedelta(seconds=seconds), message, now)
+    if failed:
+        logger.warning("failed %s background jobs that lost their worker: %s", len(failed), failed)
+    return failed
+
+
+def _fail_silent(status: str, cutoff, message: str, now) -> list[int]:
     last_sign = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
     # SKIP LOCKED (PostgreSQL): a job row locked by an open transaction has a live worker on it (an
     # import writes all its rows, and its progress, in one transaction): waiting for it would hold
     # the sweep for the whole import, and failing it would be wrong.
     candidates = db.session.scalars(
         sa.select(ImportJob.id)
-        .where(ImportJob.status.in_(ACTIVE), last_sign < cutoff)
+        .where(ImportJob.status == status, last_sign < cutoff)
         .with_for_update(skip_locked=True)
     ).all()
     failed = []
     for job_id in candidates:
         changed = db.session.execute(
             sa.update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.status.in_(ACTIVE), last_sign < cutoff)
-            .values(
-                status="failed",
-                message=_("后台任务中断（处理进程可能已重启），请重新提交。"),
-                finished_at=now or utcnow(),
-            )
+            .where(ImportJob.id == job_id, ImportJob.status == status, last_sign < cutoff)
+            .values(status="failed", message=message, finished_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not changed:
@@ -76,10 +87,6 @@ def sweep_stale_jobs(stale_after_seconds: int, now=None) -> list[int]:
         _discard_output(job)
         audit.record(None, "job.stale_failed", job, f"后台任务中断，已标记失败：{job.filename}"[:500])
         failed.append(job_id)
-    if failed:
-        logger.warning(
-            "failed %s background jobs with no heartbeat since %s: %s", len(failed), cutoff, failed
-        )
     return failed
 
 

@@ -39,6 +39,9 @@ def purge_login_failures_task() -> int:
 def sweep_stale_jobs_task() -> int:
     """Run by beat: fail the background jobs whose worker died. Guarded updates: overlapping runs
     fail each job once."""
-    failed = jobs.sweep_stale_jobs(current_app.config["JOB_STALE_AFTER_SECONDS"])
+    config = current_app.config
+    failed = jobs.sweep_stale_jobs(
+        config["JOB_STALE_AFTER_SECONDS"], config["JOB_QUEUED_STALE_AFTER_SECONDS"]
+    )
     db.session.commit()
     return len(failed)

@@ -13,7 +13,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from app.accounts import jobs, services
-from app.accounts.models import BranchPosition, User
+from app.accounts.models import BranchPosition, ImportJob, User
 from app.core.clock import LOCAL_TZ, localtoday, utcnow
 from app.extensions import db
 from app.membership.services import cards
@@ -119,6 +119,7 @@ def test_the_progress_page_follows_a_queued_export_to_done_or_to_its_dead_worker
             proof_exports.create_proof_export(branch, localtoday().year, coordinator, live_server).id
             for _ in range(2)
         ]
+        db.session.get(ImportJob, queued[1]).status = "running"  # a worker took it, then died
         db.session.commit()
     done_id, dead_id = queued
 

@@ -151,3 +151,13 @@ def test_an_upload_rolled_back_leaves_no_file(app, trainer):
     assert len(set(files.upload_dir().iterdir()) - before) == 1
     db.session.rollback()
     assert set(files.upload_dir().iterdir()) == before
+
+
+def test_a_lone_surrogate_in_an_unknown_field_is_a_clear_422_not_a_500(api_as, admin):
+    """An error echoes the unknown field's name back; a name that is half a UTF-16 pair must still
+    be answered (JSON escapes it), not fail the encoding of the answer."""
+    response = api_as(admin).post(
+        "/api/v1/articles", data='{"title": "t", "\\ud800": 1}', content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "不认识的字段" in response.get_json()["errors"][0]["message"]

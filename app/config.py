@@ -65,6 +65,10 @@ class Config:
     MEDIA_STORAGE = _env("MEDIA_STORAGE", "local")
     #: The S3 service (empty: AWS itself), bucket, credentials and region, for MEDIA_STORAGE=s3.
     MEDIA_S3_ENDPOINT_URL = _env("MEDIA_S3_ENDPOINT_URL", "")
+    #: The bucket's address as players reach it (a public gateway or a CDN in front of it), used to
+    #: sign the segment URLs the app redirects to; empty: MEDIA_S3_ENDPOINT_URL. The bucket needs a
+    #: CORS rule allowing GET from the site's origin (hls.js fetches segments with XHR).
+    MEDIA_S3_PUBLIC_URL = _env("MEDIA_S3_PUBLIC_URL", "")
     MEDIA_S3_BUCKET = _env("MEDIA_S3_BUCKET", "hongke-media")
     MEDIA_S3_ACCESS_KEY = _env("MEDIA_S3_ACCESS_KEY", "")
     MEDIA_S3_SECRET_KEY = _env("MEDIA_S3_SECRET_KEY", "")

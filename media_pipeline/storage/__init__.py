@@ -14,11 +14,13 @@ def make_store(config) -> MediaStore:
     if kind == "local":
         return LocalMediaStore(config["MEDIA_ROOT"])
     if kind == "s3":
-        client = s3_client(
-            config.get("MEDIA_S3_ENDPOINT_URL"),
+        credentials = (
             config.get("MEDIA_S3_ACCESS_KEY"),
             config.get("MEDIA_S3_SECRET_KEY"),
             config.get("MEDIA_S3_REGION"),
         )
-        return S3MediaStore(config["MEDIA_ROOT"], client, config["MEDIA_S3_BUCKET"])
+        client = s3_client(config.get("MEDIA_S3_ENDPOINT_URL"), *credentials)
+        public = config.get("MEDIA_S3_PUBLIC_URL")
+        signer = s3_client(public, *credentials) if public else client
+        return S3MediaStore(config["MEDIA_ROOT"], client, config["MEDIA_S3_BUCKET"], signer=signer)
     raise ValueError(f"MEDIA_STORAGE must be local or s3, not {kind!r}")

@@ -65,9 +65,12 @@ class S3MediaStore(MediaStore):
     #: A shared copy unused this long is removed from the machine (longer than any transcode).
     CACHE_SECONDS = 6 * 3600
 
-    def __init__(self, root: str | os.PathLike, client, bucket: str):
+    def __init__(self, root: str | os.PathLike, client, bucket: str, signer=None):
         super().__init__(root)
         self.client, self.bucket = client, bucket
+        #: Signs the URLs players fetch: a client of the address *they* reach the bucket by
+        #: (``MEDIA_S3_PUBLIC_URL``, e.g. a CDN or the public gateway), since the host is signed too.
+        self.signer = signer or client
 
     def _errors(self):
         from botocore.exceptions import ClientError
@@ -278,7 +281,7 @@ class S3MediaStore(MediaStore):
         ]
 
     def presigned_url(self, key: str, expires_in: int) -> str:
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=max(int(expires_in), 1)
         )
 

@@ -28,9 +28,28 @@ def init_app(app) -> None:
     )
 
 
-def _remote_media_objects() -> list[dict] | None:
-    """For ``flask backup``: the bucket's objects (key, size, ETag) with S3; ``None`` for local."""
+def _remote_media_objects(referenced: bool) -> list[dict] | None:
+    """For ``flask backup``: with S3, the bucket's objects (key, size, ETag), with ``referenced``
+    only those the database points to (originals and published output folders); ``None`` for
+    local. A backup records only those: chunk parts, orphans of a crashed run and replaced versions
+    are removed by the sweeper by design, and a restore that required them would refuse a day-old
+    backup."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from media_pipeline.models import MediaAsset
     from media_pipeline.services.common import media_store
 
     store = media_store()
-    return store.manifest() if store.is_remote else None
+    if not store.is_remote:
+        return None
+    if not referenced:
+        return store.manifest()
+    rows = db.session.execute(sa.select(MediaAsset.original_path, MediaAsset.output_dir)).all()
+    originals = {original for original, _output in rows if original}
+    outputs = {output.rstrip("/") for _original, output in rows if output}
+
+    def referenced(key: str) -> bool:  # an output folder is assets/<id>/<version>/
+        return key in originals or "/".join(key.split("/")[:3]) in outputs
+
+    return [item for item in store.manifest() if referenced(item["key"])]

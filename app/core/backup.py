@@ -65,17 +65,20 @@ def integrity_checks() -> dict[str, Callable[[], Iterable[str]]]:
 
 
 #: The media store's object listing when it is not a local folder: a callable returning
-#: ``[{"key", "size", "etag"}, ...]``, or ``None`` for a local store (whose files are copied), and
-#: the MEDIA_ROOT folders that are then scratch space only. The media domain registers it.
-_remote_media: list[tuple[Callable[[], list[dict] | None], tuple[str, ...]]] = []
+#: ``[{"key", "size", "etag"}, ...]`` (with ``referenced=True``, only the objects the database
+#: points to; else every object), or ``None`` for a local store (whose files are copied), and the
+#: MEDIA_ROOT folders that are then scratch space only. The media domain registers it.
+_remote_media: list[tuple[Callable[[bool], list[dict] | None], tuple[str, ...]]] = []
 
 
-def register_remote_media(listing: Callable[[], list[dict] | None], scratch: tuple[str, ...] = ()) -> None:
+def register_remote_media(
+    listing: Callable[[bool], list[dict] | None], scratch: tuple[str, ...] = ()
+) -> None:
     _remote_media[:] = [(listing, scratch)]
 
 
-def _remote_media_objects() -> list[dict] | None:
-    return _remote_media[0][0]() if _remote_media else None
+def _remote_media_objects(referenced: bool) -> list[dict] | None:
+    return _remote_media[0][0](referenced) if _remote_media else None
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def create_backup(target: Path) -> dict:
     target.mkdir(parents=True, exist_ok=True)
     db.session.rollback()  # the dump reads committed data only, on a connection of its own
     database_file, counts, revision = _dump_database(target)
-    media_objects = _remote_media_objects()
+    media_objects = _remote_media_objects(referenced=True)
     scratch = set(_remote_media[0][1]) if media_objects is not None else set()
     media_root = Path(current_app.config["MEDIA_ROOT"])
     for source in _files_below(media_root):
@@ -276,7 +279,7 @@ def _restore_media(source: Path) -> int:
 
 def _check_remote_media(saved: list[dict]) -> None:
     """A backup of media on object storage: the bucket must still hold every object it lists."""
-    present = _remote_media_objects()
+    present = _remote_media_objects(referenced=False)  # the target's database is still empty
     if present is None:
         raise BackupError(_("该备份的媒体文件在对象存储中：请先将 MEDIA_STORAGE 设为 s3 并配置存储桶。"))
     have = {item["key"]: item["etag"] for item in present}

@@ -151,9 +151,16 @@ def test_care_mode_is_kept_on_the_user_and_on_the_login_page(phone, live_server,
         fresh.close()
 
     # After logging out on this device, the login page stays large (a cookie, before any login).
+    # From a light page (the lesson's player can hold a loaded machine's main thread), opening the
+    # collapsed navbar, then the user menu, each once its trigger is shown.
+    phone.goto(f"{live_server}/")
+    phone.wait_for_load_state("load")
     phone.get_by_role("button", name="菜单").click()
+    expect(phone.get_by_test_id("user-menu")).to_be_visible()
     phone.get_by_test_id("user-menu").click()
-    phone.get_by_role("button", name="退出登录").click()
+    logout = phone.get_by_role("button", name="退出登录")
+    expect(logout).to_be_visible()
+    logout.click()
     phone.wait_for_url(f"{live_server}/login")
     assert "hk-care" in phone.evaluate("() => document.documentElement.className")
     phone.get_by_test_id("care-toggle").click()  # and can be switched off there too

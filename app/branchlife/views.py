@@ -216,13 +216,22 @@ def meeting_detail(meeting_id: int):
     )
 
 
-def _act(meeting_id: int, form_class, action, success: str, manage: bool = True):
-    """Load, authorise, validate the posted form, run one service, commit, flash, redirect back."""
+def _posted(meeting_id: int, form_class, manage: bool = True):
+    """Load and authorise the meeting, validate the posted form: ``(meeting, back URL, form)``, the
+    form ``None`` when invalid (its errors flashed)."""
     meeting = services.get_meeting_for(meeting_id, current_user, manage=manage)
     back = url_for("branchlife.meeting_detail", meeting_id=meeting.id)
     form = form_class()
     if not form.validate_on_submit():
         flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return meeting, back, None
+    return meeting, back, form
+
+
+def _act(meeting_id: int, form_class, action, success: str, manage: bool = True):
+    """Load, authorise, validate the posted form, run one service, commit, flash, redirect back."""
+    meeting, back, form = _posted(meeting_id, form_class, manage)
+    if form is None:
         return redirect(back)
     with back_to(back):
         action(meeting, form)
@@ -265,11 +274,8 @@ def card_checkin(meeting_id: int):
             lambda m, f: services.check_in_by_card(current_user, m, f.payload.data),
             _("已确认本人在场并签到。"),
         )
-    meeting = services.get_meeting_for(meeting_id, current_user, manage=True)
-    back = url_for("branchlife.meeting_detail", meeting_id=meeting.id)
-    form = CardCheckinForm()
-    if not form.validate_on_submit():
-        flash("；".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+    meeting, back, form = _posted(meeting_id, CardCheckinForm)
+    if form is None:
         return redirect(back)
     with back_to(back):
         member, row = services.card_attendee(current_user, meeting, form.payload.data)

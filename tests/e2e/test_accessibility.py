@@ -7,6 +7,7 @@ never from a CDN. Every member page must have no serious or critical violation, 
 
 import io
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -156,8 +157,12 @@ def test_care_mode_is_kept_on_the_user_and_on_the_login_page(phone, live_server,
     phone.goto(f"{live_server}/")
     phone.wait_for_load_state("load")
     phone.get_by_role("button", name="菜单").click()
-    expect(phone.get_by_test_id("user-menu")).to_be_visible()
-    phone.get_by_test_id("user-menu").click()
+    # The collapse has finished opening (a click during its transition can be lost on a loaded machine).
+    expect(phone.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    expect(phone.locator("#mainnav")).not_to_have_class(re.compile(r"collapsing"))
+    menu = phone.get_by_test_id("user-menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     logout = phone.get_by_role("button", name="退出登录")
     expect(logout).to_be_visible()
     logout.click()

@@ -4,7 +4,8 @@ A certificate freezes its facts (name, course or year, hours, date) when it is i
 serial of 20 random characters from a 32-letter alphabet (100 bits, from :mod:`secrets`): nobody
 finds a valid serial by trying, so the public verification page needs no login and answers only
 "this serial, these facts" or "unknown". Asking again for the same facts hands back the same
-certificate (one serial per fact set, not one per download).
+certificate (one serial per fact set, not one per download), even when two ask at once: a unique index
+over the live certificates' facts lets only one be written.
 
 It covers the member's ledger entries of its course (or year) up to ``last_entry_id``. Reversing any
 of them (:func:`app.records.services.ledger.reverse_entry`, also the first half of a correction)
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import audit
@@ -96,8 +98,16 @@ def _issue(member: User, kind: str, title: str, hours: Decimal, completed_at, **
         revoked_reason="",
         **facts,
     )
-    db.session.add(certificate)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a savepoint: losing the race below keeps the caller's work
+            db.session.add(certificate)
+    except IntegrityError:
+        # Issued at this very moment by another request or export (the live-facts unique index):
+        # hand back that one, as asking again would.
+        existing = _live(member.id, kind, hours, **facts)
+        if existing is None:
+            raise
+        return existing
     return certificate
 
 

@@ -275,7 +275,22 @@ class Certificate(db.Model):
     """
 
     __tablename__ = "certificate"
-    __table_args__ = (sa.Index("ix_certificate_user_kind", "user_id", "kind", "course_id", "year"),)
+    __table_args__ = (
+        sa.Index("ix_certificate_user_kind", "user_id", "kind", "course_id", "year"),
+        # One live certificate per fact set, whoever asks at the same moment (two exports of one
+        # branch on two workers, a member's double click): the loser finds the winner's.
+        sa.Index(
+            "uq_certificate_live_facts",
+            "user_id",
+            "kind",
+            sa.func.coalesce(sa.column("course_id"), 0),
+            sa.func.coalesce(sa.column("year"), 0),
+            "hours",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(32), unique=True)

@@ -212,3 +212,44 @@ def test_review_sessions_started_at_once_leave_one_live(shared_app):
             )
             assert live == 1, f"round {round_no}: {live} live sessions"
             db.session.remove()
+
+
+def test_ten_requests_for_one_proof_at_once_issue_one_serial(shared_app):
+    """Two exports of one branch on two workers (or a member's double click) each looked for the
+    member's live 学时证明, found none, and issued one: two serials for one set of facts."""
+    from app.records import certificates
+    from app.records.models import Certificate
+
+    with shared_app.app_context():
+        member = accounts.create_user(
+            accounts.UserData(employee_no="C53", name="证明", mobile="13955550003"),
+            ["member"],
+            None,
+            "Passw0rd-x",
+        )
+        services.append_entry(
+            member,
+            hours=Decimal("3.5"),
+            source_kind="manual",
+            source_ref="manual:c53",
+            actor=None,
+            reason="补录",
+            occurred_at=START,
+        )
+        db.session.commit()
+        user_id, year = member.id, START.year
+        db.session.remove()
+
+        def issue():
+            return certificates.issue_annual_proof(db.session.get(type(member), user_id), year).serial
+
+        results, errors = _at_once(shared_app, 10, issue)
+        assert errors == []
+        assert len(results) == 10
+        assert len(set(results)) == 1  # every asker got the one serial
+        live = db.session.scalars(
+            sa.select(Certificate.serial).where(
+                Certificate.user_id == user_id, Certificate.revoked_at.is_(None)
+            )
+        ).all()
+        assert live == results[:1]

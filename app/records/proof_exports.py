@@ -64,11 +64,6 @@ def recent_proof_exports(actor: User, branch: Branch, year: int, limit: int = 5)
     ]
 
 
-def _set(job_id: int, **values) -> None:
-    """Record the job's state with an UPDATE, whatever the session holds of the job."""
-    db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(**values))
-
-
 class _Abandoned(Exception):
     """The job stopped running under its worker (the stale sweep failed it): stop and clean up."""
 
@@ -114,16 +109,27 @@ jobs.on_stale(KIND, discard_partial)
 
 def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], None], folder: str) -> None:
     """Issue the certificates and write the ZIP under ``folder``, recording progress on ``job``.
-    Safe to run twice: a finished job is left alone; the file appears under its final name only
-    when complete."""
+    Safe to run twice: only a queued job is taken (a message delivered again while another worker
+    runs it, or after it ended, does nothing); the file appears under its final name only when
+    complete, and only while the job is still this worker's."""
     job_id, params = job.id, dict(job.params or {})
     branch = db.session.get(Branch, params.get("branch_id") or 0)
     year = params.get("year")
     if actor is None or branch is None or not can_manage_branch(actor, branch):
         _finish(job_id, "rejected", _("该组织已不在你的管理范围内，未生成压缩包。"), commit)
         return
-    _set(job_id, status="running", heartbeat_at=utcnow())
+    claimed = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "pending")
+        .values(status="running", heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     commit()
+    if not claimed:
+        logger.info(
+            "proof export %s is not queued any more (running elsewhere, or ended): left alone", job_id
+        )
+        return
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"proofs-{job_id}-{uuid.uuid4().hex}.zip"
@@ -163,13 +169,24 @@ def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], No
         partial.unlink(missing_ok=True)
         _finish(job_id, "failed", _("生成压缩包时发生意外错误，请稍后重试或联系管理员。"), commit)
         raise
-    _set(job_id, stored_path=str(path), created_count=len(ids), processed_rows=2 * len(ids))
-    _finish(job_id, "done", None, commit)
+    done = {"stored_path": str(path), "created_count": len(ids), "processed_rows": 2 * len(ids)}
+    if not _finish(job_id, "done", None, commit, **done):
+        logger.warning(
+            "proof export %s was failed by the stale-job sweep as it finished: ZIP removed", job_id
+        )
+        path.unlink(missing_ok=True)
 
 
-def _finish(job_id: int, status: str, message: str | None, commit: Callable[[], None]) -> None:
-    _set(job_id, status=status, message=message, finished_at=utcnow())
+def _finish(job_id: int, status: str, message: str | None, commit: Callable[[], None], **values) -> bool:
+    """End the job unless something else already has (the stale sweep failed it): whether it did."""
+    changed = db.session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(("pending", "running")))
+        .values(status=status, message=message, finished_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     commit()
+    return bool(changed)
 
 
 def expires_at(job: ImportJob, hours: int):

@@ -16,6 +16,7 @@ from app.core.clock import localtoday, utcnow
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.records import manual, proof_exports
+from app.records.models import Certificate
 
 
 @pytest.fixture
@@ -134,6 +135,38 @@ def test_an_export_stopped_by_the_sweep_leaves_no_file(app, world, clock, tmp_pa
     assert not list(Path(folder).iterdir())
 
 
+def test_an_export_failed_by_the_sweep_as_it_finishes_publishes_nothing(app, world, clock, tmp_path):
+    """The sweep's verdict comes after the last page is rendered, before the job is marked done: the
+    job stays failed (its page says to submit again) and the finished ZIP is not left behind."""
+    job = _export_job(world, "pending")
+    folder = str(tmp_path / "exports")
+
+    def commit():
+        db.session.commit()
+        done, total = db.session.execute(
+            sa.select(ImportJob.processed_rows, ImportJob.total_rows).where(ImportJob.id == job.id)
+        ).one()
+        if total and done == total:
+            clock.advance(app.config["JOB_STALE_AFTER_SECONDS"] + 1)
+            jobs.sweep_stale_jobs(app.config["JOB_STALE_AFTER_SECONDS"])
+            db.session.commit()
+
+    proof_exports.run_proof_export(job, world["coordinator"], commit, folder)
+    db.session.refresh(job)
+    assert (job.status, job.stored_path) == ("failed", "")
+    assert not list(Path(folder).iterdir())
+
+
+def test_a_message_delivered_again_while_the_export_runs_does_nothing(app, world, tmp_path):
+    job = _export_job(world, "running")  # another worker has it
+    folder = tmp_path / "exports"
+    proof_exports.run_proof_export(job, world["coordinator"], db.session.commit, str(folder))
+    db.session.refresh(job)
+    assert (job.status, job.processed_rows, job.stored_path) == ("running", 0, "")
+    assert not folder.exists() or not list(folder.iterdir())
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
 def test_the_progress_moves_while_certificates_are_issued(app, world, monkeypatch):
     monkeypatch.setattr(proof_exports.certificates, "ISSUE_BATCH", 1)
     job = _export_job(world, "pending")
@@ -156,7 +189,9 @@ def test_the_progress_moves_while_certificates_are_issued(app, world, monkeypatc
     # Issued one by one, then rendered: 3 of 6 once every certificate is issued, before any PDF.
     assert (1, 6) in issuing
     assert (3, 6) in issuing
-    assert all(0 < 100 * done / total < 100 for done, total in issuing if 0 < done < total)
+    # and it never goes back, through both phases.
+    running = [done for done, total, status in seen if status == "running"]
+    assert running == sorted(running)
     assert job.percent == 100
     Path(job.stored_path).unlink()
 

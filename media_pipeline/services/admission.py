@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from flask import current_app
@@ -76,9 +77,12 @@ def _work_refusal(asset: MediaAsset, facts: ProbeFacts) -> str | None:
     return None
 
 
-def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -> bool:
+def probe_asset(
+    asset: MediaAsset, actor=None, commit: Callable | None = None, local_copy: Path | None = None
+) -> bool:
     """Probe the original: ``True`` and the asset ``transcoding`` (ready to queue), or ``False``
-    and the asset ``failed`` with the reason. :class:`MediaToolError` if ffprobe itself failed."""
+    and the asset ``failed`` with the reason. :class:`MediaToolError` if ffprobe itself failed.
+    ``local_copy``: the original is at hand on this machine (just received), no need to fetch it."""
     asset.status = AssetStatus.PROBING
     original = asset.original_path
     db.session.flush()
@@ -86,7 +90,7 @@ def probe_asset(asset: MediaAsset, actor=None, commit: Callable | None = None) -
         commit()  # "probing" is visible to others, and no transaction stays open while ffprobe runs
     config = current_app.config
     try:
-        with media_store().fetch_file(original) as source:
+        with nullcontext(local_copy) if local_copy else media_store().fetch_file(original) as source:
             facts = probe_file(
                 source,
                 config["FFPROBE_BIN"],
@@ -124,13 +128,13 @@ def ingest_file(
     asset = create_asset(filename, size, owner, actor, upload.purpose if upload else AssetPurpose.LESSON)
     store = media_store()
     key = store.original_key(asset.id, filename)
-    store.store_file(source, key, move=move)
-    asset.original_path = key
-    if upload is not None:
-        upload.asset_id = asset.id
-    db.session.flush()
-    commit()
-    queued = probe_asset(asset, actor, commit=commit)
+    with store.stored(source, key, move=move) as received:
+        asset.original_path = key
+        if upload is not None:
+            upload.asset_id = asset.id
+        db.session.flush()
+        commit()
+        queued = probe_asset(asset, actor, commit=commit, local_copy=received)
     if queued:
         asset.queued_at = utcnow()
         db.session.flush()

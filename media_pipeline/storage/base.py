@@ -41,6 +41,8 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Response
@@ -173,6 +175,16 @@ class MediaStore:
     def store_file(self, source: Path, key: str, *, move: bool) -> None:
         """Store a local file under ``key``; with ``move`` the local file is gone afterwards."""
         raise NotImplementedError
+
+    @contextmanager
+    def stored(self, source: Path, key: str, *, move: bool) -> Iterator[Path]:
+        """``with store.stored(source, key, move=...) as path``: store a local file under ``key``,
+        and a local path of it to read while the block runs (an upload's probe): the stored file on
+        local; on s3 the source itself, kept until the block ends, not a download of what was just
+        uploaded."""
+        self.store_file(source, key, move=move)
+        with self.fetch_file(key) as path:
+            yield path
 
     def put_folder(self, folder: Path, key: str) -> None:
         """Store a finished local folder under ``key`` (consumed); the master playlist comes last.

@@ -126,6 +126,15 @@ class S3MediaStore(MediaStore):
         if move:
             source.unlink(missing_ok=True)
 
+    @contextmanager
+    def stored(self, source: Path, key: str, *, move: bool) -> Iterator[Path]:
+        self._upload(source, key)
+        try:
+            yield source
+        finally:
+            if move:
+                source.unlink(missing_ok=True)
+
     def put_folder(self, folder: Path, key: str) -> None:
         if self.is_file(f"{key}/{_LAST}"):  # stored whole already (parts of a killed upload are replaced)
             raise FileExistsError(key)

@@ -130,6 +130,31 @@ def test_the_chunk_tasks_of_one_machine_download_the_original_once(
     check_outputs(db.session.get(MediaAsset, asset.id, populate_existing=True))
 
 
+def test_a_received_upload_is_probed_from_the_disk_it_arrived_on(
+    app, own_bucket, media_files, tmp_path, monkeypatch
+):
+    """The upload request stored the file in the bucket, then downloaded it back to probe it: twice
+    the file's size of transfer while the trainer waited. It is probed where it arrived, then gone."""
+    received = tmp_path / "received.part"
+    shutil.copyfile(media_files.get("landscape.mp4"), received)
+    downloads: list[str] = []
+    real = S3MediaStore.download
+
+    def counted(self, key, target):
+        downloads.append(key)
+        return real(self, key, target)
+
+    monkeypatch.setattr(S3MediaStore, "download", counted)
+    asset = services.ingest_file(
+        received, "lecture.mp4", None, None, move=True, commit=db.session.commit, enqueue=lambda _id: None
+    )
+    assert asset.status is AssetStatus.TRANSCODING  # probed: its facts are known
+    assert (asset.width, asset.height) == (1280, 720)
+    assert downloads == []
+    assert not received.exists()  # moved: the bucket holds it now
+    assert _objects(f"originals/{asset.id}/") == [asset.original_path]
+
+
 def _publish_with_a_crash_mid_upload(monkeypatch, asset_id: int) -> None:
     """Run the asset's transcode with the upload of its outputs failing after three files: a worker
     killed mid-upload (the row is never switched; what was uploaded stays behind)."""

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from media_pipeline.ffmpeg_runner import run_ffmpeg
 from media_pipeline.ladder import LadderPlan
 from media_pipeline.probe import ALLOWED_DEMUXERS, MediaToolError
 from media_pipeline.staging import read_entries, write_master
@@ -38,7 +39,6 @@ from media_pipeline.transcode import (
     THUMBNAIL_DIR,
     TranscodeSettings,
     encode_rungs,
-    run_ffmpeg,
 )
 
 MANIFEST = "manifest.json"

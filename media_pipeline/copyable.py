@@ -32,15 +32,14 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from media_pipeline.ffmpeg_runner import QUIET_WITH_PROGRESS, run_ffmpeg
 from media_pipeline.ladder import SEGMENT_SECONDS, LadderPlan
 from media_pipeline.probe import ALLOWED_DEMUXERS, INPUT_GUARDS, MediaToolError, ProbeFacts, _run
 from media_pipeline.transcode import (
     LOG_FILE,
-    QUIET_WITH_PROGRESS,
     RenditionOutput,
     TranscodeOutput,
     TranscodeSettings,
-    run_ffmpeg,
 )
 
 logger = logging.getLogger(__name__)

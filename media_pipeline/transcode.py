@@ -1,4 +1,5 @@
-"""One ffmpeg process builds the whole ladder; this module writes its command and watches it.
+"""One ffmpeg process builds the whole ladder; this module writes its command (run and watched by
+:func:`media_pipeline.ffmpeg_runner.run_ffmpeg`) and checks what it wrote.
 
 The command (built with ffmpeg-python, which is only trusted to assemble arguments) decodes the
 source once, scales the picture to the largest rung it encodes and the smaller rungs from that one
@@ -7,19 +8,10 @@ yuv420p, CRF capped by maxrate/bufsize, a keyframe every 2 s and no scene-cut ke
 renditions switch at the same instants) and AAC stereo, and writes the HLS variants with a master
 playlist, plus a poster and thumbnails from two more branches.
 The MP4 (or M4A) fallback is then a stream copy of one variant: no second decode or encode.
-
-ffmpeg reports progress on its stdout (``-progress pipe:1``); stderr goes to a log file in the
-work folder so that a chatty ffmpeg can never block on a full pipe.
 """
 
-import contextlib
-import ctypes
 import logging
 import re
-import select
-import signal
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +19,14 @@ from pathlib import Path
 import ffmpeg
 from flask_babel import gettext as _
 
+from media_pipeline.ffmpeg_runner import QUIET_WITH_PROGRESS, run_ffmpeg
 from media_pipeline.ladder import (
     AUDIO_SAMPLE_RATE,
     CRF,
     SEGMENT_SECONDS,
     LadderPlan,
 )
-from media_pipeline.probe import ALLOWED_DEMUXERS, MediaInputError, MediaToolError
+from media_pipeline.probe import ALLOWED_DEMUXERS, MediaToolError
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +38,6 @@ LOG_FILE = "ffmpeg.log"
 #: priming) are ever negative, which the muxer would shift by a different amount in the first chunk.
 CHUNK_TS_BASE = 10.0
 #: ffmpeg messages meaning the machine, not the file, failed: worth a retry.
-_TRANSIENT = ("no space left on device", "cannot allocate memory", "resource temporarily unavailable")
 
 
 @dataclass(frozen=True)
@@ -109,20 +101,6 @@ def _video_chain(source, plan: LadderPlan):
             .filter("format", "yuv420p")
         )
     return stream.filter("fps", fps=str(plan.fps))
-
-
-#: ffmpeg's global options for every run: no prompt, only warnings logged, progress as key=value lines
-#: on stdout for :func:`run_ffmpeg` to read.
-QUIET_WITH_PROGRESS = (
-    "-hide_banner",
-    "-nostdin",
-    "-y",
-    "-loglevel",
-    "warning",
-    "-nostats",
-    "-progress",
-    "pipe:1",
-)
 
 
 def _encode_options(plan: LadderPlan, rungs: list[int], settings: TranscodeSettings) -> dict:
@@ -304,76 +282,6 @@ def build_command(
     argv = ffmpeg.merge_outputs(*outputs).compile(cmd=settings.ffmpeg_bin)
     # Global options first: ffmpeg ignores options trailing the last output.
     return [argv[0], *QUIET_WITH_PROGRESS, "-stats_period", "1", *argv[1:]]
-
-
-def _die_with_parent() -> None:
-    """In the ffmpeg child: be killed when the worker process dies, even by SIGKILL."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def _log_tail(path: Path, size: int = 4000) -> str:
-    try:
-        with path.open("rb") as log:
-            log.seek(0, 2)
-            log.seek(max(0, log.tell() - size))
-            return log.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def run_ffmpeg(
-    argv: list[str],
-    duration: float,
-    log_path: Path,
-    on_progress: Callable[[float], None] | None = None,
-    stall_seconds: float = 300.0,
-) -> None:
-    """Run ffmpeg to the end, calling ``on_progress(fraction)`` as it reports; kill it on a stall,
-    on any exception (a Celery time limit included) and never leave it running."""
-    with log_path.open("ab") as log:
-        try:
-            process = subprocess.Popen(
-                argv,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
-            )
-        except OSError as exc:
-            raise MediaToolError(_("无法运行 ffmpeg：%(strerror)s", strerror=exc.strerror)) from exc
-    try:
-        last_report = time.monotonic()
-        buffer = b""
-        while True:
-            ready, _writable, _errored = select.select([process.stdout], [], [], 1.0)
-            if ready:
-                chunk = process.stdout.read1(65536)
-                if not chunk:
-                    break
-                last_report = time.monotonic()
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    key, _sep, value = line.decode("ascii", "replace").strip().partition("=")
-                    if key == "out_time_us" and value.lstrip("-").isdigit() and on_progress and duration > 0:
-                        on_progress(min(1.0, max(0.0, int(value) / 1e6 / duration)))
-            elif time.monotonic() - last_report > stall_seconds:
-                raise MediaToolError(
-                    _("ffmpeg 超过 %(seconds)s 秒没有进展，已终止。", seconds=int(stall_seconds))
-                )
-        returncode = process.wait()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-    if returncode != 0:
-        tail = _log_tail(log_path)
-        logger.warning("ffmpeg exited with %s: %s", returncode, tail[-1500:])
-        if returncode < 0 or any(marker in tail.lower() for marker in _TRANSIENT):
-            raise MediaToolError(_("ffmpeg 异常退出（%(returncode)s）。", returncode=returncode))
-        raise MediaInputError(_("转码失败：文件中的音视频数据无法解码，文件可能已损坏。"))
 
 
 _STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^#\n][^\n]*)")

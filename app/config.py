@@ -127,6 +127,9 @@ class Config:
     PLAYBACK_SIGNING_KEY = _env("PLAYBACK_SIGNING_KEY")
     PLAYBACK_KEY_ID = _env("PLAYBACK_KEY_ID", "1")
     PLAYBACK_RETIRED_KEY_IDS = _env("PLAYBACK_RETIRED_KEY_IDS", "")
+    #: Seconds a viewer check's "yes" is trusted by the segments of a signed URL (playlists always
+    #: ask): a member who loses access is stopped mid-lesson within this time. 0 asks every time.
+    PLAYBACK_ACCESS_RECHECK_SECONDS = _env_int("PLAYBACK_ACCESS_RECHECK_SECONDS", 60)
     #: Seconds ffprobe may take before it is killed and the file refused.
     MEDIA_PROBE_TIMEOUT_SECONDS = _env_int("MEDIA_PROBE_TIMEOUT_SECONDS", 60)
     #: x264 speed preset of every rendition: a trade of CPU time against bitrate at equal quality.

@@ -11,14 +11,19 @@ variant playlists carry it to every variant and segment with no rewriting, and a
 URL as it is (per token). Expiries are rounded up to ``PLAYBACK_URL_BUCKET_SECONDS`` so that one
 member reopening a lesson gets the same URLs (and the same cached copies) for a while.
 
-The server still asks the viewer checks on every request it answers (as for the session cookie),
-so a member who loses access (unenrolled, course back to draft, account disabled) is refused at the
-next playlist or segment the origin serves; what a CDN already cached stays valid until it expires.
+The server still asks the viewer checks (as for the session cookie): on every playlist, so a member
+who loses access (unenrolled, course back to draft, account disabled) cannot start playing again;
+for segments, the answer of a check is trusted for ``PLAYBACK_ACCESS_RECHECK_SECONDS`` (one minute),
+so a playing member is stopped within that time and a segment, a player's most frequent request,
+costs an HMAC and a file, no database (see :class:`AccessMemo`). What a CDN already cached stays
+valid until it expires.
 """
 
 import base64
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -105,3 +110,39 @@ def verify_token(token: str, asset_id: int, output_key: str) -> PlaybackGrant:
 
 def seconds_left(grant: PlaybackGrant) -> int:
     return max(int(grant.expires - utcnow().timestamp()), 0)
+
+
+class AccessMemo:
+    """This process's recent "yes" answers of the viewer checks, per member and asset, each trusted
+    for a while by the segments of a signed URL. Bounded (the oldest answers go first) and shared by
+    the threads of a worker; a "no" is never remembered, it is asked again."""
+
+    def __init__(self, size: int = 20_000):
+        self._size = size
+        self._answers: OrderedDict[tuple[int, int], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allowed_within(self, user_id: int, asset_id: int, seconds: int) -> bool:
+        """Whether a check said yes no more than ``seconds`` ago (by the server's clock)."""
+        with self._lock:
+            checked = self._answers.get((user_id, asset_id))
+        return checked is not None and 0 <= utcnow().timestamp() - checked < seconds
+
+    def remember(self, user_id: int, asset_id: int, allowed: bool) -> None:
+        with self._lock:
+            if not allowed:
+                self._answers.pop((user_id, asset_id), None)
+                return
+            self._answers[(user_id, asset_id)] = utcnow().timestamp()
+            self._answers.move_to_end((user_id, asset_id))
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+
+def access_memo() -> AccessMemo:
+    """The application's memo (one per process and app)."""
+    return current_app.extensions.setdefault("hongke.playback_access", AccessMemo())

@@ -287,7 +287,7 @@ def serve(asset_id: int, key: str, filename: str):
     if not current_user.is_authenticated:
         abort(401)
     asset = get_asset_for(asset_id, current_user)
-    response = _send_output(asset, key, filename, 3600)
+    response = _send_output(asset.id, key, filename, 3600)
     response.cache_control.private = True
     response.cache_control.public = False
     response.cache_control.max_age = 3600
@@ -303,19 +303,24 @@ def serve_signed(token: str, asset_id: int, key: str, filename: str):
         grant = playback.verify_token(token, asset_id, key)
     except playback.PlaybackRefused:
         abort(403)
-    viewer = db.session.get(User, grant.user_id)
-    asset = db.session.get(MediaAsset, asset_id)
-    if viewer is None or not viewer.is_active or asset is None or not services.can_view_asset(viewer, asset):
-        abort(403)
+    memo = playback.access_memo()
+    recheck = current_app.config["PLAYBACK_ACCESS_RECHECK_SECONDS"]
+    if filename.endswith(".m3u8") or not memo.allowed_within(grant.user_id, asset_id, recheck):
+        viewer = db.session.get(User, grant.user_id)
+        asset = db.session.get(MediaAsset, asset_id)
+        allowed = bool(viewer and viewer.is_active and asset and services.can_view_asset(viewer, asset))
+        memo.remember(grant.user_id, asset_id, allowed)
+        if not allowed:
+            abort(403)
     max_age = min(3600, playback.seconds_left(grant))
-    response = _send_output(asset, key, filename, max_age)
+    response = _send_output(asset_id, key, filename, max_age)
     response.cache_control.public = True
     response.cache_control.private = False
     response.cache_control.max_age = max_age
     return response
 
 
-def _send_output(asset: MediaAsset, key: str, filename: str, max_age: int) -> Response:
+def _send_output(asset_id: int, key: str, filename: str, max_age: int) -> Response:
     """The file, or 404 for anything not a published output, as the store answers it (see
     :meth:`media_pipeline.storage.MediaStore.response`; a presigned URL lives ``max_age`` seconds).
     Output folders are immutable (a retranscode publishes a new key), so caching is safe."""
@@ -323,7 +328,7 @@ def _send_output(asset: MediaAsset, key: str, filename: str, max_age: int) -> Re
     if not _OUTPUT_KEY.match(key) or suffix not in MIME_TYPES:
         abort(404)
     store = services.media_store()
-    stored = store.output_file(f"assets/{asset.id}/{key}", filename)
+    stored = store.output_file(f"assets/{asset_id}/{key}", filename)
     if stored is None:
         abort(404)
     config = current_app.config

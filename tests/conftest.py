@@ -157,6 +157,13 @@ def _rolled_back():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_playback_memo(app):
+    """The session app's remembered viewer checks are per test: ids repeat after a rollback."""
+    yield
+    app.extensions.pop("hongke.playback_access", None)
+
+
+@pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Run each test inside a transaction that is rolled back, unless its module shares one."""
     if (

@@ -164,6 +164,36 @@ def test_a_member_without_access_gets_no_urls_and_old_ones_stop(app, client, les
     assert client.get(f"/api/v1/lessons/{lesson.id}", headers=bearer(member)).status_code == 403
 
 
+def test_a_member_who_loses_access_mid_lesson_is_stopped_within_the_recheck_time(
+    app, client, lesson_media, clock
+):
+    """Segments, a player's most frequent request, trust a viewer check for a minute (no database
+    per segment); the playlists ask every time, so nobody starts playing again meanwhile."""
+    lesson, _asset, member = lesson_media
+    urls = playback_of(client, lesson, member)
+    player = bare(app)
+    variant_url = urljoin(urls["hls"], uris(player.get(path(urls["hls"])).get_data(as_text=True))[0])
+    segment = path(urljoin(variant_url, uris(player.get(path(variant_url)).get_data(as_text=True))[0]))
+    assert get_media(player, segment).status_code == 200
+
+    db.session.delete(db.session.scalar(db.select(Enrollment).filter_by(user_id=member.id)))
+    db.session.commit()
+    recheck = app.config["PLAYBACK_ACCESS_RECHECK_SECONDS"]
+    assert recheck == 60
+    clock.advance(recheck - 5)
+    assert get_media(player, segment).status_code == 200  # the lesson plays on a little
+    assert player.get(path(urls["hls"])).status_code == 403  # but it cannot be started again
+    clock.advance(10)
+    assert player.get(segment).status_code == 403  # and within the minute it stops
+    with config_set(app, PLAYBACK_ACCESS_RECHECK_SECONDS=0):  # or at once, where that is wanted
+        courses.enrol(lesson.course, member)
+        db.session.commit()
+        assert get_media(player, segment).status_code == 200
+        db.session.delete(db.session.scalar(db.select(Enrollment).filter_by(user_id=member.id)))
+        db.session.commit()
+        assert player.get(segment).status_code == 403
+
+
 def test_unpublished_course_or_disabled_account_stops_the_urls(app, client, lesson_media, create_user):
     lesson, _asset, member = lesson_media
     urls = playback_of(client, lesson, member)

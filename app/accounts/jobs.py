@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import ImportJob
 from app.core import audit
@@ -35,6 +36,19 @@ _cleanups: dict[str, Callable[[ImportJob], None]] = {}
 def on_stale(kind: str, cleanup: Callable[[ImportJob], None]) -> None:
     """Register what removes a dead job of ``kind``'s half-written output (called by its module)."""
     _cleanups[kind] = cleanup
+
+
+def get_job_for(
+    job_id: int, kind: str, user, *, admins_too: bool = True, refusal: str | None = None
+) -> ImportJob:
+    """A background job of ``kind`` for its page: 404 when there is none of that kind, 403 (with
+    ``refusal``) when ``user`` did not start it; an admin may see anyone's when ``admins_too``."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != kind:
+        raise NotFound()
+    if job.created_by_id != user.id and not (admins_too and user.is_admin):
+        raise Forbidden(refusal)
+    return job
 
 
 def heartbeat_values() -> dict:

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from flask import render_template, request
+
 from app.core.clock import utcnow
+from app.core.errors import json_ok
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,13 @@ def job_status(job) -> dict:
         "finished": job.is_finished,
         "message": job.message if job.is_finished else None,
     }
+
+
+def job_page(job, template: str, **context):
+    """A job's progress page, or with ``?format=json`` what the page polls (:func:`job_status`)."""
+    if request.args.get("format") == "json":
+        return json_ok(job_status(job))
+    return render_template(template, job=job, **context)
 
 
 def run_job(job, work: Callable[[Progress], Outcome], commit: Callable[[], None], on_success=None) -> Outcome:

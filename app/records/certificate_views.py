@@ -16,17 +16,16 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts import jobs
 from app.accounts.models import ImportJob, Role
 from app.core import audit, imports
 from app.core.clock import localtoday
-from app.core.errors import json_ok
 from app.core.forms import PageForm
 from app.core.pdf import download as pdf_download
 from app.core.permissions import login_required, roles_required
@@ -104,11 +103,7 @@ def branch_proofs_export(branch_id: int, year: int):
 
 def _get_proof_export(job_id: int) -> ImportJob:
     """The export, for the coordinator who asked for it while the branch is still theirs to manage."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.kind != proof_exports.KIND:
-        abort(404)
-    if job.created_by_id != current_user.id:
-        abort(403)
+    job = jobs.get_job_for(job_id, proof_exports.KIND, current_user, admins_too=False)
     org_services.get_branch_for(job.params.get("branch_id") or 0, current_user)
     return job
 
@@ -117,12 +112,8 @@ def _get_proof_export(job_id: int) -> ImportJob:
 @roles_required(Role.COORDINATOR)
 def proof_export(job_id: int):
     job = _get_proof_export(job_id)
-    if request.args.get("format") == "json":
-        return json_ok(imports.job_status(job))
     hours = current_app.config["PROOF_EXPORT_HOURS"]
-    return render_template(
-        "records/proof_export.html", job=job, expires_at=proof_exports.expires_at(job, hours)
-    )
+    return imports.job_page(job, "records/proof_export.html", expires_at=proof_exports.expires_at(job, hours))
 
 
 @bp.route("/proof-exports/<int:job_id>/download")

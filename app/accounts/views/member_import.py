@@ -5,7 +5,6 @@
 import io
 
 from flask import (
-    abort,
     current_app,
     redirect,
     render_template,
@@ -15,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from app.accounts import jobs
 from app.accounts.forms import (
     ImportForm,
 )
@@ -24,7 +24,7 @@ from app.accounts.tasks import import_members_task
 from app.accounts.views import bp
 from app.accounts.views.users import activation_slips
 from app.core import imports
-from app.core.errors import json_ok, refused
+from app.core.errors import refused
 from app.core.permissions import roles_required
 from app.extensions import db
 
@@ -53,33 +53,18 @@ def import_users():
     return render_template("accounts/import.html", form=form, recent=recent), status
 
 
-def _get_import_job(job_id: int) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.kind != "members":
-        abort(404)
-    if job.created_by_id != current_user.id and not current_user.is_admin:
-        abort(403)
-    return job
-
-
 @bp.route("/users/import/<int:job_id>")
 @roles_required(Role.COORDINATOR)
 def import_status(job_id: int):
-    job = _get_import_job(job_id)
-    if request.args.get("format") == "json":
-        return json_ok(imports.job_status(job))
-    return render_template("accounts/import_status.html", job=job)
+    job = jobs.get_job_for(job_id, "members", current_user)
+    return imports.job_page(job, "accounts/import_status.html")
 
 
 @bp.route("/users/import/<int:job_id>/slips", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def import_slips(job_id: int):
     """Activation slips of an import: shown once, to the coordinator who ran it, then gone."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
-    if job.created_by_id != current_user.id:
-        abort(403)
+    job = jobs.get_job_for(job_id, "members", current_user, admins_too=False)
     if request.method == "POST" and job.slip_secret is not None:
         slips = reveal_import_slips(job, actor=current_user)
         db.session.commit()

@@ -9,9 +9,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts import jobs
 from app.accounts.models import ImportJob, Role, User
 from app.core import imports
-from app.core.errors import json_ok, refused
+from app.core.errors import refused
 from app.core.permissions import roles_required
 from app.extensions import db
 from app.quiz import bank, importers
@@ -148,14 +149,8 @@ def bank_import():
 @bp.route("/bank/import/<int:job_id>")
 @roles_required(Role.TRAINER)
 def import_status(job_id: int):
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.kind != "questions":
-        abort(404)
-    if job.created_by_id != current_user.id and not current_user.is_admin:
-        abort(403, _("这是其他讲师的导入任务。"))
-    if request.args.get("format") == "json":
-        return json_ok(imports.job_status(job))
-    return render_template("quiz/import_status.html", job=job)
+    job = jobs.get_job_for(job_id, "questions", current_user, refusal=_("这是其他讲师的导入任务。"))
+    return imports.job_page(job, "quiz/import_status.html")
 
 
 @bp.route("/bank/template.xlsx")

@@ -142,6 +142,29 @@ def test_hidden_time_and_alternating_pages_count_nothing(client, login, clock, a
     assert reading_points(member) == []
 
 
+def test_articles_open_side_by_side_in_tabs_count_one_page_at_a_time(client, login, clock, admin, member):
+    """Three articles in three tabs, every tab's heartbeats running: two minutes of wall time are not
+    six minutes of reading. The tab left open alone then reads as any page does."""
+    articles = [publish(admin, title=f"并读{i}") for i in range(3)]
+    login(member)
+    tabs = [Reader(client, clock, a.id, session=f"page-tab{i}-0001") for i, a in enumerate(articles)]
+    for tab in tabs:
+        tab.send("play")
+    for _ in range(8):
+        clock.advance(15)
+        states = [tab.send("tick").get_json()["data"] for tab in tabs]
+    assert sum(state["visible_seconds"] for state in states) <= 120
+    for tab in tabs:
+        tab.send("ended")
+    assert reading_points(member) == []
+
+    last = tabs[-1]  # the other two tabs closed
+    last.send("play")
+    last.read(60)
+    assert last.send("ended").get_json()["data"]["read"] is True
+    assert [e.points for e in reading_points(member)] == [1]
+
+
 def test_a_replayed_heartbeat_changes_nothing(client, login, clock, admin, member):
     article = publish(admin)
     login(member)

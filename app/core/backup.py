@@ -9,6 +9,9 @@ A backup is a folder::
                             the site keeps running and writing)
     PATH/database.pgdump    PostgreSQL: ``pg_dump --format=custom`` (one transaction, consistent)
     PATH/media/...          the local media store's files (MEDIA_ROOT), as they were
+    PATH/folders/<SETTING>/ the files of a domain's upload folder set outside MEDIA_ROOT by a
+                            setting named ``*_UPLOAD_DIR`` (``KB_UPLOAD_DIR``...): restored into the
+                            folder the same setting names on the target
 
 With media on object storage (``MEDIA_STORAGE=s3``) no object of the bucket is copied: the manifest
 lists them instead (key, size, ETag), the bucket being backed up by the storage service's own means
@@ -43,6 +46,9 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 MEDIA_DIR = "media"
+FOLDERS_DIR = "folders"
+#: A setting whose name ends so names a folder of kept uploads (empty: a folder under MEDIA_ROOT).
+UPLOAD_DIR_SUFFIX = "_UPLOAD_DIR"
 CHUNK = 1024 * 1024
 
 
@@ -99,6 +105,28 @@ def _sha256(path: Path) -> str:
 def _files_below(root: Path) -> Iterator[Path]:
     if root.is_dir():
         yield from sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _upload_folders_outside_media() -> dict[str, Path]:
+    """The upload folders set by a ``*_UPLOAD_DIR`` setting outside MEDIA_ROOT, by setting."""
+    media_root = Path(current_app.config["MEDIA_ROOT"]).resolve()
+    folders = {}
+    for setting, value in sorted(current_app.config.items()):
+        if setting.endswith(UPLOAD_DIR_SUFFIX) and value:
+            folder = Path(value).resolve()
+            if folder != media_root and media_root not in folder.parents:
+                folders[setting] = folder
+    return folders
+
+
+def _copy_tree(source: Path, target: Path) -> int:
+    copied = 0
+    for path in _files_below(source):
+        copy = target / path.relative_to(source)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy)
+        copied += 1
+    return copied
 
 
 def row_counts(connection: sa.Connection | None = None) -> dict[str, int]:
@@ -187,6 +215,8 @@ def create_backup(target: Path) -> dict:
         copy = target / MEDIA_DIR / source.relative_to(media_root)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, copy)
+    for setting, folder in _upload_folders_outside_media().items():
+        _copy_tree(folder, target / FOLDERS_DIR / setting)
     files = [
         SavedFile(str(p.relative_to(target)), p.stat().st_size, _sha256(p)).__dict__
         for p in _files_below(target)
@@ -264,16 +294,32 @@ def _restore_database(source: Path, manifest: dict) -> None:
         )
 
 
+def _folder_targets(source: Path) -> dict[Path, Path]:
+    """Where each saved upload folder goes on this instance; refused (before anything is written)
+    when its setting is not set here or points at a folder that holds files."""
+    targets = {}
+    saved = source / FOLDERS_DIR
+    for folder in sorted(saved.iterdir()) if saved.is_dir() else []:
+        configured = current_app.config.get(folder.name)
+        if not folder.name.endswith(UPLOAD_DIR_SUFFIX) or not configured:
+            raise BackupError(
+                _("备份含有 %(setting)s 目录中的文件：请先在本实例设置 %(setting)s。", setting=folder.name)
+            )
+        target = Path(configured)
+        if any(_files_below(target)):
+            raise BackupError(_("目录 %(path)s 不是空的：只能恢复到空的实例。", path=target))
+        targets[folder] = target
+    return targets
+
+
 def _restore_media(source: Path) -> int:
     media_root = Path(current_app.config["MEDIA_ROOT"])
     if any(_files_below(media_root)):
         raise BackupError(_("媒体目录 %(path)s 不是空的：只能恢复到空的实例。", path=media_root))
-    copied = 0
-    for saved in _files_below(source / MEDIA_DIR):
-        target = media_root / saved.relative_to(source / MEDIA_DIR)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(saved, target)
-        copied += 1
+    folders = _folder_targets(source)
+    copied = _copy_tree(source / MEDIA_DIR, media_root)
+    for saved, target in folders.items():
+        copied += _copy_tree(saved, target)
     return copied
 
 

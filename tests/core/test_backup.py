@@ -30,8 +30,8 @@ def flask(app, *args):
 
 
 @contextmanager
-def instance(session_app, folder: Path):
-    """A separate, migrated, empty instance (its own database and media folder)."""
+def instance(session_app, folder: Path, **settings):
+    """A separate, migrated, empty instance (its own database and media folder), with ``settings``."""
     base = os.environ.get("DATABASE_URL", "")
     scratch = _scratch_database(base) if base.startswith("postgresql") else None
     url = scratch.__enter__() if scratch else f"sqlite:///{folder / 'db.sqlite'}"
@@ -42,6 +42,8 @@ def instance(session_app, folder: Path):
         SEARCH_INDEX_DIR = str(folder / "search")
         IMPORT_DIR = str(folder / "imports")
 
+    for name, value in settings.items():
+        setattr(Config, name, value)
     folder.mkdir(parents=True, exist_ok=True)
     other = side_app(Config, session_app)
     with other.app_context():
@@ -112,6 +114,31 @@ def test_backup_then_restore_into_an_empty_instance_gives_the_same_rows_and_file
         again = flask(target, "restore", str(backup))
         assert again.exit_code != 0
         assert "只能恢复到空的实例" in again.output
+
+
+def test_upload_folders_set_outside_the_media_root_are_saved_and_restored(app, tmp_path):
+    """KB_UPLOAD_DIR (any ``*_UPLOAD_DIR``) on another volume: its files were left out of the backup."""
+    backup = tmp_path / "backup"
+    with instance(app, tmp_path / "source", KB_UPLOAD_DIR=str(tmp_path / "shared-kb")) as source:
+        _seed(source)
+        (tmp_path / "shared-kb" / "covers").mkdir(parents=True)
+        (tmp_path / "shared-kb" / "covers" / "c1.jpg").write_bytes(b"\xff\xd8cover")
+        result = flask(source, "backup", str(backup))
+        assert result.exit_code == 0, result.output
+    assert (backup / "folders" / "KB_UPLOAD_DIR" / "covers" / "c1.jpg").read_bytes() == b"\xff\xd8cover"
+
+    with instance(app, tmp_path / "unset") as target:  # the setting missing: refused, nothing written
+        result = flask(target, "restore", str(backup))
+        assert result.exit_code != 0
+        assert "请先在本实例设置 KB_UPLOAD_DIR" in result.output
+        assert not any(Path(target.config["MEDIA_ROOT"]).rglob("*.mp4"))
+        with target.app_context():
+            assert row_counts()["user"] == 0
+
+    with instance(app, tmp_path / "target", KB_UPLOAD_DIR=str(tmp_path / "target-kb")) as target:
+        result = flask(target, "restore", str(backup))
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "target-kb" / "covers" / "c1.jpg").read_bytes() == b"\xff\xd8cover"
 
 
 def test_a_changed_backup_file_is_refused_before_anything_is_written(app, tmp_path):

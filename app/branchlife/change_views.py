@@ -36,6 +36,7 @@ def edit_meeting(meeting_id: int):
                 "online_url": meeting.online_url,
                 "agenda": meeting.agenda,
                 "lecturer": meeting.lecturer_id,
+                "is_open": meeting.is_open,
             }
         )
     status = 200

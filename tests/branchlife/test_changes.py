@@ -1,6 +1,7 @@
 """Editing and cancelling a planned meeting before it starts: by who runs the branch, attendees told,
 a cancelled meeting never held; a started or finalised meeting cannot change this way."""
 
+import re
 from datetime import date
 
 import pytest
@@ -49,6 +50,30 @@ def test_the_secretary_edits_a_planned_meeting_and_attendees_are_told(client, lo
     )
     assert bad.status_code == 422
     assert "会议时长" in bad.get_data(as_text=True)
+
+
+def test_editing_opens_a_meeting_to_every_member_and_closes_it_again(client, login, people, org_tree, clock):
+    """The plan form offered 对全体党员开放 (shown on the red map); the edit form could not change it."""
+    meeting = plan(client, login, people, org_tree, clock)
+    assert meeting.is_open is False
+    login(people["secretary"])
+    page = client.get(f"/branchlife/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert "对全体党员开放" in page
+    assert (
+        client.post(
+            f"/branchlife/meetings/{meeting.id}/edit", data=edit_form(meeting, is_open="y")
+        ).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).is_open is True
+    audit = db.session.query(AuditEntry).filter_by(action="branchlife.edit").one()
+    assert "对全体党员开放）" in audit.summary.split("→")[1]
+    page = client.get(f"/branchlife/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert "checked" in re.search(r'<input[^>]*name="is_open"[^>]*>', page).group(0)  # shown as it is
+    assert client.post(f"/branchlife/meetings/{meeting.id}/edit", data=edit_form(meeting)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).is_open is False
 
 
 def test_cancelling_tells_attendees_and_never_counts_as_held(client, login, people, org_tree, clock):

@@ -62,14 +62,22 @@ def _tell(meeting: Meeting, title: str, body: str, kind: str) -> None:
     )
 
 
+def _described(meeting: Meeting) -> str:
+    """The meeting as the audit line of an edit shows it, before and after."""
+    where = meeting.place or meeting.online_url
+    shown = "，对全体党员开放" if meeting.is_open else ""
+    return f"{meeting_label(meeting)}（{_when(meeting)} {where}{shown}）"
+
+
 def edit_meeting(actor: User, meeting: Meeting, plan: MeetingPlan) -> Meeting:
-    """Change a planned meeting's kind, topic, time, place, link, agenda or lecturer (its attendees
-    stay). The caller has checked that ``actor`` runs the meeting's branch."""
+    """Change a planned meeting's kind, topic, time, place, link, agenda, lecturer or whether it is
+    open to every member (its attendees stay). The caller has checked that ``actor`` runs the
+    meeting's branch."""
     meeting = _changeable(meeting)
     title = _check_kind_and_title(plan.kind, plan.title)
     minutes = _check_times(plan)
     _check_place(plan)
-    before = f"{meeting_label(meeting)}（{_when(meeting)} {meeting.place or meeting.online_url}）"
+    before = _described(meeting)
     day = plan.starts_at.astimezone(LOCAL_TZ).date()
     if day != meeting.held_on:
         meeting.reminded_at = None  # a new day: remind the day before it
@@ -77,6 +85,7 @@ def edit_meeting(actor: User, meeting: Meeting, plan: MeetingPlan) -> Meeting:
     meeting.starts_at, meeting.ends_at = plan.starts_at, plan.ends_at
     meeting.place, meeting.online_url = (plan.place or "").strip(), (plan.online_url or "").strip()
     meeting.agenda = (plan.agenda or "").strip()
+    meeting.is_open = bool(plan.is_open)
     if meeting.branch is not None:
         set_lecturer(meeting, meeting.branch, plan.lecturer_id or meeting.lecturer_id)
     try:
@@ -84,7 +93,7 @@ def edit_meeting(actor: User, meeting: Meeting, plan: MeetingPlan) -> Meeting:
             db.session.flush()
     except IntegrityError as exc:
         raise BranchLifeError(_("同一天已有同主题的同类会议"), 409, "title") from exc
-    after = f"{meeting_label(meeting)}（{_when(meeting)} {meeting.place or meeting.online_url}）"
+    after = _described(meeting)
     audit.record(actor, "branchlife.edit", meeting, f"修改会议：{before} → {after}")
     _tell(
         meeting,

@@ -7,10 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from app.accounts.models import BranchPosition, Role
 from app.assessment import services
 from app.assessment.models import Result
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.portal.models import Notification
 from tests.assessment.conftest import PDF, credit, meeting
 from tests.helpers import count
 
@@ -159,6 +161,28 @@ def test_freezing_keeps_the_published_scores_when_the_data_change(world, client,
     assert Decimal(str(data["branches"][0]["total"])) == totals[t["a1"].id]
     hours_line = next(i for i in data["branches"][0]["indicators"] if i["kind"] == "hours_target")
     assert hours_line["inputs"] == {"numerator": 1, "denominator": 3}
+
+
+def test_publishing_tells_the_coordinators_and_branch_secretaries(world, client, login, create_user):
+    scheme, t, p = world["scheme"], world["tree"], world["people"]
+    secretary = create_user(branch=t["a1"], name="支部书记")
+    secretary.position = BranchPosition.SECRETARY
+    gone = create_user(Role.COORDINATOR, branch=t["b"], name="已停用组织员")
+    gone.is_active_account = False
+    db.session.commit()
+    services.freeze_scheme(p["admin"], scheme)
+    db.session.commit()
+    published = Notification.kind == "assessment.published"
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(published)) == 0  # not yet
+    login(p["admin"])
+    assert client.post(f"/assessment/{scheme.id}/publish").status_code == 302
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "assessment.published")
+    ).all()
+    assert {n.user_id for n in told} == {p["coordinator"].id, p["other_coordinator"].id, secretary.id}
+    login(secretary)  # the link leads to the published results, which the secretary may read
+    assert client.get(told[0].url).status_code == 200
+    assert "2026年度党建考核" in told[0].title
 
 
 def test_the_committee_adjusts_with_a_reason_and_it_is_audited(world, client, login):

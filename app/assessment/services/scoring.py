@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.accounts.models import User
+from app.accounts.models import BranchPosition, Role, User, UserRole
 from app.assessment import indicators
 from app.assessment.models import (
     Adjustment,
@@ -31,6 +31,7 @@ from app.assessment.models import (
 from app.assessment.services.schemes import AssessmentError, _require_admin
 from app.core import audit
 from app.core.clock import localtoday, utcnow
+from app.core.signals import notification_requested
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 from app.org.services import active_member_counts
@@ -291,4 +292,26 @@ def publish_scheme(actor: User, scheme: Scheme) -> Scheme:
     scheme.published_at = utcnow()
     db.session.flush()
     audit.record(actor, "assessment.publish", scheme, f"发布考核结果 {scheme.name}")
+    notification_requested.send(
+        "assessment",
+        user_ids=_told_of_results(actor),
+        title=_("考核结果已发布：%(name)s", name=scheme.name),
+        body=_("%(name)s 的考核结果已发布，可查看本支部每项得分的来由及依据。", name=scheme.name),
+        url=f"/assessment/{scheme.id}",
+        kind="assessment.published",
+    )
     return scheme
+
+
+def _told_of_results(actor: User) -> list[int]:
+    """Who answers for the branches assessed: every coordinator and every branch's 书记 and 副书记
+    (active accounts), the publisher aside."""
+    leads = sa.or_(
+        User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)),
+        User.position.in_((BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY)),
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User.id).where(User.is_active_account.is_(True), User.id != actor.id, leads)
+        )
+    )

@@ -203,6 +203,16 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in or stay logged in
         return self.is_active_account
 
+    @classmethod
+    def hold(cls, user_id: int) -> None:
+        """One member's writers that must not interleave (two page views starting, two steps of one
+        development file, two uploads counted against one quota) queue here, until the transaction
+        ends. ``FOR NO KEY UPDATE`` on PostgreSQL: rows that only point at the member (points,
+        certificates, notifications) still insert meanwhile, so a holder waiting for, say, the
+        member's points head never waits in a circle with an award holding that head. On SQLite the
+        one writer is the queue."""
+        db.session.execute(sa.select(cls.id).where(cls.id == user_id).with_for_update(key_share=True))
+
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
 

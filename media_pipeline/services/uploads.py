@@ -34,7 +34,7 @@ def check_work_quota(owner, size: int) -> None:
     config = current_app.config
     if size > _mb(config["WORKS_VIDEO_MAX_MB"]):
         raise UploadError(_("作品视频不能超过 %(n)s MB。", n=config["WORKS_VIDEO_MAX_MB"]), status=413)
-    db.session.execute(sa.select(User.id).where(User.id == owner.id).with_for_update())
+    User.hold(owner.id)
     mine = sa.and_(MediaUpload.owner_id == owner.id, MediaUpload.purpose == AssetPurpose.WORK)
     open_uploads = db.session.scalar(sa.select(sa.func.count()).where(mine, MediaUpload.asset_id.is_(None)))
     processing = db.session.scalar(

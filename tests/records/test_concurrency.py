@@ -1,6 +1,7 @@
 """Fifty identical heartbeats at once credit exactly once, on the configured database."""
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ import time_machine
 
 from app.accounts import services as accounts
 from app.extensions import db
+from app.quiz.models import PointsEntry
 from app.records import services
 from app.records.models import HoursEntry, LessonProgress, PlaybackSession
 from tests.records.conftest import START
@@ -253,3 +255,63 @@ def test_ten_requests_for_one_proof_at_once_issue_one_serial(shared_app):
             )
         ).all()
         assert live == results[:1]
+
+
+def test_a_member_held_for_one_write_and_a_points_award_never_deadlock(shared_app):
+    """A reading heartbeat held the member's row FOR UPDATE and then awarded the reading point (it
+    waits for the member's points head); an award elsewhere held that head and inserted its entry,
+    whose foreign key check waits for the member's row: PostgreSQL found the circle and aborted one
+    of them (a 500). The hold no longer blocks rows that only point at the member."""
+    from app.accounts.models import User
+    from app.quiz import points, points_chain
+
+    if not shared_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL only (SQLite holds one writer for the whole file)")
+    with shared_app.app_context():
+        member = accounts.create_user(
+            accounts.UserData(employee_no="C54", name="并发积分", mobile="13955550004"),
+            ["member"],
+            None,
+            "Passw0rd-x",
+        )
+        points.award_points(member, "login", "login:first", 1)  # the member's points head exists
+        db.session.commit()
+        user_id = member.id
+        db.session.remove()
+    holding, head_taken = threading.Event(), threading.Event()
+    errors: list[str] = []
+
+    def reader():  # holds the member, then wants the points head
+        try:
+            with shared_app.app_context():
+                User.hold(user_id)
+                holding.set()
+                assert head_taken.wait(10)
+                time.sleep(0.3)  # the award is now inserting its entry
+                points_chain.locked_head(user_id)
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+            holding.set()
+
+    def awarder():  # holds the points head, then inserts a row pointing at the member
+        try:
+            with shared_app.app_context():
+                assert holding.wait(10)
+                points_chain.locked_head(user_id)
+                head_taken.set()
+                points.award_points(user_id, "article", "kb:deadlock", 1)
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+            head_taken.set()
+
+    threads = [threading.Thread(target=reader), threading.Thread(target=awarder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with shared_app.app_context():
+        awarded = db.session.scalars(sa.select(PointsEntry.ref).where(PointsEntry.user_id == user_id)).all()
+        assert sorted(awarded) == ["kb:deadlock", "login:first"]

@@ -158,9 +158,7 @@ def record_step(
     if key == "contacts":
         _check_contacts(member, contacts or [])
     override_reason = (override_reason or "").strip()
-    db.session.execute(
-        sa.select(User.id).where(User.id == member.id).with_for_update()
-    )  # one writer per file
+    User.hold(member.id)  # one writer per file
     done = steps_of(member.id)
     if key in done:
         raise DevelopmentError(_("「%(step)s」已经记录过了", step=str(step.label)), field="key")

@@ -32,7 +32,7 @@ def issue_letter(actor: User, member: User, outside_org: str, reason: str) -> Tr
         raise Forbidden()
     outside_org = _text(outside_org, ORG_MAX, _("请填写接收党组织名称（不超过 200 字）"), "outside_org")
     reason = _text(reason, REASON_MAX, _("请填写转接原因（不超过 500 字）"), "reason")
-    db.session.execute(sa.select(User.id).where(User.id == member.id).with_for_update())
+    User.hold(member.id)
     open_letter = db.session.scalar(
         sa.select(TransferLetter.id).where(
             TransferLetter.member_id == member.id,

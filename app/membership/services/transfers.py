@@ -71,7 +71,7 @@ def request_transfer(actor: User, member: User, to_branch: Branch | None, reason
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
         raise TransferError(_("请填写转接原因（不超过 500 字）"), field="reason")
-    db.session.execute(sa.select(User.id).where(User.id == member.id).with_for_update())
+    User.hold(member.id)
     pending = db.session.scalar(
         sa.select(Transfer.id).where(
             Transfer.member_id == member.id, Transfer.status == TransferStatus.PENDING

@@ -237,7 +237,7 @@ def _session_for(user_id: int, facts: LessonFacts, key: str, now: datetime) -> P
     if session is None:
         # One member's new sessions start one at a time: two started at once (two tabs, two lessons)
         # would otherwise each supersede the others but not one another, and both earn credit.
-        db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+        User.hold(user_id)
         session = _locked(query)
     if session is None:
         fresh = PlaybackSession(session_key=key, user_id=user_id, lesson_id=facts.lesson_id, started_at=now)

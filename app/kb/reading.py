@@ -6,11 +6,13 @@ server's clock counts: the stretch between two heartbeats of the same page view 
 reading when the page was visible at the first of them, and for one heartbeat interval (plus the
 tolerance) at most, however long the silence and whatever ``position`` claims. A repeated or
 older ``seq`` changes nothing; a heartbeat of another page view (another tab, a reload) takes
-over and the gap before it counts nothing. One page at a time across articles too, as for lessons: a
-page view that starts or takes over stops every other article's page view of the member, whose next
-heartbeat must take over in turn, so articles open side by side in tabs count no faster than one
-read after another. Once the member has reached the end and has had the page
-visibly open for ``POINTS_READ_SECONDS``, the reading counts, once: ``article_read`` is sent and
+over and the gap before it counts nothing. One page at a time across articles too: a heartbeat of
+a page being read (visible, not paused) stops every other article's page view of the member, whose
+next heartbeat must take over in turn, so articles open side by side count no faster than one read
+after another (two windows read at once both count nothing, and are told so). Only a page being
+read takes over: a tab opened in the background, or the "hidden" of the tab just left, changes
+nothing. Once the member has reached the end and has had the page visibly open for
+``POINTS_READ_SECONDS``, the reading counts, once: ``article_read`` is sent and
 the points domain awards it.
 """
 
@@ -95,22 +97,30 @@ def record_reading(user: User, article_id: int, hb: Heartbeat, policy: ReadingPo
     now = utcnow()
     # A member's reading heartbeats queue on the member (always first, so a page view that stops
     # another article's never waits in a circle with it).
-    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    User.hold(user.id)
     reading = _locked_reading(user.id, article.id, hb.session_id)
-    new_view = reading.session_key != hb.session_id or reading.last_seen_at is None
+    reading_now = hb.visible and hb.event not in STOPPING_EVENTS
+    active = True
     if reading.session_key != hb.session_id:
-        # Another page view takes over; nothing before its first heartbeat counts.
+        if not reading_now:
+            # A page view that is not the current one and is not being read (a tab opened in the
+            # background, the "hidden" of the tab just left): it takes nothing over.
+            return reading_json(reading, policy, active=False)
+        # Another page view takes over; nothing before its first heartbeat counts. A running page
+        # (a tick, not its first heartbeat nor a return to the tab) that has to take over is being
+        # read at the same time as another: it is told so.
         reading.session_key, reading.last_seq, reading.last_seen_at = hb.session_id, -1, None
         reading.was_visible = False
+        active = hb.event != "tick"
     elif hb.seq <= reading.last_seq:
         return reading_json(reading, policy)  # a replay or an old heartbeat: nothing changes
-    if new_view:
+    if reading_now:
         _stop_other_pages(user.id, article.id)
     if reading.last_seen_at is not None and reading.was_visible:
         wall = max(0.0, (now - reading.last_seen_at).total_seconds())
         reading.visible_seconds += min(wall, policy.interval + policy.tolerance)
     reading.last_seq, reading.last_seen_at = hb.seq, now
-    reading.was_visible = hb.visible and hb.event not in STOPPING_EVENTS
+    reading.was_visible = reading_now
     if hb.event == "ended":
         reading.reached_end = True
     if (
@@ -128,11 +138,14 @@ def record_reading(user: User, article_id: int, hb: Heartbeat, policy: ReadingPo
             title=article.live.title if article.live else article.title,
         )
     db.session.flush()
-    return reading_json(reading, policy)
+    return reading_json(reading, policy, active)
 
 
-def reading_json(reading: ArticleReading, policy: ReadingPolicy) -> dict:
+def reading_json(reading: ArticleReading, policy: ReadingPolicy, active: bool = True) -> dict:
+    """The reading's state; ``active`` is false when another page view is being read instead of, or
+    at the same time as, this one (the page says so: one article's reading is counted at a time)."""
     return {
+        "active": active,
         "visible_seconds": round(reading.visible_seconds, 1),
         "required_seconds": policy.required_seconds,
         "reached_end": reading.reached_end,

@@ -154,6 +154,7 @@ def test_articles_open_side_by_side_in_tabs_count_one_page_at_a_time(client, log
         clock.advance(15)
         states = [tab.send("tick").get_json()["data"] for tab in tabs]
     assert sum(state["visible_seconds"] for state in states) <= 120
+    assert [state["active"] for state in states] == [False, False, False]  # each page says so
     for tab in tabs:
         tab.send("ended")
     assert reading_points(member) == []
@@ -163,6 +164,28 @@ def test_articles_open_side_by_side_in_tabs_count_one_page_at_a_time(client, log
     last.read(60)
     assert last.send("ended").get_json()["data"]["read"] is True
     assert [e.points for e in reading_points(member)] == [1]
+
+
+def test_a_background_tab_or_the_tab_just_left_does_not_stop_the_page_being_read(
+    client, login, clock, admin, member
+):
+    first, second, third = (publish(admin, title=f"换页{i}") for i in range(3))
+    login(member)
+    reading = Reader(client, clock, first.id, session="page-read-0001")
+    reading.send("play")
+    reading.read(30)
+    # A link opened in a background tab: its page loads hidden.
+    background = Reader(client, clock, second.id, session="page-back-0002")
+    assert background.send("play", visible=False).get_json()["data"]["active"] is True  # its own view
+    assert reading.read(15)["visible_seconds"] == 45  # still counted
+    # Switching to a third tab: its "play" may arrive before the "hidden" of the tab left.
+    switched = Reader(client, clock, third.id, session="page-next-0003")
+    switched.send("play")
+    late = reading.send("hidden", visible=False).get_json()["data"]
+    assert late["active"] is False  # taken over, and it takes nothing back
+    state = switched.read(30)
+    assert state["visible_seconds"] == 30
+    assert state["active"] is True
 
 
 def test_a_replayed_heartbeat_changes_nothing(client, login, clock, admin, member):

@@ -37,7 +37,14 @@ ARTICLE = obj(
     live_revision=null(INT),
 )
 
-READING = obj(visible_seconds=NUM, required_seconds=INT, reached_end=BOOL, read=BOOL, read_at=null(DATETIME))
+READING = obj(
+    active=BOOL,
+    visible_seconds=NUM,
+    required_seconds=INT,
+    reached_end=BOOL,
+    read=BOOL,
+    read_at=null(DATETIME),
+)
 
 OPERATIONS = {
     "api.post_article_progress": op(

@@ -11,6 +11,7 @@
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const interval = Math.max(5, Number(data.heartbeat) || 15) * 1000;
   const status = document.getElementById("kb-reading-status");
+  const elsewhere = document.getElementById("kb-reading-elsewhere");
   const bytes = new Uint8Array(16);
   window.crypto.getRandomValues(bytes);
   const sessionId = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -22,6 +23,7 @@
 
   function show(result) {
     if (!result) return;
+    if (elsewhere) elsewhere.classList.toggle("d-none", result.active !== false);
     if (result.read && status) {
       done = true;
       status.classList.remove("d-none");

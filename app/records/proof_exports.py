@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 KIND = "branch_proofs"
 #: Certificates rendered per database read, and between two progress updates.
 BATCH = 50
+#: A running export whose heartbeat is older than this lost its worker (a batch of certificates
+#: takes seconds): a delivery of its message takes it over rather than leave it to the stale sweep.
+TAKEOVER_AFTER_SECONDS = 120
 
 
 def create_proof_export(branch: Branch, year: int, actor: User, site_url: str) -> ImportJob:
@@ -107,28 +110,43 @@ def discard_partial(job: ImportJob) -> None:
 jobs.on_stale(KIND, discard_partial)
 
 
+def _claim(job_id: int, commit: Callable[[], None]) -> bool:
+    """Take the job: a queued one, or a running one whose worker has been silent for
+    :data:`TAKEOVER_AFTER_SECONDS` (died; the broker handed its message on). One guarded UPDATE, so
+    of two deliveries at once only one runs it."""
+    now = utcnow()
+    silent_since = now - timedelta(seconds=TAKEOVER_AFTER_SECONDS)
+    last_sign = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    claimed = db.session.execute(
+        sa.update(ImportJob)
+        .where(
+            ImportJob.id == job_id,
+            sa.or_(
+                ImportJob.status == "pending",
+                sa.and_(ImportJob.status == "running", last_sign < silent_since),
+            ),
+        )
+        .values(status="running", heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    commit()
+    return bool(claimed)
+
+
 def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], None], folder: str) -> None:
     """Issue the certificates and write the ZIP under ``folder``, recording progress on ``job``.
-    Safe to run twice: only a queued job is taken (a message delivered again while another worker
-    runs it, or after it ended, does nothing); the file appears under its final name only when
-    complete, and only while the job is still this worker's."""
+    Safe to run twice: the job is taken only while queued or abandoned by a dead worker (a message
+    delivered again while another worker runs it, or after it ended, does nothing); the file
+    appears under its final name only when complete, and only while the job is still this
+    worker's."""
     job_id, params = job.id, dict(job.params or {})
+    if not _claim(job_id, commit):
+        logger.info("proof export %s is running elsewhere or has ended: left alone", job_id)
+        return
     branch = db.session.get(Branch, params.get("branch_id") or 0)
     year = params.get("year")
     if actor is None or branch is None or not can_manage_branch(actor, branch):
         _finish(job_id, "rejected", _("该组织已不在你的管理范围内，未生成压缩包。"), commit)
-        return
-    claimed = db.session.execute(
-        sa.update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.status == "pending")
-        .values(status="running", heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    commit()
-    if not claimed:
-        logger.info(
-            "proof export %s is not queued any more (running elsewhere, or ended): left alone", job_id
-        )
         return
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
@@ -157,7 +175,10 @@ def run_proof_export(job: ImportJob, actor: User | None, commit: Callable[[], No
         with partial.open("wb") as out:
             for chunk in certificate_pdf.stream_zip(_certificates(job_id, ids, commit), verify_url):
                 out.write(chunk)
-        partial.rename(path)  # published whole, never half-written
+        try:
+            partial.rename(path)  # published whole, never half-written
+        except FileNotFoundError:  # the stale-job sweep failed the job and removed its part meanwhile
+            raise _Abandoned from None
     except _Abandoned:
         logger.warning("proof export %s was failed by the stale-job sweep while running: stopped", job_id)
         db.session.rollback()

@@ -139,7 +139,8 @@ def test_an_export_failed_by_the_sweep_as_it_finishes_publishes_nothing(app, wor
     """The sweep's verdict comes after the last page is rendered, before the job is marked done: the
     job stays failed (its page says to submit again) and the finished ZIP is not left behind."""
     job = _export_job(world, "pending")
-    folder = str(tmp_path / "exports")
+    folder = app.config["EXPORT_DIR"]  # where the sweep looks for the part file it removes
+    before = set(Path(folder).glob("proofs-*")) if Path(folder).is_dir() else set()
 
     def commit():
         db.session.commit()
@@ -151,10 +152,19 @@ def test_an_export_failed_by_the_sweep_as_it_finishes_publishes_nothing(app, wor
             jobs.sweep_stale_jobs(app.config["JOB_STALE_AFTER_SECONDS"])
             db.session.commit()
 
-    proof_exports.run_proof_export(job, world["coordinator"], commit, folder)
+    proof_exports.run_proof_export(job, world["coordinator"], commit, folder)  # no error: it stops
     db.session.refresh(job)
     assert (job.status, job.stored_path) == ("failed", "")
-    assert not list(Path(folder).iterdir())
+    assert set(Path(folder).glob("proofs-*")) == before
+
+
+def test_a_message_delivered_again_after_its_worker_died_takes_the_export_over(app, world, clock, tmp_path):
+    job = _export_job(world, "running")  # its worker died two minutes into the job: no heartbeat since
+    clock.advance(proof_exports.TAKEOVER_AFTER_SECONDS + 1)
+    proof_exports.run_proof_export(job, world["coordinator"], db.session.commit, str(tmp_path / "exports"))
+    db.session.refresh(job)
+    assert (job.status, job.created_count) == ("done", 3)
+    assert Path(job.stored_path).is_file()
 
 
 def test_a_message_delivered_again_while_the_export_runs_does_nothing(app, world, tmp_path):

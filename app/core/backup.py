@@ -32,7 +32,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 import sqlalchemy as sa
@@ -228,6 +228,7 @@ def create_backup(target: Path) -> dict:
         "row_counts": counts,
         "files": files,
     }
+    manifest["upload_dirs_outside"] = sorted(_upload_folders_outside_media())
     if media_objects is not None:
         manifest["media_objects"] = media_objects
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -294,33 +295,56 @@ def _restore_database(source: Path, manifest: dict) -> None:
         )
 
 
-def _folder_targets(source: Path) -> dict[Path, Path]:
-    """Where each saved upload folder goes on this instance; refused (before anything is written)
-    when its setting is not set here or points at a folder that holds files."""
+def _listed_below(manifest: dict, prefix: str) -> list[PurePosixPath]:
+    """The files the manifest lists under ``prefix`` (checked by :func:`read_manifest`), relative to
+    it: only these are restored, whatever else lies in the backup's folder."""
+    paths = (PurePosixPath(entry["path"]) for entry in manifest["files"])
+    return [p.relative_to(prefix) for p in paths if p.parts[0] == prefix]
+
+
+def _folder_targets(manifest: dict) -> dict[str, Path]:
+    """Where each saved upload folder goes on this instance, by setting; refused (before anything is
+    written) when its setting is not set here or points at a folder that holds files, or when this
+    instance keeps outside MEDIA_ROOT a folder the backup kept inside it (its files would land in
+    MEDIA_ROOT, where nothing reads them)."""
+    saved = sorted({p.parts[0] for p in _listed_below(manifest, FOLDERS_DIR)})
     targets = {}
-    saved = source / FOLDERS_DIR
-    for folder in sorted(saved.iterdir()) if saved.is_dir() else []:
-        configured = current_app.config.get(folder.name)
-        if not folder.name.endswith(UPLOAD_DIR_SUFFIX) or not configured:
+    for setting in saved:
+        configured = current_app.config.get(setting)
+        if not setting.endswith(UPLOAD_DIR_SUFFIX) or not configured:
             raise BackupError(
-                _("备份含有 %(setting)s 目录中的文件：请先在本实例设置 %(setting)s。", setting=folder.name)
+                _("备份含有 %(setting)s 目录中的文件：请先在本实例设置 %(setting)s。", setting=setting)
             )
         target = Path(configured)
         if any(_files_below(target)):
             raise BackupError(_("目录 %(path)s 不是空的：只能恢复到空的实例。", path=target))
-        targets[folder] = target
+        targets[setting] = target
+    if "upload_dirs_outside" in manifest:
+        for setting in _upload_folders_outside_media():
+            if setting not in manifest["upload_dirs_outside"]:
+                raise BackupError(
+                    _(
+                        "备份时 %(setting)s 的文件在媒体目录中，本实例却把它设在媒体目录之外："
+                        "请先去掉本实例的 %(setting)s 设置再恢复，之后再迁移这些文件。",
+                        setting=setting,
+                    )
+                )
     return targets
 
 
-def _restore_media(source: Path) -> int:
+def _restore_files(source: Path, manifest: dict) -> int:
     media_root = Path(current_app.config["MEDIA_ROOT"])
     if any(_files_below(media_root)):
         raise BackupError(_("媒体目录 %(path)s 不是空的：只能恢复到空的实例。", path=media_root))
-    folders = _folder_targets(source)
-    copied = _copy_tree(source / MEDIA_DIR, media_root)
-    for saved, target in folders.items():
-        copied += _copy_tree(saved, target)
-    return copied
+    folders = _folder_targets(manifest)
+    copies = [(source / MEDIA_DIR / rel, media_root / rel) for rel in _listed_below(manifest, MEDIA_DIR)]
+    for rel in _listed_below(manifest, FOLDERS_DIR):
+        setting, inside = rel.parts[0], rel.relative_to(rel.parts[0])
+        copies.append((source / FOLDERS_DIR / rel, folders[setting] / inside))
+    for saved, target in copies:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(saved, target)
+    return len(copies)
 
 
 def _check_remote_media(saved: list[dict]) -> None:
@@ -347,7 +371,7 @@ def restore_backup(source: Path) -> dict:
         raise BackupError(_("当前数据库已有数据：只能恢复到空的实例（新建数据库后再恢复）。"))
     if "media_objects" in manifest:
         _check_remote_media(manifest["media_objects"])
-    _restore_media(source)
+    _restore_files(source, manifest)
     _restore_database(source, manifest)
     restored = row_counts()
     if restored != manifest["row_counts"]:

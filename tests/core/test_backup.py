@@ -141,6 +141,28 @@ def test_upload_folders_set_outside_the_media_root_are_saved_and_restored(app, t
     assert (tmp_path / "target-kb" / "covers" / "c1.jpg").read_bytes() == b"\xff\xd8cover"
 
 
+def test_only_the_files_the_manifest_lists_are_restored_and_a_moved_folder_is_refused(app, tmp_path):
+    backup = tmp_path / "backup"
+    with instance(app, tmp_path / "source") as source:
+        _seed(source)
+        assert flask(source, "backup", str(backup)).exit_code == 0
+    (backup / "media" / "planted.html").write_text("<script>alert(1)</script>")  # not in the manifest
+
+    # The backup kept the knowledge base's files inside MEDIA_ROOT; this instance reads them from
+    # another volume: restoring would put them where nothing reads them.
+    with instance(app, tmp_path / "moved", KB_UPLOAD_DIR=str(tmp_path / "moved-kb")) as target:
+        result = flask(target, "restore", str(backup))
+        assert result.exit_code != 0
+        assert "请先去掉本实例的 KB_UPLOAD_DIR 设置再恢复" in result.output
+        assert not any(Path(target.config["MEDIA_ROOT"]).rglob("*.*"))
+
+    with instance(app, tmp_path / "target") as target:
+        assert flask(target, "restore", str(backup)).exit_code == 0
+        media_root = Path(target.config["MEDIA_ROOT"])
+        assert (media_root / "assets" / "1" / "poster.jpg").is_file()
+        assert not (media_root / "planted.html").exists()
+
+
 def test_a_changed_backup_file_is_refused_before_anything_is_written(app, tmp_path):
     backup = tmp_path / "backup"
     with instance(app, tmp_path / "source") as source:

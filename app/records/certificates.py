@@ -74,6 +74,7 @@ def _live(user_id: int, kind: str, hours: Decimal, **facts) -> Certificate | Non
         Certificate.user_id == user_id,
         Certificate.kind == kind,
         Certificate.revoked_at.is_(None),
+        Certificate.twin_of_id.is_(None),
         Certificate.hours == hours,
     )
     for name, value in facts.items():

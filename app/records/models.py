@@ -278,7 +278,8 @@ class Certificate(db.Model):
     __table_args__ = (
         sa.Index("ix_certificate_user_kind", "user_id", "kind", "course_id", "year"),
         # One live certificate per fact set, whoever asks at the same moment (two exports of one
-        # branch on two workers, a member's double click): the loser finds the winner's.
+        # branch on two workers, a member's double click): the loser finds the winner's. Twins
+        # issued before this rule stay valid, marked (``twin_of_id``) and outside it.
         sa.Index(
             "uq_certificate_live_facts",
             "user_id",
@@ -287,8 +288,8 @@ class Certificate(db.Model):
             sa.func.coalesce(sa.column("year"), 0),
             "hours",
             unique=True,
-            sqlite_where=sa.text("revoked_at IS NULL"),
-            postgresql_where=sa.text("revoked_at IS NULL"),
+            sqlite_where=sa.text("revoked_at IS NULL AND twin_of_id IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL AND twin_of_id IS NULL"),
         ),
     )
 
@@ -310,6 +311,9 @@ class Certificate(db.Model):
     last_entry_id: Mapped[int] = mapped_column(default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: A second serial issued for the same facts before one live certificate per fact set was
+    #: enforced (migration 0031): still valid (it may be on paper), never handed out again.
+    twin_of_id: Mapped[int | None]
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
 

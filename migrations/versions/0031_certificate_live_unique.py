@@ -6,16 +6,13 @@ Revises: 0030_job_heartbeat
 Create Date: 2026-12-04 20:30:00
 
 Two exports of one branch running at once could each issue a member's 学时证明: two serials for one
-set of facts. Twins made before this revision keep the first serial live; the later ones are revoked
-with a reason naming the serial that stands (the index could not be built otherwise).
+set of facts. Twins made before this revision stay valid (either may be on paper, and the public
+verification page must keep confirming it); the later ones get ``twin_of_id``, the first one's id,
+which keeps them out of the index and out of the lookups that hand a certificate out again.
 """
-
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
-
-import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0031_certificate_live_unique"
@@ -23,10 +20,10 @@ down_revision = "0030_job_heartbeat"
 branch_labels = None
 depends_on = None
 
-#: Every live certificate with an older live twin (same facts), and the first twin's serial.
+#: Every live certificate with an older live twin (same facts), and the first twin's id.
 TWINS = """
 SELECT c.id, (
-    SELECT f.serial FROM certificate f
+    SELECT f.id FROM certificate f
     WHERE f.revoked_at IS NULL AND f.user_id = c.user_id AND f.kind = c.kind
       AND coalesce(f.course_id, 0) = coalesce(c.course_id, 0)
       AND coalesce(f.year, 0) = coalesce(c.year, 0) AND f.hours = c.hours
@@ -41,33 +38,26 @@ WHERE c.revoked_at IS NULL AND EXISTS (
 )
 """
 
-certificate = sa.table(
-    "certificate",
-    sa.column("id", sa.Integer),
-    sa.column("revoked_at", app.core.types.UTCDateTime(timezone=True)),
-    sa.column("revoked_reason", sa.String),
-)
+certificate = sa.table("certificate", sa.column("id", sa.Integer), sa.column("twin_of_id", sa.Integer))
 
 
 def upgrade():
+    with op.batch_alter_table("certificate", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("twin_of_id", sa.Integer(), nullable=True))
     bind = op.get_bind()
-    twins = bind.execute(sa.text(TWINS)).all()
-    now = datetime.now(UTC)
-    for twin_id, kept in twins:
-        bind.execute(
-            certificate.update()
-            .where(certificate.c.id == twin_id)
-            .values(revoked_at=now, revoked_reason=f"重复签发，以 {kept} 为准")
-        )
+    for twin_id, first_id in bind.execute(sa.text(TWINS)).all():
+        bind.execute(certificate.update().where(certificate.c.id == twin_id).values(twin_of_id=first_id))
     op.create_index(
         "uq_certificate_live_facts",
         "certificate",
         ["user_id", "kind", sa.text("coalesce(course_id, 0)"), sa.text("coalesce(year, 0)"), "hours"],
         unique=True,
-        sqlite_where=sa.text("revoked_at IS NULL"),
-        postgresql_where=sa.text("revoked_at IS NULL"),
+        sqlite_where=sa.text("revoked_at IS NULL AND twin_of_id IS NULL"),
+        postgresql_where=sa.text("revoked_at IS NULL AND twin_of_id IS NULL"),
     )
 
 
 def downgrade():
     op.drop_index("uq_certificate_live_facts", table_name="certificate")
+    with op.batch_alter_table("certificate", schema=None) as batch_op:
+        batch_op.drop_column("twin_of_id")

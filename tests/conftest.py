@@ -35,9 +35,11 @@ PASSWORD = "Passw0rd-test"
 
 def pytest_collection_modifyitems(config, items):
     """Under xdist, the tests that start a real Celery worker run on one worker, one after another:
-    each starts processes of its own and they are the suite's heaviest."""
+    each starts processes of its own and they are the suite's heaviest. So do the tests that fire
+    many requests at once on a ``shared_app`` (up to 60 connections each): two at a time on two
+    workers ran PostgreSQL out of connections ("too many clients already")."""
     for item in items:
-        if item.get_closest_marker("integration"):
+        if item.get_closest_marker("integration") or "shared_app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("integration"))
 
 

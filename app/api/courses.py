@@ -138,7 +138,7 @@ def get_lesson(lesson_id: int):
         raise Forbidden(_("请先加入课程再学习该课时。"))
     outline = services.course_outline(course, current_user.id if enrollment else None)
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
-    previous, following = services.neighbours(course, lesson)
+    previous, following = outline.neighbours(lesson.id)
     return ok(
         {
             "id": lesson.id,

@@ -70,7 +70,6 @@ from courses.services.outline import (  # noqa: F401 -- re-exported
     course_outline,
     learner_counts,
     my_courses,
-    neighbours,
     pending_media_lessons,
     trainer_courses_query,
 )

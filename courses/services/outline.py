@@ -134,6 +134,16 @@ class Outline:
         rows = self.rows
         return round(100 * self.completed_count / len(rows)) if rows else 0
 
+    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+        """The lessons before and after ``lesson_id`` in the course's order (from the rows already
+        loaded: no query per chapter)."""
+        lessons = [row.lesson for row in self.rows]
+        index = next(i for i, x in enumerate(lessons) if x.id == lesson_id)
+        return (
+            lessons[index - 1] if index > 0 else None,
+            lessons[index + 1] if index + 1 < len(lessons) else None,
+        )
+
     def resume_row(self, last_lesson_id: int | None) -> LessonRow | None:
         """The lesson to continue with: the one opened last unless complete, else the first not complete."""
         rows = self.rows
@@ -163,15 +173,6 @@ def course_outline(course: Course, user_id: int | None) -> Outline:
     ordered = [row.lesson for c in chapters for row in by_chapter[c.id]]
     shares = credit_shares(course, assets, lengths, ordered)
     return Outline(course, [(c, by_chapter[c.id]) for c in chapters], shares)
-
-
-def neighbours(course: Course, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    lessons = course.lessons()
-    index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
-    return (
-        lessons[index - 1] if index > 0 else None,
-        lessons[index + 1] if index + 1 < len(lessons) else None,
-    )
 
 
 @dataclass

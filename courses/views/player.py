@@ -63,7 +63,7 @@ def lesson(lesson_id: int):
         db.session.commit()
     outline = services.course_outline(course, current_user.id if enrollment else None)
     row = next(r for r in outline.rows if r.lesson.id == lesson.id)
-    previous, following = services.neighbours(course, lesson)
+    previous, following = outline.neighbours(lesson.id)
     config = current_app.config
     return render_template(
         "courses/lesson.html",

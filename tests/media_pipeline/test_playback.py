@@ -229,6 +229,32 @@ def test_rotating_the_key_retires_old_urls_unless_kept(app, client, lesson_media
         assert player.get(path(fresh["hls"])).status_code == 200
 
 
+def test_the_lesson_api_costs_the_same_however_many_chapters_the_course_has(
+    app, client, lesson_media, count_queries
+):
+    """Its previous/next lessons came from a second walk of the course, a query per chapter."""
+    lesson, _asset, member = lesson_media
+    headers = bearer(member)
+
+    def statements() -> int:
+        db.session.commit()  # each request starts as a fresh one does: nothing of the lesson loaded
+        with count_queries() as seen:
+            assert client.get(f"/api/v1/lessons/{lesson.id}", headers=headers).status_code == 200
+        return len(seen)
+
+    statements()  # the token's first use is written down once
+    one_chapter = statements()
+    trainer = lesson.course.owner
+    for n in range(6):
+        chapter = courses.add_chapter(lesson.course, f"第{n + 2}讲", trainer)
+        courses.create_lesson(chapter, courses.LessonData(f"阅读{n}", "article", body="正文"), trainer)
+    db.session.commit()
+    assert statements() == one_chapter
+    data = client.get(f"/api/v1/lessons/{lesson.id}", headers=headers).get_json()["data"]
+    assert data["previous_id"] is None
+    assert data["next_id"] is not None  # the first reading, in the course's order
+
+
 def test_the_lesson_page_plays_the_same_signed_urls(client, login, lesson_media):
     lesson, _asset, member = lesson_media
     login(member)

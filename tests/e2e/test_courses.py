@@ -255,7 +255,10 @@ def test_a_document_lesson_is_read_page_by_page_on_a_phone(live_server, people, 
     with time_machine.travel(utcnow(), tick=False) as server_clock:
         phone.clock.install()
         started = time.perf_counter()
-        phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
+        # The page's first heartbeat is answered before the clocks move (on a loaded machine it
+        # could reach the server after the first shift, and that first quarter minute not count).
+        with phone.expect_response(answer_to("play"), timeout=20_000):
+            phone.goto(f"{live_server}/courses/lessons/{lesson_id}")
         drawn(phone, 1).wait_for(timeout=20_000)
         first_page_seconds = time.perf_counter() - started
         print(f"\nfirst PDF page drawn {first_page_seconds * 1000:.0f} ms after navigation (375x812)")
@@ -273,8 +276,8 @@ def test_a_document_lesson_is_read_page_by_page_on_a_phone(live_server, people, 
             server_clock.shift(timedelta(seconds=15))
             with phone.expect_response(answer_to("tick")):
                 phone.clock.run_for(15_000)
-        label = phone.get_by_test_id("lesson-progress").inner_text()
-        assert int(re.fullmatch(r"已学 (\d+)%", label).group(1)) >= 95, label
+        # the label follows the last answer (drawn after it arrives)
+        expect(phone.get_by_test_id("lesson-progress")).to_have_text(re.compile(r"已学 (9[5-9]|100)%"))
         assert "ended" not in beats
 
         for number in range(2, pages):

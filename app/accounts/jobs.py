@@ -51,6 +51,11 @@ def get_job_for(
     return job
 
 
+def last_heard():
+    """SQL: when a job was last heard of (its heartbeat, or its creation for a job that has none)."""
+    return sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+
+
 def heartbeat_values() -> dict:
     return {"heartbeat_at": utcnow()}
 
@@ -77,7 +82,7 @@ def sweep_stale_jobs(
 
 
 def _fail_silent(status: str, cutoff, message: str, now) -> list[int]:
-    last_sign = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    last_sign = last_heard()
     # SKIP LOCKED (PostgreSQL): a job row locked by an open transaction has a live worker on it (an
     # import writes all its rows, and its progress, in one transaction): waiting for it would hold
     # the sweep for the whole import, and failing it would be wrong.

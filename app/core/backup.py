@@ -119,14 +119,15 @@ def _upload_folders_outside_media() -> dict[str, Path]:
     return folders
 
 
-def _copy_tree(source: Path, target: Path) -> int:
-    copied = 0
+def _copy_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
+    """Copy the files below ``source`` to ``target``, less the top-level folders named in ``skip``."""
     for path in _files_below(source):
-        copy = target / path.relative_to(source)
+        relative = path.relative_to(source)
+        if relative.parts[0] in skip:
+            continue
+        copy = target / relative
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy)
-        copied += 1
-    return copied
 
 
 def row_counts(connection: sa.Connection | None = None) -> dict[str, int]:
@@ -208,13 +209,7 @@ def create_backup(target: Path) -> dict:
     database_file, counts, revision = _dump_database(target)
     media_objects = _remote_media_objects(referenced=True)
     scratch = set(_remote_media[0][1]) if media_objects is not None else set()
-    media_root = Path(current_app.config["MEDIA_ROOT"])
-    for source in _files_below(media_root):
-        if source.relative_to(media_root).parts[0] in scratch:
-            continue
-        copy = target / MEDIA_DIR / source.relative_to(media_root)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, copy)
+    _copy_tree(Path(current_app.config["MEDIA_ROOT"]), target / MEDIA_DIR, skip=scratch)
     for setting, folder in _upload_folders_outside_media().items():
         _copy_tree(folder, target / FOLDERS_DIR / setting)
     files = [

@@ -7,12 +7,15 @@ not leave its file behind. Savepoints ending do not count; only the outermost tr
 
 :func:`insert_or_skip` is an INSERT that skips rows clashing on a unique key, on SQLite and
 PostgreSQL alike (``ON CONFLICT DO NOTHING``): concurrent writers of the same row both succeed.
+:func:`insert_in_savepoint` adds one object in a SAVEPOINT and says whether it won: a concurrent
+insert of the same key makes it lose without undoing the caller's other work.
 """
 
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 
@@ -22,6 +25,16 @@ def insert_or_skip(model, unique: list[str]):
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).on_conflict_do_nothing(index_elements=unique)
+
+
+def insert_in_savepoint(obj) -> bool:
+    """Insert ``obj`` in a SAVEPOINT; False when a concurrent insert of the same key won."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+        return True
+    except IntegrityError:
+        return False
 
 
 def on_transaction_end(

@@ -19,11 +19,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.org.models import Branch
 from app.records.models import Certificate, HoursEntry, HoursTotal
@@ -99,17 +99,14 @@ def _issue(member: User, kind: str, title: str, hours: Decimal, completed_at, **
         revoked_reason="",
         **facts,
     )
-    try:
-        with db.session.begin_nested():  # a savepoint: losing the race below keeps the caller's work
-            db.session.add(certificate)
-    except IntegrityError:
-        # Issued at this very moment by another request or export (the live-facts unique index):
-        # hand back that one, as asking again would.
-        existing = _live(member.id, kind, hours, **facts)
-        if existing is None:
-            raise
-        return existing
-    return certificate
+    if insert_in_savepoint(certificate):
+        return certificate
+    # Issued at this very moment by another request or export (the live-facts unique index): hand
+    # back that one, as asking again would.
+    existing = _live(member.id, kind, hours, **facts)
+    if existing is None:
+        raise RecordsError(_("证书签发冲突，请重试。"), 409)
+    return existing
 
 
 def issue_course_certificate(member: User, course_id: int) -> Certificate:

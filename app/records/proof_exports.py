@@ -116,7 +116,7 @@ def _claim(job_id: int, commit: Callable[[], None]) -> bool:
     of two deliveries at once only one runs it."""
     now = utcnow()
     silent_since = now - timedelta(seconds=TAKEOVER_AFTER_SECONDS)
-    last_sign = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    last_sign = jobs.last_heard()
     claimed = db.session.execute(
         sa.update(ImportJob)
         .where(

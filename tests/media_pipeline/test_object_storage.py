@@ -96,26 +96,32 @@ def test_an_expired_token_gets_no_redirect(app, client, lesson_media, clock):  #
     assert player.get(path(segment_url)).status_code == 403
 
 
+@pytest.fixture
+def downloads(monkeypatch) -> list[str]:
+    """The keys this test downloads from the bucket, in order (the store's one way down)."""
+    keys: list[str] = []
+    real = S3MediaStore.download
+
+    def counted(self, key, target):
+        keys.append(key)
+        return real(self, key, target)
+
+    monkeypatch.setattr(S3MediaStore, "download", counted)
+    return keys
+
+
 def test_the_chunk_tasks_of_one_machine_download_the_original_once(
     app,
     own_bucket,
     long_source,  # noqa: F811 -- test_chunks's fixtures, imported
     chunked,  # noqa: F811
-    monkeypatch,
+    downloads,
 ):
     asset = services.ingest_file(
         long_source, "lecture.mp4", None, None, move=False, commit=db.session.commit, enqueue=lambda _id: None
     )
     # This machine's copies start empty (an earlier test may have left the same bytes under the same key).
     shutil.rmtree(Path(app.config["MEDIA_ROOT"]) / "cache", ignore_errors=True)
-    downloads: list[str] = []
-    real = S3MediaStore.download
-
-    def counted(self, key, target):
-        downloads.append(key)
-        return real(self, key, target)
-
-    monkeypatch.setattr(S3MediaStore, "download", counted)
     jobs: list[services.ChunkJob] = []
     assert (
         services.process_asset(asset.id, holder="w", commit=db.session.commit, dispatch=jobs.append)
@@ -131,20 +137,12 @@ def test_the_chunk_tasks_of_one_machine_download_the_original_once(
 
 
 def test_a_received_upload_is_probed_from_the_disk_it_arrived_on(
-    app, own_bucket, media_files, tmp_path, monkeypatch
+    app, own_bucket, media_files, tmp_path, downloads
 ):
     """The upload request stored the file in the bucket, then downloaded it back to probe it: twice
     the file's size of transfer while the trainer waited. It is probed where it arrived, then gone."""
     received = tmp_path / "received.part"
     shutil.copyfile(media_files.get("landscape.mp4"), received)
-    downloads: list[str] = []
-    real = S3MediaStore.download
-
-    def counted(self, key, target):
-        downloads.append(key)
-        return real(self, key, target)
-
-    monkeypatch.setattr(S3MediaStore, "download", counted)
     asset = services.ingest_file(
         received, "lecture.mp4", None, None, move=True, commit=db.session.commit, enqueue=lambda _id: None
     )

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.clock import utcnow
 from app.core.signals import lesson_completed
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.records import presence
 from app.records.models import (
@@ -194,16 +194,6 @@ def parse_heartbeat(payload) -> Heartbeat:
     return Heartbeat(session_id, seq, position, rate, visible, event)
 
 
-def _savepoint_insert(obj) -> bool:
-    """Insert ``obj`` in a SAVEPOINT; False when a concurrent insert of the same key won."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(obj)
-        return True
-    except IntegrityError:
-        return False
-
-
 def _locked(query):
     return db.session.scalars(query.with_for_update()).first()
 
@@ -241,7 +231,7 @@ def _session_for(user_id: int, facts: LessonFacts, key: str, now: datetime) -> P
         session = _locked(query)
     if session is None:
         fresh = PlaybackSession(session_key=key, user_id=user_id, lesson_id=facts.lesson_id, started_at=now)
-        if _savepoint_insert(fresh):
+        if insert_in_savepoint(fresh):
             # Last wins: every other live session of this member stops counting.
             db.session.execute(
                 sa.update(PlaybackSession)
@@ -264,7 +254,7 @@ def _progress_for(user_id: int, facts: LessonFacts) -> LessonProgress:
     )
     progress = _locked(query)
     if progress is None:
-        _savepoint_insert(
+        insert_in_savepoint(
             LessonProgress(
                 user_id=user_id, lesson_id=facts.lesson_id, course_id=facts.course_id, intervals=[]
             )
@@ -466,7 +456,7 @@ def _maybe_complete(user: User, progress: LessonProgress, now: datetime) -> bool
 
 def note_quiz_passed(user_id: int, quiz_id: int, attempt_id: int | None = None, score=None) -> list[int]:
     """Remember a passed quiz and complete the lessons it was holding back; returns their ids."""
-    if not _savepoint_insert(
+    if not insert_in_savepoint(
         QuizPass(user_id=user_id, quiz_id=quiz_id, attempt_id=attempt_id, passed_at=utcnow())
     ):
         return []  # already noted: a repeated signal changes nothing

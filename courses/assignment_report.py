@@ -5,11 +5,12 @@ records rolls the tallies up the branch tree. Registered with :mod:`app.records.
 ``courses.services.connect()``, so that records never imports courses.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.core.clock import LOCAL_TZ
 from app.extensions import db
 from app.records.sources import AssignedCourses, AssignedTally
 from courses.assignments import is_past_due
@@ -23,7 +24,9 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
 
     Never a join over every pair (50,000 members × 20 courses is a million): the pairs are counted
     as members per (branch, assignment) times the assignment's courses, and only the completed
-    enrolments are joined to the assignments they belong to."""
+    enrolments are joined to the assignments they belong to. A course completed after ``today``
+    (a past period scored later) is not counted as completed on that day."""
+    day_after = datetime.combine(today + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
     assigned = db.session.execute(
         sa.select(User.branch_id, AssignmentMember.assignment_id, sa.func.count())
         .join(User, User.id == AssignmentMember.user_id)
@@ -50,7 +53,7 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
         )
         .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
         .join(User, User.id == Enrollment.user_id)
-        .where(Enrollment.completed_at.is_not(None), *member_conditions)
+        .where(Enrollment.completed_at < day_after, *member_conditions)
         .group_by(User.branch_id, Enrollment.course_id, CourseAssignment.due_on)
     ).all()
 

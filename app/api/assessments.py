@@ -22,9 +22,10 @@ def _scheme_json(scheme) -> dict:
 
 
 def _indicator_json(indicator) -> dict:
-    """What every branch's line of one indicator shares (its formula translated once, not per line)."""
+    """An indicator, described once per answer: its lines name it by ``indicator_id`` (repeating the
+    formula in each of 3,000 branches' lines made the whole organisation's answer 11.7 MB)."""
     return {
-        "indicator_id": indicator.id,
+        "id": indicator.id,
         "section": indicator.section.name,
         "name": indicator.name,
         "kind": indicator.kind,
@@ -33,7 +34,7 @@ def _indicator_json(indicator) -> dict:
     }
 
 
-def _line_json(scheme, line, shared: dict) -> dict:
+def _line_json(scheme, line) -> dict:
     evidence = []
     if line.manual_score_id:
         evidence.append(
@@ -43,7 +44,7 @@ def _line_json(scheme, line, shared: dict) -> dict:
             }
         )
     return {
-        **shared,
+        "indicator_id": line.indicator.id,
         "value": float(line.value) if line.value is not None else None,
         "inputs": {k: v for k, v in line.inputs.items() if k in ("numerator", "denominator", "comment")},
         "points": float(line.points),
@@ -71,17 +72,10 @@ def assessment_scores(scheme_id: int):
     if branch_id is not None:
         prefix = branch_in_scope(branch_id, prefix).path
     nodes = services.scores_for(scheme, prefix)
-    shared: dict[int, dict] = {}
-
-    def line_json(line) -> dict:
-        indicator = line.indicator
-        if indicator.id not in shared:
-            shared[indicator.id] = _indicator_json(indicator)
-        return _line_json(scheme, line, shared[indicator.id])
-
     return ok(
         {
             "scheme": _scheme_json(scheme),
+            "indicators": [_indicator_json(i) for i in scheme.indicators],
             "branches": [
                 {
                     "id": n.branch_id,
@@ -89,7 +83,7 @@ def assessment_scores(scheme_id: int):
                     "kind": n.kind,
                     "members": n.members,
                     "total": float(n.total),
-                    "indicators": [line_json(line) for line in n.lines],
+                    "indicators": [_line_json(scheme, line) for line in n.lines],
                 }
                 for n in nodes
             ],

@@ -159,7 +159,12 @@ def test_freezing_keeps_the_published_scores_when_the_data_change(world, client,
     login(p["m2"])
     data = client.get(f"/api/v1/assessments/{scheme.id}/scores?branch_id={t['a1'].id}").get_json()["data"]
     assert Decimal(str(data["branches"][0]["total"])) == totals[t["a1"].id]
-    hours_line = next(i for i in data["branches"][0]["indicators"] if i["kind"] == "hours_target")
+    described = {i["id"]: i for i in data["indicators"]}
+    assert {i["kind"] for i in described.values()} >= {"hours_target", "manual"}
+    assert all(i["formula"] for i in described.values() if i["kind"] != "manual")
+    lines = data["branches"][0]["indicators"]
+    assert {line["indicator_id"] for line in lines} == set(described)  # every line names a described one
+    hours_line = next(i for i in lines if described[i["indicator_id"]]["kind"] == "hours_target")
     assert hours_line["inputs"] == {"numerator": 1, "denominator": 3}
 
 

@@ -7,6 +7,10 @@ of every rung encoded by its own task, and the parts joined into one ladder.
 - **Encode**: the same command as the single-process ladder (all encoded rungs, no poster), for
   the chunk's span only, with ``-output_ts_offset`` = the chunk's start: its packets carry the
   timestamps they have in the whole, so the joined playlists need no discontinuity.
+- **Audio once**: the source's sound is encoded once, whole, when the source is split
+  (:func:`encode_audio`), and cut at the chunks' bounds between AAC frames (:func:`slice_audio`);
+  each chunk copies its slice. Encoded per chunk, every cut started with the encoder's priming frame
+  laid over the end of the chunk before (20–40 ms of overlapping sound, a click every minute).
 - **Join**: each rung's playlist is the chunks' segment lists one after the other (the segment
   files hard-linked, renumbered); the master lists each rung with its highest chunk bandwidth;
   the poster and thumbnails are single frames read with input seeking (no second decode of the
@@ -24,12 +28,13 @@ import math
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
 
-from media_pipeline.ffmpeg_runner import run_ffmpeg
-from media_pipeline.ladder import LadderPlan
+from media_pipeline.ffmpeg_runner import QUIET_WITH_PROGRESS, run_ffmpeg
+from media_pipeline.ladder import AUDIO_SAMPLE_RATE, LadderPlan
 from media_pipeline.probe import ALLOWED_DEMUXERS, MediaToolError
 from media_pipeline.staging import read_entries, write_master
 from media_pipeline.transcode import (
@@ -42,6 +47,11 @@ from media_pipeline.transcode import (
 )
 
 MANIFEST = "manifest.json"
+#: The folder of the chunks' audio slices, beside the chunk parts.
+AUDIO_DIR = "audio"
+#: Samples in one AAC frame, and the priming delay of ffmpeg's AAC encoder (one frame): the frame
+#: written at position i holds the sound of samples (i - 1) × 1024 onwards.
+AAC_FRAME_SAMPLES = 1024
 _EXTINF = re.compile(r"#EXTINF:(?P<seconds>[0-9.]+),?[^\n]*\n(?P<uri>[^#\n][^\n]*)")
 
 
@@ -63,19 +73,32 @@ def chunk_bounds(
     return [(start, (cuts[i + 1] - start) if i + 1 < len(cuts) else None) for i, start in enumerate(cuts)]
 
 
-def manifest_text(bounds: list[tuple[float, float | None]]) -> str:
-    return json.dumps({"bounds": bounds})
+@dataclass(frozen=True)
+class Split:
+    """How a source was split: ``(start, length)`` of each chunk (the last one's length ``None``:
+    to the end), and where each chunk's audio slice starts relative to the chunk's start (``None``
+    when each chunk encodes its own sound: a source without audio, or a split made before)."""
+
+    bounds: list[tuple[float, float | None]]
+    audio_offsets: list[float] | None = None
 
 
-def parse_manifest(text: str | None) -> list[tuple[float, float | None]] | None:
+def manifest_text(split: Split) -> str:
+    return json.dumps({"bounds": split.bounds, "audio": split.audio_offsets})
+
+
+def parse_manifest(text: str | None) -> Split | None:
     try:
         data = json.loads(text) if text is not None else None
         bounds = data["bounds"] if data is not None else None
-    except (ValueError, TypeError, KeyError):
+        offsets = data.get("audio") if data is not None else None
+        if bounds is None:
+            return None
+        parsed = [(float(start), None if length is None else float(length)) for start, length in bounds]
+        audio = [float(o) for o in offsets] if offsets is not None else None
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    if bounds is None:
-        return None
-    return [(float(start), None if length is None else float(length)) for start, length in bounds]
+    return Split(parsed, audio if audio is not None and len(audio) == len(parsed) else None)
 
 
 def chunk_name(index: int) -> str:
@@ -86,6 +109,60 @@ def chunk_dir(folder: Path, index: int) -> Path:
     return folder / chunk_name(index)
 
 
+def audio_slice_name(index: int) -> str:
+    return f"{chunk_name(index)}.aac"
+
+
+def encode_audio(source: Path, plan: LadderPlan, target: Path, settings: TranscodeSettings) -> None:
+    """The source's whole sound as ADTS AAC, as every rung carries it, starting at the source's
+    start (a late first sample is preceded by silence, so that slice times are source times)."""
+    argv = [
+        settings.ffmpeg_bin,
+        *QUIET_WITH_PROGRESS,
+        *("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS)),
+        *("-i", str(source), "-map", f"0:{plan.audio_index}", "-vn", "-sn", "-dn"),
+        *("-af", "aresample=async=1:first_pts=0"),
+        *("-c:a", "aac", "-b:a", str(plan.audio_bitrate), "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)),
+        *("-f", "adts", str(target)),
+    ]
+    run_ffmpeg(argv, plan.duration, target.parent / LOG_FILE, stall_seconds=settings.stall_seconds)
+
+
+def adts_frames(data: bytes) -> list[int]:
+    """Byte offset of every ADTS frame of ``data`` (ffmpeg writes one 1,024-sample block a frame)."""
+    offsets, position = [], 0
+    while position < len(data):
+        header = data[position : position + 7]
+        if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF6 != 0xF0 or header[6] & 0x03:
+            raise MediaToolError(_("音频分段失败。"))
+        length = ((header[3] & 0x03) << 11) | (header[4] << 3) | (header[5] >> 5)
+        if length < 7:
+            raise MediaToolError(_("音频分段失败。"))
+        offsets.append(position)
+        position += length
+    return offsets
+
+
+def slice_audio(whole: Path, bounds: list[tuple[float, float | None]], out_dir: Path) -> list[float]:
+    """Cut ``whole`` (see :func:`encode_audio`) between frames into one slice per chunk: a frame goes
+    to the chunk its first sample falls in, so the slices hold every frame once. Returns where each
+    slice starts relative to its chunk's start (the first: the priming frame, one frame early)."""
+    data = whole.read_bytes()
+    offsets = adts_frames(data)
+    frame = AAC_FRAME_SAMPLES / AUDIO_SAMPLE_RATE
+    # The first frame whose sound starts at or after each chunk's start (frame i starts at (i-1)×frame).
+    firsts = [0] + [min(len(offsets), math.ceil(start / frame - 1e-9) + 1) for start, _ in bounds[1:]]
+    ends = [*firsts[1:], len(offsets)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    starts = []
+    for index, (first, end) in enumerate(zip(firsts, ends, strict=True)):
+        low = offsets[first] if first < len(offsets) else len(data)
+        high = offsets[end] if end < len(offsets) else len(data)
+        (out_dir / audio_slice_name(index)).write_bytes(data[low:high])
+        starts.append((first - 1) * frame - bounds[index][0])
+    return starts
+
+
 def encode_chunk(
     source: Path,
     plan: LadderPlan,
@@ -93,9 +170,13 @@ def encode_chunk(
     settings: TranscodeSettings,
     span: tuple[float, float | None],
     on_progress=None,
+    audio: tuple[Path, float] | None = None,
 ) -> None:
-    """Every rung of one chunk into ``work_dir`` (checked complete)."""
-    encode_rungs(source, plan, work_dir, settings, None, extras=False, on_progress=on_progress, span=span)
+    """Every rung of one chunk into ``work_dir`` (checked complete); ``audio``: the chunk's slice of
+    the sound encoded once, and where it starts relative to the chunk (copied, not encoded)."""
+    encode_rungs(
+        source, plan, work_dir, settings, None, extras=False, on_progress=on_progress, span=span, audio=audio
+    )
 
 
 def _segments(playlist: Path) -> list[tuple[float, str]]:

@@ -229,10 +229,13 @@ def build_command(
     rungs: list[int] | None = None,
     extras: bool = True,
     span: tuple[float, float | None] | None = None,
+    audio_input: tuple[Path, float] | None = None,
 ) -> list[str]:
     """The ffmpeg argument list that writes ``rungs`` of the plan (all by default) into ``out_dir``,
     with the poster and thumbnails when ``extras``; ``span`` = (start, length or None for the rest)
-    encodes one chunk of the source, its timestamps kept where they are in the whole."""
+    encodes one chunk of the source, its timestamps kept where they are in the whole; ``audio_input`` =
+    (ADTS file, its start relative to the span) is copied as the sound instead of encoding the
+    source's (see :mod:`media_pipeline.chunking`)."""
     # Only the containers the probe accepted, from local files only (see probe.ALLOWED_DEMUXERS).
     input_options = {"protocol_whitelist": "file", "format_whitelist": ",".join(ALLOWED_DEMUXERS)}
     if span is not None:
@@ -242,6 +245,15 @@ def build_command(
     inp = ffmpeg.input(str(source), **input_options)
     rungs = list(range(len(plan.renditions))) if rungs is None else list(rungs)
     audio = inp[str(plan.audio_index)] if plan.has_audio else None
+    if audio is not None and audio_input is not None:
+        slice_path, offset = audio_input
+        audio = ffmpeg.input(
+            str(slice_path),
+            f="aac",
+            itsoffset=f"{offset:.6f}",
+            protocol_whitelist="file",
+            format_whitelist="aac",
+        )["a"]
     streams: list = []
     outputs = []
     options: dict = {}
@@ -262,7 +274,7 @@ def build_command(
         streams.append(audio)
     if plan.has_audio:
         audio_options = {"c:a": "aac", "b:a": plan.audio_bitrate, "ac:a": 2, "ar:a": AUDIO_SAMPLE_RATE}
-        options.update({"c:a": "copy"} if plan.copy_audio else audio_options)
+        options.update({"c:a": "copy"} if plan.copy_audio or audio_input is not None else audio_options)
     if streams:
         options.update(
             {
@@ -356,10 +368,12 @@ def encode_rungs(
     extras: bool = True,
     on_progress: Callable[[float], None] | None = None,
     span: tuple[float, float | None] | None = None,
+    audio: tuple[Path, float] | None = None,
 ) -> list[RenditionOutput]:
     """Run one ffmpeg command writing ``rungs`` (all by default) and, with ``extras``, the poster
-    and thumbnails (of the ``span`` of the source only, when given); returns the variants, checked."""
-    argv = build_command(source, plan, out_dir, settings, rungs, extras, span)
+    and thumbnails (of the ``span`` of the source only, when given; ``audio``: see build_command's
+    ``audio_input``); returns the variants, checked."""
+    argv = build_command(source, plan, out_dir, settings, rungs, extras, span, audio)
     logger.info("transcoding %s: %s", source, " ".join(argv))
     length = plan.duration if span is None else (span[1] or max(0.0, plan.duration - span[0]))
     run_ffmpeg(argv, length, out_dir / LOG_FILE, on_progress, settings.stall_seconds)

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def chunks_key(asset_id: int, key: str) -> str:
     return f"chunks/{asset_id}/{key}"
 
 
-def _manifest(store: MediaStore, asset_id: int, key: str):
+def _manifest(store: MediaStore, asset_id: int, key: str) -> chunking.Split | None:
     return chunking.parse_manifest(store.read_text(f"{chunks_key(asset_id, key)}/{chunking.MANIFEST}"))
 
 
@@ -93,13 +94,17 @@ def split_asset(asset_id: int, holder: str, source: Path, plan: LadderPlan) -> C
     only; the caller commits before queueing the job."""
     config, store = current_app.config, media_store()
     key = chunk_key(plan, config)
-    bounds = _manifest(store, asset_id, key)
-    if bounds is None:
+    split = _manifest(store, asset_id, key)
+    if split is None:
         for stale in store.subfolders(f"chunks/{asset_id}"):  # another plan's chunks: not ours to finish
             store.delete(chunks_key(asset_id, stale))
         keyframes = keyframe_times(source, config["FFPROBE_BIN"], config["MEDIA_PROBE_TIMEOUT_SECONDS"])
         bounds = chunking.chunk_bounds(keyframes, plan.duration, float(config["MEDIA_CHUNK_SECONDS"]))
-        store.write_text(f"{chunks_key(asset_id, key)}/{chunking.MANIFEST}", chunking.manifest_text(bounds))
+        offsets = _split_audio(store, asset_id, key, source, plan, bounds) if plan.has_audio else None
+        split = chunking.Split(bounds, offsets)
+        # Written last: a manifest that is there names a split whose audio slices are stored.
+        store.write_text(f"{chunks_key(asset_id, key)}/{chunking.MANIFEST}", chunking.manifest_text(split))
+    bounds = split.bounds
     done = _done_chunks(store, asset_id, key, len(bounds))
     todo = [i for i in range(len(bounds)) if i not in done]
     shared = chunk_holder(asset_id, key)
@@ -110,6 +115,21 @@ def split_asset(asset_id: int, holder: str, source: Path, plan: LadderPlan) -> C
     db.session.flush()
     logger.info("media asset %s: %s chunks, %s to encode", asset_id, len(bounds), len(todo))
     return ChunkJob(asset_id, key, todo, join=not todo)
+
+
+def _split_audio(
+    store: MediaStore, asset_id: int, key: str, source: Path, plan: LadderPlan, bounds: list
+) -> list[float]:
+    """Encode the sound once and store its slice for every chunk (see :mod:`media_pipeline.chunking`)."""
+    work_dir = store.new_chunk_work_dir(asset_id, key, chunking.AUDIO_DIR)
+    try:
+        whole = work_dir / "whole.aac"
+        chunking.encode_audio(source, plan, whole, TranscodeSettings.from_config(current_app.config))
+        offsets = chunking.slice_audio(whole, bounds, work_dir / chunking.AUDIO_DIR)
+        store.put_folder(work_dir / chunking.AUDIO_DIR, f"{chunks_key(asset_id, key)}/{chunking.AUDIO_DIR}")
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return offsets
 
 
 def _progress(done: set[int], bounds: list) -> int:
@@ -126,10 +146,11 @@ def _load(asset_id: int, key: str):
 def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> str:
     """Encode chunk ``index`` unless it is there already. Returns ``"join"`` when this was the
     last chunk missing (the caller queues the join), ``"encoded"``, ``"done"`` (nothing to do)."""
-    asset, bounds = _load(asset_id, key)
-    if asset is None or bounds is None or index >= len(bounds):
+    asset, split = _load(asset_id, key)
+    if asset is None or split is None or index >= len(split.bounds):
         db.session.rollback()
         return "done"
+    bounds = split.bounds
     holder, config, store = chunk_holder(asset_id, key), current_app.config, media_store()
     part = f"{chunks_key(asset_id, key)}/{chunking.chunk_name(index)}"
     if store.is_file(f"{part}/{MASTER_PLAYLIST}"):
@@ -146,8 +167,11 @@ def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> st
     work_dir = store.new_chunk_work_dir(asset_id, key, index)
     try:
         settings = TranscodeSettings.from_config(config)
-        with store.fetch_file(original, shared=True) as source:  # one download per machine, not per chunk
-            chunking.encode_chunk(source, plan, work_dir, settings, bounds[index])
+        with (
+            store.fetch_file(original, shared=True) as source,  # one download per machine, not per chunk
+            _audio_slice(store, asset_id, key, index, split) as audio,
+        ):
+            chunking.encode_chunk(source, plan, work_dir, settings, bounds[index], audio=audio)
         if keeper is not None and keeper.lost:
             raise LeaseLost(asset_id)
         _store_chunk(store, work_dir, part)
@@ -161,6 +185,18 @@ def encode_chunk(asset_id: int, key: str, index: int, *, commit: Callable) -> st
     if len(done) == len(bounds) and store.claim(f"{chunks_key(asset_id, key)}/join.claimed"):
         return "join"
     return "encoded"
+
+
+@contextmanager
+def _audio_slice(store: MediaStore, asset_id: int, key: str, index: int, split: chunking.Split):
+    """The chunk's slice of the sound encoded once, and where it starts; ``None`` to encode its own."""
+    if split.audio_offsets is None:
+        yield None
+        return
+    with store.fetch_file(
+        f"{chunks_key(asset_id, key)}/{chunking.AUDIO_DIR}/{chunking.audio_slice_name(index)}"
+    ) as path:
+        yield path, split.audio_offsets[index]
 
 
 def _store_chunk(store: MediaStore, work_dir: Path, part: str) -> bool:
@@ -178,10 +214,11 @@ def _store_chunk(store: MediaStore, work_dir: Path, part: str) -> bool:
 
 def join_chunks(asset_id: int, key: str, *, commit: Callable, publish: Callable) -> str:
     """Join every chunk into the ladder, make the extras and the fallback, and publish (ready)."""
-    asset, bounds = _load(asset_id, key)
-    if asset is None or bounds is None:
+    asset, split = _load(asset_id, key)
+    if asset is None or split is None:
         db.session.rollback()
         return "done"
+    bounds = split.bounds
     holder, config, store = chunk_holder(asset_id, key), current_app.config, media_store()
     if len(_done_chunks(store, asset_id, key, len(bounds))) < len(bounds):
         return "waiting"

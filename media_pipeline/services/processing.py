@@ -142,8 +142,8 @@ class _Run:
         remux_size = facts.display_size if early and plays_as_it_is(facts) else None
         settings = TranscodeSettings.from_config(self.config)
         if self.dispatch is not None and wants_chunks(plan, self.config):
+            self.commit()  # the remux and the sound encoded for the chunks hold no transaction
             if remux_size is not None:
-                self.commit()
                 self._run_stage(remux_stage(plan, remux_size), source, plan, None, settings)
             job = split_asset(self.asset_id, self.holder, source, chunk_plan(asset))
             self.commit()

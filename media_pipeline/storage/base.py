@@ -99,7 +99,7 @@ class MediaStore:
         folder.mkdir(parents=True)
         return folder
 
-    def new_chunk_work_dir(self, asset_id: int, key: str, index: int) -> Path:
+    def new_chunk_work_dir(self, asset_id: int, key: str, index: int | str) -> Path:
         """Where one chunk is encoded: beside the chunk parts (outside ``work/``, which a new run of
         the asset clears while chunk tasks may still be encoding)."""
         folder = self.root / "chunks" / str(asset_id) / f".{key}-{index}-{secrets.token_hex(6)}"

@@ -57,9 +57,9 @@ def chunked(app, monkeypatch):
     spans: list[tuple[float, float | None]] = []
     real = chunking.encode_chunk
 
-    def spy(source, plan, work_dir, settings, span, on_progress=None):
+    def spy(source, plan, work_dir, settings, span, on_progress=None, audio=None):
         spans.append(span)
-        return real(source, plan, work_dir, settings, span, on_progress)
+        return real(source, plan, work_dir, settings, span, on_progress, audio)
 
     monkeypatch.setattr(chunking, "encode_chunk", spy)
     return spans
@@ -100,6 +100,17 @@ def _assert_continuous(times: list[tuple[float, float]], frame: float) -> None:
         assert abs(step - (length or step)) <= frame, f"gap or overlap at {pts:.3f}: {step:.3f}"
 
 
+#: One tick of MPEG-TS's 90 kHz clock, rounded up: the sound must run on without a seam.
+AUDIO_SEAM = 0.0001
+
+
+def _assert_sound_unbroken(times: list[tuple[float, float]]) -> None:
+    """Every AAC frame starts where the one before ends: no sound laid over the end of the chunk
+    before (each chunk's encoder priming did that, 20–40 ms at every cut: a click) and none missing."""
+    for (pts, length), (next_pts, _next) in itertools.pairwise(times):
+        assert abs(next_pts - pts - length) <= AUDIO_SEAM, f"sound broken at {pts:.4f}: {next_pts - pts:.4f}"
+
+
 def test_a_long_source_is_split_at_keyframes_encoded_in_chunks_and_joined_continuously(
     app, long_source, chunked
 ):
@@ -120,7 +131,7 @@ def test_a_long_source_is_split_at_keyframes_encoded_in_chunks_and_joined_contin
         _assert_continuous(video, frame)
         assert abs(video[-1][0] + frame - video[0][0] - DURATION) <= 0.5
         audio = _packet_times(playlist, "a:0")
-        _assert_continuous(audio, frame)
+        _assert_sound_unbroken(audio)
         assert abs(audio[-1][0] + audio[-1][1] - audio[0][0] - DURATION) <= 0.5
     # The chunk folders are gone once the ladder is published.
     assert not services.media_store().exists(f"chunks/{asset.id}")
@@ -130,12 +141,12 @@ def test_a_failed_chunk_is_retried_alone(app, long_source, chunked, monkeypatch)
     spy = chunking.encode_chunk
     failed: list[float] = []
 
-    def flaky(source, plan, work_dir, settings, span, on_progress=None):
+    def flaky(source, plan, work_dir, settings, span, on_progress=None, audio=None):
         if span[0] == 14.0 and not failed:
             failed.append(span[0])
             chunked.append(span)
             raise MediaToolError("ffmpeg 异常退出（-9）。")
-        return spy(source, plan, work_dir, settings, span, on_progress)
+        return spy(source, plan, work_dir, settings, span, on_progress, audio)
 
     monkeypatch.setattr(chunking, "encode_chunk", flaky)
     monkeypatch.setattr(tasks, "retry_countdown", lambda retries: 0)
@@ -209,6 +220,37 @@ def test_short_sources_and_copied_top_rungs_stay_in_one_process(app):
     )
 
 
+def _adts(length: int) -> bytes:
+    """One ADTS frame header of ``length`` bytes (one raw block), padded with zeros."""
+    header = bytes(
+        [0xFF, 0xF1, 0x4C, 0x80 | (length >> 11), (length >> 3) & 0xFF, ((length & 7) << 5) | 0x1F, 0xFC]
+    )
+    return header + bytes(length - 7)
+
+
+def test_the_sound_is_cut_between_frames_each_frame_in_one_slice(tmp_path):
+    frame = chunking.AAC_FRAME_SAMPLES / 48_000
+    whole = tmp_path / "whole.aac"
+    whole.write_bytes(b"".join(_adts(10 + i % 5) for i in range(200)))  # 200 frames: 4.27 s of sound
+    bounds = [(0.0, 1.5), (1.5, 1.5), (3.0, None)]
+    starts = chunking.slice_audio(whole, bounds, tmp_path / "slices")
+    slices = [(tmp_path / "slices" / chunking.audio_slice_name(i)).read_bytes() for i in range(3)]
+    assert b"".join(slices) == whole.read_bytes()  # every frame once, in order
+    counts = [len(chunking.adts_frames(part)) for part in slices]
+    # Frame i holds the sound from (i - 1) frames on (the first is the encoder's priming).
+    assert counts == [72, 70, 58]
+    assert starts[0] == pytest.approx(-frame)
+    for (start, _length), offset, first in zip(bounds[1:], starts[1:], (72, 142), strict=True):
+        assert offset == pytest.approx((first - 1) * frame - start)
+        assert 0 <= offset < frame
+
+
+@pytest.mark.parametrize("data", [b"not adts at all", _adts(20)[:-3] + b"\x00" * 3 + b"\xff", _adts(20)[:5]])
+def test_a_sound_file_that_is_not_adts_is_refused(tmp_path, data):
+    with pytest.raises(MediaToolError):
+        chunking.adts_frames(data)
+
+
 def test_chunk_bounds_cut_at_the_first_keyframe_after_each_chunk_length():
     keyframes = [0.0, 7.0, 14.0, 21.0, 28.0, 35.0, 42.0]
     assert chunking.chunk_bounds(keyframes, 48.0, 12.0) == [(0.0, 14.0), (14.0, 14.0), (28.0, None)]
@@ -268,5 +310,5 @@ def test_a_twelve_minute_source_with_the_default_settings_plays_end_to_end(app, 
     _assert_continuous(video, 1 / fps)
     assert abs(video[-1][0] + 1 / fps - video[0][0] - seconds) <= 0.5
     audio = _packet_times(playlist, "a:0")
-    _assert_continuous(audio, 1 / fps)
+    _assert_sound_unbroken(audio)
     assert abs(audio[-1][0] + audio[-1][1] - audio[0][0] - seconds) <= 0.5

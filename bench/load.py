@@ -5,6 +5,14 @@ Run: ``.venv/bin/python -m bench.load [--members 1000] [--seconds 300] [--peer-s
 PostgreSQL at ``BENCH_POSTGRES_URL`` (a scratch database is created and dropped) and Redis at
 ``BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/15``) as the Celery broker of the server.
 
+On one machine the simulated members share the server's CPUs, so a saturated run measures the client
+as much as the server. To keep them apart, run the server on one machine and the members on another:
+
+- server machine: ``python -m bench.load --serve-only --bind 0.0.0.0:5078 --tokens-out members.json``
+  builds the data, starts gunicorn and serves until Ctrl-C (the tokens and the lesson go to the file);
+- client machine (a checkout of the project, no database needed): ``python -m bench.load --server
+  http://SERVER:5078 --tokens members.json`` drives the members against it and prints the figures.
+
 - a real lesson: a 60 s 360p video made by ffmpeg, transcoded by the pipeline into a scratch media
   root, in a published course every simulated member is enrolled in, each with an API token;
 - gunicorn (``-k gthread``, ``--workers``, ``--threads``) serving the app on that database;
@@ -165,10 +173,10 @@ def build(url: str, media_root: Path, members: int) -> dict:
 
 
 @contextmanager
-def gunicorn(url: str, media_root: Path, port: int, workers: int, threads: int):
+def gunicorn(url: str, media_root: Path, bind: str, workers: int, threads: int):
     (ROOT / "var").mkdir(exist_ok=True)
     argv = [str(Path(sys.executable).parent / "gunicorn"), "-k", "gthread", "-w", str(workers)]
-    argv += ["--threads", str(threads), "-b", f"127.0.0.1:{port}", "--backlog", "2048", "wsgi:app"]
+    argv += ["--threads", str(threads), "-b", bind, "--backlog", "2048", "wsgi:app"]
     proc = subprocess.Popen(
         argv,
         cwd=ROOT,
@@ -177,7 +185,7 @@ def gunicorn(url: str, media_root: Path, port: int, workers: int, threads: int):
         stderr=(ROOT / "var" / "bench-load-gunicorn.log").open("w"),
     )
     try:
-        wait_until_healthy(port, workers)
+        wait_until_healthy(("127.0.0.1", int(bind.rpartition(":")[2])), workers)
         yield proc
     finally:
         proc.terminate()
@@ -187,12 +195,12 @@ def gunicorn(url: str, media_root: Path, port: int, workers: int, threads: int):
             proc.kill()
 
 
-def wait_until_healthy(port: int, workers: int, seconds: float = 180) -> None:
+def wait_until_healthy(server: tuple[str, int], workers: int, seconds: float = 180) -> None:
     """Until ``/healthz`` answers 200 a few times in a row (every worker has loaded the app)."""
     deadline, streak = time.monotonic() + seconds, 0
     while time.monotonic() < deadline and streak < 3 * workers:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection(*server, timeout=5)
             conn.request("GET", "/healthz")
             streak = streak + 1 if conn.getresponse().status == 200 else 0
             conn.close()
@@ -209,9 +217,9 @@ def wait_until_healthy(port: int, workers: int, seconds: float = 180) -> None:
 class Member:
     """One viewer: its own connection, its playback URLs, its schedule."""
 
-    def __init__(self, port: int, token: str, lesson_id: int, record):
-        self.port, self.token, self.lesson_id, self.record = port, token, lesson_id, record
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def __init__(self, server: tuple[str, int], token: str, lesson_id: int, record):
+        self.server, self.token, self.lesson_id, self.record = server, token, lesson_id, record
+        self.conn = http.client.HTTPConnection(*server, timeout=30)
 
     def call(self, kind: str, method: str, path: str, body=None, auth: bool = True) -> bytes | None:
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -226,7 +234,7 @@ class Member:
                 break
             except (OSError, http.client.HTTPException) as exc:
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn = http.client.HTTPConnection(*self.server, timeout=30)
                 data, status = None, type(exc).__name__
                 # The server closed the idle keep-alive connection (gunicorn after 2 s) just as it
                 # was reused: a browser or player sends again on a new one, once, and so does this.
@@ -274,7 +282,7 @@ class Member:
 
 
 def _client(job) -> dict:
-    port, tokens, lesson_id, seconds, mode = job
+    server, tokens, lesson_id, seconds, mode = job
     figures: dict = defaultdict(lambda: {"latencies": [], "errors": {}})
     lock = threading.Lock()
 
@@ -290,7 +298,7 @@ def _client(job) -> dict:
 
     def run(i: int, token: str) -> None:
         time.sleep(spread * i / max(1, len(tokens)))
-        member = Member(port, token, lesson_id, record)
+        member = Member(server, token, lesson_id, record)
         (member.watch if mode == "watch" else member.trivial)(deadline)
 
     threads = [threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(tokens)]
@@ -301,9 +309,9 @@ def _client(job) -> dict:
     return {kind: dict(value) for kind, value in figures.items()}
 
 
-def drive(port: int, tokens: list[str], lesson_id: int, seconds: float, mode: str) -> dict:
+def drive(server: tuple[str, int], tokens: list[str], lesson_id: int, seconds: float, mode: str) -> dict:
     half = len(tokens) // 2
-    jobs = [(port, tokens[:half], lesson_id, seconds, mode), (port, tokens[half:], lesson_id, seconds, mode)]
+    jobs = [(server, part, lesson_id, seconds, mode) for part in (tokens[:half], tokens[half:])]
     with Pool(2) as pool:
         parts = pool.map(_client, jobs)
     merged: dict = defaultdict(lambda: {"latencies": [], "errors": {}})
@@ -330,31 +338,60 @@ def report(title: str, figures: dict, seconds: float) -> None:
         )
 
 
+def run_members(server: tuple[str, int], ids: dict, args) -> None:
+    """The members watching, then the peer, against ``server``; the figures printed."""
+    watched = drive(server, ids["tokens"], ids["lesson_id"], args.seconds, "watch")
+    report(
+        f"{len(ids['tokens'])} members watching (segments every 4 s, heartbeats every 15 s)",
+        watched,
+        args.seconds,
+    )
+    peer = drive(server, ids["tokens"], ids["lesson_id"], args.peer_seconds, "trivial")
+    report("  peer: the same members asking GET /api/v1/me every 4 s", peer, args.peer_seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--peer-seconds", type=float, default=60)
-    parser.add_argument("--port", type=int, default=5078)
+    parser.add_argument("--bind", default="127.0.0.1:5078", help="where gunicorn listens")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--serve-only", action="store_true", help="build and serve until Ctrl-C")
+    parser.add_argument("--tokens-out", type=Path, help="with --serve-only: where the members' tokens go")
+    parser.add_argument("--server", help="drive a server started elsewhere with --serve-only (its URL)")
+    parser.add_argument("--tokens", type=Path, help="with --server: the file --tokens-out wrote")
     args = parser.parse_args()
+    if args.server:
+        if args.tokens is None:
+            parser.error("--server needs --tokens (the file the server's --tokens-out wrote)")
+        place = urlsplit(args.server)
+        server = (place.hostname or "127.0.0.1", place.port or 80)
+        print(
+            f"driving {args.server} from this machine ({os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f})"
+        )
+        run_members(server, json.loads(args.tokens.read_text()), args)
+        return
+    if args.serve_only and args.tokens_out is None:
+        parser.error("--serve-only needs --tokens-out (the file the client machine reads)")
     with scratch_database() as url, tempfile.TemporaryDirectory(prefix="hongke-bench-load-") as tmp:
         media_root = Path(tmp) / "media"
         ids = build(url, media_root, args.members)
-        with gunicorn(url, media_root, args.port, args.workers, args.threads):
+        with gunicorn(url, media_root, args.bind, args.workers, args.threads):
             print(
-                f"gunicorn -k gthread -w {args.workers} --threads {args.threads}; {os.cpu_count()} CPUs; "
-                f"load {os.getloadavg()[0]:.2f}"
+                f"gunicorn -k gthread -w {args.workers} --threads {args.threads} on {args.bind}; "
+                f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
             )
-            watched = drive(args.port, ids["tokens"], ids["lesson_id"], args.seconds, "watch")
-            report(
-                f"{args.members} members watching (segments every 4 s, heartbeats every 15 s)",
-                watched,
-                args.seconds,
-            )
-            peer = drive(args.port, ids["tokens"], ids["lesson_id"], args.peer_seconds, "trivial")
-            report("  peer: the same members asking GET /api/v1/me every 4 s", peer, args.peer_seconds)
+            if args.serve_only:
+                args.tokens_out.write_text(json.dumps(ids))
+                print(f"serving; the members' tokens are in {args.tokens_out}; Ctrl-C ends it")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    return
+            run_members(("127.0.0.1", int(args.bind.rpartition(":")[2])), ids, args)
 
 
 if __name__ == "__main__":

@@ -113,10 +113,9 @@ def enrol_course(course_id: int):
     )
 
 
-def _playback(lesson) -> dict | None:
+def _playback(asset: MediaAsset | None) -> dict | None:
     """Where a client plays the lesson's media, once it is playable: signed URLs that work with no
     cookie and no header, for this member only, until ``expires_at``."""
-    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
     if asset is None or not asset.is_playable:
         return None
     urls = asset_urls(asset, viewer=current_user)
@@ -155,7 +154,7 @@ def get_lesson(lesson_id: int):
             "document_url": absolute(url_for("courses.lesson_document", lesson_id=lesson.id))
             if lesson.document_path
             else None,
-            "playback": _playback(lesson),
+            "playback": _playback(outline.asset_of(lesson)),
             "progress": _progress_json(row.progress),
             "progress_url": absolute(url_for("api.post_progress", lesson_id=lesson.id)),
             "previous_id": previous.id if previous else None,

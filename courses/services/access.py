@@ -2,6 +2,8 @@
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.extensions import db
@@ -20,8 +22,11 @@ from courses.models import (
 def enrollment_for(user, course_id: int) -> Enrollment | None:
     if user is None or not user.is_authenticated:
         return None
+    # The caller holds the course: not joined again (with its owner's roles and its trainers).
     return db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.course_id == course_id, Enrollment.user_id == user.id)
+        sa.select(Enrollment)
+        .where(Enrollment.course_id == course_id, Enrollment.user_id == user.id)
+        .options(lazyload(Enrollment.course))
     ).first()
 
 
@@ -52,7 +57,9 @@ def get_lesson_for(lesson_id: int, user, *, edit: bool = False) -> Lesson:
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None:
         raise NotFound(_("课时不存在。"))
-    get_course_for(lesson.course_id, user, edit=edit)
+    # Kept on the lesson: the session holds loaded objects weakly, so a course checked and dropped
+    # here was loaded again (with its trainers) by the caller's ``lesson.course``.
+    set_committed_value(lesson, "course", get_course_for(lesson.course_id, user, edit=edit))
     return lesson
 
 
@@ -60,7 +67,7 @@ def get_chapter_for(chapter_id: int, user) -> Chapter:
     chapter = db.session.get(Chapter, chapter_id)
     if chapter is None:
         raise NotFound(_("章节不存在。"))
-    get_course_for(chapter.course_id, user, edit=True)
+    set_committed_value(chapter, "course", get_course_for(chapter.course_id, user, edit=True))
     return chapter
 
 

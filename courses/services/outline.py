@@ -1,7 +1,7 @@
 """Reading courses: the catalog, a course's outline, my learning, the trainer's lists."""
 
 # Import block alike to authoring's: each module names what it uses.
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -120,6 +120,13 @@ class Outline:
     course: Course
     chapters: list[tuple[Chapter, list[LessonRow]]]
     shares: dict[int, Decimal]
+    #: The lessons' media assets by id, as loaded for the rows (kept: see :meth:`asset_of`).
+    assets: dict[int, MediaAsset] = field(default_factory=dict)
+
+    def asset_of(self, lesson: Lesson) -> MediaAsset | None:
+        """``lesson``'s media asset, loaded with the outline: a page that shows the outline and plays
+        the lesson loads the asset and its renditions once."""
+        return self.assets.get(lesson.media_asset_id) if lesson.media_asset_id else None
 
     @property
     def rows(self) -> list[LessonRow]:
@@ -172,7 +179,7 @@ def course_outline(course: Course, user_id: int | None) -> Outline:
         )
     ordered = [row.lesson for c in chapters for row in by_chapter[c.id]]
     shares = credit_shares(course, assets, lengths, ordered)
-    return Outline(course, [(c, by_chapter[c.id]) for c in chapters], shares)
+    return Outline(course, [(c, by_chapter[c.id]) for c in chapters], shares, assets)
 
 
 @dataclass

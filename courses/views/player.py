@@ -31,10 +31,9 @@ from media_pipeline.views import asset_urls
 # --- the lesson player ----------------------------------------------------------------------------
 
 
-def _playable_media(lesson) -> dict | None:
+def _playable_media(asset: MediaAsset | None) -> dict | None:
     """What the player needs of a lesson's media once it plays (ready, or its first rendition
     published while the rest of the ladder is made): URLs, rungs, audio only."""
-    asset = db.session.get(MediaAsset, lesson.media_asset_id) if lesson.media_asset_id else None
     if asset is None or not asset.is_playable:
         return None
     return {
@@ -71,7 +70,7 @@ def lesson(lesson_id: int):
         lesson=lesson,
         row=row,
         outline=outline,
-        media=_playable_media(lesson),
+        media=_playable_media(outline.asset_of(lesson)),
         previous=previous,
         following=following,
         preview=preview,

@@ -1,6 +1,7 @@
 """Members: the catalog, the course page, enrolment, the lesson player, progress and completion."""
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -87,6 +88,39 @@ def test_catalog_is_a_fixed_number_of_queries(client, login, trainer, member, ma
     with count_queries() as many:
         client.get("/courses/")
     assert len(many) == len(few)
+
+
+def _tables_read(statements: list[str]) -> Counter:
+    """How many SELECTs read each table first (``SELECT course.id …`` → course)."""
+    return Counter(m.group(1) for s in statements if (m := re.match(r"\s*SELECT (\w+)\.", s)))
+
+
+def test_a_lesson_loads_its_course_and_its_media_once(
+    client, login, trainer, member, make_course, count_queries
+):
+    """The request every play starts with: the course checked for access is the one used (it was
+    dropped and loaded again with its trainers, and again joined to the enrolment), and the media
+    asset loaded for the outline is the one played (it was loaded again with its renditions)."""
+    course = make_course(trainer, title="三讲", lessons=[("video", 600)] * 3)
+    services.enrol(course, member)
+    db.session.commit()
+    lesson = course.chapters[0].lessons[1]
+    login(member)
+    for url in (f"/api/v1/lessons/{lesson.id}", f"/courses/lessons/{lesson.id}"):
+        client.get(url)
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        tables = _tables_read(statements)
+        assert (tables["media_asset"], tables["media_rendition"]) == (1, 1), url
+    api = f"/api/v1/lessons/{lesson.id}"
+    with count_queries() as statements:
+        data = client.get(api).get_json()["data"]
+    assert data["playback"]["hls"]
+    first, _second, third = course.chapters[0].lessons
+    assert (data["previous_id"], data["next_id"]) == (first.id, third.id)
+    tables = _tables_read(statements)
+    assert (tables["course"], tables["course_enrollment"]) == (1, 1)
+    assert len(statements) <= 15  # 23 before; the savepoints of the test's transaction included
 
 
 def test_members_never_see_drafts(client, login, trainer, member, make_course):

@@ -111,7 +111,10 @@ def _encode_options(plan: LadderPlan, rungs: list[int], settings: TranscodeSetti
     for k, index in enumerate(rungs):
         rendition = plan.renditions[index]
         if plan.copy_top and index == len(plan.renditions) - 1:
-            options[f"c:v:{k}"] = "copy"
+            # Annex B from the first packet: the HLS muxer reads the profile and level for the
+            # master's CODECS from it (an MP4's avcC header left the copied rung without CODECS,
+            # which players that pick variants by codec skip).
+            options.update({f"c:v:{k}": "copy", f"bsf:v:{k}": "h264_mp4toannexb"})
             continue
         options.update(
             {

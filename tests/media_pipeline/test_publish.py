@@ -3,6 +3,7 @@ playable rendition is published before the rest, a crash keeps what was publishe
 lease is re-queued by the next sweep, and the trainer reads progress, time left and "resuming"."""
 
 import json
+import re
 import subprocess
 from dataclasses import replace
 from datetime import timedelta
@@ -118,6 +119,14 @@ def test_a_compliant_h264_source_gets_a_copied_top_rung_and_aligned_lower_rungs(
         check=True,
     ).stdout.strip()
     assert set(info.split()) == {"Main"}  # the source's own stream, not our High-profile encode
+    # Every variant says what it holds, the copied one too (avc1.4d… is Main profile).
+    codecs = {
+        uri: re.search(r'CODECS="([^"]+)"', attrs)
+        for uri, attrs in read_entries(base / asset.master_playlist).items()
+    }
+    assert all(codecs.values()), codecs
+    copied = next(r.path for r in asset.hls_variants() if r.height == 720)
+    assert codecs[copied].group(1).startswith("avc1.4d")
     # Every segment of the copied rung starts on a keyframe ...
     for segment in sorted((top.parent).glob("seg_*.ts")):
         assert "K" in _packets(segment)[0]["flags"], segment.name

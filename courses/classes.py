@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import site_path
 from app.extensions import db
 from app.records.services.ledger import credit_offline_hours
@@ -261,11 +261,8 @@ def check_in(session: ClassSession, member: User, code: str, method: str = "code
         status=AttendanceStatus.LATE if now > late_after else AttendanceStatus.ON_TIME,
         method=method if method in ("code", "qr") else "code",
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-    except IntegrityError:  # the same member, twice at once: the first one counted
-        raise CourseError(_("您已签到，无需重复签到。")) from None
+    if not insert_in_savepoint(attendance):  # the same member, twice at once: the first one counted
+        raise CourseError(_("您已签到，无需重复签到。"))
     audit.record(
         member,
         "course.checkin",
@@ -329,13 +326,9 @@ def record_manual_checkin(session: ClassSession, member: User, reason: str, acto
         recorded_by_id=actor.id,
         reason=reason,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-    except IntegrityError:  # the member checked in (or another trainer marked them) meanwhile
-        raise CourseError(
-            _("%(member)s 已经签到，无需补签，出勤记录未作更改。", member=member), 409
-        ) from None
+    # False when the member checked in (or another trainer marked them) meanwhile
+    if not insert_in_savepoint(attendance):
+        raise CourseError(_("%(member)s 已经签到，无需补签，出勤记录未作更改。", member=member), 409)
     audit.record(
         actor,
         "course.checkin.manual",

@@ -7,13 +7,13 @@ comments stay in the database (for the audit trail) and show to trainers only.
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import content_published, notification_requested
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import site_path
 from app.extensions import db
 from courses.models import CommentReport, Course, Lesson, LessonComment
@@ -92,13 +92,10 @@ def set_highlight(comment: LessonComment, actor: User, highlighted: bool) -> Non
 def report_comment(comment: LessonComment, user: User, reason: str) -> None:
     if comment.user_id == user.id:
         raise CourseError(_("不能举报自己的评论。"))
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                CommentReport(comment_id=comment.id, user_id=user.id, reason=(reason or "").strip()[:200])
-            )
-    except IntegrityError:
-        raise CourseError(_("您已举报过这条评论，我们会尽快处理。")) from None
+    if not insert_in_savepoint(
+        CommentReport(comment_id=comment.id, user_id=user.id, reason=(reason or "").strip()[:200])
+    ):
+        raise CourseError(_("您已举报过这条评论，我们会尽快处理。"))
     comment.report_count = LessonComment.report_count + 1
     db.session.flush()
     db.session.refresh(comment, ["report_count"])

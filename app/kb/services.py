@@ -20,6 +20,7 @@ from app.accounts.models import Role, User
 from app.core import audit
 from app.core.errors import DomainError
 from app.core.text import plain_text, render_markdown
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import id_from
 from app.extensions import db
 from app.kb.models import (
@@ -112,11 +113,8 @@ def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
     for name in names:
         tag = existing.get(name.lower())
         if tag is None:
-            try:
-                with db.session.begin_nested():
-                    tag = Tag(name=name)
-                    db.session.add(tag)
-            except sa.exc.IntegrityError:  # another request created it meanwhile
+            tag = Tag(name=name)
+            if not insert_in_savepoint(tag):  # another request created it meanwhile
                 tag = db.session.scalars(sa.select(Tag).where(Tag.name == name)).one()
         tags.append(tag)
     return tags

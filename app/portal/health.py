@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import utcnow
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.portal.models import WorkerHeartbeat
 
@@ -84,12 +85,9 @@ def record_heartbeat(worker: str) -> None:
     worker = (worker or "unknown")[:200]
     row = db.session.scalars(sa.select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)).first()
     if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(WorkerHeartbeat(worker=worker, last_seen_at=utcnow()))
+        if insert_in_savepoint(WorkerHeartbeat(worker=worker, last_seen_at=utcnow())):
             return
-        except sa.exc.IntegrityError:
-            row = db.session.scalars(sa.select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)).one()
+        row = db.session.scalars(sa.select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)).one()
     row.last_seen_at = utcnow()
     db.session.flush()
 

@@ -19,6 +19,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.signals import notification_requested
 from app.core.text import plain_text
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import site_path
 from app.extensions import db
 from app.org.models import Branch
@@ -332,11 +333,8 @@ def mark_notice_read(notice: Notice, user: User, *, confirm: bool = False) -> bo
         return False
     if has_read(notice, user):
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(NoticeRead(notice_id=notice.id, user_id=user.id, read_at=utcnow()))
-    except sa.exc.IntegrityError:  # the same reader's other tab got there first
-        return False
+    if not insert_in_savepoint(NoticeRead(notice_id=notice.id, user_id=user.id, read_at=utcnow())):
+        return False  # the same reader's other tab got there first
     if confirm:
         audit.record(user, "notice.receipt", notice, f"确认已读《{notice.title}》")
     return True

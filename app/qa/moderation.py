@@ -10,6 +10,7 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.models import AuditEntry
 from app.core.moderation import moderated_kinds
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.qa.models import (
     REPORT_REASON_MAX,
@@ -70,11 +71,8 @@ def report_content(item, actor: User, reason: str) -> Report:
     if already:
         raise QaError(_("您已经举报过这条内容，管理员会尽快处理"))
     report = Report(target_type=target_type, target_id=item.id, reporter_id=actor.id, reason=reason)
-    try:
-        with db.session.begin_nested():
-            db.session.add(report)
-    except sa.exc.IntegrityError:
-        raise QaError(_("您已经举报过这条内容，管理员会尽快处理")) from None
+    if not insert_in_savepoint(report):
+        raise QaError(_("您已经举报过这条内容，管理员会尽快处理"))
     audit.record(actor, "qa.report", item, f"举报：{reason[:100]}", {"report_id": report.id})
     moderators = db.session.scalars(sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN)).all()
     _notify(moderators, "有新的举报待处理", f"《{question.title}》：{reason[:80]}", question, "qa.report")

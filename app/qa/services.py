@@ -18,6 +18,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.signals import content_published, notification_requested
 from app.core.text import plain_text
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import site_path
 from app.extensions import db
 from app.kb import authoring as kb_authoring
@@ -338,11 +339,9 @@ def vote_answer(answer: Answer, actor: User, value: int) -> int:
     delta = 0
     existing = db.session.get(AnswerVote, (answer.id, actor.id), populate_existing=True)
     if existing is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(AnswerVote(**key, value=value))
+        if insert_in_savepoint(AnswerVote(**key, value=value)):
             delta = value
-        except sa.exc.IntegrityError:  # a second click raced the first: treat it as a repeat
+        else:  # a second click raced the first: treat it as a repeat
             existing = db.session.get(AnswerVote, (answer.id, actor.id), populate_existing=True)
     if existing is not None:
         if existing.value == value:

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
 from app.core.errors import DomainError
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import id_from
 from app.extensions import db
 from app.quiz.grading import AnswerError, is_correct, parse_response
@@ -130,10 +130,7 @@ def new_attempt(
                 deadline_at=started_at + timedelta(seconds=item_seconds) if shown and item_seconds else None,
             )
         )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
+    if not insert_in_savepoint(attempt):
         return None
     return attempt
 

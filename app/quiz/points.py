@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import clock
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.org.models import Branch
 from app.quiz import points_chain
@@ -101,10 +102,7 @@ def award_points(user: User | int, action: str, ref: str, points: int, note: str
         note=note[:200],
     )
     points_chain.chain(entry, head)
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:
+    if not insert_in_savepoint(entry):
         return Award(_existing(user_id, action, ref), 0, False)
     points_chain.advance(head, entry)
     counter.total += granted

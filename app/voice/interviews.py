@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.errors import DomainError
 from app.core.signals import news_requested, notification_requested
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import site_path
 from app.extensions import db
 from app.voice.models import (
@@ -148,11 +148,8 @@ def vote_question(user: User, question: InterviewQuestion, now: datetime) -> Int
     interview = db.session.get(Interview, question.interview_id)
     if interview.phase(now) == "after" or question.status is Q.ANSWERED:
         raise InterviewError(_("这个问题已经不能投票了。"), status=409)
-    try:
-        with db.session.begin_nested():
-            db.session.add(InterviewVote(question_id=question.id, user_id=user.id))
-    except IntegrityError as exc:
-        raise InterviewError(_("您已经投过票了。"), status=409) from exc
+    if not insert_in_savepoint(InterviewVote(question_id=question.id, user_id=user.id)):
+        raise InterviewError(_("您已经投过票了。"), status=409)
     db.session.execute(
         sa.update(InterviewQuestion)
         .where(InterviewQuestion.id == question.id)

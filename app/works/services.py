@@ -12,7 +12,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -20,6 +19,7 @@ from app.accounts.models import Role, User
 from app.core import audit, uploads
 from app.core.errors import DomainError
 from app.core.signals import notification_requested
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import id_from, site_path
 from app.extensions import db
 from app.works.models import (
@@ -221,11 +221,8 @@ def set_featured(actor: User, work: Work, featured: bool) -> Work:
 def like_work(user: User, work: Work) -> Work:
     if work.status is not WorkStatus.PUBLISHED:
         raise NotFound()
-    try:
-        with db.session.begin_nested():
-            db.session.add(WorkLike(work_id=work.id, user_id=user.id))
-    except IntegrityError as exc:
-        raise WorkError(_("您已经点过赞了。"), status=409) from exc
+    if not insert_in_savepoint(WorkLike(work_id=work.id, user_id=user.id)):
+        raise WorkError(_("您已经点过赞了。"), status=409)
     db.session.execute(
         sa.update(Work).where(Work.id == work.id).values(like_count=Work.like_count + 1)
         .execution_options(synchronize_session=False)

@@ -5,13 +5,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import User
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.signals import course_completed
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.records.services.accounting import LessonFacts, progress_map
 from app.records.sources import CourseCompletion
@@ -45,10 +45,7 @@ def enrol(course: Course, user: User, actor: User | None = None, source: str = "
     if course.is_trainer(user):
         raise CourseError(TEACHERS_EARN_NOTHING, 409)
     enrollment = Enrollment(course_id=course.id, user_id=user.id, source=source, enrolled_at=utcnow())
-    try:
-        with db.session.begin_nested():  # a double click racing itself: the unique constraint decides
-            db.session.add(enrollment)
-    except IntegrityError:
+    if not insert_in_savepoint(enrollment):  # a double click racing itself: the unique constraint decides
         return enrollment_for(user, course.id)
     audit.record(actor or user, "course.enrol", course, f"{user} 加入课程《{course.title}》")
     return enrollment

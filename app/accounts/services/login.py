@@ -25,6 +25,7 @@ from app.accounts.services.base import (
 )
 from app.core import audit
 from app.core.clock import utcnow
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 
 # --- checking a password or an activation code --------------------------------------------------
@@ -73,11 +74,8 @@ def _locked_throttle(key: str, ip: str, now: datetime) -> LoginThrottle:
     burst of simultaneous guesses is counted one after another instead of all passing the check."""
     throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True)
     if throttle is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(LoginThrottle(key=key, ip=ip, failures=0, delays=0, last_failure_at=now))
-        except sa.exc.IntegrityError:
-            pass  # a simultaneous attempt created it first: lock theirs
+        # False when a simultaneous attempt created it first: lock theirs
+        insert_in_savepoint(LoginThrottle(key=key, ip=ip, failures=0, delays=0, last_failure_at=now))
         throttle = db.session.get(LoginThrottle, (key, ip), with_for_update=True, populate_existing=True)
     return throttle
 

@@ -19,6 +19,7 @@ from app.assessment.statistics import buckets
 from app.assessment.statistics.models import StructureCount, SummaryRefresh
 from app.branchlife.models import Meeting
 from app.core.clock import utcnow
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import id_from
 from app.extensions import db
 from app.membership.models import DevelopmentStep, LetterDirection, Transfer, TransferLetter, TransferStatus
@@ -70,10 +71,7 @@ def _lock_refresh(name: str) -> SummaryRefresh | None:
     query = sa.select(SummaryRefresh).where(SummaryRefresh.name == name).with_for_update(skip_locked=True)
     row = db.session.scalar(query)
     if row is None and db.session.get(SummaryRefresh, name) is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(SummaryRefresh(name=name))
-        except sa.exc.IntegrityError:
+        if not insert_in_savepoint(SummaryRefresh(name=name)):
             return None  # another refresh created it at the same moment and is running
         row = db.session.scalar(query)
     return row

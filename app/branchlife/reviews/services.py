@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.accounts.models import BranchPosition, MemberCategory, User
@@ -34,6 +33,7 @@ from app.core import audit
 from app.core.clock import localtoday, utcnow
 from app.core.errors import DomainError
 from app.core.signals import notification_requested, review_graded
+from app.core.transactions import insert_in_savepoint
 from app.core.urls import id_from
 from app.extensions import db
 from app.org import services as org
@@ -203,14 +203,10 @@ def open_round(actor: User, branch: Branch, year: int, starts: datetime | None, 
         branch_id=branch.id, year=year, vote_starts_at=starts, vote_ends_at=ends, opened_by_id=actor.id
     )
     review.participants = [ReviewParticipant(member_id=m.id) for m in members]
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-            db.session.flush()
-    except IntegrityError:
+    if not insert_in_savepoint(review):
         raise ReviewError(
             _("%(branch)s %(year)s 年度的民主评议已经开启", branch=branch.name, year=year), 409, "year"
-        ) from None
+        )
     audit.record(actor, "branch_review.open", review, f"开启 {branch.name} {year} 年度民主评议")
     notification_requested.send(
         "branchlife",
@@ -322,12 +318,9 @@ def cast_ballot(voter: User, review: ReviewRound, grades: Mapping) -> None:
     _lock_round(review)
     if has_voted(voter, review):
         raise ReviewError(_("您已经投过票了，每人只能投一次"), 409)
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReviewVoter(round_id=review.id, voter_id=voter.id))
-            db.session.flush()
-    except IntegrityError:  # a second submit raced the first: the primary key lets one through
-        raise ReviewError(_("您已经投过票了，每人只能投一次"), 409) from None
+    # False when a second submit raced the first: the primary key lets one through
+    if not insert_in_savepoint(ReviewVoter(round_id=review.id, voter_id=voter.id)):
+        raise ReviewError(_("您已经投过票了，每人只能投一次"), 409)
     _rewrite_ballots(
         review, [{"round_id": review.id, "candidate_id": m, "grade": g} for m, g in chosen.items()]
     )

@@ -7,12 +7,12 @@ for its 党支部."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.branchlife.models import Meeting, PartyGroup, PartyGroupMember
 from app.branchlife.services.access import BranchLifeError, can_plan
 from app.core import audit
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.org.models import Branch, BranchKind
 
@@ -69,12 +69,8 @@ def create_group(actor: User, branch: Branch, name: str) -> PartyGroup:
     if branch.kind != BranchKind.BRANCH:
         raise BranchLifeError(_("党小组设在党支部下"), 422, "branch")
     group = PartyGroup(branch_id=branch.id, name=_check_name(name))
-    try:
-        with db.session.begin_nested():
-            db.session.add(group)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise BranchLifeError(_("本支部已有名为「%(name)s」的党小组", name=group.name), 409, "name") from exc
+    if not insert_in_savepoint(group):
+        raise BranchLifeError(_("本支部已有名为「%(name)s」的党小组", name=group.name), 409, "name")
     audit.record(actor, "branchlife.group_create", group, f"设立党小组「{group.name}」（{branch.name}）")
     return group
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import BranchPosition, User
 from app.branchlife import kinds
@@ -19,6 +18,7 @@ from app.branchlife.services.groups import group_of_branch, member_ids_of
 from app.core import audit
 from app.core.clock import LOCAL_TZ, utcnow
 from app.core.signals import notification_requested
+from app.core.transactions import insert_in_savepoint
 from app.extensions import db
 from app.org.models import Branch
 from app.records import services as records
@@ -116,10 +116,7 @@ def set_lecturer(meeting: Meeting, branch: Branch, lecturer_id: int | None) -> N
 
 
 def _insert(meeting: Meeting) -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.add(meeting)
-    except IntegrityError as exc:
+    if not insert_in_savepoint(meeting):
         raise BranchLifeError(
             _(
                 "「%(name)s」%(held_on)s 的%(kind)s「%(title)s」已经记录过",
@@ -129,7 +126,7 @@ def _insert(meeting: Meeting) -> None:
                 title=meeting.title,
             ),
             409,
-        ) from exc
+        )
 
 
 def meeting_label(meeting: Meeting) -> str:

@@ -24,8 +24,9 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
 
     Never a join over every pair (50,000 members × 20 courses is a million): the pairs are counted
     as members per (branch, assignment) times the assignment's courses, and only the completed
-    enrolments are joined to the assignments they belong to. A course completed after ``today``
-    (a past period scored later) is not counted as completed on that day."""
+    enrolments are joined to the assignments they belong to. As of ``today``: an assignment that
+    starts later asks nothing yet, and a course completed later is not completed yet (a past
+    period scored later counts what was set and done by its end)."""
     day_after = datetime.combine(today + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
     assigned = db.session.execute(
         sa.select(User.branch_id, AssignmentMember.assignment_id, sa.func.count())
@@ -37,7 +38,10 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
     for assignment_id, course_id, due_on in db.session.execute(
         sa.select(AssignmentCourse.assignment_id, AssignmentCourse.course_id, CourseAssignment.due_on)
         .join(CourseAssignment, CourseAssignment.id == AssignmentCourse.assignment_id)
-        .where(AssignmentCourse.assignment_id.in_({a for _, a, _ in assigned}))
+        .where(
+            AssignmentCourse.assignment_id.in_({a for _, a, _ in assigned}),
+            CourseAssignment.start_on <= today,
+        )
     ):
         courses_of.setdefault(assignment_id, []).append((course_id, is_past_due(due_on, today)))
     completed = db.session.execute(
@@ -53,7 +57,7 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
         )
         .join(CourseAssignment, CourseAssignment.id == AssignmentMember.assignment_id)
         .join(User, User.id == Enrollment.user_id)
-        .where(Enrollment.completed_at < day_after, *member_conditions)
+        .where(Enrollment.completed_at < day_after, CourseAssignment.start_on <= today, *member_conditions)
         .group_by(User.branch_id, Enrollment.course_id, CourseAssignment.due_on)
     ).all()
 

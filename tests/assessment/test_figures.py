@@ -37,7 +37,8 @@ def test_course_completion_of_a_past_period_leaves_out_courses_completed_after_i
     clock, create_user, org_tree
 ):
     """A scheme of last year scored in January: a course finished in January was not finished by
-    the period's end (the formula says 截至考核期末), while today's dashboard counts it."""
+    the period's end (the formula says 截至考核期末), and an assignment set in January asked nothing
+    of last year."""
     coordinator = create_user("coordinator", "member", branch=org_tree["a"])
     trainer = create_user("trainer", branch=org_tree["a1"])
     early, late = create_user(branch=org_tree["a1"]), create_user(branch=org_tree["a1"])
@@ -67,3 +68,15 @@ def test_course_completion_of_a_past_period_leaves_out_courses_completed_after_i
     assert figures(org_tree["root"].path, ended)[org_tree["a1"].id] == (1, 3)  # `late` finished in 2027
     running = Period(2027, date(2027, 1, 1), date(2027, 12, 31), today + timedelta(days=40))
     assert figures(org_tree["root"].path, running)[org_tree["a1"].id] == (2, 3)
+    # An assignment set in the new year asked nothing of the old one (and nothing yet today).
+    create_assignment(
+        AssignmentData(
+            "新年必修", [course.id], date(2027, 1, 10), date(2027, 3, 31), branch_id=org_tree["a1"].id
+        ),
+        coordinator,
+    )
+    db.session.commit()
+    assert figures(org_tree["root"].path, ended)[org_tree["a1"].id] == (1, 3)
+    assert figures(org_tree["root"].path, running)[org_tree["a1"].id] == (4, 6)
+    on_the_day = Period(2026, date(2026, 1, 1), date(2026, 12, 31), today)
+    assert figures(org_tree["root"].path, on_the_day)[org_tree["a1"].id] == (1, 3)

@@ -329,8 +329,11 @@ def shared_app(app, tmp_path):
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        # 40 at most: PostgreSQL here allows 100 clients, and the other test worker (its app,
+        # a live server for the browser tests) and this worker's own app hold up to 45 (60 ran
+        # out: "too many clients already"). More threads than that wait for a connection.
         SQLALCHEMY_ENGINE_OPTIONS = (
-            {"pool_size": 60, "max_overflow": 0} if url.startswith("postgresql") else {}
+            {"pool_size": 40, "max_overflow": 0, "pool_timeout": 60} if url.startswith("postgresql") else {}
         )
 
     shared = side_app(Config, app)

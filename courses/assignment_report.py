@@ -5,12 +5,12 @@ records rolls the tallies up the branch tree. Registered with :mod:`app.records.
 ``courses.services.connect()``, so that records never imports courses.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.accounts.models import User
-from app.core.clock import LOCAL_TZ
+from app.core.clock import day_starts_at
 from app.extensions import db
 from app.records.sources import AssignedCourses, AssignedTally
 from courses.assignments import is_past_due
@@ -27,7 +27,7 @@ def assigned_course_tallies(today: date, member_conditions: list) -> AssignedCou
     enrolments are joined to the assignments they belong to. As of ``today``: an assignment that
     starts later asks nothing yet, and a course completed later is not completed yet (a past
     period scored later counts what was set and done by its end)."""
-    day_after = datetime.combine(today + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    day_after = day_starts_at(today + timedelta(days=1))
     assigned = db.session.execute(
         sa.select(User.branch_id, AssignmentMember.assignment_id, sa.func.count())
         .join(User, User.id == AssignmentMember.user_id)

@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 
 from media_pipeline.ffmpeg_runner import QUIET_WITH_PROGRESS, run_ffmpeg
 from media_pipeline.ladder import AUDIO_SAMPLE_RATE, LadderPlan
-from media_pipeline.probe import ALLOWED_DEMUXERS, MediaToolError
+from media_pipeline.probe import INPUT_GUARDS, MediaToolError
 from media_pipeline.staging import read_entries, write_master
 from media_pipeline.transcode import (
     LOG_FILE,
@@ -119,7 +119,7 @@ def encode_audio(source: Path, plan: LadderPlan, target: Path, settings: Transco
     argv = [
         settings.ffmpeg_bin,
         *QUIET_WITH_PROGRESS,
-        *("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS)),
+        *INPUT_GUARDS,
         *("-i", str(source), "-map", f"0:{plan.audio_index}", "-vn", "-sn", "-dn"),
         *("-af", "aresample=async=1:first_pts=0"),
         *("-c:a", "aac", "-b:a", str(plan.audio_bitrate), "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)),
@@ -239,10 +239,7 @@ def _frame_command(source: Path, time: float, size: tuple[int, int], target: Pat
         "-y",
         "-loglevel",
         "warning",
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
-        ",".join(ALLOWED_DEMUXERS),
+        *INPUT_GUARDS,
         "-ss",
         f"{time:.3f}",
         "-i",

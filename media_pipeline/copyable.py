@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 
 from media_pipeline.ffmpeg_runner import QUIET_WITH_PROGRESS, run_ffmpeg
 from media_pipeline.ladder import SEGMENT_SECONDS, LadderPlan
-from media_pipeline.probe import ALLOWED_DEMUXERS, INPUT_GUARDS, MediaToolError, ProbeFacts, _run
+from media_pipeline.probe import INPUT_GUARDS, MediaToolError, ProbeFacts, _run
 from media_pipeline.transcode import (
     LOG_FILE,
     RenditionOutput,
@@ -141,7 +141,7 @@ def remux_source(
     argv = [
         settings.ffmpeg_bin,
         *QUIET_WITH_PROGRESS,
-        *("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_DEMUXERS)),
+        *INPUT_GUARDS,
         *("-i", str(source)),
         *maps,
         *("-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1", "-dn", "-sn"),

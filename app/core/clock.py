@@ -1,6 +1,6 @@
 """The one source of "now". Tests and simulations move time by patching :func:`utcnow`."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -18,3 +18,8 @@ def localnow() -> datetime:
 
 def localtoday() -> date:
     return localnow().date()
+
+
+def day_starts_at(day: date) -> datetime:
+    """The instant ``day`` begins in Asia/Shanghai (for comparing a local day with stored instants)."""
+    return datetime.combine(day, time.min, LOCAL_TZ)

@@ -3,7 +3,6 @@
 import logging
 import os
 from collections.abc import Callable
-from datetime import datetime, time
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts.models import User
-from app.core.clock import LOCAL_TZ, localtoday
+from app.core.clock import day_starts_at, localtoday
 from app.extensions import db
 from media_pipeline.models import AssetPurpose, AssetStatus, MediaAsset, MediaUpload
 from media_pipeline.services.admission import ingest_file
@@ -49,7 +48,7 @@ def check_work_quota(owner, size: int) -> None:
             _("您已有 %(n)s 个视频在上传或处理中，请等处理完成后再上传。", n=open_uploads + processing),
             status=429,
         )
-    day_start = datetime.combine(localtoday(), time.min, LOCAL_TZ)
+    day_start = day_starts_at(localtoday())
     started = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(MediaUpload.size), 0)).where(
             mine, MediaUpload.created_at >= day_start

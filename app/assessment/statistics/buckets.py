@@ -7,7 +7,7 @@ A dimension of the member structure is a column and its buckets in display order
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from app.accounts.models import (
     POSITION_LABELS,
     User,
 )
-from app.core.clock import LOCAL_TZ
+from app.core.clock import day_starts_at
 
 #: The key of members whose field is empty.
 NONE = "none"
@@ -132,7 +132,7 @@ def week_starts(today: date, weeks: int) -> list[date]:
 
 def as_instants(days: list[date]) -> list[datetime]:
     """Local midnights (Asia/Shanghai) of ``days``, for columns that hold an instant."""
-    return [datetime.combine(d, time(0), tzinfo=LOCAL_TZ) for d in days]
+    return [day_starts_at(d) for d in days]
 
 
 def period_case(column, edges: list):

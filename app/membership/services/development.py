@@ -1,7 +1,7 @@
 """发展党员: recording steps against the named rules, the person's timeline, the coordinator's board."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden
 from app.accounts import lifecycle
 from app.accounts.models import MemberCategory, User
 from app.core import audit
-from app.core.clock import LOCAL_TZ, localtoday
+from app.core.clock import day_starts_at, localtoday
 from app.core.errors import DomainError
 from app.extensions import db
 from app.membership import rules
@@ -44,7 +44,7 @@ class RuleBroken(DevelopmentError):
 def training_hours(member: User, since: date) -> Decimal:
     """学时 the member's ledger (records' service) holds from ``since`` on, net of reversals."""
     entries = entries_for(member.id).order_by(None).subquery()
-    start = datetime.combine(since, time.min, LOCAL_TZ)
+    start = day_starts_at(since)
     total = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(entries.c.hours), 0)).where(entries.c.occurred_on >= start)
     )
